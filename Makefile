@@ -1,0 +1,42 @@
+# Créneau: `make run` to try it, `make test` to check it, `make bench` to measure it.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+export DJANGO_SETTINGS_MODULE := config.settings
+
+.PHONY: install run test lint bench messages clean
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip uv
+	$(VENV)/bin/uv pip sync --quiet --python $(PY) requirements.lock
+	touch $@
+
+install: $(VENV)/.installed messages
+
+# French is the source language; the English catalogue is compiled beside it.
+messages: $(VENV)/.installed
+	$(MANAGE) compilemessages --ignore=.venv -v 0
+
+run: install
+	mkdir -p var
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) demo
+	@echo "Créneau: http://127.0.0.1:8000  (log in as direction / demo)"
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install lint
+	$(MANAGE) check
+	$(MANAGE) makemigrations --check --dry-run
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,117 @@
+"""Project-wide test fixtures: staff users by role, an API client with a bearer token."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.test import Client
+
+from creneau.core.roles import Role
+from creneau.core.services import api_token_create
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"database: {engine} ({settings.DATABASES['default'].get('NAME')})"
+
+
+def pytest_sessionfinish(session, exitstatus):
+    print(f"\nTests ran on: {connection.vendor}")
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Argon2 is the production hasher (tested in core); MD5 keeps the suite fast.
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str, role: str | None, **fields) -> User:
+        user = User.objects.create_user(username=username, password="secret-pass-1", **fields)
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def direction(make_user) -> User:
+    return make_user("direction", Role.DIRECTION, first_name="Diane", last_name="Directrice")
+
+
+@pytest.fixture
+def rep(make_user) -> User:
+    return make_user("commercial1", Role.SALES, first_name="Claire", last_name="Commerciale")
+
+
+@pytest.fixture
+def other_rep(make_user) -> User:
+    return make_user("commercial2", Role.SALES, first_name="Olivier", last_name="Outsider")
+
+
+@pytest.fixture
+def planner(make_user) -> User:
+    return make_user("planning", Role.PLANNER)
+
+
+@pytest.fixture
+def accountant(make_user) -> User:
+    return make_user("compta", Role.ACCOUNTANT)
+
+
+def logged_in_client(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def client_for():
+    return logged_in_client
+
+
+class ApiClient:
+    """Django's test client with a bearer token and JSON bodies, for /api/v1/."""
+
+    def __init__(self, user: User):
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {api_token_create(user=user)}"}
+
+    def _send(self, method: str, path: str, data=None, **kwargs):
+        send = getattr(self.client, method)
+        if (
+            method in ("post", "put", "patch")
+            and "content_type" not in kwargs
+            and not kwargs.get("multipart")
+        ):
+            kwargs["content_type"] = "application/json"
+        kwargs.pop("multipart", None)
+        return send(path, data, headers=self.headers, **kwargs)
+
+    def get(self, path, data=None, **kwargs):
+        return self._send("get", path, data, **kwargs)
+
+    def post(self, path, data=None, **kwargs):
+        return self._send("post", path, data, **kwargs)
+
+    def put(self, path, data=None, **kwargs):
+        return self._send("put", path, data, **kwargs)
+
+    def patch(self, path, data=None, **kwargs):
+        return self._send("patch", path, data, **kwargs)
+
+    def delete(self, path, data=None, **kwargs):
+        return self._send("delete", path, data, **kwargs)
+
+
+@pytest.fixture
+def api_for(db):
+    return ApiClient

@@ -1,0 +1,49 @@
+"""The menu: the daily areas, then Paramètres apart, each shown only to roles that may use it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from creneau.core.roles import user_role
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    label: str
+    url_name: str
+    icon: str
+    allowed: Callable = user_role  # any staff role by default
+
+
+DAILY_MENU = [
+    MenuItem(_("Clients"), "customers:list", "people", section="customers"),
+]
+SETTINGS_MENU: list[MenuItem] = []
+
+
+def _visible(items: list[MenuItem], request: HttpRequest) -> list[dict]:
+    path = request.path
+    entries = []
+    for item in items:
+        if not item.allowed(request.user):
+            continue
+        url = reverse(item.url_name)
+        entries.append(
+            {"label": item.label, "url": url, "icon": item.icon, "active": path.startswith(url)}
+        )
+    return entries
+
+
+def navigation(request: HttpRequest) -> dict:
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    return {
+        "menu_daily": _visible(DAILY_MENU, request),
+        "menu_settings": _visible(SETTINGS_MENU, request),
+        "user_role_label": (role.label if (role := user_role(request.user)) else ""),
+    }

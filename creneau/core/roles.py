@@ -1,0 +1,89 @@
+"""Staff roles: one Django group per role, with the permissions the role needs.
+
+The groups are created (and their permissions reset) after every migrate, so a new
+permission given to a role below reaches every installation without a data migration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    DIRECTION = "direction", _("Direction")
+    SALES = "sales", _("Commercial")
+    PLANNER = "planner", _("Planning")
+    ACCOUNTANT = "accountant", _("Comptabilité")
+
+
+# Roles that see every customer; a sales rep sees only its own portfolio.
+ROLES_SEEING_ALL_CUSTOMERS = {Role.DIRECTION, Role.PLANNER, Role.ACCOUNTANT}
+
+_CUSTOMER_DATA = ["customers.customer", "customers.site", "customers.contact"]
+
+
+def _perms(models_: list[str], actions: list[str]) -> list[str]:
+    return [
+        f"{model.split('.')[0]}.{action}_{model.split('.')[1]}"
+        for model in models_
+        for action in actions
+    ]
+
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.DIRECTION: ["*"],
+    Role.SALES: [
+        *_perms(_CUSTOMER_DATA, ["view", "add", "change", "delete"]),
+        "customers.view_family",
+    ],
+    Role.PLANNER: [
+        *_perms(_CUSTOMER_DATA, ["view"]),
+        *_perms(["customers.site", "customers.contact"], ["add", "change"]),
+        "customers.view_family",
+    ],
+    Role.ACCOUNTANT: [
+        *_perms(_CUSTOMER_DATA, ["view"]),
+        "customers.change_customer",
+        "customers.view_family",
+    ],
+}
+
+
+def roles_sync(**_kwargs: Any) -> None:
+    """Create one group per role and give it exactly the permissions listed above."""
+    every_permission = Permission.objects.filter(
+        content_type__app_label__in=["core", "customers", "auth"]
+    ).select_related("content_type")
+    by_name = {f"{p.content_type.app_label}.{p.codename}": p for p in every_permission}
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        if names == ["*"]:
+            group.permissions.set(by_name.values())
+        else:
+            group.permissions.set([by_name[name] for name in names if name in by_name])
+
+
+def user_role(user: AbstractBaseUser | AnonymousUser) -> Role | None:
+    """The role of a staff user (superusers count as direction); cached on the user."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    if not hasattr(user, "_creneau_role"):
+        if user.is_superuser:
+            role = Role.DIRECTION
+        else:
+            names = {group.name for group in user.groups.all()}
+            role = next((r for r in Role if r.value in names), None)
+        user._creneau_role = role
+    return user._creneau_role
+
+
+def user_sees_all_customers(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return user_role(user) in ROLES_SEEING_ALL_CUSTOMERS
+
+
+def user_is_direction(user: AbstractBaseUser | AnonymousUser) -> bool:
+    return user_role(user) == Role.DIRECTION

@@ -1,0 +1,35 @@
+"""Template filters for French display: phones, money, and HTMX helpers."""
+
+from decimal import Decimal
+
+from babel.numbers import format_currency, format_decimal
+from django import template
+from django.utils.translation import get_language
+
+from creneau.core.validators import format_phone
+
+register = template.Library()
+
+
+def _locale() -> str:
+    return "fr_FR" if (get_language() or "fr").startswith("fr") else "en_GB"
+
+
+@register.filter
+def phone(value: str) -> str:
+    return format_phone(value)
+
+
+@register.filter
+def money(value: Decimal | None) -> str:
+    """1234.5 -> '1 234,50 €' (narrow no-break space for thousands, no-break space before €)."""
+    if value is None or value == "":
+        return ""
+    return format_currency(Decimal(value), "EUR", locale=_locale())
+
+
+@register.filter
+def number(value: Decimal | int | None, digits: int = 2) -> str:
+    if value is None or value == "":
+        return ""
+    return format_decimal(Decimal(value), format=f"#,##0.{'0' * int(digits)}", locale=_locale())

@@ -1,0 +1,207 @@
+"""Writes of customer data. Each one validates, writes in one transaction and records
+who did it in the audit trail. Callers (views, API, commands) have already checked that
+the acting user may see the customer, through the selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from creneau.core.models import AuditEvent
+from creneau.core.roles import Role, user_role
+from creneau.core.services import audit_record, counter_next, model_changes, model_snapshot
+from creneau.customers.models import Contact, Customer, Family, Site
+from creneau.customers.selectors import customer_search_text
+
+CUSTOMER_FIELDS = [
+    "kind", "name", "street", "postcode", "city", "country", "phone", "mobile", "email",
+    "family", "sales_rep", "notes", "siret", "vat_number", "iban", "bic", "accounting_code",
+    "payment_terms_days", "is_active",
+]  # fmt: skip
+SITE_FIELDS = [
+    "name", "street", "postcode", "city", "country", "access_notes", "billing_group", "is_active",
+]  # fmt: skip
+CONTACT_FIELDS = ["name", "role", "site", "phone", "mobile", "email"]
+
+
+def _apply(instance: Any, fields: dict[str, Any], allowed: list[str]) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"Unknown fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+def customer_refresh_search(*, customer: Customer) -> None:
+    """Recompute the text the search box matches (after the customer or a site changed)."""
+    text = customer_search_text(customer)
+    Customer.objects.filter(pk=customer.pk).update(search_text=text)
+    customer.search_text = text
+
+
+def customer_create(*, by: User | None, **fields: Any) -> Customer:
+    """Create a customer from a name, a kind and a billing address; the rest is optional.
+
+    It gets the next customer code (C00001...) and, unless given, the accounting code
+    411 + code. A sales rep who creates a customer without naming a rep owns it.
+    """
+    customer = Customer()
+    _apply(customer, fields, CUSTOMER_FIELDS)
+    if "sales_rep" not in fields and user_role(by) == Role.SALES:
+        customer.sales_rep = by
+    with transaction.atomic():
+        customer.code = f"C{counter_next(name='customer'):05d}"
+        if not customer.accounting_code:
+            customer.accounting_code = f"411{customer.code}"
+        customer.full_clean()
+        customer.search_text = customer_search_text(customer, sites=[])
+        customer.save()
+        audit_record(by=by, action=AuditEvent.Action.CREATE, instance=customer, customer=customer)
+    return customer
+
+
+def customer_update(*, customer: Customer, by: User | None, **fields: Any) -> Customer:
+    """Change some fields of a customer; the history records each field's old and new value."""
+    before = model_snapshot(customer, CUSTOMER_FIELDS)
+    _apply(customer, fields, CUSTOMER_FIELDS)
+    customer.full_clean()
+    changes = model_changes(before, model_snapshot(customer, CUSTOMER_FIELDS))
+    if not changes:
+        return customer
+    with transaction.atomic():
+        customer.save()
+        customer_refresh_search(customer=customer)
+        action = (
+            AuditEvent.Action.DEACTIVATE
+            if changes.get("is_active") == [True, False]
+            else AuditEvent.Action.UPDATE
+        )
+        audit_record(by=by, action=action, instance=customer, customer=customer, changes=changes)
+    return customer
+
+
+def customer_delete(*, customer: Customer, by: User | None) -> bool:
+    """Delete a customer that has no site; one with sites is deactivated instead, so that
+    its history (and later its documents and invoices) stays. Returns True if deleted."""
+    if customer.sites.exists():
+        customer_update(customer=customer, by=by, is_active=False)
+        return False
+    with transaction.atomic():
+        audit_record(by=by, action=AuditEvent.Action.DELETE, instance=customer, customer=customer)
+        customer.delete()
+    return True
+
+
+def site_create(*, customer: Customer, by: User | None, **fields: Any) -> Site:
+    """Add a site to a customer. An empty address takes the customer's billing address."""
+    site = Site(customer=customer)
+    _apply(site, fields, SITE_FIELDS)
+    if not (site.street or site.postcode or site.city):
+        for name in Site.ADDRESS_FIELDS:
+            setattr(site, name, getattr(customer, name))
+    site.billing_group = (site.billing_group or "A").upper()
+    site.full_clean()
+    with transaction.atomic():
+        site.save()
+        customer_refresh_search(customer=customer)
+        audit_record(by=by, action=AuditEvent.Action.CREATE, instance=site, customer=customer)
+    return site
+
+
+def site_update(*, site: Site, by: User | None, **fields: Any) -> Site:
+    before = model_snapshot(site, SITE_FIELDS)
+    _apply(site, fields, SITE_FIELDS)
+    site.billing_group = (site.billing_group or "").upper()
+    site.full_clean()
+    changes = model_changes(before, model_snapshot(site, SITE_FIELDS))
+    if not changes:
+        return site
+    with transaction.atomic():
+        site.save()
+        customer_refresh_search(customer=site.customer)
+        audit_record(
+            by=by,
+            action=AuditEvent.Action.UPDATE,
+            instance=site,
+            customer=site.customer,
+            changes=changes,
+        )
+    return site
+
+
+def site_delete(*, site: Site, by: User | None) -> None:
+    customer = site.customer
+    with transaction.atomic():
+        audit_record(by=by, action=AuditEvent.Action.DELETE, instance=site, customer=customer)
+        site.delete()
+        customer_refresh_search(customer=customer)
+
+
+def contact_create(*, customer: Customer, by: User | None, **fields: Any) -> Contact:
+    contact = Contact(customer=customer)
+    _apply(contact, fields, CONTACT_FIELDS)
+    contact.full_clean()
+    with transaction.atomic():
+        contact.save()
+        audit_record(by=by, action=AuditEvent.Action.CREATE, instance=contact, customer=customer)
+    return contact
+
+
+def contact_update(*, contact: Contact, by: User | None, **fields: Any) -> Contact:
+    before = model_snapshot(contact, CONTACT_FIELDS)
+    _apply(contact, fields, CONTACT_FIELDS)
+    contact.full_clean()
+    changes = model_changes(before, model_snapshot(contact, CONTACT_FIELDS))
+    if not changes:
+        return contact
+    with transaction.atomic():
+        contact.save()
+        audit_record(
+            by=by,
+            action=AuditEvent.Action.UPDATE,
+            instance=contact,
+            customer=contact.customer,
+            changes=changes,
+        )
+    return contact
+
+
+def contact_delete(*, contact: Contact, by: User | None) -> None:
+    with transaction.atomic():
+        audit_record(
+            by=by, action=AuditEvent.Action.DELETE, instance=contact, customer=contact.customer
+        )
+        contact.delete()
+
+
+def family_create(*, by: User | None, name: str) -> Family:
+    family = Family(name=name.strip())
+    family.full_clean()
+    with transaction.atomic():
+        family.save()
+        audit_record(by=by, action=AuditEvent.Action.CREATE, instance=family)
+    return family
+
+
+def family_update(*, family: Family, by: User | None, name: str) -> Family:
+    before = model_snapshot(family, ["name"])
+    family.name = name.strip()
+    family.full_clean()
+    with transaction.atomic():
+        family.save()
+        audit_record(
+            by=by,
+            action=AuditEvent.Action.UPDATE,
+            instance=family,
+            changes=model_changes(before, model_snapshot(family, ["name"])),
+        )
+    return family
+
+
+def family_delete(*, family: Family, by: User | None) -> None:
+    """Delete a family; its customers keep existing, with no family."""
+    with transaction.atomic():
+        audit_record(by=by, action=AuditEvent.Action.DELETE, instance=family)
+        family.delete()

@@ -1,0 +1,100 @@
+"""The visibility rule, walked over every URL of customer data, pages and API alike.
+
+Each app lists its URLs in `creneau/<app>/tests/outsider.py`:
+- build(customer, owner) -> dict: creates the app's objects for a customer of `owner`;
+- pages(objects) -> [(method, path)] and api(objects) -> [(method, path)].
+
+An outsider sales rep must get 404 on every one of them, an anonymous user a redirect to
+the login page (pages) or 401 (API). A URL with a parameter that no app lists fails the
+completeness test below, so a new module cannot forget to add its URLs here.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from creneau.customers.tests.factories import CustomerFactory
+
+APPS_WITH_CUSTOMER_DATA = ["customers"]
+
+# Parameterised routes that are not customer data (company settings, staff, families):
+# they are checked by their own permission tests.
+NOT_CUSTOMER_DATA = ("admin/", "settings/", "customers/families/", "static/", "i18n/")
+
+
+def outsider_modules():
+    return [
+        importlib.import_module(f"creneau.{app}.tests.outsider") for app in APPS_WITH_CUSTOMER_DATA
+    ]
+
+
+@pytest.fixture
+def cases(rep):
+    customer = CustomerFactory(sales_rep=rep)
+    pages, api = [], []
+    for module in outsider_modules():
+        objects = module.build(customer, rep)
+        pages += module.pages(objects)
+        api += module.api(objects)
+    return {"pages": pages, "api": api}
+
+
+def all_parameterised_routes(resolver: URLResolver | None = None, prefix: str = "") -> set[str]:
+    routes = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            routes |= all_parameterised_routes(pattern, route)
+        elif isinstance(pattern, URLPattern) and "<" in route:
+            routes.add(route)
+    return routes
+
+
+def route_of(path: str) -> str:
+    return resolve(path.split("?")[0]).route
+
+
+@pytest.mark.django_db
+def test_every_parameterised_route_is_walked(cases):
+    covered = {route_of(path) for _method, path in cases["pages"] + cases["api"]}
+    expected = {
+        route for route in all_parameterised_routes() if not route.startswith(NOT_CUSTOMER_DATA)
+    }
+    assert expected - covered == set(), "add these routes to an app's tests/outsider.py"
+
+
+@pytest.mark.django_db
+def test_outsider_rep_gets_404_everywhere(cases, other_rep, client_for, api_for):
+    client = client_for(other_rep)
+    for method, path in cases["pages"]:
+        response = getattr(client, method)(path)
+        assert response.status_code == 404, (method, path, response.status_code)
+    api = api_for(other_rep)
+    for method, path in cases["api"]:
+        response = getattr(api, method)(path, {} if method != "get" else None)
+        assert response.status_code == 404, (method, path, response.status_code)
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login_or_gets_401(cases):
+    client = Client()
+    for method, path in cases["pages"]:
+        response = getattr(client, method)(path)
+        assert response.status_code == 302, (method, path, response.status_code)
+        assert response["Location"].startswith("/login/"), (method, path)
+    for method, path in cases["api"]:
+        response = getattr(client, method)(path)
+        assert response.status_code == 401, (method, path, response.status_code)
+
+
+@pytest.mark.django_db
+def test_owner_reaches_every_page(cases, rep, client_for):
+    """The same URLs work for the owner: the 404s above come from visibility, not typos."""
+    client = client_for(rep)
+    for method, path in cases["pages"]:
+        if method == "get":
+            assert client.get(path).status_code == 200, path
