@@ -115,3 +115,51 @@ class ApiClient:
 @pytest.fixture
 def api_for(db):
     return ApiClient
+
+
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = "test-artifacts"
+
+
+@pytest.fixture
+def browser_page(live_server, settings):
+    """A Chromium page (Debian's /usr/bin/chromium, driven by Playwright) on the live server.
+
+    Use with @pytest.mark.browser and @pytest.mark.django_db(transaction=True), so that the
+    live server sees the test's data. `page.base_url` is the live server's address.
+    Screenshots go to test-artifacts/ (ignored by git).
+    """
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=BROWSER_ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="fr-FR")
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.base_url = live_server.url
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+def browser_login(page, username: str, password: str = "secret-pass-1") -> None:
+    page.goto(f"{page.base_url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login/" not in url)

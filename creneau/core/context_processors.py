@@ -21,7 +21,7 @@ class MenuItem:
 
 
 DAILY_MENU = [
-    MenuItem(_("Clients"), "customers:list", "people", section="customers"),
+    MenuItem(_("Clients"), "customers:list", "people"),
 ]
 SETTINGS_MENU: list[MenuItem] = []
 

@@ -1,0 +1,29 @@
+"""The tabs of the customer record. Each module that hangs something off the record adds
+one entry here; a tab of a module not built yet simply is not listed.
+
+Each tab is a partial view, loaded (and saved) on its own with HTMX, that takes the
+customer's pk as `pk` and applies the visibility rule itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class RecordTab:
+    key: str
+    label: str
+    url_name: str  # reversed with kwargs={"pk": customer.pk}
+    permission: str = ""  # a Django permission the user needs to see the tab, if any
+
+
+RECORD_TABS: list[RecordTab] = [
+    RecordTab("general", _("Général"), "customers:tab_general"),
+    RecordTab("sites", _("Sites"), "customers:tab_sites"),
+    RecordTab("contacts", _("Interlocuteurs"), "customers:tab_contacts"),
+    RecordTab("notes", _("Observations"), "customers:tab_notes"),
+    RecordTab("history", _("Historique"), "customers:tab_history"),
+]
