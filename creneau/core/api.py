@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
@@ -128,6 +129,15 @@ def on_validation_error(request: HttpRequest, exc: DjangoValidationError) -> Htt
         for field, message in items
     ]
     return validation_error_response(request, errors)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = str(exc)
+    # ninja's own answer to a body that is not JSON is in English.
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = PYDANTIC_MESSAGES["json_invalid"]
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
 
 
 @api.exception_handler(Http404)
