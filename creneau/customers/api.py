@@ -72,6 +72,8 @@ SITE_FIELD_NAMES = {
 CONTACT_FIELD_NAMES = {"customer": "customer_id", "site": "site_id"}
 FAMILY_FIELD_NAMES = {NON_FIELD_ERRORS: "name"}
 
+# `limit` defaults to 100 (ninja's NINJA_PAGINATION_PER_PAGE); a larger one is cut to this.
+MAX_PAGE_SIZE = 500
 ACTIVE_FILTER = {"true": "1", "false": "0", "all": ""}
 DELETE_CUSTOMER_HELP = (
     "Un client sans site est supprimé : réponse 204 sans corps. Un client qui a des sites "
@@ -156,7 +158,7 @@ def customer_list_filters(filters: CustomerFilters) -> dict[str, Any]:
 @customers_router.get(
     "", response=list[CustomerOut], summary="Lister les clients", operation_id="customers_list"
 )
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
     """Les clients visibles, avec les mêmes filtres que la liste des clients (actifs par défaut)."""
     return customers_filter(user=caller(request), filters=customer_list_filters(filters))
@@ -225,7 +227,7 @@ def site_get(request: HttpRequest, site_id: int) -> Site:
 
 
 @sites_router.get("", response=list[SiteOut], summary="Lister les sites", operation_id="sites_list")
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_sites(request: HttpRequest, filters: Query[SiteFilters]) -> QuerySet[Site]:
     sites = sites_visible_to(caller(request))
     if filters.customer_id is not None:
@@ -306,7 +308,7 @@ def contact_site(request: HttpRequest, data: dict[str, Any], customer: Customer)
 @contacts_router.get(
     "", response=list[ContactOut], summary="Lister les interlocuteurs", operation_id="contacts_list"
 )
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_contacts(request: HttpRequest, filters: Query[ContactFilters]) -> QuerySet[Contact]:
     contacts = contacts_visible_to(caller(request))
     if filters.customer_id is not None:
@@ -387,7 +389,7 @@ def family_get(request: HttpRequest, family_id: int) -> Family:
 @families_router.get(
     "", response=list[FamilyOut], summary="Lister les familles", operation_id="families_list"
 )
-@paginate(LimitOffsetPagination)
+@paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_families(request: HttpRequest) -> QuerySet[Family]:
     require_permission(request, "customers.view_family")
     return families_list()

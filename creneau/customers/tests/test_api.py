@@ -386,6 +386,16 @@ def test_list_is_paginated(api_for, direction):
     assert errors_by_field(bad)["limit"] == "Valeur trop petite."
 
 
+def test_a_page_holds_at_most_500_items(api_for, direction):
+    Customer.objects.bulk_create(
+        Customer(code=f"B{index:05d}", name=f"Client {index}", street="1 rue", postcode="75011")
+        for index in range(501)
+    )
+    page = api_for(direction).get("/api/v1/customers", {"limit": 1000}).json()
+    assert (page["count"], len(page["items"])) == (501, 500)
+    assert len(api_for(direction).get("/api/v1/customers").json()["items"]) == 100
+
+
 def test_a_rep_lists_only_its_customers(api_for, rep, other_rep):
     mine = CustomerFactory(sales_rep=rep)
     CustomerFactory(sales_rep=other_rep)
