@@ -16,7 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
@@ -37,6 +37,10 @@ class BearerToken(HttpBearer):
         return api_token.user
 
 
+def unauthenticated_message() -> str:
+    return _("Authentification requise : envoyez « Authorization: Bearer <jeton> ».")
+
+
 def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The OpenAPI document and the interactive docs are for a logged-in staff user or a
     bearer token; anonymous visitors are sent to the login page (docs) or get 401 (JSON)."""
@@ -46,7 +50,9 @@ def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
         if request.user.is_authenticated or BearerToken()(request) is not None:
             return view(request, *args, **kwargs)
         if request.path.endswith(".json"):
-            return JsonResponse({"detail": _("Authentification requise.")}, status=401)
+            response = JsonResponse({"detail": unauthenticated_message()}, status=401)
+            response["WWW-Authenticate"] = "Bearer"
+            return response
         return redirect_to_login(request.get_full_path())
 
     return guarded
@@ -138,6 +144,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         message = PYDANTIC_MESSAGES["json_invalid"]
     return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(request, {"detail": unauthenticated_message()}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 @api.exception_handler(Http404)

@@ -64,6 +64,10 @@ def test_inactive_user_is_refused_in_french(make_user):
 def test_no_valid_token_answers_401(headers):
     response = Client().get("/api/v1/customers", headers=headers)
     assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert response.json() == {
+        "detail": "Authentification requise : envoyez « Authorization: Bearer <jeton> »."
+    }
 
 
 @pytest.mark.django_db
