@@ -64,7 +64,14 @@ api = NinjaAPI(
     auth=BearerToken(),
     docs_decorator=docs_login_required,
     urls_namespace="api",
-    description=_("API REST de Créneau. Authentification : « Authorization: Bearer <jeton> »."),
+    # Markdown: the code spans keep "<jeton>" from being read as an HTML tag in the docs.
+    description=_(
+        "API REST de Créneau. Authentification : `Authorization: Bearer <jeton>`, le jeton "
+        "étant créé par `manage.py create_api_token UTILISATEUR`. Les listes répondent "
+        '`{"items": [...], "count": N}` (paramètres `limit` et `offset`). Les modifications '
+        "sont partielles (PATCH). Une valeur refusée répond 422 avec le champ et un message "
+        "en français ; un objet inconnu ou invisible pour l'utilisateur répond 404."
+    ),
 )
 
 PYDANTIC_MESSAGES = {
