@@ -28,6 +28,9 @@ from creneau.core.roles import Role, user_role
 from creneau.customers import services
 from creneau.customers.models import Contact, Customer, Family, Site
 from creneau.customers.schemas import (
+    LIST_ERRORS,
+    READ_ERRORS,
+    WRITE_ERRORS,
     ContactFilters,
     ContactIn,
     ContactOut,
@@ -39,6 +42,7 @@ from creneau.customers.schemas import (
     FamilyIn,
     FamilyOut,
     FamilyPatch,
+    Message,
     SiteFilters,
     SiteIn,
     SiteOut,
@@ -156,7 +160,10 @@ def customer_list_filters(filters: CustomerFilters) -> dict[str, Any]:
 
 
 @customers_router.get(
-    "", response=list[CustomerOut], summary="Lister les clients", operation_id="customers_list"
+    "",
+    response={200: list[CustomerOut], **LIST_ERRORS},
+    summary="Lister les clients",
+    operation_id="customers_list",
 )
 @paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
@@ -165,7 +172,10 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> Que
 
 
 @customers_router.post(
-    "", response={201: CustomerOut}, summary="Créer un client", operation_id="customers_create"
+    "",
+    response={201: CustomerOut, **WRITE_ERRORS},
+    summary="Créer un client",
+    operation_id="customers_create",
 )
 def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     """Un nom, un type et une adresse de facturation suffisent ; le client reçoit un code."""
@@ -179,7 +189,10 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
 
 
 @customers_router.get(
-    "/{customer_id}", response=CustomerOut, summary="Lire un client", operation_id="customers_read"
+    "/{customer_id}",
+    response={200: CustomerOut, **READ_ERRORS},
+    summary="Lire un client",
+    operation_id="customers_read",
 )
 def read_customer(request: HttpRequest, customer_id: int) -> Customer:
     return customer_get(user=caller(request), pk=customer_id)
@@ -187,7 +200,7 @@ def read_customer(request: HttpRequest, customer_id: int) -> Customer:
 
 @customers_router.patch(
     "/{customer_id}",
-    response=CustomerOut,
+    response={200: CustomerOut, **WRITE_ERRORS},
     summary="Modifier un client",
     operation_id="customers_update",
 )
@@ -204,7 +217,7 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
 
 @customers_router.delete(
     "/{customer_id}",
-    response={200: CustomerOut, 204: None},
+    response={200: CustomerOut, 204: None, **WRITE_ERRORS},
     summary="Supprimer (ou désactiver) un client",
     description=DELETE_CUSTOMER_HELP,
     operation_id="customers_delete",
@@ -226,7 +239,12 @@ def site_get(request: HttpRequest, site_id: int) -> Site:
     )
 
 
-@sites_router.get("", response=list[SiteOut], summary="Lister les sites", operation_id="sites_list")
+@sites_router.get(
+    "",
+    response={200: list[SiteOut], **LIST_ERRORS},
+    summary="Lister les sites",
+    operation_id="sites_list",
+)
 @paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_sites(request: HttpRequest, filters: Query[SiteFilters]) -> QuerySet[Site]:
     sites = sites_visible_to(caller(request))
@@ -236,7 +254,10 @@ def list_sites(request: HttpRequest, filters: Query[SiteFilters]) -> QuerySet[Si
 
 
 @sites_router.post(
-    "", response={201: SiteOut}, summary="Créer un site", operation_id="sites_create"
+    "",
+    response={201: SiteOut, **WRITE_ERRORS},
+    summary="Créer un site",
+    operation_id="sites_create",
 )
 def create_site(request: HttpRequest, payload: SiteIn) -> Status:
     """Sans `address`, le site prend l'adresse de facturation du client."""
@@ -254,13 +275,21 @@ def create_site(request: HttpRequest, payload: SiteIn) -> Status:
     return Status(201, site)
 
 
-@sites_router.get("/{site_id}", response=SiteOut, summary="Lire un site", operation_id="sites_read")
+@sites_router.get(
+    "/{site_id}",
+    response={200: SiteOut, **READ_ERRORS},
+    summary="Lire un site",
+    operation_id="sites_read",
+)
 def read_site(request: HttpRequest, site_id: int) -> Site:
     return site_get(request, site_id)
 
 
 @sites_router.patch(
-    "/{site_id}", response=SiteOut, summary="Modifier un site", operation_id="sites_update"
+    "/{site_id}",
+    response={200: SiteOut, **WRITE_ERRORS},
+    summary="Modifier un site",
+    operation_id="sites_update",
 )
 def update_site(request: HttpRequest, site_id: int, payload: SitePatch) -> Site:
     """Modification partielle : seuls les champs envoyés changent."""
@@ -273,7 +302,10 @@ def update_site(request: HttpRequest, site_id: int, payload: SitePatch) -> Site:
 
 
 @sites_router.delete(
-    "/{site_id}", response={204: None}, summary="Supprimer un site", operation_id="sites_delete"
+    "/{site_id}",
+    response={204: None, **WRITE_ERRORS},
+    summary="Supprimer un site",
+    operation_id="sites_delete",
 )
 def delete_site(request: HttpRequest, site_id: int) -> Status:
     site = site_get(request, site_id)
@@ -306,7 +338,10 @@ def contact_site(request: HttpRequest, data: dict[str, Any], customer: Customer)
 
 
 @contacts_router.get(
-    "", response=list[ContactOut], summary="Lister les interlocuteurs", operation_id="contacts_list"
+    "",
+    response={200: list[ContactOut], **LIST_ERRORS},
+    summary="Lister les interlocuteurs",
+    operation_id="contacts_list",
 )
 @paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_contacts(request: HttpRequest, filters: Query[ContactFilters]) -> QuerySet[Contact]:
@@ -320,7 +355,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilters]) -> Query
 
 @contacts_router.post(
     "",
-    response={201: ContactOut},
+    response={201: ContactOut, **WRITE_ERRORS},
     summary="Créer un interlocuteur",
     operation_id="contacts_create",
 )
@@ -341,7 +376,7 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status:
 
 @contacts_router.get(
     "/{contact_id}",
-    response=ContactOut,
+    response={200: ContactOut, **READ_ERRORS},
     summary="Lire un interlocuteur",
     operation_id="contacts_read",
 )
@@ -351,7 +386,7 @@ def read_contact(request: HttpRequest, contact_id: int) -> Contact:
 
 @contacts_router.patch(
     "/{contact_id}",
-    response=ContactOut,
+    response={200: ContactOut, **WRITE_ERRORS},
     summary="Modifier un interlocuteur",
     operation_id="contacts_update",
 )
@@ -367,7 +402,7 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch)
 
 @contacts_router.delete(
     "/{contact_id}",
-    response={204: None},
+    response={204: None, **WRITE_ERRORS},
     summary="Supprimer un interlocuteur",
     operation_id="contacts_delete",
 )
@@ -387,7 +422,10 @@ def family_get(request: HttpRequest, family_id: int) -> Family:
 
 
 @families_router.get(
-    "", response=list[FamilyOut], summary="Lister les familles", operation_id="families_list"
+    "",
+    response={200: list[FamilyOut], 403: Message, **LIST_ERRORS},
+    summary="Lister les familles",
+    operation_id="families_list",
 )
 @paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_families(request: HttpRequest) -> QuerySet[Family]:
@@ -396,7 +434,10 @@ def list_families(request: HttpRequest) -> QuerySet[Family]:
 
 
 @families_router.post(
-    "", response={201: FamilyOut}, summary="Créer une famille", operation_id="families_create"
+    "",
+    response={201: FamilyOut, **WRITE_ERRORS},
+    summary="Créer une famille",
+    operation_id="families_create",
 )
 def create_family(request: HttpRequest, payload: FamilyIn) -> Status:
     """Réservé à la direction."""
@@ -407,7 +448,10 @@ def create_family(request: HttpRequest, payload: FamilyIn) -> Status:
 
 
 @families_router.get(
-    "/{family_id}", response=FamilyOut, summary="Lire une famille", operation_id="families_read"
+    "/{family_id}",
+    response={200: FamilyOut, 403: Message, **READ_ERRORS},
+    summary="Lire une famille",
+    operation_id="families_read",
 )
 def read_family(request: HttpRequest, family_id: int) -> Family:
     return family_get(request, family_id)
@@ -415,7 +459,7 @@ def read_family(request: HttpRequest, family_id: int) -> Family:
 
 @families_router.patch(
     "/{family_id}",
-    response=FamilyOut,
+    response={200: FamilyOut, **WRITE_ERRORS},
     summary="Renommer une famille",
     operation_id="families_update",
 )
@@ -431,7 +475,7 @@ def update_family(request: HttpRequest, family_id: int, payload: FamilyPatch) ->
 
 @families_router.delete(
     "/{family_id}",
-    response={204: None},
+    response={204: None, **WRITE_ERRORS},
     summary="Supprimer une famille",
     description="Réservé à la direction. Les clients de la famille restent, sans famille.",
     operation_id="families_delete",

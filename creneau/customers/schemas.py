@@ -241,3 +241,26 @@ class FamilyOut(Schema):
     id: int
     name: str
     created_at: datetime
+
+
+class Message(Schema):
+    detail: str = Field(..., description="Message en français.")
+
+
+class FieldError(Schema):
+    loc: list[str]
+    field: str = Field(
+        ..., description="Le champ du corps ou de la requête, pointé s'il est imbriqué."
+    )
+    msg: str = Field(..., description="Message en français.")
+    type: str = Field(None, description="Le contrôle de forme qui a échoué, s'il y a lieu.")
+
+
+class ValidationErrors(Schema):
+    detail: list[FieldError]
+
+
+# The error answers, for the OpenAPI document (core/api.py writes them).
+LIST_ERRORS = {401: Message, 422: ValidationErrors}
+READ_ERRORS = {401: Message, 404: Message}
+WRITE_ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 422: ValidationErrors}

@@ -712,7 +712,20 @@ def test_openapi_document_describes_every_route():
     assert all(op["security"] == [{"BearerToken": []}] for op in operations)
     assert len({op["operationId"] for op in operations}) == len(operations)
     delete = schema["paths"]["/api/v1/customers/{customer_id}"]["delete"]
-    assert set(delete["responses"]) == {200, 204}
+    assert {200, 204} <= set(delete["responses"])
     assert "désactivé" in delete["description"]
     kinds = schema["components"]["schemas"]["CustomerIn"]["properties"]["kind"]
     assert kinds["enum"] == ["individual", "business"]
+    create = schema["paths"]["/api/v1/customers"]["post"]["responses"]
+    assert {201, 401, 403, 422} <= set(create)
+    assert create[422]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ValidationErrors"
+    }
+    assert set(schema["paths"]["/api/v1/sites/{site_id}"]["get"]["responses"]) == {200, 401, 404}
+
+
+def test_openapi_document_is_served_as_json(api_for, planner):
+    response = api_for(planner).get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    assert set(response.json()["paths"]) == set(ninja_api.get_openapi_schema()["paths"])
