@@ -28,6 +28,7 @@ from creneau.core.roles import Role, user_role
 from creneau.customers import services
 from creneau.customers.models import Contact, Customer, Family, Site
 from creneau.customers.schemas import (
+    CREATE_ERRORS,
     LIST_ERRORS,
     READ_ERRORS,
     WRITE_ERRORS,
@@ -173,7 +174,7 @@ def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> Que
 
 @customers_router.post(
     "",
-    response={201: CustomerOut, **WRITE_ERRORS},
+    response={201: CustomerOut, **CREATE_ERRORS},
     summary="Créer un client",
     operation_id="customers_create",
 )
@@ -255,7 +256,7 @@ def list_sites(request: HttpRequest, filters: Query[SiteFilters]) -> QuerySet[Si
 
 @sites_router.post(
     "",
-    response={201: SiteOut, **WRITE_ERRORS},
+    response={201: SiteOut, **CREATE_ERRORS},
     summary="Créer un site",
     operation_id="sites_create",
 )
@@ -355,7 +356,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilters]) -> Query
 
 @contacts_router.post(
     "",
-    response={201: ContactOut, **WRITE_ERRORS},
+    response={201: ContactOut, **CREATE_ERRORS},
     summary="Créer un interlocuteur",
     operation_id="contacts_create",
 )
@@ -435,7 +436,7 @@ def list_families(request: HttpRequest) -> QuerySet[Family]:
 
 @families_router.post(
     "",
-    response={201: FamilyOut, **WRITE_ERRORS},
+    response={201: FamilyOut, **CREATE_ERRORS},
     summary="Créer une famille",
     operation_id="families_create",
 )

@@ -263,4 +263,5 @@ class ValidationErrors(Schema):
 # The error answers, for the OpenAPI document (core/api.py writes them).
 LIST_ERRORS = {401: Message, 422: ValidationErrors}
 READ_ERRORS = {401: Message, 404: Message}
+CREATE_ERRORS = {400: Message, 401: Message, 403: Message, 422: ValidationErrors}
 WRITE_ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 422: ValidationErrors}
