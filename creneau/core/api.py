@@ -6,13 +6,17 @@ services and selectors, so that visibility and validation are the same as in the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
@@ -33,12 +37,41 @@ class BearerToken(HttpBearer):
         return api_token.user
 
 
+def unauthenticated_message() -> str:
+    return _("Authentification requise : envoyez « Authorization: Bearer <jeton> ».")
+
+
+def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI document and the interactive docs are for a logged-in staff user or a
+    bearer token; anonymous visitors are sent to the login page (docs) or get 401 (JSON)."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated or BearerToken()(request) is not None:
+            return view(request, *args, **kwargs)
+        if request.path.endswith(".json"):
+            response = JsonResponse({"detail": unauthenticated_message()}, status=401)
+            response["WWW-Authenticate"] = "Bearer"
+            return response
+        return redirect_to_login(request.get_full_path())
+
+    return guarded
+
+
 api = NinjaAPI(
     title="Créneau API",
     version="1",
     auth=BearerToken(),
+    docs_decorator=docs_login_required,
     urls_namespace="api",
-    description=_("API REST de Créneau. Authentification : « Authorization: Bearer <jeton> »."),
+    # Markdown: the code spans keep "<jeton>" from being read as an HTML tag in the docs.
+    description=_(
+        "API REST de Créneau. Authentification : `Authorization: Bearer <jeton>`, le jeton "
+        "étant créé par `manage.py create_api_token UTILISATEUR`. Les listes répondent "
+        '`{"items": [...], "count": N}` (paramètres `limit` et `offset`). Les modifications '
+        "sont partielles (PATCH). Une valeur refusée répond 422 avec le champ et un message "
+        "en français ; un objet inconnu ou invisible pour l'utilisateur répond 404."
+    ),
 )
 
 PYDANTIC_MESSAGES = {
@@ -55,6 +88,9 @@ PYDANTIC_MESSAGES = {
     "dict_type": "Saisissez un objet.",
     "list_type": "Saisissez une liste.",
     "string_too_long": "Texte trop long.",
+    "greater_than_equal": "Valeur trop petite.",
+    "less_than_equal": "Valeur trop grande.",
+    "int_from_float": "Saisissez un nombre entier.",
     "date_from_datetime_parsing": "Saisissez une date valide (AAAA-MM-JJ).",
     "date_parsing": "Saisissez une date valide (AAAA-MM-JJ).",
     "json_invalid": "Corps de requête JSON invalide.",
@@ -65,13 +101,25 @@ def validation_error_response(request: HttpRequest, errors: list[dict[str, Any]]
     return api.create_response(request, {"detail": errors}, status=422)
 
 
+def schema_error_field(loc: list[Any] | tuple[Any, ...]) -> str:
+    """The field as the client wrote it, dotted when nested: `billing_address.postcode`.
+
+    loc starts with the source (body, query, path); a body is read into one schema named
+    after the handler's parameter (`payload`), which is not part of what the client sent.
+    """
+    parts = [str(part) for part in loc[1:]]
+    if loc and loc[0] == "body" and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts)
+
+
 @api.exception_handler(NinjaValidationError)
 def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     """Schema errors, with the field path and a French message instead of pydantic's English."""
     errors = [
         {
             "loc": [str(part) for part in error.get("loc", [])],
-            "field": str(error.get("loc", [""])[-1]),
+            "field": schema_error_field(error.get("loc", [])),
             "msg": PYDANTIC_MESSAGES.get(error.get("type", ""), "Valeur invalide."),
             "type": error.get("type", ""),
         }
@@ -89,8 +137,27 @@ def on_validation_error(request: HttpRequest, exc: DjangoValidationError) -> Htt
         ]
     else:
         items = [("__all__", message) for message in exc.messages]
-    errors = [{"loc": ["body", field], "field": field, "msg": message} for field, message in items]
+    errors = [
+        {"loc": ["body", *field.split(".")], "field": field, "msg": message}
+        for field, message in items
+    ]
     return validation_error_response(request, errors)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = str(exc)
+    # ninja's own answer to a body that is not JSON is in English.
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = PYDANTIC_MESSAGES["json_invalid"]
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = api.create_response(request, {"detail": unauthenticated_message()}, status=401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 @api.exception_handler(Http404)

@@ -23,7 +23,14 @@ APPS_WITH_CUSTOMER_DATA = ["customers"]
 
 # Parameterised routes that are not customer data (company settings, staff, families):
 # they are checked by their own permission tests.
-NOT_CUSTOMER_DATA = ("admin/", "settings/", "customers/families/", "static/", "i18n/")
+NOT_CUSTOMER_DATA = (
+    "admin/",
+    "settings/",
+    "customers/families/",
+    "static/",
+    "i18n/",
+    "api/v1/families/",
+)
 
 
 def outsider_modules():

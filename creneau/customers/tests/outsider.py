@@ -16,4 +16,10 @@ def pages(objects) -> list[tuple[str, str]]:
 
 
 def api(objects) -> list[tuple[str, str]]:
-    return []
+    """Every API route that takes the id of customer data (not families: every role reads them)."""
+    paths = [
+        f"/api/v1/customers/{objects['customer'].pk}",
+        f"/api/v1/sites/{objects['site'].pk}",
+        f"/api/v1/contacts/{objects['contact'].pk}",
+    ]
+    return [(method, path) for path in paths for method in ("get", "patch", "delete")]

@@ -1,0 +1,267 @@
+"""Shapes of the customer record in the REST API (/api/v1/): what clients send and receive.
+
+Field names follow the glossary (English); addresses are nested objects (`billing_address`
+of a customer, `address` of a site). In the *Patch schemas every field may be left out,
+and what is left out keeps its value.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from creneau.customers.models import Contact, Customer, Site
+from creneau.customers.selectors import SORTABLE
+
+# Literal (rather than the TextChoices) so that OpenAPI lists the plain values.
+CustomerKind = Literal[tuple(Customer.Kind.values)]  # type: ignore[valid-type]
+ContactRole = Literal[tuple(Contact.Role.values)]  # type: ignore[valid-type]
+SortKey = Literal[tuple(SORTABLE)]  # type: ignore[valid-type]
+
+# Roles allowed to change a customer (direction, sales, accounting) see its whole IBAN;
+# the others (planning) only its country, check digits and last four characters.
+IBAN_PERMISSION = "customers.change_customer"
+
+
+def masked_iban(iban: str) -> str:
+    if len(iban) <= 8:
+        return iban
+    return iban[:4] + "*" * (len(iban) - 8) + iban[-4:]
+
+
+def address_of(instance: Customer | Site) -> dict[str, str]:
+    return {name: getattr(instance, name) for name in Customer.ADDRESS_FIELDS}
+
+
+class AddressIn(Schema):
+    street: str = Field(..., description="Numéro et rue.")
+    postcode: str = Field(..., description="Code postal (5 chiffres en France).")
+    city: str
+    country: str = Field("FR", description="Code pays ISO 3166 à deux lettres.")
+
+
+class AddressPatch(Schema):
+    street: str = None
+    postcode: str = None
+    city: str = None
+    country: str = None
+
+
+class AddressOut(Schema):
+    street: str
+    postcode: str
+    city: str
+    country: str
+
+
+class CustomerIn(Schema):
+    name: str
+    kind: CustomerKind = Field(..., description="`individual` (particulier) ou `business`.")
+    billing_address: AddressIn
+    email: str = ""
+    phone: str = Field("", description="Saisi au format national ou international.")
+    mobile: str = ""
+    family_id: int | None = None
+    sales_rep: str | None = Field(
+        None,
+        description="Identifiant (username) du commercial. Pour un commercial, lui-même "
+        "par défaut ; il ne peut pas désigner quelqu'un d'autre.",
+    )
+    notes: str = ""
+    iban: str = ""
+    bic: str = ""
+    siret: str = Field("", description="SIREN (9 chiffres) ou SIRET (14 chiffres).")
+    vat_number: str = ""
+    accounting_code: str = Field("", description="Par défaut 411 suivi du code client.")
+    payment_terms_days: int = None
+
+
+class CustomerPatch(Schema):
+    name: str = None
+    kind: CustomerKind = None
+    billing_address: AddressPatch = None
+    email: str = None
+    phone: str = None
+    mobile: str = None
+    family_id: int | None = Field(None, description="`null` retire la famille.")
+    sales_rep: str | None = Field(None, description="`null` retire le commercial.")
+    notes: str = None
+    iban: str = None
+    bic: str = None
+    siret: str = None
+    vat_number: str = None
+    accounting_code: str = None
+    payment_terms_days: int = None
+    is_active: bool = None
+
+
+class CustomerOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: CustomerKind
+    billing_address: AddressOut
+    email: str
+    phone: str = Field(..., description="Format E.164 (+33612345678).")
+    mobile: str
+    family_id: int | None
+    family: str | None = Field(..., description="Nom de la famille.")
+    sales_rep: str | None = Field(..., description="Identifiant (username) du commercial.")
+    notes: str
+    iban: str = Field(..., description="Masqué (FR76****...1234) pour le rôle planning.")
+    bic: str
+    siret: str
+    vat_number: str
+    accounting_code: str
+    payment_terms_days: int
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_billing_address(obj: Customer) -> dict[str, str]:
+        return address_of(obj)
+
+    @staticmethod
+    def resolve_family(obj: Customer) -> str | None:
+        return obj.family.name if obj.family_id else None
+
+    @staticmethod
+    def resolve_sales_rep(obj: Customer) -> str | None:
+        return obj.sales_rep.username if obj.sales_rep_id else None
+
+    @staticmethod
+    def resolve_iban(obj: Customer, context: dict[str, Any]) -> str:
+        user = context["request"].auth
+        return obj.iban if user.has_perm(IBAN_PERMISSION) else masked_iban(obj.iban)
+
+
+class CustomerFilters(Schema):
+    q: str = Field(
+        "",
+        description="Texte libre : nom, code, téléphone, e-mail, ville, code postal, "
+        "noms et adresses des sites.",
+    )
+    family: int | None = Field(None, description="Identifiant de famille.")
+    sales_rep: str = Field("", description="Username du commercial, ou `none` : sans commercial.")
+    kind: CustomerKind | None = None
+    city: str = ""
+    active: Literal["true", "false", "all"] = Field("true", description="Actifs par défaut.")
+    sort: SortKey = "name"
+
+
+class SiteIn(Schema):
+    customer_id: int
+    name: str
+    address: AddressIn | None = Field(
+        None, description="Omise : l'adresse de facturation du client."
+    )
+    billing_group: str = Field(
+        "A",
+        description="Une lettre (A-Z) ou un chiffre (0-9). Les sites d'un client qui "
+        "partagent le même groupe sont facturés ensemble.",
+    )
+    access_notes: str = Field("", description="Interphone, digicode, boîte à clés, consignes.")
+
+
+class SitePatch(Schema):
+    name: str = None
+    address: AddressPatch = None
+    billing_group: str = None
+    access_notes: str = None
+    is_active: bool = None
+
+
+class SiteOut(Schema):
+    id: int
+    customer_id: int
+    name: str
+    address: AddressOut
+    billing_group: str
+    access_notes: str
+    is_active: bool
+    created_at: datetime
+
+    @staticmethod
+    def resolve_address(obj: Site) -> dict[str, str]:
+        return address_of(obj)
+
+
+class SiteFilters(Schema):
+    customer_id: int | None = None
+
+
+class ContactIn(Schema):
+    customer_id: int
+    name: str
+    role: ContactRole = "other"
+    site_id: int | None = Field(None, description="Un site du même client.")
+    phone: str = ""
+    mobile: str = ""
+    email: str = ""
+
+
+class ContactPatch(Schema):
+    name: str = None
+    role: ContactRole = None
+    site_id: int | None = Field(None, description="`null` détache l'interlocuteur du site.")
+    phone: str = None
+    mobile: str = None
+    email: str = None
+
+
+class ContactOut(Schema):
+    id: int
+    customer_id: int
+    site_id: int | None
+    name: str
+    role: ContactRole
+    phone: str
+    mobile: str
+    email: str
+    created_at: datetime
+
+
+class ContactFilters(Schema):
+    customer_id: int | None = None
+    site_id: int | None = None
+
+
+class FamilyIn(Schema):
+    name: str
+
+
+class FamilyPatch(Schema):
+    name: str = None
+
+
+class FamilyOut(Schema):
+    id: int
+    name: str
+    created_at: datetime
+
+
+class Message(Schema):
+    detail: str = Field(..., description="Message en français.")
+
+
+class FieldError(Schema):
+    loc: list[str]
+    field: str = Field(
+        ..., description="Le champ du corps ou de la requête, pointé s'il est imbriqué."
+    )
+    msg: str = Field(..., description="Message en français.")
+    type: str = Field(None, description="Le contrôle de forme qui a échoué, s'il y a lieu.")
+
+
+class ValidationErrors(Schema):
+    detail: list[FieldError]
+
+
+# The error answers, for the OpenAPI document (core/api.py writes them).
+LIST_ERRORS = {401: Message, 422: ValidationErrors}
+READ_ERRORS = {401: Message, 404: Message}
+CREATE_ERRORS = {400: Message, 401: Message, 403: Message, 422: ValidationErrors}
+WRITE_ERRORS = {400: Message, 401: Message, 403: Message, 404: Message, 422: ValidationErrors}

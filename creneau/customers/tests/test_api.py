@@ -1,0 +1,731 @@
+"""The REST API of the customer record (/api/v1/): the contract that later tools rely on."""
+
+import pytest
+
+from creneau.core.api import api as ninja_api
+from creneau.core.models import AuditEvent
+from creneau.customers.models import Contact, Customer, Family, Site
+from creneau.customers.services import customer_refresh_search
+from creneau.customers.tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    FamilyFactory,
+    SiteFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+VALID_IBAN = "FR7630006000011234567890189"
+
+
+def customer_body(**changes) -> dict:
+    body = {
+        "name": "Martine Durand",
+        "kind": "individual",
+        "billing_address": {"street": "12 rue Oberkampf", "postcode": "75011", "city": "Paris"},
+    }
+    body.update(changes)
+    return body
+
+
+def errors_by_field(response) -> dict[str, str]:
+    """{field: its messages, joined}, from a 422 answer."""
+    assert response.status_code == 422, response.content
+    errors: dict[str, list[str]] = {}
+    for error in response.json()["detail"]:
+        errors.setdefault(error["field"], []).append(error["msg"])
+    return {field: " ".join(messages) for field, messages in errors.items()}
+
+
+# Customers: create --------------------------------------------------------------------
+
+
+def test_create_customer_with_a_name_a_kind_and_an_address(api_for, direction):
+    response = api_for(direction).post("/api/v1/customers", customer_body())
+
+    assert response.status_code == 201
+    body = response.json()
+    customer = Customer.objects.get(pk=body["id"])
+    assert body["code"] == customer.code
+    assert body["name"] == "Martine Durand"
+    assert body["kind"] == "individual"
+    assert body["billing_address"] == {
+        "street": "12 rue Oberkampf",
+        "postcode": "75011",
+        "city": "Paris",
+        "country": "FR",
+    }
+    assert body["is_active"] is True
+    assert body["family_id"] is None and body["family"] is None
+    assert body["sales_rep"] is None
+    assert body["accounting_code"] == f"411{customer.code}"
+    assert body["payment_terms_days"] == 30
+    assert body["created_at"]
+
+
+def test_create_customer_with_every_field(api_for, direction, rep):
+    family = FamilyFactory(name="Syndics")
+    body = customer_body(
+        kind="business",
+        email="compta@syndic.fr",
+        phone="01 42 00 00 00",
+        mobile="06 12 34 56 78",
+        family_id=family.pk,
+        sales_rep="commercial1",
+        notes="Digicode 1234B",
+        iban="fr76 3000 6000 0112 3456 7890 189",
+        bic="bnpafrppxxx",
+        siret="73282932000074",
+        vat_number="FR 40 303 265 045",
+        accounting_code="411SYNDIC",
+        payment_terms_days=45,
+    )
+    response = api_for(direction).post("/api/v1/customers", body)
+
+    assert response.status_code == 201, response.content
+    out = response.json()
+    assert out["family_id"] == family.pk and out["family"] == "Syndics"
+    assert out["sales_rep"] == "commercial1"
+    assert out["phone"] == "+33142000000"
+    assert out["mobile"] == "+33612345678"
+    assert out["iban"] == VALID_IBAN
+    assert out["bic"] == "BNPAFRPPXXX"
+    assert out["siret"] == "73282932000074"
+    assert out["vat_number"] == "FR40303265045"
+    assert out["accounting_code"] == "411SYNDIC"
+    assert out["payment_terms_days"] == 45
+    assert out["notes"] == "Digicode 1234B"
+    assert Customer.objects.get(pk=out["id"]).sales_rep == rep
+
+
+def test_sales_rep_defaults_to_the_calling_rep(api_for, rep):
+    response = api_for(rep).post("/api/v1/customers", customer_body())
+
+    assert response.status_code == 201
+    assert response.json()["sales_rep"] == "commercial1"
+    assert api_for(rep).get("/api/v1/customers").json()["count"] == 1
+
+
+@pytest.mark.parametrize("sales_rep", ["commercial2", None], ids=["another rep", "nobody"])
+def test_a_rep_may_not_give_its_customer_away(api_for, rep, other_rep, sales_rep):
+    response = api_for(rep).post("/api/v1/customers", customer_body(sales_rep=sales_rep))
+
+    assert "autre" in errors_by_field(response)["sales_rep"]
+    assert not Customer.objects.exists()
+
+
+def test_direction_gives_a_customer_to_a_rep_or_to_nobody(api_for, direction, rep):
+    client = api_for(direction)
+    assert client.post("/api/v1/customers", customer_body(sales_rep=None)).status_code == 201
+    response = client.post("/api/v1/customers", customer_body(sales_rep="commercial1"))
+    assert response.json()["sales_rep"] == "commercial1"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"iban": "FR76 3000 6000 0112 3456 7890 180"}, "iban", "IBAN invalide"),
+        ({"bic": "XX"}, "bic", "BIC invalide"),
+        ({"phone": "12"}, "phone", "Numéro de téléphone invalide"),
+        ({"mobile": "06 12"}, "mobile", "Numéro de téléphone invalide"),
+        ({"siret": "73282932000075"}, "siret", "SIRET"),
+        ({"vat_number": "FR00303265045"}, "vat_number", "TVA intracommunautaire invalide"),
+        ({"email": "pas-un-email"}, "email", "adresse"),
+        ({"kind": "company"}, "kind", "Valeur non autorisée"),
+        ({"name": ""}, "name", "Ce champ ne peut pas être vide"),
+        ({"family_id": 999}, "family_id", "Famille inconnue"),
+        ({"sales_rep": "personne"}, "sales_rep", "Commercial inconnu"),
+        ({"payment_terms_days": "trente"}, "payment_terms_days", "nombre entier"),
+    ],
+)
+def test_bad_values_answer_422_at_the_field_in_french(api_for, direction, changes, field, message):
+    response = api_for(direction).post("/api/v1/customers", customer_body(**changes))
+
+    assert message in errors_by_field(response)[field]
+    assert not Customer.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "field", "message"),
+    [
+        ({"postcode": "750"}, "billing_address.postcode", "Code postal invalide"),
+        ({"street": " "}, "billing_address.street", "Ce champ est obligatoire"),
+        ({"country": "XX"}, "billing_address.country", "choix valide"),
+    ],
+)
+def test_bad_address_answers_422_at_the_nested_field(api_for, direction, address, field, message):
+    billing_address = {**customer_body()["billing_address"], **address}
+    response = api_for(direction).post(
+        "/api/v1/customers", customer_body(billing_address=billing_address)
+    )
+
+    assert message in errors_by_field(response)[field]
+    assert response.json()["detail"][0]["loc"] == ["body", *field.split(".")]
+    assert not Customer.objects.exists()
+
+
+def test_foreign_postcode_is_not_checked_as_french(api_for, direction):
+    address = {"street": "Rue du Rhône 1", "postcode": "1204", "city": "Genève", "country": "CH"}
+    response = api_for(direction).post("/api/v1/customers", customer_body(billing_address=address))
+    assert response.status_code == 201
+    assert response.json()["billing_address"]["country"] == "CH"
+
+
+def test_missing_fields_answer_422_in_french(api_for, direction):
+    body = {"kind": "individual", "billing_address": {"street": "1 rue de la Paix"}}
+    errors = errors_by_field(api_for(direction).post("/api/v1/customers", body))
+
+    assert errors == {
+        "name": "Ce champ est obligatoire.",
+        "billing_address.postcode": "Ce champ est obligatoire.",
+        "billing_address.city": "Ce champ est obligatoire.",
+    }
+    no_address = errors_by_field(api_for(direction).post("/api/v1/customers", {"name": "A"}))
+    assert no_address["billing_address"] == "Ce champ est obligatoire."
+    assert no_address["kind"] == "Ce champ est obligatoire."
+
+
+def test_a_body_that_is_not_json_answers_400_in_french(api_for, direction):
+    response = api_for(direction).post("/api/v1/customers", "{not json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Corps de requête JSON invalide."}
+
+
+def test_creation_is_written_in_the_history_by_the_tokens_user(api_for, rep):
+    customer_id = api_for(rep).post("/api/v1/customers", customer_body()).json()["id"]
+
+    event = AuditEvent.objects.get(customer_id=customer_id)
+    assert event.actor == rep
+    assert event.action == AuditEvent.Action.CREATE
+
+
+# Customers: read, update, delete --------------------------------------------------------
+
+
+def test_read_a_customer(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep, family=FamilyFactory(name="Particuliers"))
+
+    response = api_for(rep).get(f"/api/v1/customers/{customer.pk}")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == customer.pk
+    assert body["code"] == customer.code
+    assert body["family"] == "Particuliers"
+    assert body["sales_rep"] == "commercial1"
+    assert body["billing_address"]["postcode"] == "75011"
+
+
+def test_another_reps_objects_answer_404(api_for, rep, other_rep):
+    customer = CustomerFactory(sales_rep=other_rep)
+    site = SiteFactory(customer=customer)
+    contact = ContactFactory(customer=customer)
+    client = api_for(rep)
+
+    for path in (
+        f"/api/v1/customers/{customer.pk}",
+        f"/api/v1/sites/{site.pk}",
+        f"/api/v1/contacts/{contact.pk}",
+    ):
+        for method in ("get", "patch", "delete"):
+            response = getattr(client, method)(
+                path, {"name": "Pris"} if method == "patch" else None
+            )
+            assert response.status_code == 404, (method, path)
+            assert response.json() == {"detail": "Introuvable."}
+    customer.refresh_from_db()
+    assert customer.sales_rep == other_rep
+    assert Site.objects.filter(pk=site.pk).exists()
+    assert Contact.objects.filter(pk=contact.pk).exists()
+
+
+def test_customer_without_a_rep_is_invisible_to_reps(api_for, rep):
+    customer = CustomerFactory(sales_rep=None)
+    assert api_for(rep).get(f"/api/v1/customers/{customer.pk}").status_code == 404
+
+
+def test_unknown_id_answers_404(api_for, direction):
+    assert api_for(direction).get("/api/v1/customers/999999").status_code == 404
+
+
+def test_patch_changes_only_the_fields_sent(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep, phone="+33142000000", notes="Avant")
+
+    response = api_for(rep).patch(
+        f"/api/v1/customers/{customer.pk}",
+        {"mobile": "0612345678", "billing_address": {"city": "Paris 11e"}},
+    )
+
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["mobile"] == "+33612345678"
+    assert body["billing_address"]["city"] == "Paris 11e"
+    assert body["billing_address"]["postcode"] == "75011"
+    assert body["phone"] == "+33142000000"
+    assert body["notes"] == "Avant"
+    event = AuditEvent.objects.get(customer_id=customer.pk, action=AuditEvent.Action.UPDATE)
+    assert event.actor == rep
+    assert event.changes == {"mobile": ["", "+33612345678"], "city": ["Paris", "Paris 11e"]}
+
+
+def test_patch_clears_family_and_sets_reference_fields(api_for, direction, rep):
+    customer = CustomerFactory(family=FamilyFactory())
+    client = api_for(direction)
+
+    response = client.patch(
+        f"/api/v1/customers/{customer.pk}", {"family_id": None, "sales_rep": "commercial1"}
+    )
+
+    assert response.json()["family_id"] is None
+    assert response.json()["sales_rep"] == "commercial1"
+
+
+def test_patch_with_a_bad_value_saves_nothing(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+
+    response = api_for(rep).patch(
+        f"/api/v1/customers/{customer.pk}",
+        {"name": "Nouveau nom", "billing_address": {"postcode": "ABCDE"}},
+    )
+
+    assert "Code postal invalide" in errors_by_field(response)["billing_address.postcode"]
+    customer.refresh_from_db()
+    assert customer.name != "Nouveau nom"
+    assert customer.postcode == "75011"
+
+
+def test_patch_refuses_null_for_a_text_field(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+    response = api_for(rep).patch(f"/api/v1/customers/{customer.pk}", {"name": None})
+    assert errors_by_field(response)["name"] == "Saisissez un texte."
+
+
+def test_a_rep_may_not_hand_over_its_customer(api_for, rep, other_rep):
+    customer = CustomerFactory(sales_rep=rep)
+
+    response = api_for(rep).patch(f"/api/v1/customers/{customer.pk}", {"sales_rep": "commercial2"})
+
+    assert "autre" in errors_by_field(response)["sales_rep"]
+    customer.refresh_from_db()
+    assert customer.sales_rep == rep
+
+
+def test_roles_that_may_not_change_a_customer_get_403(api_for, planner, accountant):
+    customer = CustomerFactory()
+
+    assert api_for(planner).post("/api/v1/customers", customer_body()).status_code == 403
+    patch = api_for(planner).patch(f"/api/v1/customers/{customer.pk}", {"name": "X"})
+    assert patch.status_code == 403
+    assert patch.json() == {"detail": "Votre rôle ne permet pas cette action."}
+    assert api_for(accountant).delete(f"/api/v1/customers/{customer.pk}").status_code == 403
+    # Accounting may change a customer (bank details, accounting code).
+    response = api_for(accountant).patch(
+        f"/api/v1/customers/{customer.pk}", {"accounting_code": "411DUR"}
+    )
+    assert response.status_code == 200
+    assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_iban_is_masked_for_planning_only(api_for, planner, accountant):
+    customer = CustomerFactory(iban=VALID_IBAN)
+
+    planning_view = api_for(planner).get(f"/api/v1/customers/{customer.pk}").json()
+    accounting_view = api_for(accountant).get(f"/api/v1/customers/{customer.pk}").json()
+
+    assert planning_view["iban"] == "FR76" + "*" * 19 + "0189"
+    assert accounting_view["iban"] == VALID_IBAN
+
+
+def test_delete_a_customer_without_sites(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+
+    response = api_for(rep).delete(f"/api/v1/customers/{customer.pk}")
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert not Customer.objects.filter(pk=customer.pk).exists()
+    event = AuditEvent.objects.get(customer_id=customer.pk)
+    assert (event.action, event.actor) == (AuditEvent.Action.DELETE, rep)
+
+
+def test_delete_a_customer_with_sites_deactivates_it(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+    SiteFactory(customer=customer)
+
+    response = api_for(rep).delete(f"/api/v1/customers/{customer.pk}")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == customer.pk
+    assert response.json()["is_active"] is False
+    customer.refresh_from_db()
+    assert customer.is_active is False
+    event = AuditEvent.objects.get(customer_id=customer.pk)
+    assert (event.action, event.actor) == (AuditEvent.Action.DEACTIVATE, rep)
+
+
+def test_patch_reactivates_a_customer(api_for, direction):
+    customer = CustomerFactory(is_active=False)
+    response = api_for(direction).patch(f"/api/v1/customers/{customer.pk}", {"is_active": True})
+    assert response.json()["is_active"] is True
+
+
+# Customers: list ------------------------------------------------------------------------
+
+
+def test_list_is_paginated(api_for, direction):
+    for index in range(5):
+        CustomerFactory(name=f"Client {index}")
+    client = api_for(direction)
+
+    page = client.get("/api/v1/customers", {"limit": 2, "offset": 2}).json()
+
+    assert set(page) == {"items", "count"}
+    assert page["count"] == 5
+    assert [item["name"] for item in page["items"]] == ["Client 2", "Client 3"]
+    bad = client.get("/api/v1/customers", {"limit": 0})
+    assert errors_by_field(bad)["limit"] == "Valeur trop petite."
+
+
+def test_a_page_holds_at_most_500_items(api_for, direction):
+    Customer.objects.bulk_create(
+        Customer(code=f"B{index:05d}", name=f"Client {index}", street="1 rue", postcode="75011")
+        for index in range(501)
+    )
+    page = api_for(direction).get("/api/v1/customers", {"limit": 1000}).json()
+    assert (page["count"], len(page["items"])) == (501, 500)
+    assert len(api_for(direction).get("/api/v1/customers").json()["items"]) == 100
+
+
+def test_a_rep_lists_only_its_customers(api_for, rep, other_rep):
+    mine = CustomerFactory(sales_rep=rep)
+    CustomerFactory(sales_rep=other_rep)
+    CustomerFactory(sales_rep=None)
+
+    page = api_for(rep).get("/api/v1/customers").json()
+
+    assert page["count"] == 1
+    assert [item["id"] for item in page["items"]] == [mine.pk]
+
+
+def ids(response) -> set[int]:
+    assert response.status_code == 200, response.content
+    return {item["id"] for item in response.json()["items"]}
+
+
+def test_q_searches_name_phone_and_sites(api_for, direction):
+    durand = CustomerFactory(name="Martine Durand", phone="+33612345678")
+    dupont = CustomerFactory(name="Jean Dupont")
+    SiteFactory(customer=dupont, name="Résidence Les Tilleuls")
+    customer_refresh_search(customer=dupont)
+    client = api_for(direction)
+
+    assert ids(client.get("/api/v1/customers", {"q": "durand"})) == {durand.pk}
+    assert ids(client.get("/api/v1/customers", {"q": "06 12 34 56 78"})) == {durand.pk}
+    assert ids(client.get("/api/v1/customers", {"q": "tilleuls"})) == {dupont.pk}
+    assert ids(client.get("/api/v1/customers", {"q": "personne"})) == set()
+
+
+def test_list_filters(api_for, direction, rep):
+    syndics = FamilyFactory(name="Syndics")
+    lyon = CustomerFactory(kind="business", family=syndics, city="Lyon", postcode="69001")
+    paris = CustomerFactory(sales_rep=rep)
+    inactive = CustomerFactory(is_active=False)
+    client = api_for(direction)
+
+    def listed(**filters) -> set[int]:
+        return ids(client.get("/api/v1/customers", filters))
+
+    assert listed() == {lyon.pk, paris.pk}
+    assert listed(family=syndics.pk) == {lyon.pk}
+    assert listed(kind="business") == {lyon.pk}
+    assert listed(city="lyon") == {lyon.pk}
+    assert listed(sales_rep="commercial1") == {paris.pk}
+    assert listed(sales_rep="none") == {lyon.pk}
+    assert listed(active="false") == {inactive.pk}
+    assert listed(active="all") == {lyon.pk, paris.pk, inactive.pk}
+    page = client.get("/api/v1/customers", {"sort": "-city"}).json()
+    assert [item["billing_address"]["city"] for item in page["items"]] == ["Paris", "Lyon"]
+
+
+def test_bad_filters_answer_422(api_for, direction):
+    client = api_for(direction)
+    assert (
+        "Commercial inconnu"
+        in errors_by_field(client.get("/api/v1/customers", {"sales_rep": "personne"}))["sales_rep"]
+    )
+    assert errors_by_field(client.get("/api/v1/customers", {"kind": "x"}))["kind"]
+    assert errors_by_field(client.get("/api/v1/customers", {"active": "oui"}))["active"]
+    assert errors_by_field(client.get("/api/v1/customers", {"family": "abc"}))["family"]
+
+
+def test_list_query_count_does_not_grow(api_for, planner, django_assert_max_num_queries):
+    client = api_for(planner)
+    for _index in range(10):
+        CustomerFactory(family=FamilyFactory(), iban=VALID_IBAN)
+    # token, its last use, role, permissions (user and groups), count, page: not one per row.
+    with django_assert_max_num_queries(7):
+        assert client.get("/api/v1/customers").json()["count"] == 10
+
+
+# Sites --------------------------------------------------------------------------------
+
+
+def test_create_a_site_with_the_customers_address(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep, street="3 place Voltaire")
+
+    response = api_for(rep).post("/api/v1/sites", {"customer_id": customer.pk, "name": "Domicile"})
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["id"] == Site.objects.get().pk
+    assert body["customer_id"] == customer.pk
+    assert body["address"] == {
+        "street": "3 place Voltaire",
+        "postcode": "75011",
+        "city": "Paris",
+        "country": "FR",
+    }
+    assert body["billing_group"] == "A"
+    assert body["is_active"] is True
+    event = AuditEvent.objects.get(object_type="site")
+    assert (event.actor, event.customer_id) == (rep, customer.pk)
+
+
+def test_create_a_site_with_its_own_address_and_group(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+    body = {
+        "customer_id": customer.pk,
+        "name": "Bureaux",
+        "address": {"street": "8 quai de Saône", "postcode": "69002", "city": "Lyon"},
+        "billing_group": "b",
+        "access_notes": "Badge à l'accueil",
+    }
+
+    response = api_for(rep).post("/api/v1/sites", body)
+
+    assert response.status_code == 201
+    assert response.json()["address"]["city"] == "Lyon"
+    assert response.json()["billing_group"] == "B"
+    assert response.json()["access_notes"] == "Badge à l'accueil"
+    # The customer is now found by its site's city.
+    assert ids(api_for(rep).get("/api/v1/customers", {"q": "saone"})) == {customer.pk}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"billing_group": "AB"}, "billing_group", "lettre (A-Z) ou un chiffre"),
+        ({"billing_group": "é"}, "billing_group", "lettre (A-Z) ou un chiffre"),
+        (
+            {"address": {"street": "1 rue", "postcode": "7500", "city": "Paris"}},
+            "address.postcode",
+            "Code postal invalide",
+        ),
+        ({"name": ""}, "name", "Ce champ ne peut pas être vide"),
+        ({"customer_id": 999999}, "customer_id", "Client introuvable"),
+    ],
+)
+def test_bad_site_values_answer_422(api_for, rep, changes, field, message):
+    customer = CustomerFactory(sales_rep=rep)
+    body = {"customer_id": customer.pk, "name": "Site", **changes}
+
+    response = api_for(rep).post("/api/v1/sites", body)
+
+    assert message in errors_by_field(response)[field]
+    assert not Site.objects.exists()
+
+
+def test_a_site_for_another_reps_customer_answers_422(api_for, rep, other_rep):
+    customer = CustomerFactory(sales_rep=other_rep)
+    response = api_for(rep).post("/api/v1/sites", {"customer_id": customer.pk, "name": "Site"})
+    assert errors_by_field(response) == {"customer_id": "Client introuvable."}
+
+
+def test_list_sites_of_a_customer(api_for, rep, other_rep):
+    customer = CustomerFactory(sales_rep=rep)
+    first, second = SiteFactory(customer=customer), SiteFactory(customer=customer)
+    SiteFactory(customer=CustomerFactory(sales_rep=rep))
+    SiteFactory(customer=CustomerFactory(sales_rep=other_rep))
+    client = api_for(rep)
+
+    assert client.get("/api/v1/sites").json()["count"] == 3
+    assert ids(client.get("/api/v1/sites", {"customer_id": customer.pk})) == {first.pk, second.pk}
+
+
+def test_read_patch_and_delete_a_site(api_for, planner, rep):
+    customer = CustomerFactory(sales_rep=rep)
+    site = SiteFactory(customer=customer, name="Cave")
+    path = f"/api/v1/sites/{site.pk}"
+
+    assert api_for(rep).get(path).json()["name"] == "Cave"
+    # Planning may change a site, not delete it.
+    response = api_for(planner).patch(path, {"access_notes": "Clé chez la gardienne"})
+    assert response.status_code == 200
+    assert response.json()["access_notes"] == "Clé chez la gardienne"
+    assert response.json()["name"] == "Cave"
+    assert api_for(planner).delete(path).status_code == 403
+    response = api_for(rep).patch(path, {"address": {"postcode": "123"}})
+    assert "Code postal invalide" in errors_by_field(response)["address.postcode"]
+
+    assert api_for(rep).delete(path).status_code == 204
+    assert not Site.objects.filter(pk=site.pk).exists()
+    actions = list(
+        AuditEvent.objects.filter(object_type="site").values_list("action", "actor__username")
+    )
+    assert sorted(actions) == [("delete", "commercial1"), ("update", "planning")]
+
+
+# Contacts -----------------------------------------------------------------------------
+
+
+def test_create_a_contact_on_a_site(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+    site = SiteFactory(customer=customer)
+    body = {
+        "customer_id": customer.pk,
+        "name": "Paul Gardien",
+        "role": "technical",
+        "site_id": site.pk,
+        "phone": "01 42 00 00 00",
+        "email": "paul@example.fr",
+    }
+
+    response = api_for(rep).post("/api/v1/contacts", body)
+
+    assert response.status_code == 201, response.content
+    out = response.json()
+    assert out["id"] == Contact.objects.get().pk
+    assert (out["customer_id"], out["site_id"], out["role"]) == (customer.pk, site.pk, "technical")
+    assert out["phone"] == "+33142000000"
+    assert AuditEvent.objects.get(object_type="contact").actor == rep
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"role": "boss"}, "role", "Valeur non autorisée"),
+        ({"phone": "999"}, "phone", "Numéro de téléphone invalide"),
+        ({"email": "paul@"}, "email", "adresse"),
+        ({"customer_id": 999999}, "customer_id", "Client introuvable"),
+    ],
+)
+def test_bad_contact_values_answer_422(api_for, rep, changes, field, message):
+    customer = CustomerFactory(sales_rep=rep)
+    body = {"customer_id": customer.pk, "name": "Paul", **changes}
+
+    response = api_for(rep).post("/api/v1/contacts", body)
+
+    assert message in errors_by_field(response)[field]
+    assert not Contact.objects.exists()
+
+
+def test_a_contacts_site_belongs_to_its_customer(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+    elsewhere = SiteFactory(customer=CustomerFactory(sales_rep=rep))
+    body = {"customer_id": customer.pk, "name": "Paul", "site_id": elsewhere.pk}
+
+    response = api_for(rep).post("/api/v1/contacts", body)
+
+    assert errors_by_field(response) == {"site_id": "Ce site n'existe pas chez ce client."}
+
+
+def test_list_patch_and_delete_contacts(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+    site = SiteFactory(customer=customer)
+    contact = ContactFactory(customer=customer, site=site, name="Anne")
+    ContactFactory(customer=CustomerFactory(sales_rep=rep))
+    client = api_for(rep)
+
+    assert client.get("/api/v1/contacts").json()["count"] == 2
+    assert ids(client.get("/api/v1/contacts", {"customer_id": customer.pk})) == {contact.pk}
+    assert ids(client.get("/api/v1/contacts", {"site_id": site.pk})) == {contact.pk}
+    path = f"/api/v1/contacts/{contact.pk}"
+    assert client.get(path).json()["name"] == "Anne"
+
+    response = client.patch(path, {"site_id": None, "role": "accounting"})
+    assert response.status_code == 200
+    assert (response.json()["site_id"], response.json()["role"]) == (None, "accounting")
+    assert response.json()["name"] == "Anne"
+
+    assert client.delete(path).status_code == 204
+    assert not Contact.objects.filter(pk=contact.pk).exists()
+
+
+# Families -----------------------------------------------------------------------------
+
+
+def test_every_role_reads_families(api_for, rep, planner):
+    family = FamilyFactory(name="Banques")
+    for user in (rep, planner):
+        page = api_for(user).get("/api/v1/families").json()
+        assert page["count"] == 1
+        assert page["items"][0]["name"] == "Banques"
+        assert api_for(user).get(f"/api/v1/families/{family.pk}").json()["id"] == family.pk
+    assert api_for(rep).get("/api/v1/families/999999").status_code == 404
+
+
+def test_only_direction_writes_families(api_for, direction, rep, accountant):
+    family = FamilyFactory(name="Syndics")
+    for user in (rep, accountant):
+        client = api_for(user)
+        assert client.post("/api/v1/families", {"name": "Banques"}).status_code == 403
+        assert client.patch(f"/api/v1/families/{family.pk}", {"name": "X"}).status_code == 403
+        assert client.delete(f"/api/v1/families/{family.pk}").status_code == 403
+    client = api_for(direction)
+
+    created = client.post("/api/v1/families", {"name": "Banques"})
+    assert created.status_code == 201
+    assert created.json()["name"] == "Banques"
+    renamed = client.patch(f"/api/v1/families/{family.pk}", {"name": "Syndics de copropriété"})
+    assert renamed.json()["name"] == "Syndics de copropriété"
+    assert client.delete(f"/api/v1/families/{family.pk}").status_code == 204
+    assert list(Family.objects.values_list("name", flat=True)) == ["Banques"]
+    assert AuditEvent.objects.filter(object_type="family", actor=direction).count() == 3
+
+
+def test_family_name_is_unique_whatever_the_case(api_for, direction):
+    FamilyFactory(name="Syndics")
+    response = api_for(direction).post("/api/v1/families", {"name": "SYNDICS"})
+    assert errors_by_field(response) == {"name": "Une famille porte déjà ce nom."}
+
+
+# The OpenAPI document -----------------------------------------------------------------
+
+
+def test_openapi_document_describes_every_route():
+    schema = ninja_api.get_openapi_schema()
+
+    assert schema["openapi"].startswith("3.1")
+    expected = {
+        "/api/v1/customers": {"get", "post"},
+        "/api/v1/customers/{customer_id}": {"get", "patch", "delete"},
+        "/api/v1/sites": {"get", "post"},
+        "/api/v1/sites/{site_id}": {"get", "patch", "delete"},
+        "/api/v1/contacts": {"get", "post"},
+        "/api/v1/contacts/{contact_id}": {"get", "patch", "delete"},
+        "/api/v1/families": {"get", "post"},
+        "/api/v1/families/{family_id}": {"get", "patch", "delete"},
+    }
+    assert {path: set(methods) for path, methods in schema["paths"].items()} == expected
+    operations = [op for methods in schema["paths"].values() for op in methods.values()]
+    assert all(op["summary"] and op["tags"] and op["operationId"] for op in operations)
+    assert all(op["security"] == [{"BearerToken": []}] for op in operations)
+    assert len({op["operationId"] for op in operations}) == len(operations)
+    delete = schema["paths"]["/api/v1/customers/{customer_id}"]["delete"]
+    assert {200, 204} <= set(delete["responses"])
+    assert "désactivé" in delete["description"]
+    kinds = schema["components"]["schemas"]["CustomerIn"]["properties"]["kind"]
+    assert kinds["enum"] == ["individual", "business"]
+    create = schema["paths"]["/api/v1/customers"]["post"]["responses"]
+    assert {201, 401, 403, 422} <= set(create)
+    assert create[422]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ValidationErrors"
+    }
+    assert set(schema["paths"]["/api/v1/sites/{site_id}"]["get"]["responses"]) == {200, 401, 404}
+
+
+def test_openapi_document_is_served_as_json(api_for, planner):
+    response = api_for(planner).get("/api/v1/openapi.json")
+
+    assert response.status_code == 200
+    assert set(response.json()["paths"]) == set(ninja_api.get_openapi_schema()["paths"])
