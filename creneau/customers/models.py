@@ -20,17 +20,32 @@ from creneau.core.validators import (
 )
 
 
-def normalise_fields(instance: models.Model, normalisers: dict) -> None:
-    """Put typed values in their stored form (E.164 phones, compact IBAN...), or raise
-    one ValidationError naming every bad field."""
-    errors = {}
-    for field, normalise in normalisers.items():
+class NormalisedFieldsMixin(models.Model):
+    """Puts typed values in their stored form (E.164 phones, compact IBAN...) before the
+    field checks run, so that "732 829 320 00074" is read as a 14-digit SIRET, and reports
+    every bad field at once."""
+
+    NORMALISERS: dict = {}
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude=None) -> None:
+        exclude = set(exclude or ())
+        errors: dict[str, list] = {}
+        for field, normalise in self.NORMALISERS.items():
+            if field in exclude:
+                continue
+            try:
+                setattr(self, field, normalise(getattr(self, field)))
+            except ValidationError as error:
+                errors[field] = error.error_list
         try:
-            setattr(instance, field, normalise(getattr(instance, field)))
+            super().clean_fields(exclude=exclude | set(errors))
         except ValidationError as error:
-            errors[field] = error
-    if errors:
-        raise ValidationError(errors)
+            errors.update(error.error_dict)
+        if errors:
+            raise ValidationError(errors)
 
 
 def check_address(instance: Address, *, required: bool) -> None:
@@ -70,7 +85,7 @@ class Family(models.Model):
         return self.name
 
 
-class Customer(Address):
+class Customer(NormalisedFieldsMixin, Address):
     """Who orders and pays (donneur d'ordre): holds the billing address; work is on its sites.
 
     The address fields inherited from Address are the billing address.
@@ -79,6 +94,15 @@ class Customer(Address):
     class Kind(models.TextChoices):
         INDIVIDUAL = "individual", _("Particulier")
         BUSINESS = "business", _("Professionnel")
+
+    NORMALISERS = {
+        "phone": normalise_phone,
+        "mobile": normalise_phone,
+        "iban": normalise_iban,
+        "bic": normalise_bic,
+        "siret": normalise_siren_or_siret,
+        "vat_number": normalise_vat_number,
+    }
 
     code = models.CharField(_("code client"), max_length=20, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
@@ -137,17 +161,6 @@ class Customer(Address):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
-        normalise_fields(
-            self,
-            {
-                "phone": normalise_phone,
-                "mobile": normalise_phone,
-                "iban": normalise_iban,
-                "bic": normalise_bic,
-                "siret": normalise_siren_or_siret,
-                "vat_number": normalise_vat_number,
-            },
-        )
         check_address(self, required=True)
 
 
@@ -202,7 +215,7 @@ class Site(Address):
         check_address(self, required=False)
 
 
-class Contact(models.Model):
+class Contact(NormalisedFieldsMixin, models.Model):
     """A person at the customer (interlocuteur), optionally attached to one of its sites."""
 
     class Role(models.TextChoices):
@@ -211,6 +224,8 @@ class Contact(models.Model):
         TECHNICAL = "technical", _("Technique")
         FAMILY = "family", _("Membre de la famille")
         OTHER = "other", _("Autre")
+
+    NORMALISERS = {"phone": normalise_phone, "mobile": normalise_phone}
 
     customer = models.ForeignKey(
         Customer, verbose_name=_("client"), on_delete=models.CASCADE, related_name="contacts"
@@ -239,6 +254,5 @@ class Contact(models.Model):
         return self.name
 
     def clean(self) -> None:
-        normalise_fields(self, {"phone": normalise_phone, "mobile": normalise_phone})
         if self.site_id and self.customer_id and self.site.customer_id != self.customer_id:
             raise ValidationError({"site": _("Ce site appartient à un autre client.")})
