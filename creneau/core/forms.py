@@ -7,9 +7,9 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.models import User
-from django.contrib.auth.password_validation import password_validators_help_text_html
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from schwifty import IBAN
 
 from creneau.core.models import Company
 from creneau.core.roles import Role, role_given
@@ -87,6 +87,7 @@ class CompanyForm(BootstrapForm):
         # then does the column's length apply.
         for name in ("siret", "vat_number", "phone", "iban", "bic", "sepa_creditor_id"):
             fields[name] = forms.CharField(label=fields[name].label, required=False, max_length=60)
+        fields["vat_number"].label = _("TVA intracommunautaire")
         # Documents print the address: the service refuses a company without one.
         for name in ("street", "postcode", "city"):
             fields[name].required = True
@@ -103,6 +104,7 @@ class CompanyForm(BootstrapForm):
     def initial_from(company: Company) -> dict[str, Any]:
         initial = {name: getattr(company, name) for name in COMPANY_FORM_FIELDS}
         initial["phone"] = format_phone(company.phone)
+        initial["iban"] = IBAN(company.iban).formatted if company.iban else ""
         return initial
 
     def service_fields(self) -> dict[str, Any]:
@@ -155,7 +157,10 @@ class PasswordFields(BootstrapForm):
         label=_("Mot de passe"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validators_help_text_html,
+        help_text=_(
+            "8 caractères au moins ; ni entièrement numérique, ni trop courant, "
+            "ni proche du nom de l'utilisateur."
+        ),
     )
     password2 = forms.CharField(
         label=_("Confirmation du mot de passe"),

@@ -173,6 +173,7 @@ def test_the_page_shows_the_stored_values_in_french_formats(direction, client_fo
     assert 'value="01 42 68 53 00"' in page
     assert 'value="10000,00"' in page
     assert 'value="AGRIFRPPXXX"' in page
+    assert 'value="FR76 3000 6000 0112 3456 7890 189"' in page
 
 
 BAD_FORM_VALUES = {
