@@ -83,6 +83,15 @@ def test_the_lockout_ends_after_the_cool_off(rep, settings):
 
 
 @pytest.mark.django_db
+def test_an_attempt_during_the_lockout_starts_the_wait_again(rep, settings):
+    fail("commercial1", settings.AXES_FAILURE_LIMIT)
+    almost_over = timezone.now() - timedelta(hours=settings.AXES_COOLOFF_TIME, minutes=-1)
+    AccessAttempt.objects.update(attempt_time=almost_over)
+    assert log_in("commercial1", RIGHT).status_code == 429
+    assert AccessAttempt.objects.get().attempt_time > almost_over + timedelta(minutes=1)
+
+
+@pytest.mark.django_db
 def test_axes_reset_unlocks_everyone(rep, settings):
     fail("commercial1", settings.AXES_FAILURE_LIMIT)
     call_command("axes_reset", stdout=io.StringIO())
