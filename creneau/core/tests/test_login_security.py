@@ -138,12 +138,19 @@ def test_an_inactive_users_api_token_is_refused_until_reactivation(direction, re
     assert bearer(key) == rep
 
 
+# What production sets itself; DJANGO_ALLOW_ASYNC_UNSAFE comes from the browser fixture,
+# which sets it in this process for Playwright.
+NOT_INHERITED = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+
+
 def production_environment(tmp_path) -> dict[str, str]:
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
-    }
+    environment = {key: value for key, value in os.environ.items() if key not in NOT_INHERITED}
     environment.update(
         DJANGO_SETTINGS_MODULE="config.settings",
         DEBUG="false",
