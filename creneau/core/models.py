@@ -7,8 +7,22 @@ import secrets
 
 from babel import Locale
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from creneau.core.validators import (
+    bic_from_iban,
+    check_address,
+    normalise_bic,
+    normalise_fields,
+    normalise_iban,
+    normalise_phone,
+    normalise_sepa_creditor_id,
+    normalise_siren_or_siret,
+    normalise_vat_number,
+    validate_logo,
+)
 
 
 def country_choices() -> list[tuple[str, str]]:
@@ -68,6 +82,62 @@ class Company(Address):
 
     def __str__(self) -> str:
         return self.legal_name
+
+    def clean_fields(self, exclude: set[str] | None = None) -> None:
+        """Put typed identifiers in their stored form first (a SIRET typed with spaces is
+        longer than the column), then run the fields' own checks on the others."""
+        errors: dict = {}
+        try:
+            self._clean_identifiers()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        try:
+            super().clean_fields(exclude={*(exclude or ()), *errors})
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self) -> None:
+        """Refuse what documents could not print: no address, a bad logo, a negative capital."""
+        errors: dict = {}
+        for check in (self._clean_address, self._clean_logo):
+            try:
+                check()
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if self.capital is not None and self.capital < 0:
+            errors["capital"] = [ValidationError(_("Le capital ne peut pas être négatif."))]
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_identifiers(self) -> None:
+        """Canonical identifiers, and the BIC of a French bank derived from its IBAN."""
+        normalise_fields(
+            self,
+            {
+                "phone": normalise_phone,
+                "iban": normalise_iban,
+                "bic": normalise_bic,
+                "siret": normalise_siren_or_siret,
+                "vat_number": normalise_vat_number,
+                "sepa_creditor_id": normalise_sepa_creditor_id,
+            },
+        )
+        if self.iban and not self.bic:
+            self.bic = bic_from_iban(self.iban)
+
+    def _clean_address(self) -> None:
+        check_address(self, required=True)
+
+    def _clean_logo(self) -> None:
+        # Only a newly uploaded file is checked; the stored one was checked when it came in.
+        if self.logo and not self.logo._committed:
+            try:
+                extension = validate_logo(self.logo.file)
+            except ValidationError as error:
+                raise ValidationError({"logo": error}) from error
+            self.logo.name = f"logo.{extension}"
 
     @classmethod
     def load(cls) -> Company:

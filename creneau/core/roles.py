@@ -72,13 +72,17 @@ def user_role(user: AbstractBaseUser | AnonymousUser) -> Role | None:
     if not user.is_authenticated or not user.is_active:
         return None
     if not hasattr(user, "_creneau_role"):
-        if user.is_superuser:
-            role = Role.DIRECTION
-        else:
-            names = {group.name for group in user.groups.all()}
-            role = next((r for r in Role if r.value in names), None)
-        user._creneau_role = role
+        user._creneau_role = role_given(user)
     return user._creneau_role
+
+
+def role_given(user: AbstractBaseUser) -> Role | None:
+    """The role a staff user was given, whether the account is active or not (superusers
+    count as direction). Uses `groups` prefetched by the caller, if any."""
+    if user.is_superuser:
+        return Role.DIRECTION
+    names = {group.name for group in user.groups.all()}
+    return next((role for role in Role if role.value in names), None)
 
 
 def user_sees_all_customers(user: AbstractBaseUser | AnonymousUser) -> bool:

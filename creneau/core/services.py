@@ -1,4 +1,4 @@
-"""Writes that every app uses: counters, the audit trail, API tokens."""
+"""Writes that every app uses: counters, the audit trail, API tokens; the company identity."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 
-from creneau.core.models import ApiToken, AuditEvent, Counter
+from creneau.core.models import ApiToken, AuditEvent, Company, Counter
 
 
 def counter_next(*, name: str) -> int:
@@ -77,3 +78,41 @@ def api_token_create(*, user: User) -> str:
     key = ApiToken.generate_key()
     ApiToken.objects.create(user=user, key_hash=ApiToken.hash(key))
     return key
+
+
+COMPANY_FIELDS = [
+    "legal_name", "legal_form", "capital", "siret", "vat_number", "street", "postcode", "city",
+    "country", "phone", "email", "sap_number", "sepa_creditor_id", "iban", "bic", "logo",
+]  # fmt: skip
+
+
+def company_update(*, company: Company, by: User | None, **fields: Any) -> Company:
+    """Change the company's identity (direction only: the caller checks the role).
+
+    `logo` takes an uploaded image, or None to remove the logo. The replaced file is
+    deleted from storage once the change is committed. Nothing is written if any field
+    is refused; the history records each field's old and new value.
+    """
+    unknown = set(fields) - set(COMPANY_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown fields: {sorted(unknown)}")
+    before = model_snapshot(company, COMPANY_FIELDS)
+    old_logo = company.logo.name
+    for name, value in fields.items():
+        setattr(company, name, value)
+    try:
+        company.full_clean()
+    except ValidationError:
+        company.refresh_from_db()
+        raise
+    changes = model_changes(before, model_snapshot(company, COMPANY_FIELDS))
+    if not changes:
+        return company
+    with transaction.atomic():
+        company.save()
+        changes = model_changes(before, model_snapshot(company, COMPANY_FIELDS))
+        audit_record(by=by, action=AuditEvent.Action.UPDATE, instance=company, changes=changes)
+        if old_logo and old_logo != company.logo.name:
+            storage = company.logo.storage
+            transaction.on_commit(lambda: storage.delete(old_logo))
+    return company

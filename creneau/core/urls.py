@@ -6,4 +6,11 @@ from creneau.core import views
 urlpatterns = [
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("settings/company/", views.company, name="company"),
+    path("settings/company/logo/", views.company_logo, name="company_logo"),
+    path("settings/staff/", views.staff_list, name="staff_list"),
+    path("settings/staff/new/", views.staff_create, name="staff_create"),
+    path("settings/staff/<int:pk>/", views.staff_edit, name="staff_edit"),
+    path("settings/staff/<int:pk>/password/", views.staff_password, name="staff_password"),
+    path("settings/staff/<int:pk>/active/", views.staff_active, name="staff_active"),
 ]

@@ -1,4 +1,5 @@
-"""Validators for what users type: French postcodes, phones, IBAN/BIC, SIREN/SIRET, VAT.
+"""Validators for what users type: French postcodes, phones, IBAN/BIC, SIREN/SIRET, VAT,
+the SEPA creditor identifier and image uploads.
 
 Each raises Django's ValidationError with a French message, so that forms and the API
 report the same words at the same field. The normalise_* helpers return the canonical
@@ -8,13 +9,16 @@ form to store (no spaces, upper case, E.164 for phones).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.utils.translation import gettext as _
+from PIL import Image
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
-from stdnum.eu import vat
+from stdnum.eu import at_02, vat
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.fr import siren, siret
 
@@ -113,3 +117,99 @@ def normalise_vat_number(value: str) -> str:
         raise ValidationError(
             _("Numéro de TVA intracommunautaire invalide (ex. FR40303265045)."), code="vat"
         ) from error
+
+
+# A French ICS: FR, 2 check digits, a 3-character creditor business code (often ZZZ) and
+# a 6-character national identifier, 13 characters in all (Banque de France).
+FRENCH_CREDITOR_ID = re.compile(r"^FR\d{2}[A-Z0-9]{3}[A-Z0-9]{6}$")
+# Other SEPA countries: country code, 2 check digits, business code, national id (≤ 35).
+SEPA_CREDITOR_ID = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{3}[A-Z0-9]{1,28}$")
+
+
+def normalise_sepa_creditor_id(value: str) -> str:
+    """Return the SEPA creditor identifier (ICS) compact and upper case, or refuse it.
+
+    The ISO 7064 mod 97-10 check is python-stdnum's (stdnum.eu.at_02); the format of a
+    French ICS, which stdnum does not know, is checked here first.
+    """
+    value = re.sub(r"[\s\-]+", "", value or "").upper()
+    if not value:
+        return ""
+    pattern = FRENCH_CREDITOR_ID if value.startswith("FR") else SEPA_CREDITOR_ID
+    if not pattern.match(value):
+        raise ValidationError(
+            _(
+                "Identifiant créancier SEPA invalide : en France, 13 caractères "
+                "(FR, 2 chiffres de clé, puis 9 lettres ou chiffres, ex. FR72ZZZ123456)."
+            ),
+            code="sepa_creditor_id",
+        )
+    try:
+        return at_02.validate(value)
+    except StdnumError as error:
+        raise ValidationError(
+            _("Identifiant créancier SEPA invalide : la clé de contrôle ne correspond pas."),
+            code="sepa_creditor_id",
+        ) from error
+
+
+def normalise_fields(instance: object, normalisers: dict[str, Callable[[str], str]]) -> None:
+    """Put typed values in their stored form (E.164 phones, compact IBAN...), or raise
+    one ValidationError naming every bad field."""
+    errors = {}
+    for field, normalise in normalisers.items():
+        try:
+            setattr(instance, field, normalise(getattr(instance, field)))
+        except ValidationError as error:
+            errors[field] = error
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_address(instance: object, *, required: bool) -> None:
+    """Refuse a missing street, postcode or city (when required) and a bad French postcode."""
+    errors = {}
+    if required:
+        for field in ("street", "postcode", "city"):
+            if not getattr(instance, field).strip():
+                errors[field] = ValidationError(_("Ce champ est obligatoire."), code="required")
+    if instance.postcode and "postcode" not in errors:
+        try:
+            validate_postcode(instance.postcode, instance.country)
+        except ValidationError as error:
+            errors["postcode"] = error
+    if errors:
+        raise ValidationError(errors)
+
+
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+LOGO_MAX_PIXELS = 4000
+LOGO_FORMATS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp", "GIF": "gif"}
+
+
+def validate_logo(file: File) -> str:
+    """Check that an uploaded logo is a real PNG, JPEG, WebP or GIF image of reasonable size,
+    by reading its content (the name and the browser's content type prove nothing).
+    Returns the file extension that matches the content."""
+    if file.size > LOGO_MAX_BYTES:
+        raise ValidationError(_("Le logo est trop lourd : 2 Mo au plus."), code="logo_too_big")
+    try:
+        file.seek(0)
+        with Image.open(file) as image:
+            image_format, (width, height) = image.format, image.size
+            image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise ValidationError(
+            _("Le logo doit être une image PNG, JPEG, WebP ou GIF."), code="logo_not_image"
+        ) from error
+    finally:
+        file.seek(0)
+    if image_format not in LOGO_FORMATS:
+        raise ValidationError(
+            _("Le logo doit être une image PNG, JPEG, WebP ou GIF."), code="logo_not_image"
+        )
+    if max(width, height) > LOGO_MAX_PIXELS:
+        raise ValidationError(
+            _("Le logo est trop grand : 4000 pixels de côté au plus."), code="logo_too_big"
+        )
+    return LOGO_FORMATS[image_format]

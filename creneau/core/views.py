@@ -1,6 +1,29 @@
+"""The login page and Paramètres: the company identity and the staff accounts (direction)."""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from creneau.core import selectors
+from creneau.core import staff as staff_services
+from creneau.core.forms import CompanyForm, StaffCreateForm, StaffForm, StaffPasswordForm
+from creneau.core.models import Company
+from creneau.core.roles import role_given, user_is_direction
+from creneau.core.services import company_update
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -9,3 +32,133 @@ class StaffLoginView(auth_views.LoginView):
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+
+def direction_required(view: Callable) -> Callable:
+    """Settings are not customer data: a logged-in user without the direction role gets
+    403 (the login middleware has already sent anonymous visitors to the login page)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not user_is_direction(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@direction_required
+def company(request: HttpRequest) -> HttpResponse:
+    company = Company.load()
+    if request.method == "POST":
+        form = CompanyForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                company_update(company=company, by=request.user, **form.service_fields())
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, _("Enregistré."))
+                return redirect("company")
+    else:
+        form = CompanyForm(initial=CompanyForm.initial_from(company))
+    return render(request, "core/company_form.html", {"form": form, "company": company})
+
+
+def company_logo(request: HttpRequest) -> FileResponse:
+    """The logo, from the private storage, for any logged-in staff user (documents print it)."""
+    logo = Company.load().logo
+    if not logo:
+        raise Http404
+    try:
+        file = logo.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    content_type = mimetypes.guess_type(logo.name)[0] or "application/octet-stream"
+    response = FileResponse(file, content_type=content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@direction_required
+def staff_list(request: HttpRequest) -> HttpResponse:
+    accounts = [(user, role_given(user)) for user in selectors.staff_list()]
+    return render(request, "core/staff_list.html", {"accounts": accounts})
+
+
+@direction_required
+def staff_create(request: HttpRequest) -> HttpResponse:
+    form = StaffCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = staff_services.staff_create(
+                by=request.user,
+                username=data["username"],
+                password=data["password1"],
+                role=data["role"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Utilisateur « %s » créé.") % user.username)
+            return redirect("staff_list")
+    return render(request, "core/staff_form.html", {"form": form, "account": None})
+
+
+@direction_required
+def staff_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=pk)
+    if request.method == "POST":
+        form = StaffForm(request.POST)
+        if form.is_valid():
+            try:
+                staff_services.staff_update(user=account, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                messages.success(request, _("Enregistré."))
+                return redirect("staff_list")
+    else:
+        form = StaffForm(initial=StaffForm.initial_from(account))
+    context = {"form": form, "account": account, "is_self": account.pk == request.user.pk}
+    return render(request, "core/staff_form.html", context)
+
+
+@direction_required
+def staff_password(request: HttpRequest, pk: int) -> HttpResponse:
+    account = get_object_or_404(User, pk=pk)
+    form = StaffPasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            staff_services.staff_set_password(
+                user=account, by=request.user, password=form.cleaned_data["password1"]
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            if account.pk == request.user.pk:
+                # Changing one's own password would otherwise end the current session.
+                update_session_auth_hash(request, account)
+            messages.success(request, _("Mot de passe de « %s » modifié.") % account.username)
+            return redirect("staff_edit", pk=account.pk)
+    return render(request, "core/staff_password.html", {"form": form, "account": account})
+
+
+@direction_required
+@require_POST
+def staff_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate (active=0) or reactivate (active=1) a staff account."""
+    account = get_object_or_404(User, pk=pk)
+    active = request.POST.get("active") == "1"
+    try:
+        staff_services.staff_set_active(user=account, by=request.user, active=active)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        message = _("Compte « %s » réactivé.") if active else _("Compte « %s » désactivé.")
+        messages.success(request, message % account.username)
+    return redirect("staff_edit", pk=account.pk)

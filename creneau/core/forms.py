@@ -1,0 +1,194 @@
+"""Forms of the settings pages. They only read what was typed: the services validate
+(full_clean, normalisers, password validators) and their errors are put back at the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from schwifty import IBAN
+
+from creneau.core.models import Company
+from creneau.core.roles import Role, role_given
+from creneau.core.validators import format_phone
+
+
+class BootstrapForm(forms.Form):
+    """A form whose widgets carry Bootstrap's classes, and which shows a service's
+    ValidationError at the fields it names."""
+
+    # Service field name -> form field name, where they differ.
+    service_field_names: dict[str, str] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        for name, messages in error.update_error_dict({}).items():
+            name = self.service_field_names.get(name, name)
+            self.add_error(name if name in self.fields else None, messages)
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        for name in self._errors:
+            widget = self.fields[name].widget if name in self.fields else None
+            if widget is not None and "is-invalid" not in widget.attrs["class"]:
+                widget.attrs["class"] += " is-invalid"
+
+
+COMPANY_FORM_FIELDS = [
+    "legal_name", "legal_form", "capital", "siret", "vat_number", "sap_number", "street",
+    "postcode", "city", "country", "phone", "email", "iban", "bic", "sepa_creditor_id",
+]  # fmt: skip
+
+COMPANY_PLACEHOLDERS = {
+    "legal_form": _("SARL, SAS, EURL, entreprise individuelle…"),
+    "siret": _("ex. 73282932000074"),
+    "vat_number": _("ex. FR44732829320"),
+    "sap_number": _("ex. SAP123456789"),
+    "iban": _("FR76 …"),
+    "sepa_creditor_id": _("ex. FR72ZZZ123456"),
+}
+COMPANY_HELP = {
+    "siret": _("9 chiffres (SIREN) ou 14 chiffres (SIRET du siège)."),
+    "sap_number": _("Numéro de déclaration d'organisme de services à la personne."),
+    "bic": _("Laissé vide, il est déduit de l'IBAN pour une banque française."),
+    "sepa_creditor_id": _("Délivré par la Banque de France, par votre banque : 13 caractères."),
+}
+
+
+class CompanyForm(BootstrapForm):
+    """The company's identity. The logo is read as a plain file: its content is checked by
+    the service (Company.clean), so the same rule holds wherever it comes from."""
+
+    logo = forms.FileField(
+        label=_("Nouveau logo"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
+        help_text=_("PNG, JPEG, WebP ou GIF ; 2 Mo et 4000 pixels de côté au plus."),
+    )
+    logo_remove = forms.BooleanField(label=_("Supprimer le logo"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        fields = forms.fields_for_model(Company, fields=COMPANY_FORM_FIELDS)
+        # Identifiers may be typed with spaces; the service stores them compact, and only
+        # then does the column's length apply.
+        for name in ("siret", "vat_number", "phone", "iban", "bic", "sepa_creditor_id"):
+            fields[name] = forms.CharField(label=fields[name].label, required=False, max_length=60)
+        fields["vat_number"].label = _("TVA intracommunautaire")
+        # Documents print the address: the service refuses a company without one.
+        for name in ("street", "postcode", "city"):
+            fields[name].required = True
+        fields["capital"].localize = True
+        fields["capital"].widget = forms.TextInput(attrs={"inputmode": "decimal"})
+        for name, text in COMPANY_PLACEHOLDERS.items():
+            fields[name].widget.attrs["placeholder"] = text
+        for name, text in COMPANY_HELP.items():
+            fields[name].help_text = text
+        self.base_fields = {**fields, **self.base_fields}
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def initial_from(company: Company) -> dict[str, Any]:
+        initial = {name: getattr(company, name) for name in COMPANY_FORM_FIELDS}
+        initial["phone"] = format_phone(company.phone)
+        initial["iban"] = IBAN(company.iban).formatted if company.iban else ""
+        return initial
+
+    def service_fields(self) -> dict[str, Any]:
+        """What to hand to company_update: the typed fields, and the logo only if it changes."""
+        fields = {name: self.cleaned_data[name] for name in COMPANY_FORM_FIELDS}
+        fields = {name: "" if value is None and name != "capital" else value
+                  for name, value in fields.items()}  # fmt: skip
+        if self.cleaned_data.get("logo"):
+            fields["logo"] = self.cleaned_data["logo"]
+        elif self.cleaned_data.get("logo_remove"):
+            fields["logo"] = None
+        return fields
+
+
+ROLE_CHOICES = [("", "—"), *Role.choices]
+
+
+class StaffForm(BootstrapForm):
+    """Names, e-mail and role of a staff account."""
+
+    first_name = forms.CharField(label=_("Prénom"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Nom"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    role = forms.ChoiceField(
+        label=_("Rôle"),
+        choices=ROLE_CHOICES,
+        help_text=_(
+            "Direction : tout, dont les paramètres. Commercial : ses propres clients. "
+            "Planning et Comptabilité : tous les clients."
+        ),
+    )
+
+    @staticmethod
+    def initial_from(user: User) -> dict[str, Any]:
+        role = role_given(user)
+        return {
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "email": user.email,
+            "role": role.value if role else "",
+        }
+
+
+class PasswordFields(BootstrapForm):
+    """A new password typed twice; the service runs Django's password validators."""
+
+    service_field_names = {"password": "password1"}
+
+    password1 = forms.CharField(
+        label=_("Mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_(
+            "8 caractères au moins ; ni entièrement numérique, ni trop courant, "
+            "ni proche du nom de l'utilisateur."
+        ),
+    )
+    password2 = forms.CharField(
+        label=_("Confirmation du mot de passe"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("Les deux mots de passe ne correspondent pas."))
+        return data
+
+
+class StaffCreateForm(StaffForm, PasswordFields):
+    """A new staff account: username, names, e-mail, role and an initial password."""
+
+    username = forms.CharField(
+        label=_("Identifiant de connexion"),
+        max_length=150,
+        help_text=_("Lettres, chiffres et @ . + - _ ; ne change plus ensuite."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none"}),
+    )
+    field_order = [
+        "username", "first_name", "last_name", "email", "role", "password1", "password2",
+    ]  # fmt: skip
+
+
+class StaffPasswordForm(PasswordFields):
+    pass
