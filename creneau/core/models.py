@@ -15,7 +15,6 @@ from creneau.core.validators import (
     bic_from_iban,
     check_address,
     normalise_bic,
-    normalise_fields,
     normalise_iban,
     normalise_phone,
     normalise_sepa_creditor_id,
@@ -53,11 +52,48 @@ class Address(models.Model):
         return [line for line in lines if line]
 
 
-class Company(Address):
+class NormalisedFieldsMixin(models.Model):
+    """Puts typed values in their stored form (E.164 phones, compact IBAN...) before the
+    field checks run, so that "732 829 320 00074" is read as a 14-digit SIRET, and reports
+    every bad field at once. NORMALISERS maps a field to its normaliser."""
+
+    NORMALISERS: dict = {}
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude=None) -> None:
+        exclude = set(exclude or ())
+        errors: dict[str, list] = {}
+        for field, normalise in self.NORMALISERS.items():
+            if field in exclude:
+                continue
+            try:
+                setattr(self, field, normalise(getattr(self, field)))
+            except ValidationError as error:
+                errors[field] = error.error_list
+        try:
+            super().clean_fields(exclude=exclude | set(errors))
+        except ValidationError as error:
+            errors.update(error.error_dict)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Company(NormalisedFieldsMixin, Address):
     """The service company using Créneau: its legal identity, printed on every document.
 
     There is one row (pk=1), edited by direction in Paramètres > Société.
     """
+
+    NORMALISERS = {
+        "phone": normalise_phone,
+        "iban": normalise_iban,
+        "bic": normalise_bic,
+        "siret": normalise_siren_or_siret,
+        "vat_number": normalise_vat_number,
+        "sepa_creditor_id": normalise_sepa_creditor_id,
+    }
 
     legal_name = models.CharField(_("raison sociale"), max_length=200, default="Ma société")
     legal_form = models.CharField(_("forme juridique"), max_length=50, blank=True)
@@ -83,23 +119,10 @@ class Company(Address):
     def __str__(self) -> str:
         return self.legal_name
 
-    def clean_fields(self, exclude: set[str] | None = None) -> None:
-        """Put typed identifiers in their stored form first (a SIRET typed with spaces is
-        longer than the column), then run the fields' own checks on the others."""
-        errors: dict = {}
-        try:
-            self._clean_identifiers()
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        try:
-            super().clean_fields(exclude={*(exclude or ()), *errors})
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
-
     def clean(self) -> None:
         """Refuse what documents could not print: no address, a bad logo, a negative capital."""
+        if self.iban and not self.bic:
+            self.bic = bic_from_iban(self.iban)
         errors: dict = {}
         for check in (self._clean_address, self._clean_logo):
             try:
@@ -110,22 +133,6 @@ class Company(Address):
             errors["capital"] = [ValidationError(_("Le capital ne peut pas être négatif."))]
         if errors:
             raise ValidationError(errors)
-
-    def _clean_identifiers(self) -> None:
-        """Canonical identifiers, and the BIC of a French bank derived from its IBAN."""
-        normalise_fields(
-            self,
-            {
-                "phone": normalise_phone,
-                "iban": normalise_iban,
-                "bic": normalise_bic,
-                "siret": normalise_siren_or_siret,
-                "vat_number": normalise_vat_number,
-                "sepa_creditor_id": normalise_sepa_creditor_id,
-            },
-        )
-        if self.iban and not self.bic:
-            self.bic = bic_from_iban(self.iban)
 
     def _clean_address(self) -> None:
         check_address(self, required=True)

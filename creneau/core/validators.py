@@ -9,7 +9,6 @@ form to store (no spaces, upper case, E.164 for phones).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import phonenumbers
 from django.core.exceptions import ValidationError
@@ -151,19 +150,6 @@ def normalise_sepa_creditor_id(value: str) -> str:
             _("Identifiant créancier SEPA invalide : la clé de contrôle ne correspond pas."),
             code="sepa_creditor_id",
         ) from error
-
-
-def normalise_fields(instance: object, normalisers: dict[str, Callable[[str], str]]) -> None:
-    """Put typed values in their stored form (E.164 phones, compact IBAN...), or raise
-    one ValidationError naming every bad field."""
-    errors = {}
-    for field, normalise in normalisers.items():
-        try:
-            setattr(instance, field, normalise(getattr(instance, field)))
-        except ValidationError as error:
-            errors[field] = error
-    if errors:
-        raise ValidationError(errors)
 
 
 def check_address(instance: object, *, required: bool) -> None:

@@ -9,58 +9,16 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
-from creneau.core.models import Address
+from creneau.core.models import Address, NormalisedFieldsMixin
 from creneau.core.validators import (
+    bic_from_iban,
+    check_address,
     normalise_bic,
     normalise_iban,
     normalise_phone,
     normalise_siren_or_siret,
     normalise_vat_number,
-    validate_postcode,
 )
-
-
-class NormalisedFieldsMixin(models.Model):
-    """Puts typed values in their stored form (E.164 phones, compact IBAN...) before the
-    field checks run, so that "732 829 320 00074" is read as a 14-digit SIRET, and reports
-    every bad field at once."""
-
-    NORMALISERS: dict = {}
-
-    class Meta:
-        abstract = True
-
-    def clean_fields(self, exclude=None) -> None:
-        exclude = set(exclude or ())
-        errors: dict[str, list] = {}
-        for field, normalise in self.NORMALISERS.items():
-            if field in exclude:
-                continue
-            try:
-                setattr(self, field, normalise(getattr(self, field)))
-            except ValidationError as error:
-                errors[field] = error.error_list
-        try:
-            super().clean_fields(exclude=exclude | set(errors))
-        except ValidationError as error:
-            errors.update(error.error_dict)
-        if errors:
-            raise ValidationError(errors)
-
-
-def check_address(instance: Address, *, required: bool) -> None:
-    errors = {}
-    if required:
-        for field in ("street", "postcode", "city"):
-            if not getattr(instance, field).strip():
-                errors[field] = ValidationError(_("Ce champ est obligatoire."), code="required")
-    if instance.postcode and "postcode" not in errors:
-        try:
-            validate_postcode(instance.postcode, instance.country)
-        except ValidationError as error:
-            errors["postcode"] = error
-    if errors:
-        raise ValidationError(errors)
 
 
 class Family(models.Model):
@@ -161,6 +119,8 @@ class Customer(NormalisedFieldsMixin, Address):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
+        if self.iban and not self.bic:
+            self.bic = bic_from_iban(self.iban)
         check_address(self, required=True)
 
 
