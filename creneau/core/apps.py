@@ -8,8 +8,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Société et utilisateurs")
 
     def ready(self) -> None:
+        from django.apps import apps
         from django.db.models.signals import post_migrate
 
         from creneau.core.roles import roles_sync
 
-        post_migrate.connect(roles_sync, sender=self)
+        # post_migrate is sent once per app, in INSTALLED_APPS order, and each app's
+        # permissions are created by its own signal: the roles can only be given every
+        # permission (customers.*, later apps...) after the last app's signal.
+        last_app = [app for app in apps.get_app_configs() if app.models_module is not None][-1]
+        post_migrate.connect(roles_sync, sender=last_app, dispatch_uid="creneau_roles_sync")
