@@ -72,10 +72,12 @@ PHONE_WIDGET = {"type": "tel", "autocomplete": "off"}
 
 
 class CustomerFieldsMixin:
-    """What the creation and the general tab share: choices limited to what the user may
-    pick (only direction assigns a sales rep)."""
+    """What the creation and the general tab share: the billing address is required, and
+    choices are limited to what the user may pick (only direction assigns a sales rep)."""
 
     def setup_choices(self, user: AnyUser) -> None:
+        for name in ("street", "postcode", "city"):
+            self.fields[name].required = True  # the billing address (Customer.clean checks it)
         self.fields["family"].queryset = families_list()
         self.fields["family"].empty_label = _("— Aucune —")
         if "sales_rep" in self.fields:
@@ -110,7 +112,9 @@ class CustomerCreateForm(BootstrapFormMixin, CustomerFieldsMixin, forms.ModelFor
         label=_("Nom du site"),
         max_length=200,
         required=False,
-        help_text=_("Par défaut, le nom du client."),
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Nom du site (par défaut, celui du client)")}
+        ),
     )
     # Filled by the "Créer quand même" button: the ids of the likely duplicates the user saw.
     confirmed_duplicates = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -126,8 +130,6 @@ class CustomerCreateForm(BootstrapFormMixin, CustomerFieldsMixin, forms.ModelFor
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("street", "postcode", "city"):
-            self.fields[name].required = True
         self.setup_choices(user)
 
     def confirmed_duplicate_ids(self) -> set[int]:
@@ -233,7 +235,7 @@ class CustomerFilterForm(BootstrapFormMixin, forms.Form):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Nom, code, téléphone, e-mail, ville, site…"),
+                "placeholder": _("Nom, code, tél., e-mail, site…"),
                 "autocomplete": "off",
             }
         ),

@@ -22,7 +22,7 @@ TEMPLATE = "customers/tabs/contacts.html"
 def _context(
     request: HttpRequest, customer: Customer, *, form: ContactForm | None = None, editing: int = 0
 ) -> dict:
-    contacts = (
+    contacts = list(
         contacts_visible_to(request.user)
         .filter(customer=customer)
         .select_related("site")
