@@ -37,7 +37,13 @@ class BootstrapFormMixin:
 
     def add_error(self, field: str | None, error: Any) -> None:
         super().add_error(field, error)
-        for name in self.errors:
+        for name, errors in self.errors.items():
+            # The form and the model's clean() may say the same thing ("Ce champ est
+            # obligatoire."): say it once.
+            unique: dict[str, ValidationError] = {}
+            for error in errors.as_data():
+                unique.setdefault(" ".join(error.messages), error)
+            errors.data = list(unique.values())
             if name in self.fields:
                 widget = self.fields[name].widget
                 if "is-invalid" not in widget.attrs.get("class", ""):
@@ -186,7 +192,12 @@ class SiteForm(BootstrapFormMixin, forms.ModelForm):
         ]  # fmt: skip
         widgets = {
             "billing_group": forms.TextInput(
-                attrs={"maxlength": 1, "class": "app-billing-group", "autocomplete": "off"}
+                attrs={
+                    "maxlength": 1,
+                    "class": "app-billing-group",
+                    "autocomplete": "off",
+                    "placeholder": "A",
+                }
             ),
             "access_notes": forms.Textarea(attrs={"rows": 3}),
             "postcode": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
@@ -194,6 +205,10 @@ class SiteForm(BootstrapFormMixin, forms.ModelForm):
         help_texts = {
             "street": _("Laissez l'adresse vide pour reprendre l'adresse de facturation du client.")
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["billing_group"].required = False  # empty means the default group, A
 
     def clean_billing_group(self) -> str:
         # Typed "b" means group B: the stored form is upper case.
