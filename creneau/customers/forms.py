@@ -12,6 +12,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from creneau.core.roles import Role, user_is_direction, user_role, user_sees_all_customers
+from creneau.core.validators import format_phone
+from creneau.customers.display import iban_groups
 from creneau.customers.models import Contact, Customer, Family, Site
 from creneau.customers.selectors import SORTABLE, families_list, sales_reps
 
@@ -48,6 +50,19 @@ class BootstrapFormMixin:
                 widget = self.fields[name].widget
                 if "is-invalid" not in widget.attrs.get("class", ""):
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class DisplayFormatsMixin:
+    """Show stored values as people type them: national phones, IBANs in groups of four.
+    Typed back, they normalise to the same stored value, so nothing shows as changed."""
+
+    DISPLAY_FORMATS = {"phone": format_phone, "mobile": format_phone, "iban": iban_groups}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, display in self.DISPLAY_FORMATS.items():
+            if name in self.fields and self.initial.get(name):
+                self.initial[name] = display(self.initial[name])
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -143,7 +158,7 @@ class CustomerCreateForm(BootstrapFormMixin, CustomerFieldsMixin, forms.ModelFor
         return {int(part) for part in value.split(",") if part.strip().isdigit()}
 
 
-class CustomerForm(BootstrapFormMixin, CustomerFieldsMixin, forms.ModelForm):
+class CustomerForm(DisplayFormatsMixin, BootstrapFormMixin, CustomerFieldsMixin, forms.ModelForm):
     """The general tab in edit mode. Bank details only for who may see them whole."""
 
     class Meta:
@@ -215,7 +230,7 @@ class SiteForm(BootstrapFormMixin, forms.ModelForm):
         return (self.cleaned_data.get("billing_group") or "A").strip().upper()
 
 
-class ContactForm(BootstrapFormMixin, forms.ModelForm):
+class ContactForm(DisplayFormatsMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "role", "site", "phone", "mobile", "email"]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from creneau.core.models import AuditEvent
 from creneau.core.validators import format_phone
+from creneau.customers.display import mask_iban
 
 PHONE_FIELDS = {"phone", "mobile"}
 BANK_FIELDS = {"iban"}
@@ -48,10 +49,6 @@ def _field(model: type[models.Model] | None, name: str) -> models.Field | None:
         return model._meta.get_field(name)
     except FieldDoesNotExist:
         return None
-
-
-def mask_iban(value: str) -> str:
-    return f"{value[:4]} •••• {value[-4:]}" if len(value) > 8 else "••••"
 
 
 def display_value(field: models.Field | None, name: str, value: Any, *, reveal_bank: bool) -> str:

@@ -137,6 +137,17 @@ class Customer(Address):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
+        # Both checks run, so that a bad phone and a bad postcode are reported together.
+        errors: dict[str, list[ValidationError]] = {}
+        for check in (self._normalise, lambda: check_address(self, required=True)):
+            try:
+                check()
+            except ValidationError as error:
+                errors.update(error.error_dict)
+        if errors:
+            raise ValidationError(errors)
+
+    def _normalise(self) -> None:
         normalise_fields(
             self,
             {
@@ -148,7 +159,6 @@ class Customer(Address):
                 "vat_number": normalise_vat_number,
             },
         )
-        check_address(self, required=True)
 
 
 billing_group_validator = RegexValidator(

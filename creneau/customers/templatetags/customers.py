@@ -2,7 +2,7 @@
 
 from django import template
 
-from creneau.customers.history import mask_iban
+from creneau.customers.display import iban_groups, mask_iban
 
 register = template.Library()
 
@@ -14,4 +14,4 @@ def iban(value: str, reveal: bool = True) -> str:
         return ""
     if not reveal:
         return mask_iban(value)
-    return " ".join(value[index : index + 4] for index in range(0, len(value), 4))
+    return iban_groups(value)

@@ -86,3 +86,6 @@ def test_create_a_customer_and_a_site_then_find_it(browser_page, direction, rep)
     assert "Résidence Les Tilleuls" in page.inner_text("#customer-results")
     assert "q=lilas" in page.url
     page.screenshot(path=f"{ARTIFACTS}/customers-list-search.png")
+    page.select_option("#id_kind", "business")  # a select filters at once too
+    page.wait_for_selector("#customer-results >> text=Aucun client ne correspond")
+    assert "kind=business" in page.url and "family=" not in page.url  # empty filters left out

@@ -152,3 +152,22 @@ def test_the_general_form_edits_a_copy_until_saved(direction):
     customer.refresh_from_db()
     assert customer.name == "Avant"  # nothing saved by the form itself
     assert form.service_fields()["payment_terms_days"] == 45
+
+
+@pytest.mark.django_db
+def test_every_bad_field_is_reported_at_once(direction):
+    data = {
+        "name": "A", "kind": "individual", "street": "1 rue", "postcode": "7501",
+        "city": "Paris", "country": "FR", "phone": "12",
+    }  # fmt: skip
+    form = CustomerCreateForm(data, user=direction)
+    assert not form.is_valid()
+    assert set(form.errors) == {"postcode", "phone"}
+
+
+@pytest.mark.django_db
+def test_stored_values_show_as_people_type_them(direction):
+    customer = CustomerFactory(phone="+33145678901", iban="FR7630006000011234567890189")
+    form = CustomerForm(instance=customer, user=direction)
+    assert form["phone"].value() == "01 45 67 89 01"
+    assert form["iban"].value() == "FR76 3000 6000 0112 3456 7890 189"

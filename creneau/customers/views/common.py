@@ -2,13 +2,15 @@
 
 A tab is a partial view (see tabs.py). It answers:
 - an htmx request with the partial alone (plus the flash messages, out of band);
-- the record page's first paint with the partial alone, which the page places in its pane;
+- the record page's first paint (tab_html: an htmx GET made inside the server) with the
+  partial alone, which the page places in its pane;
 - any other request (no JavaScript, a bookmarked URL) with the whole record page, that tab
   open; so every tab URL, form included, also works as a plain page.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import resolve, reverse
 from django.utils.cache import patch_vary_headers
+from django_htmx.middleware import HtmxDetails
 
 from creneau.core.roles import Role, user_is_direction, user_role
 from creneau.customers.models import Customer
@@ -85,13 +88,20 @@ def record_page(
 
 
 def tab_html(request: HttpRequest, customer: Customer, tab: RecordTab) -> str:
-    """Render a tab through its own view, for the record page's first paint."""
-    match = resolve(reverse(tab.url_name, kwargs={"pk": customer.pk}))
-    setattr(request, INLINE_TAB, True)
-    try:
-        response = match.func(request, *match.args, **match.kwargs)
-    finally:
-        delattr(request, INLINE_TAB)
+    """Render a tab through its own view, for the record page's first paint.
+
+    The view sees an htmx GET, as when the tab is clicked, so any tab view that answers
+    htmx with its partial (the contract of tabs.py) can be painted inline.
+    """
+    url = reverse(tab.url_name, kwargs={"pk": customer.pk})
+    match = resolve(url)
+    inner = copy.copy(request)
+    inner.method = "GET"
+    inner.META = {**request.META, "HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "tab-pane"}
+    inner.__dict__.pop("headers", None)  # a cached_property, rebuilt from META
+    inner.htmx = HtmxDetails(inner)
+    setattr(inner, INLINE_TAB, True)
+    response = match.func(inner, *match.args, **match.kwargs)
     return response.content.decode()
 
 

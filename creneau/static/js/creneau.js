@@ -57,3 +57,24 @@ document.addEventListener("change", (event) => {
     if (!event.target.closest(".app-search")) close();
   });
 })();
+// An htmx request that fails says so where flash messages appear, instead of doing nothing.
+(() => {
+  const show = (text) => {
+    const box = document.getElementById("messages");
+    if (!box) return;
+    const alert = document.createElement("div");
+    alert.className = "alert alert-danger app-flash";
+    alert.setAttribute("role", "alert");
+    alert.textContent = text;
+    box.replaceChildren(alert);
+  };
+  document.addEventListener("htmx:responseError", (event) => {
+    const status = event.detail.xhr.status;
+    if (status === 403) show("Action non autorisée pour votre rôle.");
+    else if (status === 404) show("Introuvable : la fiche a peut-être été supprimée.");
+    else show(`L'action n'a pas abouti (erreur ${status}). Rechargez la page et réessayez.`);
+  });
+  document.addEventListener("htmx:sendError", () => {
+    show("Le serveur ne répond pas : vérifiez la connexion et réessayez.");
+  });
+})();
