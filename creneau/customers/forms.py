@@ -43,8 +43,8 @@ class BootstrapFormMixin:
             # The form and the model's clean() may say the same thing ("Ce champ est
             # obligatoire."): say it once.
             unique: dict[str, ValidationError] = {}
-            for error in errors.as_data():
-                unique.setdefault(" ".join(error.messages), error)
+            for item in errors.as_data():
+                unique.setdefault(" ".join(item.messages), item)
             errors.data = list(unique.values())
             if name in self.fields:
                 widget = self.fields[name].widget
@@ -265,7 +265,7 @@ class CustomerFilterForm(BootstrapFormMixin, forms.Form):
         widget=forms.TextInput(
             attrs={
                 "type": "search",
-                "placeholder": _("Nom, code, tél., e-mail, site…"),
+                "placeholder": _("Nom, code, tél., ville…"),
                 "autocomplete": "off",
             }
         ),

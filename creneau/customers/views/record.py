@@ -40,6 +40,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The record page; ?tab= names the open tab, so that a reload keeps it."""
     customer = customer_get(user=request.user, pk=pk)
     tabs = visible_tabs(request.user)
+    if not tabs:
+        return record_page(request, customer, active="", pane_html="")
     tab = next((tab for tab in tabs if tab.key == request.GET.get("tab")), tabs[0])
     return record_page(
         request, customer, active=tab.key, pane_html=tab_html(request, customer, tab)
