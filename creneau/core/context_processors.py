@@ -26,6 +26,7 @@ DAILY_MENU = [
 SETTINGS_MENU: list[MenuItem] = [
     MenuItem(_("Société"), "company", "building", allowed=user_is_direction),
     MenuItem(_("Utilisateurs"), "staff_list", "person-badge", allowed=user_is_direction),
+    MenuItem(_("Familles de clients"), "customers:family_list", "tags", allowed=user_is_direction),
 ]
 
 
@@ -42,11 +43,20 @@ def _visible(items: list[MenuItem], request: HttpRequest) -> list[dict]:
     return entries
 
 
+def _keep_closest_active(*menus: list[dict]) -> None:
+    # /customers/families/ is under /customers/ too: only the closest entry stays active.
+    active = [entry for menu in menus for entry in menu if entry["active"]]
+    for entry in active:
+        entry["active"] = entry is max(active, key=lambda item: len(item["url"]))
+
+
 def navigation(request: HttpRequest) -> dict:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
+    menu_daily, menu_settings = _visible(DAILY_MENU, request), _visible(SETTINGS_MENU, request)
+    _keep_closest_active(menu_daily, menu_settings)
     return {
-        "menu_daily": _visible(DAILY_MENU, request),
-        "menu_settings": _visible(SETTINGS_MENU, request),
+        "menu_daily": menu_daily,
+        "menu_settings": menu_settings,
         "user_role_label": (role.label if (role := user_role(request.user)) else ""),
     }

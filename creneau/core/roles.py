@@ -67,9 +67,10 @@ def roles_sync(**_kwargs: Any) -> None:
             group.permissions.set([by_name[name] for name in names if name in by_name])
 
 
-def user_role(user: AbstractBaseUser | AnonymousUser) -> Role | None:
-    """The role of a staff user (superusers count as direction); cached on the user."""
-    if not user.is_authenticated or not user.is_active:
+def user_role(user: AbstractBaseUser | AnonymousUser | None) -> Role | None:
+    """The role of a staff user (superusers count as direction); cached on the user.
+    None (a command or a system task acting) has no role."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return None
     if not hasattr(user, "_creneau_role"):
         user._creneau_role = role_given(user)

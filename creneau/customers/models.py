@@ -11,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 
 from creneau.core.models import Address, NormalisedFieldsMixin
 from creneau.core.validators import (
-    bic_from_iban,
     check_address,
     normalise_bic,
     normalise_iban,
@@ -119,8 +118,6 @@ class Customer(NormalisedFieldsMixin, Address):
         return f"{self.name} ({self.code})"
 
     def clean(self) -> None:
-        if self.iban and not self.bic:
-            self.bic = bic_from_iban(self.iban)
         check_address(self, required=True)
 
 

@@ -7,7 +7,7 @@ import unicodedata
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from creneau.core.models import AuditEvent
@@ -152,6 +152,11 @@ def customer_history(*, customer: Customer) -> QuerySet[AuditEvent]:
 
 def families_list() -> QuerySet[Family]:
     return Family.objects.order_by("name")
+
+
+def families_with_customer_counts() -> QuerySet[Family]:
+    """Families with their number of customers (all of them: only direction manages families)."""
+    return Family.objects.annotate(customers_count=Count("customer")).order_by("name")
 
 
 def sales_reps() -> QuerySet[User]:

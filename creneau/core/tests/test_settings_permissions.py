@@ -70,8 +70,8 @@ def test_direction_reaches_every_page(direction, rep, client_for):
 @pytest.mark.django_db
 def test_only_direction_sees_the_settings_menu(direction, rep, client_for):
     menu = client_for(direction).get("/settings/staff/").context["menu_settings"]
-    assert [item["label"] for item in menu] == ["Société", "Utilisateurs"]
-    assert [item["active"] for item in menu] == [False, True]
+    assert [item["label"] for item in menu] == ["Société", "Utilisateurs", "Familles de clients"]
+    assert [item["active"] for item in menu] == [False, True, False]
     assert client_for(rep).get("/customers/").context["menu_settings"] == []
 
 

@@ -12,7 +12,26 @@ def build(customer, owner) -> dict:
 
 
 def pages(objects) -> list[tuple[str, str]]:
-    return []
+    """Every page of the record: the record, its tabs, and every form (read and posted)."""
+    record = f"/customers/{objects['customer'].pk}"
+    site = f"{record}/sites/{objects['site'].pk}"
+    contact = f"{record}/contacts/{objects['contact'].pk}"
+    readable = [
+        f"{record}/", f"{record}/general/", f"{record}/notes/", f"{record}/history/",
+        f"{record}/sites/", f"{record}/contacts/",
+    ]  # fmt: skip
+    forms = [
+        f"{record}/general/edit/", f"{record}/notes/edit/", f"{record}/sites/new/",
+        f"{site}/edit/", f"{record}/contacts/new/", f"{contact}/edit/",
+    ]  # fmt: skip
+    actions = [
+        f"{record}/active/", f"{record}/delete/", f"{site}/active/", f"{site}/delete/",
+        f"{contact}/delete/",
+    ]  # fmt: skip
+    return [
+        *(("get", path) for path in readable + forms),
+        *(("post", path) for path in forms + actions),
+    ]
 
 
 def api(objects) -> list[tuple[str, str]]:

@@ -39,3 +39,10 @@ def test_every_bad_field_is_reported_at_once(direction):
         )
     assert set(error.value.message_dict) == {"iban", "phone", "postcode"}
     assert "IBAN invalide" in error.value.message_dict["iban"][0]
+
+
+@pytest.mark.django_db
+def test_a_command_may_create_a_customer_without_a_user():
+    customer = customer_create(by=None, name="Import", kind="individual", **ADDRESS)
+    assert customer.sales_rep is None
+    assert customer.code.startswith("C")

@@ -1,0 +1,91 @@
+"""The customer record in a real browser: create a customer and a site, then find it."""
+
+import pytest
+
+from conftest import ARTIFACTS, browser_login
+from creneau.customers.models import Customer, Site
+from creneau.customers.tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    FamilyFactory,
+    SiteFactory,
+)
+
+
+def some_customers(rep) -> None:
+    """A few neighbours, so that the list and the search have something to sort through."""
+    families = [FamilyFactory(name=name) for name in ("Particuliers", "Syndics", "Banques")]
+    for index in range(12):
+        customer = CustomerFactory(
+            family=families[index % 3],
+            sales_rep=rep if index % 2 else None,
+            phone=f"+3314567{index:04d}",
+            email=f"client{index}@exemple.fr",
+            kind=Customer.Kind.BUSINESS if index % 3 == 1 else Customer.Kind.INDIVIDUAL,
+        )
+        SiteFactory(customer=customer)
+        ContactFactory(customer=customer)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_create_a_customer_and_a_site_then_find_it(browser_page, direction, rep):
+    page = browser_page
+    some_customers(rep)
+    browser_login(page, "direction")
+    page.screenshot(path=f"{ARTIFACTS}/customers-list.png")
+
+    page.click("text=Nouveau client")
+    page.fill("#id_name", "Résidence Les Tilleuls")
+    page.fill("#id_street", "12 rue des Lilas")
+    page.fill("#id_postcode", "69003")
+    page.fill("#id_city", "Lyon")
+    page.screenshot(path=f"{ARTIFACTS}/customers-create.png")
+    page.click("button:has-text('Créer le client')")
+    page.wait_for_url("**/customers/*/")
+    assert "Client « Résidence Les Tilleuls » créé" in page.inner_text("#messages")
+    customer = Customer.objects.get(name="Résidence Les Tilleuls")
+
+    page.click("[data-record-tab]:has-text('Sites')")
+    page.click("#tab-pane >> text=Ajouter un site")
+    page.fill("#id_name", "Bâtiment B")
+    page.fill("#id_billing_group", "b")
+    page.fill("#id_access_notes", "Digicode 4521B, clés chez la gardienne")
+    page.screenshot(path=f"{ARTIFACTS}/customers-site-form.png")
+    page.click("button:has-text('Enregistrer le site')")
+    page.wait_for_selector("#tab-pane >> text=Bâtiment B")
+    assert "?tab=sites" in page.url
+    site = Site.objects.get(customer=customer)
+    assert (site.billing_group, site.city) == ("B", "Lyon")
+
+    for tab in ("general", "sites", "contacts", "notes", "history"):
+        page.goto(f"{page.base_url}/customers/{customer.pk}/?tab={tab}")
+        page.screenshot(path=f"{ARTIFACTS}/customers-record-{tab}.png")
+    page.goto(f"{page.base_url}/customers/{customer.pk}/")
+    page.click("#tab-pane >> text=Modifier")
+    page.wait_for_selector("#id_iban")
+    page.screenshot(path=f"{ARTIFACTS}/customers-record-general-edit.png", full_page=True)
+    page.goto(f"{page.base_url}/customers/families/")
+    page.screenshot(path=f"{ARTIFACTS}/customers-families.png")
+
+    # The top search box suggests the customer as the user types; a click opens it.
+    page.goto(f"{page.base_url}/customers/")
+    page.click("#global-search")
+    page.keyboard.type("tilleul", delay=30)
+    suggestion = page.locator("#global-search-results a", has_text="Résidence Les Tilleuls")
+    suggestion.wait_for()
+    page.screenshot(path=f"{ARTIFACTS}/customers-quick-search.png")
+    suggestion.click()
+    page.wait_for_url(f"**/customers/{customer.pk}/")
+
+    # The list narrows as the user types, and the URL keeps the filter.
+    page.goto(f"{page.base_url}/customers/")
+    page.click("#id_q")
+    page.keyboard.type("lilas", delay=30)
+    page.wait_for_function("document.querySelectorAll('#customer-results tbody tr').length === 1")
+    assert "Résidence Les Tilleuls" in page.inner_text("#customer-results")
+    assert "q=lilas" in page.url
+    page.screenshot(path=f"{ARTIFACTS}/customers-list-search.png")
+    page.select_option("#id_kind", "business")  # a select filters at once too
+    page.wait_for_selector("#customer-results >> text=Aucun client ne correspond")
+    assert "kind=business" in page.url and "family=" not in page.url  # empty filters left out

@@ -1,0 +1,133 @@
+"""The customer list (filters in the URL, server-side paging and sorting), its CSV export,
+and the top search box's suggestions."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+
+from creneau.core.validators import format_phone
+from creneau.customers.forms import CustomerFilterForm, staff_label
+from creneau.customers.models import Customer
+from creneau.customers.selectors import customers_filter
+
+QUICK_SEARCH_SIZE = 8
+QUICK_SEARCH_MIN_LENGTH = 2
+RESULTS_TARGET = "customer-results"
+
+
+def _filter_form(request: HttpRequest) -> CustomerFilterForm:
+    data = request.GET.copy()
+    if not data.get("active"):
+        data["active"] = "1"  # the list opens on active customers
+    return CustomerFilterForm(data, user=request.user)
+
+
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """The list; an htmx request from the filters gets only the results table."""
+    form = _filter_form(request)
+    filters = form.filters()
+    customers = customers_filter(user=request.user, filters=filters)
+    page = Paginator(customers, settings.CUSTOMERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "sort": filters.get("sort", "name"),
+        "shows_sales_rep": "sales_rep" in form.fields,
+    }
+    partial = (
+        request.htmx
+        and request.htmx.target == RESULTS_TARGET
+        and not request.htmx.history_restore_request
+    )
+    template = "customers/_customer_results.html" if partial else "customers/customer_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+class _Echo:
+    """A file-like object whose write() returns the line, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    # A cell starting like a formula would run as one in a spreadsheet (CSV injection).
+    return f"'{value}" if value.startswith(FORMULA_START) else value
+
+
+def _csv_row(customer: Customer) -> list[str]:
+    return [
+        customer.code,
+        _cell(customer.name),
+        customer.get_kind_display(),
+        _cell(customer.street),
+        customer.postcode,
+        _cell(customer.city),
+        customer.get_country_display(),
+        format_phone(customer.phone),
+        format_phone(customer.mobile),
+        _cell(customer.email),
+        customer.family.name if customer.family else "",
+        staff_label(customer.sales_rep) if customer.sales_rep else "",
+        customer.siret,
+        customer.vat_number,
+        customer.accounting_code,
+        _("Oui") if customer.is_active else _("Non"),
+        timezone.localtime(customer.created_at).strftime("%d/%m/%Y"),
+    ]
+
+
+CSV_HEADERS = [
+    _lazy("Code client"), _lazy("Nom"), _lazy("Type"), _lazy("Adresse"), _lazy("Code postal"),
+    _lazy("Ville"), _lazy("Pays"), _lazy("Téléphone"), _lazy("Mobile"), _lazy("E-mail"),
+    _lazy("Famille"), _lazy("Commercial"), _lazy("SIREN / SIRET"), _lazy("N° de TVA"),
+    _lazy("Code comptable"), _lazy("Actif"), _lazy("Créé le"),
+]  # fmt: skip
+
+
+def _csv_lines(customers: QuerySet[Customer]) -> Iterator[str]:
+    writer = csv.writer(_Echo(), delimiter=";")
+    # The BOM tells spreadsheets (Excel first) that the file is UTF-8.
+    yield "\ufeff" + writer.writerow([str(header) for header in CSV_HEADERS])
+    for customer in customers.iterator(chunk_size=2000):
+        yield writer.writerow(_csv_row(customer))
+
+
+def customer_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The list's current filter (all pages) as CSV: UTF-8 with BOM, `;` separated, streamed."""
+    customers = customers_filter(user=request.user, filters=_filter_form(request).filters())
+    filename = f"clients-{timezone.localdate():%Y-%m-%d}.csv"
+    return StreamingHttpResponse(
+        (line.encode("utf-8") for line in _csv_lines(customers)),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def customer_quick_search(request: HttpRequest) -> HttpResponse:
+    """Suggestions under the top search box: a few visible customers, inactive ones too."""
+    query = request.GET.get("q", "").strip()
+    if len(query) < QUICK_SEARCH_MIN_LENGTH:
+        return HttpResponse("")  # an empty answer hides the dropdown (CSS :empty)
+    customers = customers_filter(user=request.user, filters={"q": query, "active": "all"})
+    return render(
+        request,
+        "customers/_quick_search.html",
+        {"customers": list(customers[:QUICK_SEARCH_SIZE]), "query": query},
+    )
