@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from creneau.customers import views
 
@@ -6,4 +6,5 @@ app_name = "customers"
 
 urlpatterns = [
     path("", views.customer_list, name="list"),
+    path("", include("creneau.customers.documents.urls")),
 ]
