@@ -5,8 +5,6 @@ to list them, GET/PATCH/DELETE /documents/{id}, GET /documents/{id}/download. Th
 services and selectors as the pages: the same checks, visibility and history.
 """
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from creneau.customers.documents.files import (
@@ -156,11 +154,11 @@ def document_create(request: HttpRequest, customer_id: int):
     empty file (422)."""
     customer = customer_get(user=request.auth, pk=customer_id)  # 404 before reading the body
     if request_too_large(request):
-        return 413, {"detail": _errors(too_large_error())}
+        return Status(413, {"detail": _errors(too_large_error())})
     limiter = limit_upload_size(request)
     files = request.FILES.getlist("file")
     if limiter.skipped:
-        return 413, {"detail": _errors(too_large_error())}
+        return Status(413, {"detail": _errors(too_large_error())})
     if len(files) != 1:
         message = _("Ce champ est obligatoire.") if not files else _("Un seul fichier par requête.")
         raise ValidationError({"file": message})
@@ -168,10 +166,10 @@ def document_create(request: HttpRequest, customer_id: int):
     try:
         document = document_upload(customer=customer, by=request.auth, file=files[0], **fields)
     except FileTooLarge as error:
-        return 413, {"detail": _errors(error)}
+        return Status(413, {"detail": _errors(error)})
     except ValidationError as error:
         raise _as_api_fields(error) from None
-    return 201, document
+    return Status(201, document)
 
 
 @router.get("/customers/{customer_id}/documents", response=list[DocumentOut])
@@ -223,4 +221,4 @@ def document_download(request: HttpRequest, document_id: int) -> FileResponse:
 def document_remove(request: HttpRequest, document_id: int):
     """Delete a document; the customer's history keeps who deleted what."""
     document_delete(document=document_get(user=request.auth, pk=document_id), by=request.auth)
-    return 204, None
+    return Status(204, None)

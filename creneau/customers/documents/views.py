@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -58,6 +58,13 @@ CHANGED_EVENT = "documents-changed"
 
 def _tab_url(customer_pk: int) -> str:
     return reverse("customers:tab_documents", kwargs={"pk": customer_pk})
+
+
+def _see_other(url: str) -> HttpResponseRedirect:
+    """After a POST, back to a page with GET (303), whatever the browser."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
 
 
 def _list_context(request: HttpRequest, customer: Customer) -> dict:
@@ -116,7 +123,7 @@ def _upload_answer(
         messages.error(request, message)
     if not created and not errors:
         messages.error(request, _("Choisissez au moins un fichier."))
-    return redirect(_tab_url(customer.pk), status=303)
+    return _see_other(_tab_url(customer.pk))
 
 
 def _receive(
@@ -185,7 +192,7 @@ def document_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Enregistré."))
             if not request.htmx:
-                return redirect(_tab_url(document.customer_id), status=303)
+                return _see_other(_tab_url(document.customer_id))
             row = render(request, "customers/documents/row.html", {"document": document})
             return _messages_response(request, row)
     template = "edit_row.html" if request.htmx else "edit_page.html"
@@ -200,7 +207,7 @@ def document_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     document_delete(document=document, by=request.user)
     messages.success(request, _("« %(name)s » supprimé.") % {"name": name})
     if not request.htmx:
-        return redirect(_tab_url(customer_pk), status=303)
+        return _see_other(_tab_url(customer_pk))
     response = _messages_response(request, HttpResponse())
     response["HX-Trigger"] = CHANGED_EVENT
     return response
