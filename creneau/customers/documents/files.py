@@ -129,12 +129,10 @@ class FileTooLarge(ValidationError):
     """A file over DOCUMENT_MAX_UPLOAD_SIZE: the API answers 413 instead of 422."""
 
 
-def too_large_error(name: str = "") -> FileTooLarge:
+def too_large_error() -> FileTooLarge:
     message = _("Le fichier dépasse la taille maximale de %(limit)s.") % {
         "limit": file_size(max_upload_size())
     }
-    if name:
-        message = f"{name} : {message}"
     return FileTooLarge({"file": [ValidationError(message, code="too_large")]})
 
 

@@ -94,7 +94,7 @@ def document_upload(
     if size == 0:
         raise empty_file_error()
     if size > max_upload_size():
-        raise too_large_error(display_name)
+        raise too_large_error()
     content_type = detect_content_type(file)
     document = Document(
         customer=customer,

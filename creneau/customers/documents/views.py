@@ -103,26 +103,29 @@ def documents_list(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "customers/documents/list.html", _list_context(request, customer))
 
 
+# A refused file: (HTTP status, file name or "", French message).
+UploadError = tuple[int, str, str]
+
+
 def _upload_answer(
-    request: HttpRequest, customer: Customer, created: list, errors: list[tuple[int, str]]
+    request: HttpRequest, customer: Customer, created: list, errors: list[UploadError]
 ) -> HttpResponse:
-    """JSON for the drop zone's script (one file per request), else messages and back to
-    the documents page (the form posted without JavaScript)."""
+    """JSON for the drop zone's script (one file per request, shown beside its name),
+    else messages and back to the documents page (the form posted without JavaScript)."""
+    if not created and not errors:
+        errors = [(422, "", _("Choisissez au moins un fichier."))]
     if "application/json" in request.headers.get("Accept", ""):
         if created:
             document = created[0]
             message = _("« %(name)s » ajouté.") % {"name": document.name}
-            return JsonResponse(
-                {"id": document.pk, "name": document.name, "message": message}, status=201
-            )
-        status, message = errors[0] if errors else (422, _("Choisissez au moins un fichier."))
+            body = {"id": document.pk, "name": document.name, "message": message}
+            return JsonResponse(body, status=201)
+        status, _name, message = errors[0]
         return JsonResponse({"message": message}, status=status)
     for document in created:
         messages.success(request, _("« %(name)s » ajouté.") % {"name": document.name})
-    for _status, message in errors:
-        messages.error(request, message)
-    if not created and not errors:
-        messages.error(request, _("Choisissez au moins un fichier."))
+    for _status, name, message in errors:
+        messages.error(request, f"{name} : {message}" if name else message)
     return _see_other(_tab_url(customer.pk))
 
 
@@ -130,11 +133,12 @@ def _receive(
     request: HttpRequest, customer: Customer, limiter: SizeLimitUploadHandler
 ) -> HttpResponse:
     form = DocumentUploadForm(request.POST, customer=customer)
-    created, errors = [], []
-    errors += [(413, str(too_large_error(name).messages[0])) for name in limiter.skipped]
+    too_large = str(too_large_error().messages[0])
+    errors: list[UploadError] = [(413, name, too_large) for name in limiter.skipped]
     if not form.is_valid():
         messages_ = [str(m) for field_errors in form.errors.values() for m in field_errors]
-        return _upload_answer(request, customer, [], [(422, " ".join(messages_))])
+        return _upload_answer(request, customer, [], [(422, "", " ".join(messages_))])
+    created = []
     for upload in request.FILES.getlist("file"):
         try:
             created.append(
@@ -149,7 +153,7 @@ def _receive(
             )
         except ValidationError as error:
             status = 413 if isinstance(error, FileTooLarge) else 422
-            errors.append((status, f"{clean_name(upload.name)} : {' '.join(error.messages)}"))
+            errors.append((status, clean_name(upload.name), " ".join(error.messages)))
     return _upload_answer(request, customer, created, errors)
 
 
@@ -160,7 +164,8 @@ def document_upload_view(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(user=request.user, pk=pk)  # 404 before reading any byte
     one_file = "application/json" in request.headers.get("Accept", "")
     if request_too_large(request, files=1 if one_file else MAX_FILES_PER_REQUEST):
-        return _upload_answer(request, customer, [], [(413, str(too_large_error().messages[0]))])
+        too_large = str(too_large_error().messages[0])
+        return _upload_answer(request, customer, [], [(413, "", too_large)])
     limiter = limit_upload_size(request)
     return csrf_protect(_receive)(request, customer, limiter)
 

@@ -94,7 +94,7 @@ def test_refused_types_answer_422_and_store_nothing(client, customer, private_st
 def test_empty_file_is_refused(client, customer, private_storage):
     response = post_file(client, customer, "vide.pdf", b"")
     assert response.status_code == 422
-    assert response.json()["message"] == "vide.pdf : Le fichier est vide."
+    assert response.json()["message"] == "Le fichier est vide."
     assert stored_files(private_storage) == []
 
 

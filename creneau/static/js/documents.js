@@ -97,6 +97,8 @@
   }
 
   function upload(zone, fileList) {
+    // The files of a previous drop that went through are in the list now: clear them.
+    zone.querySelectorAll(".document-upload.is-done").forEach((item) => item.remove());
     const queue = Array.from(fileList).map((file) => ({ file, item: addProgressItem(zone, file) }));
     let running = 0;
     const next = () => {
