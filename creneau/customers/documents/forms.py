@@ -42,6 +42,7 @@ class DocumentUploadForm(_CustomerSitesMixin, forms.Form):
     )
 
     def __init__(self, *args, customer: Customer, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "document_upload_%s")  # unique ids beside the filters
         super().__init__(*args, **kwargs)
         self._limit_sites(customer)
 
@@ -83,6 +84,7 @@ class DocumentEditForm(_CustomerSitesMixin, forms.Form):
                 "note": document.note,
             },
         )
+        kwargs.setdefault("auto_id", f"document{document.pk}_%s")  # several rows may be open
         super().__init__(*args, **kwargs)
         self._limit_sites(document.customer)
 
@@ -103,6 +105,7 @@ class DocumentFilterForm(forms.Form):
     )
 
     def __init__(self, *args, customer: Customer, sites: list | None = None, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "documents_filter_%s")
         super().__init__(*args, **kwargs)
         if sites is None:
             sites = list(customer_document_sites(customer=customer))

@@ -44,7 +44,7 @@ def test_drop_files_on_the_record_and_see_them_listed(browser_page, rep, tmp_pat
     page.goto(f"{page.base_url}/customers/{customer.pk}/documents/")
     page.wait_for_selector("[data-document-dropzone].is-enhanced")
 
-    page.select_option("#id_kind", "rib")
+    page.select_option("#document_upload_kind", "rib")
     dropped = page.evaluate(
         DROP_FILES,
         {
@@ -72,7 +72,7 @@ def test_drop_files_on_the_record_and_see_them_listed(browser_page, rep, tmp_pat
     # The picker, for those who do not drag.
     contract = tmp_path / "Contrat d'entretien.docx"
     contract.write_bytes(samples.docx_bytes())
-    page.select_option("#id_kind", "contract")
+    page.select_option("#document_upload_kind", "contract")
     page.set_input_files("[data-document-input]", str(contract))
     listing.get_by_role("link", name="Contrat d'entretien.docx", exact=True).wait_for()
     assert Document.objects.filter(customer=customer).count() == 3

@@ -99,6 +99,20 @@ def test_empty_file_is_refused(client, customer, private_storage):
 
 
 @pytest.mark.django_db
+def test_file_over_the_memory_threshold_streams_through_a_temporary_file(
+    client, customer, private_storage
+):
+    import hashlib
+
+    data = samples.pdf_bytes() + b"%" * (3 * 1024 * 1024)  # over FILE_UPLOAD_MAX_MEMORY_SIZE
+    response = post_file(client, customer, "scan.pdf", data)
+    assert response.status_code == 201
+    document = Document.objects.get()
+    assert document.sha256 == hashlib.sha256(data).hexdigest()
+    assert (private_storage / document.file.name).read_bytes() == data
+
+
+@pytest.mark.django_db
 def test_too_big_file_is_refused_while_streaming(client, customer, private_storage, settings):
     settings.DOCUMENT_MAX_UPLOAD_SIZE = 1000
     response = post_file(client, customer, "gros.pdf", samples.pdf_bytes() + b"%" * 2000)

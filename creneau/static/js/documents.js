@@ -6,8 +6,6 @@
   if (window.creneauDocuments) return;
   window.creneauDocuments = true;
 
-  const PARALLEL_UPLOADS = 3;
-
   const zoneOf = (node) =>
     node instanceof Element ? node.closest("[data-document-dropzone]") : null;
   const carriesFiles = (event) =>
@@ -63,7 +61,7 @@
     return new Promise((resolve) => {
       if (file.size > Number(texts.maxSize)) {
         finish(item, false, texts.tooLarge); // the server would refuse it too
-        resolve();
+        resolve(false);
         return;
       }
       const body = new FormData();
@@ -85,31 +83,33 @@
         }
         const ok = request.status === 201;
         finish(item, ok, answer.message || (ok ? texts.sent : texts.failed));
-        if (ok) document.body.dispatchEvent(new CustomEvent("documents-changed"));
-        resolve();
+        resolve(ok);
       });
       request.addEventListener("error", () => {
         finish(item, false, texts.networkError);
-        resolve();
+        resolve(false);
       });
       request.send(body);
     });
   }
 
+  // One file at a time: the bandwidth is shared anyway, each bar then fills in turn, and
+  // the list is refreshed once, when the whole drop is through.
   function upload(zone, fileList) {
     // The files of a previous drop that went through are in the list now: clear them.
     zone.querySelectorAll(".document-upload.is-done").forEach((item) => item.remove());
     const queue = Array.from(fileList).map((file) => ({ file, item: addProgressItem(zone, file) }));
-    let running = 0;
+    let added = 0;
     const next = () => {
-      while (running < PARALLEL_UPLOADS && queue.length) {
-        const job = queue.shift();
-        running += 1;
-        send(zone, job.file, job.item).then(() => {
-          running -= 1;
-          next();
-        });
+      const job = queue.shift();
+      if (!job) {
+        if (added) document.body.dispatchEvent(new CustomEvent("documents-changed"));
+        return;
       }
+      send(zone, job.file, job.item).then((ok) => {
+        if (ok) added += 1;
+        next();
+      });
     };
     next();
   }
