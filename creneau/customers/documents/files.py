@@ -280,7 +280,9 @@ def detect_content_type(file) -> str:
     else:
         guess = filetype.guess(head)
         content_type = guess.mime if guess else ""
-        if content_type.startswith("image/"):
+        # Every HEIF brand (heic, heix, mif1...) starts with an ISO "ftyp" box; Pillow then
+        # tells HEIC from AVIF or a video, which are refused.
+        if content_type.startswith("image/") or head[4:8] == b"ftyp":
             content_type = _image_content_type(file)
     file.seek(0)
     if content_type not in ACCEPTED_TYPES:

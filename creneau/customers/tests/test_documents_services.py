@@ -252,3 +252,14 @@ def test_customer_with_documents_is_deactivated_not_deleted(customer, rep):
     assert customer_delete(customer=customer, by=rep) is False
     customer.refresh_from_db()
     assert customer.is_active is False
+
+
+@pytest.mark.django_db
+def test_avif_is_refused_though_pillow_reads_it(customer, rep, private_storage):
+    from PIL import features
+
+    if not features.check("avif"):
+        pytest.skip("this Pillow cannot write AVIF")
+    with pytest.raises(ValidationError):
+        upload(customer, rep, name="photo.avif", data=samples.image_bytes("AVIF"))
+    assert stored_files(private_storage) == []
