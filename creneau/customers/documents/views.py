@@ -51,7 +51,8 @@ from creneau.customers.documents.services import (
 from creneau.customers.models import Customer
 from creneau.customers.selectors import customer_get
 
-# A form posted without JavaScript may carry several files; past this many, refuse early.
+# A form posted without JavaScript may carry several files: its body is refused before
+# reading only past this many times the per-file limit (each file is checked as it streams).
 MAX_FILES_PER_REQUEST = 20
 CHANGED_EVENT = "documents-changed"
 
