@@ -31,6 +31,21 @@ def _fast_password_hashing(settings):
     ]
 
 
+@pytest.fixture(autouse=True)
+def private_storage(settings, tmp_path):
+    """Files that a test stores (documents, logos) go to a temporary folder, never to
+    var/private. Returns that folder, so that a test can check what is (not) left in it."""
+    location = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(location), "base_url": None},
+        },
+    }
+    return location
+
+
 @pytest.fixture
 def make_user(db):
     def make(username: str, role: str | None, **fields) -> User:

@@ -167,8 +167,10 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 def api_routers() -> None:
     from creneau.customers.api import router as customers_router
+    from creneau.customers.api_documents import router as documents_router
 
     api.add_router("/", customers_router)
+    api.add_router("/", documents_router)
 
 
 api_routers()

@@ -1,6 +1,8 @@
-"""The customer record: families, customers, their sites and contacts."""
+"""The customer record: families, customers, their sites, contacts and documents."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -213,3 +215,104 @@ class Contact(NormalisedFieldsMixin, models.Model):
     def clean(self) -> None:
         if self.site_id and self.customer_id and self.site.customer_id != self.customer_id:
             raise ValidationError({"site": _("Ce site appartient à un autre client.")})
+
+
+def document_storage_path(instance: Document, filename: str) -> str:
+    """Where a document's bytes are stored: documents/<customer id>/<random id>.
+
+    Never derived from the name the user gave, so that no name can reach another path or
+    overwrite another file; two uploads of "rib.pdf" get two paths.
+    """
+    return f"documents/{instance.customer_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    """A file attached to a customer (RIB, identity card, contract, photo of a site...),
+    kept in private storage and opened only through views that apply the visibility rule.
+
+    `name` is the cleaned original name, shown and used when the file is downloaded; the
+    stored path never depends on it. The content type is judged from the bytes at upload.
+    """
+
+    class Kind(models.TextChoices):
+        RIB = "rib", _("RIB")
+        IDENTITY = "identity", _("Pièce d'identité")
+        PHOTO = "photo", _("Photo")
+        CONTRACT = "contract", _("Contrat")
+        OTHER = "other", _("Autre")
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("client"), on_delete=models.PROTECT, related_name="documents"
+    )
+    site = models.ForeignKey(
+        Site,
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="documents",
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    name = models.CharField(_("nom du fichier"), max_length=255)
+    file = models.FileField(_("fichier"), upload_to=document_storage_path, max_length=255)
+    content_type = models.CharField(_("type de contenu"), max_length=100)
+    size = models.PositiveBigIntegerField(_("taille (octets)"))
+    sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("déposé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+
+    INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/webp")
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-uploaded_at", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-uploaded_at"], name="document_customer_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["rib", "identity", "photo", "contract", "other"]),
+                name="document_kind_valid",
+                violation_error_message=_("Type de document inconnu."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(size__gt=0),
+                name="document_size_positive",
+                violation_error_message=_("Le fichier est vide."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sha256__regex=r"^[0-9a-f]{64}$"),
+                name="document_sha256_hex",
+                violation_error_message=_("Empreinte SHA-256 invalide."),
+            ),
+            models.UniqueConstraint(
+                fields=["file"],
+                name="document_file_unique",
+                violation_error_message=_("Ce fichier stocké appartient déjà à un document."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.site_id and self.customer_id and self.site.customer_id != self.customer_id:
+            raise ValidationError({"site": _("Ce site appartient à un autre client.")})
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    @property
+    def opens_inline(self) -> bool:
+        """Browsers show PDF and common images themselves; the rest is downloaded."""
+        return self.content_type in self.INLINE_TYPES

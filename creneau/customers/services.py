@@ -83,9 +83,10 @@ def customer_update(*, customer: Customer, by: User | None, **fields: Any) -> Cu
 
 
 def customer_delete(*, customer: Customer, by: User | None) -> bool:
-    """Delete a customer that has no site; one with sites is deactivated instead, so that
-    its history (and later its documents and invoices) stays. Returns True if deleted."""
-    if customer.sites.exists():
+    """Delete a customer that has no site and no document; one with sites or documents is
+    deactivated instead, so that its history (and later its invoices) stays. Returns True
+    if deleted."""
+    if customer.sites.exists() or customer.documents.exists():
         customer_update(customer=customer, by=by, is_active=False)
         return False
     with transaction.atomic():

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from creneau.customers.views import contacts, create, families, listing, record, sites
 
@@ -36,4 +36,6 @@ urlpatterns = [
     path("families/", families.family_list, name="family_list"),
     path("families/<int:pk>/rename/", families.family_rename, name="family_rename"),
     path("families/<int:pk>/delete/", families.family_delete_view, name="family_delete"),
+    # Documents (their own module).
+    path("", include("creneau.customers.documents.urls")),
 ]

@@ -8,6 +8,7 @@ def build(customer, owner) -> dict:
         "customer": customer,
         "site": SiteFactory(customer=customer),
         "contact": ContactFactory(customer=customer),
+        "document": document_build(customer, owner),
     }
 
 
@@ -31,6 +32,7 @@ def pages(objects) -> list[tuple[str, str]]:
     return [
         *(("get", path) for path in readable + forms),
         *(("post", path) for path in forms + actions),
+        *document_pages(objects),
     ]
 
 
@@ -41,4 +43,44 @@ def api(objects) -> list[tuple[str, str]]:
         f"/api/v1/sites/{objects['site'].pk}",
         f"/api/v1/contacts/{objects['contact'].pk}",
     ]
-    return [(method, path) for path in paths for method in ("get", "patch", "delete")]
+    return [
+        *((method, path) for path in paths for method in ("get", "patch", "delete")),
+        *document_api(objects),
+    ]
+
+
+def document_build(customer, owner):
+    """An image document (so that its thumbnail exists too)."""
+    from creneau.customers.documents.services import document_upload
+    from creneau.customers.tests.document_samples import image_bytes, upload
+
+    photo = upload("photo.png", image_bytes())
+    return document_upload(customer=customer, by=owner, file=photo, kind="photo")
+
+
+def document_pages(objects) -> list[tuple[str, str]]:
+    customer, document = objects["customer"].pk, objects["document"].pk
+    return [
+        ("get", f"/customers/{customer}/documents/"),
+        ("get", f"/customers/{customer}/documents/list/"),
+        ("post", f"/customers/{customer}/documents/upload/"),
+        ("get", f"/customers/documents/{document}/"),
+        ("get", f"/customers/documents/{document}/edit/"),
+        ("post", f"/customers/documents/{document}/edit/"),
+        ("post", f"/customers/documents/{document}/delete/"),
+        ("get", f"/customers/documents/{document}/open/"),
+        ("get", f"/customers/documents/{document}/download/"),
+        ("get", f"/customers/documents/{document}/thumbnail/"),
+    ]
+
+
+def document_api(objects) -> list[tuple[str, str]]:
+    customer, document = objects["customer"].pk, objects["document"].pk
+    return [
+        ("get", f"/api/v1/customers/{customer}/documents"),
+        ("post", f"/api/v1/customers/{customer}/documents"),
+        ("get", f"/api/v1/documents/{document}"),
+        ("patch", f"/api/v1/documents/{document}"),
+        ("get", f"/api/v1/documents/{document}/download"),
+        ("delete", f"/api/v1/documents/{document}"),
+    ]

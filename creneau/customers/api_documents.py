@@ -1,0 +1,224 @@
+"""API routes of customers' documents (added in creneau.core.api.api_routers()).
+
+POST /customers/{id}/documents (multipart: file, kind, site_id, note), GET the same path
+to list them, GET/PATCH/DELETE /documents/{id}, GET /documents/{id}/download. The same
+services and selectors as the pages: the same checks, visibility and history.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpRequest, QueryDict
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from creneau.customers.documents.files import (
+    FileTooLarge,
+    limit_upload_size,
+    request_too_large,
+    too_large_error,
+)
+from creneau.customers.documents.responses import document_file_response
+from creneau.customers.documents.selectors import customer_documents, document_get
+from creneau.customers.documents.services import (
+    document_delete,
+    document_update,
+    document_upload,
+)
+from creneau.customers.models import Customer, Document, Site
+from creneau.customers.selectors import customer_get
+
+router = Router(tags=["documents"])
+
+
+class DocumentOut(Schema):
+    id: int
+    customer_id: int
+    name: str
+    kind: str
+    site_id: int | None
+    note: str
+    content_type: str
+    size: int = Field(description="Taille en octets.")
+    sha256: str
+    uploaded_at: datetime
+    uploaded_by: str | None = Field(None, description="Identifiant de qui l'a déposé.")
+    download_url: str
+
+    @staticmethod
+    def resolve_uploaded_by(document: Document) -> str | None:
+        return document.uploaded_by.username if document.uploaded_by else None
+
+    @staticmethod
+    def resolve_download_url(document: Document) -> str:
+        return reverse("api:document_download", kwargs={"document_id": document.pk})
+
+
+class DocumentPatch(Schema):
+    name: str | None = None
+    kind: Document.Kind | None = None
+    site_id: int | None = Field(None, description="null détache le document de son site.")
+    note: str | None = None
+
+
+class ErrorOut(Schema):
+    detail: list[dict[str, Any]]
+
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "kind"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "kind": {"type": "string", "enum": list(Document.Kind.values)},
+                        "site_id": {"type": "integer"},
+                        "note": {"type": "string", "maxLength": 500},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _errors(error: ValidationError) -> list[dict[str, Any]]:
+    return [
+        {"loc": ["body", field], "field": field, "msg": message}
+        for field, messages in error.message_dict.items()
+        for message in messages
+    ]
+
+
+def _as_api_fields(error: ValidationError) -> ValidationError:
+    """The service speaks of `site`; the API's field is `site_id`."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {
+            ("site_id" if field == "site" else field): errors
+            for field, errors in error.error_dict.items()
+        }
+    )
+
+
+def _site(customer: Customer, site_id: Any) -> Site | None:
+    if site_id in (None, ""):
+        return None
+    try:
+        site_id = int(site_id)
+    except (TypeError, ValueError):
+        raise ValidationError({"site_id": _("Saisissez un nombre entier.")}) from None
+    site = customer.sites.filter(pk=site_id).first()
+    if site is None:
+        raise ValidationError({"site_id": _("Ce site n'appartient pas à ce client.")})
+    return site
+
+
+def _upload_fields(data: QueryDict, customer: Customer) -> dict[str, Any]:
+    """kind, site and note of a multipart upload, or a 422 naming the bad fields."""
+    errors: dict[str, str] = {}
+    kind = data.get("kind", "")
+    if not kind:
+        errors["kind"] = _("Ce champ est obligatoire.")
+    elif kind not in Document.Kind.values:
+        errors["kind"] = _("Valeur non autorisée. Valeurs possibles : %(values)s.") % {
+            "values": ", ".join(Document.Kind.values)
+        }
+    site = None
+    try:
+        site = _site(customer, data.get("site_id"))
+    except ValidationError as error:
+        errors.update({field: msgs[0] for field, msgs in error.message_dict.items()})
+    if errors:
+        raise ValidationError(errors)
+    return {"kind": kind, "site": site, "note": data.get("note", "")}
+
+
+@router.post(
+    "/customers/{customer_id}/documents",
+    response={201: DocumentOut, 413: ErrorOut, 422: ErrorOut},
+    openapi_extra=UPLOAD_BODY,
+    summary="Déposer un document",
+)
+def document_create(request: HttpRequest, customer_id: int):
+    """Attach a file to a customer. Refused: over DOCUMENT_MAX_UPLOAD_SIZE (413), a type
+    other than PDF, JPEG, PNG, WebP, HEIC, docx, xlsx, odt, ods judged by content, or an
+    empty file (422)."""
+    customer = customer_get(user=request.auth, pk=customer_id)  # 404 before reading the body
+    if request_too_large(request):
+        return Status(413, {"detail": _errors(too_large_error())})
+    limiter = limit_upload_size(request)
+    files = request.FILES.getlist("file")
+    if limiter.skipped:
+        return Status(413, {"detail": _errors(too_large_error())})
+    if len(files) != 1:
+        message = _("Ce champ est obligatoire.") if not files else _("Un seul fichier par requête.")
+        raise ValidationError({"file": message})
+    fields = _upload_fields(request.POST, customer)
+    try:
+        document = document_upload(customer=customer, by=request.auth, file=files[0], **fields)
+    except FileTooLarge as error:
+        return Status(413, {"detail": _errors(error)})
+    except ValidationError as error:
+        raise _as_api_fields(error) from None
+    return Status(201, document)
+
+
+@router.get("/customers/{customer_id}/documents", response=list[DocumentOut])
+@paginate(LimitOffsetPagination)
+def document_list(
+    request: HttpRequest,
+    customer_id: int,
+    kind: Document.Kind | None = None,
+    site_id: int | None = None,
+):
+    """A customer's documents, newest first; filter by `kind` and `site_id`."""
+    customer = customer_get(user=request.auth, pk=customer_id)
+    filters = {"kind": kind or "", "site": site_id or ""}
+    return customer_documents(customer=customer, filters=filters)
+
+
+@router.get("/documents/{document_id}", response=DocumentOut)
+def document_read(request: HttpRequest, document_id: int):
+    return document_get(user=request.auth, pk=document_id)
+
+
+@router.patch("/documents/{document_id}", response=DocumentOut)
+def document_change(request: HttpRequest, document_id: int, payload: DocumentPatch):
+    """Rename a document, change its kind, site (`site_id`, null for none) or note."""
+    document = document_get(user=request.auth, pk=document_id)
+    fields = payload.dict(exclude_unset=True)
+    if "site_id" in fields:
+        fields["site"] = _site(document.customer, fields.pop("site_id"))
+    # null means "unchanged", except for the site, where it detaches the document.
+    fields = {key: value for key, value in fields.items() if value is not None or key == "site"}
+    try:
+        return document_update(document=document, by=request.auth, **fields)
+    except ValidationError as error:
+        raise _as_api_fields(error) from None
+
+
+@router.get(
+    "/documents/{document_id}/download",
+    response={200: None},
+    url_name="document_download",
+    summary="Télécharger un document",
+)
+def document_download(request: HttpRequest, document_id: int) -> FileResponse:
+    """The document's bytes, with its content type and original name (attachment)."""
+    return document_file_response(document_get(user=request.auth, pk=document_id))
+
+
+@router.delete("/documents/{document_id}", response={204: None})
+def document_remove(request: HttpRequest, document_id: int):
+    """Delete a document; the customer's history keeps who deleted what."""
+    document_delete(document=document_get(user=request.auth, pk=document_id), by=request.auth)
+    return Status(204, None)
