@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from creneau.core.roles import user_role
+from creneau.core.roles import user_role, user_sees_outbox
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,9 @@ class MenuItem:
 DAILY_MENU = [
     MenuItem(_("Clients"), "customers:list", "people"),
 ]
-SETTINGS_MENU: list[MenuItem] = []
+SETTINGS_MENU: list[MenuItem] = [
+    MenuItem(_("E-mails"), "email_list", "envelope", allowed=user_sees_outbox),
+]
 
 
 def _visible(items: list[MenuItem], request: HttpRequest) -> list[dict]:
