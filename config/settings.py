@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "creneau.core",
     "creneau.customers",
+    "creneau.catalog",
+    "creneau.quotes",
 ]
 
 MIDDLEWARE = [

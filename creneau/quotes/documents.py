@@ -1,0 +1,100 @@
+"""The quote as a document: its PDF (core.pdf.render_pdf on quotes/pdf/quote.html) and
+the e-mail that carries it."""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+from functools import lru_cache
+
+from django.contrib.auth.models import User
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.text import slugify
+
+from creneau.core.models import Company
+from creneau.core.pdf import render_pdf
+from creneau.quotes.models import Quote, QuoteLine, quote_lines_totals
+from creneau.quotes.selectors import quote_lines
+
+# Images printed beside a line: the first ones only, small.
+IMAGES_PER_LINE = 2
+
+
+@lru_cache(maxsize=256)
+def _image_data_uri(name: str) -> str | None:
+    """A service image inlined as a data: URI (the private storage has no public URL).
+
+    Cached by file name: a stored image never changes under its name (a new upload gets
+    a new name).
+    """
+    try:
+        with default_storage.open(name, "rb") as handle:
+            content = handle.read()
+    except (OSError, ValueError):
+        return None
+    mimetype = mimetypes.guess_type(name)[0] or "image/jpeg"
+    return f"data:{mimetype};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def _line_images(line: QuoteLine) -> list[str]:
+    if line.service is None:
+        return []
+    uris = (_image_data_uri(image.image.name) for image in line.service.images.all())
+    return [uri for uri in uris if uri][:IMAGES_PER_LINE]
+
+
+def quote_document_context(*, quote: Quote, lines: list[QuoteLine] | None = None) -> dict:
+    """What the PDF template needs: the quote, its lines (with images), the totals by rate
+    with each rate's exemption wording, and the wordings to print under the totals."""
+    if lines is None:
+        lines = quote_lines(quote=quote, with_images=True)
+    totals = quote_lines_totals(lines)
+    rates = {line.vat_rate_id: line.vat_rate for line in lines if line.vat_rate_id}
+    breakdown = [
+        {"vat_rate": rates[row.key], "base": row.base, "vat": row.vat} for row in totals.breakdown
+    ]
+    wordings = sorted(
+        {
+            rates[row.key].exemption_wording
+            for row in totals.breakdown
+            if rates[row.key].exemption_wording
+        }
+    )
+    return {
+        "quote": quote,
+        "customer": quote.customer,
+        "site": quote.site,
+        "lines": [(line, _line_images(line)) for line in lines],
+        "totals": totals,
+        "breakdown": breakdown,
+        "exemption_wordings": wordings,
+    }
+
+
+def quote_pdf(*, quote: Quote) -> bytes:
+    """The quote's PDF (A4, French formats), as sent and downloaded."""
+    return render_pdf(
+        template_name="quotes/pdf/quote.html", context=quote_document_context(quote=quote)
+    )
+
+
+def quote_pdf_filename(quote: Quote) -> str:
+    label = quote.number or f"brouillon-{quote.pk}"
+    return f"devis-{label}-{slugify(quote.customer.name)[:40]}.pdf".replace("--", "-")
+
+
+def quote_email_defaults(*, quote: Quote, by: User | None) -> tuple[str, str]:
+    """The subject and message proposed when sending a quote (the user may change them)."""
+    context = {
+        "quote": quote,
+        "customer": quote.customer,
+        "site": quote.site,
+        "company": Company.load(),
+        "sender": by,
+    }
+    with translation.override("fr"):
+        subject = render_to_string("quotes/email/quote_subject.txt", context)
+        body = render_to_string("quotes/email/quote_body.txt", context)
+    return " ".join(subject.split()), body.strip() + "\n"
