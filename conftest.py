@@ -9,6 +9,7 @@ from django.test import Client
 
 from creneau.core.roles import Role
 from creneau.core.services import api_token_create
+from creneau.core.tests.smtp import smtp_server  # noqa: F401  (a real SMTP server, aiosmtpd)
 
 
 def pytest_report_header(config):
@@ -29,6 +30,18 @@ def _fast_password_hashing(settings):
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *settings.PASSWORD_HASHERS,
     ]
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    # Files that tests write (attachments, PDFs, images) go to a temporary folder.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+        },
+    }
 
 
 @pytest.fixture

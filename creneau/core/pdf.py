@@ -22,6 +22,8 @@ from urllib.parse import unquote, urlsplit
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -147,6 +149,13 @@ def _logo_data_uri(name: str) -> str | None:
     if mimetype != "image/svg+xml":
         content, mimetype = _shrunk_image(content, mimetype)
     return f"data:{mimetype};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+@receiver(setting_changed)
+def _forget_logo_on_storage_change(*, setting: str, **kwargs: Any) -> None:
+    # Tests swap the storage: a cached logo of another storage must not leak in.
+    if setting == "STORAGES":
+        _logo_data_uri.cache_clear()
 
 
 def _shrunk_image(content: bytes, mimetype: str) -> tuple[bytes, str]:
