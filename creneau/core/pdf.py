@@ -21,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
@@ -60,14 +61,11 @@ def local_static_file(url: str) -> Path | None:
     if not path.startswith(prefix):
         return None
     relative = path[len(prefix) :]
-    found = finders.find(relative)
-    if found:
-        return Path(found)
     try:
-        candidate = Path(safe_join(settings.STATIC_ROOT, relative))
-    except Exception:  # a path that leaves STATIC_ROOT
+        found = finders.find(relative) or safe_join(settings.STATIC_ROOT, relative)
+    except SuspiciousFileOperation:  # "../" out of the static folders
         return None
-    return candidate if candidate.is_file() else None
+    return Path(found) if Path(found).is_file() else None
 
 
 def _local_fetcher_class() -> type:
