@@ -225,6 +225,27 @@ class OutboxEmail(models.Model):
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
 
+    # The error's class (recorded first in last_error) in words a user can act on.
+    ERROR_SUMMARIES = {
+        "ConnectionRefusedError": _("Serveur d'envoi injoignable"),
+        "TimeoutError": _("Serveur d'envoi trop lent à répondre"),
+        "gaierror": _("Serveur d'envoi introuvable (nom d'hôte)"),
+        "SMTPServerDisconnected": _("Connexion coupée par le serveur d'envoi"),
+        "SMTPConnectError": _("Serveur d'envoi injoignable"),
+        "SMTPAuthenticationError": _("Identifiant ou mot de passe SMTP refusé"),
+        "SMTPRecipientsRefused": _("Destinataire refusé par le serveur"),
+        "SMTPSenderRefused": _("Expéditeur refusé par le serveur"),
+        "SMTPDataError": _("Message refusé par le serveur"),
+        "FileNotFoundError": _("Pièce jointe introuvable"),
+    }
+
+    @property
+    def error_summary(self) -> str:
+        if not self.last_error:
+            return ""
+        kind = self.last_error.split(":", 1)[0]
+        return str(self.ERROR_SUMMARIES.get(kind, _("Erreur d'envoi")))
+
     @property
     def message_id_header(self) -> str:
         """The Message-ID header: the same on every attempt, so a retry is recognisable."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from creneau.core.models import OutboxEmail
 
@@ -38,3 +41,11 @@ def emails_status_counts() -> dict[str, int]:
         .values_list("status", "count")
     )
     return dict(rows)
+
+
+def emails_overdue_count(*, late_by: timedelta = timedelta(minutes=5)) -> int:
+    """E-mails that should have left more than `late_by` ago: no worker is running?"""
+    return OutboxEmail.objects.filter(
+        status__in=[OutboxEmail.Status.PENDING, OutboxEmail.Status.RETRYING],
+        next_attempt_at__lt=timezone.now() - late_by,
+    ).count()

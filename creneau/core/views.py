@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from creneau.core.models import OutboxEmail
 from creneau.core.roles import user_sees_outbox
-from creneau.core.selectors import emails_filter, emails_status_counts
+from creneau.core.selectors import emails_filter, emails_overdue_count, emails_status_counts
 from creneau.core.services import email_retry
 
 EMAILS_PAGE_SIZE = 50
@@ -50,6 +50,7 @@ def email_list(request: HttpRequest) -> HttpResponse:
         "q": q,
         "statuses": statuses,
         "total": sum(counts.values()),
+        "overdue": emails_overdue_count(),
     }
     return render(request, "core/email_list.html", context)
 
