@@ -40,7 +40,9 @@ PRINT_STYLESHEET = Path(__file__).parent / "static" / "core" / "print.css"
 # Relative URLs in documents resolve against this; the fetcher below answers only for the
 # static files, so nothing is ever fetched from the network.
 BASE_URL = "http://creneau.invalid/"
+# Images are inlined at about 300 dpi for their printed size, no more.
 LOGO_MAX_PIXELS = (900, 360)
+IMAGE_MAX_PIXELS = (600, 600)
 
 
 class PdfRenderer(Protocol):
@@ -134,49 +136,57 @@ def pdf_renderer() -> PdfRenderer:
     return renderer
 
 
-@lru_cache(maxsize=8)
-def _logo_data_uri(name: str) -> str | None:
-    """The logo as a data: URI, shrunk to print size once (it is cached by file name)."""
+@lru_cache(maxsize=256)
+def stored_image_data_uri(name: str, max_pixels: tuple[int, int] = IMAGE_MAX_PIXELS) -> str | None:
+    """An image of the private storage as a data: URI for a document, or None if missing.
+
+    Raster images larger than `max_pixels` are shrunk once to a PNG: a photo-sized image
+    would slow down every PDF. Cached by file name: a stored file never changes under its
+    name (a new upload gets a new name).
+    """
     try:
         with default_storage.open(name, "rb") as handle:
             content = handle.read()
     except (OSError, ValueError):
-        logger.warning("Company logo %s is missing from the storage", name)
+        logger.warning("Image %s is missing from the storage", name)
         return None
     mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if mimetype != "image/svg+xml":
-        content, mimetype = _shrunk_image(content, mimetype)
+        content, mimetype = _shrunk_image(content, mimetype, max_pixels)
     return f"data:{mimetype};base64,{base64.b64encode(content).decode('ascii')}"
 
 
 @receiver(setting_changed)
-def _forget_logo_on_storage_change(*, setting: str, **kwargs: Any) -> None:
-    # Tests swap the storage: a cached logo of another storage must not leak in.
+def _forget_images_on_storage_change(*, setting: str, **kwargs: Any) -> None:
+    # Tests swap the storage: a cached image of another storage must not leak in.
     if setting == "STORAGES":
-        _logo_data_uri.cache_clear()
+        stored_image_data_uri.cache_clear()
 
 
-def _shrunk_image(content: bytes, mimetype: str) -> tuple[bytes, str]:
-    """A PNG no larger than LOGO_MAX_PIXELS: a photo-sized logo would slow every PDF."""
+def _shrunk_image(content: bytes, mimetype: str, max_pixels: tuple[int, int]) -> tuple[bytes, str]:
     from PIL import Image, UnidentifiedImageError
 
     try:
         image = Image.open(io.BytesIO(content))
-        if image.width <= LOGO_MAX_PIXELS[0] and image.height <= LOGO_MAX_PIXELS[1]:
+        if image.width <= max_pixels[0] and image.height <= max_pixels[1]:
             return content, mimetype
-        image.thumbnail(LOGO_MAX_PIXELS)
+        image.thumbnail(max_pixels)
         output = io.BytesIO()
-        image.save(output, format="PNG", optimize=False)
+        if mimetype == "image/jpeg" and image.mode in ("RGB", "L", "CMYK"):
+            image.save(output, format="JPEG", quality=85)
+        else:  # PNG keeps transparency, and suits logos and drawings
+            image.save(output, format="PNG")
+            mimetype = "image/png"
     except (UnidentifiedImageError, OSError):
         return content, mimetype
-    return output.getvalue(), "image/png"
+    return output.getvalue(), mimetype
 
 
 def company_logo_data_uri(company: Company) -> str | None:
     """The company's logo for documents, inlined (it is on the private storage), or None."""
     if not company.logo:
         return None
-    return _logo_data_uri(company.logo.name)
+    return stored_image_data_uri(company.logo.name, LOGO_MAX_PIXELS)
 
 
 def render_pdf(*, template_name: str, context: dict[str, Any], variant: str | None = None) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import io
 from decimal import Decimal
@@ -213,3 +214,18 @@ def test_pdf_response_headers(inline, disposition):
 def test_pdf_response_ascii_name():
     response = pdf_response(b"%PDF", "facture-F-2026-00001.pdf", inline=False)
     assert response["Content-Disposition"] == 'attachment; filename="facture-F-2026-00001.pdf"'
+
+
+def test_stored_images_are_inlined_shrunk_and_missing_ones_skipped(db):
+    from django.core.files.storage import default_storage
+
+    from creneau.core.pdf import stored_image_data_uri
+
+    output = io.BytesIO()
+    Image.new("RGB", (2400, 1600), (200, 120, 40)).save(output, format="JPEG")
+    name = default_storage.save("services/photo.jpg", ContentFile(output.getvalue()))
+    uri = stored_image_data_uri(name)
+    assert uri.startswith("data:image/jpeg;base64,")
+    shrunk = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    assert shrunk.size == (600, 400)
+    assert stored_image_data_uri("services/none.png") is None
