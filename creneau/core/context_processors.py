@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from creneau.core.roles import user_role, user_sees_outbox
+from creneau.core.roles import user_is_direction, user_role, user_sees_outbox
 
 
 @dataclass(frozen=True)
@@ -22,9 +22,12 @@ class MenuItem:
 
 DAILY_MENU = [
     MenuItem(_("Clients"), "customers:list", "people"),
+    MenuItem(_("Devis"), "quotes:list", "file-earmark-text"),
 ]
 SETTINGS_MENU: list[MenuItem] = [
     MenuItem(_("E-mails"), "email_list", "envelope", allowed=user_sees_outbox),
+    MenuItem(_("Catalogue"), "catalog:list", "box-seam"),
+    MenuItem(_("Taux de TVA"), "catalog:vat_rates", "percent", allowed=user_is_direction),
 ]
 
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from django.contrib.auth.models import User
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from creneau.core.models import Company
@@ -85,9 +85,21 @@ def quote_pdf_filename(quote: Quote) -> str:
     return f"devis-{label}-{slugify(quote.customer.name)[:40]}.pdf".replace("--", "-")
 
 
+# A draft gets its number when it is sent: the proposed texts carry this mark, which
+# quote_send replaces with the number.
+NUMBER_PLACEHOLDER = "[n° du devis]"
+
+
+def fill_number(text: str, quote: Quote) -> str:
+    return text.replace(NUMBER_PLACEHOLDER, quote.number or NUMBER_PLACEHOLDER)
+
+
 def quote_email_defaults(*, quote: Quote, by: User | None) -> tuple[str, str]:
     """The subject and message proposed when sending a quote (the user may change them)."""
     context = {
+        "number": quote.number or NUMBER_PLACEHOLDER,
+        # A draft is dated the day it is sent.
+        "date": quote.date if quote.number else timezone.localdate(),
         "quote": quote,
         "customer": quote.customer,
         "site": quote.site,

@@ -30,7 +30,12 @@ from creneau.core.services import (
     model_snapshot,
 )
 from creneau.customers.models import Customer, Site
-from creneau.quotes.documents import quote_email_defaults, quote_pdf, quote_pdf_filename
+from creneau.quotes.documents import (
+    fill_number,
+    quote_email_defaults,
+    quote_pdf,
+    quote_pdf_filename,
+)
 from creneau.quotes.models import DEFAULT_VALIDITY_DAYS, Quote, QuoteLine
 
 QUOTE_FIELDS = ["site", "validity_date", "notes"]
@@ -154,6 +159,8 @@ def quote_line_add(*, quote: Quote, by: User | None, **fields: Any) -> QuoteLine
     if line.line_type == QuoteLine.LineType.DISCOUNT and "quantity" not in given:
         line.quantity = Decimal(-1)
     if line.line_type == QuoteLine.LineType.SERVICE and line.service_id:
+        if not line.service.is_active:
+            raise ValidationError({"service": _("Cette prestation n'est plus au catalogue.")})
         _prefill_from_service(line, quote.site, given)
     _normalise_line(line)
     line.full_clean(exclude=["quote", "position"])
@@ -392,8 +399,8 @@ def quote_send(
         email = email_queue(
             to=recipients,
             cc=list(cc or ()),
-            subject=(subject or "").strip() or default_subject,
-            body=(message or "").strip() or default_body,
+            subject=fill_number((subject or "").strip() or default_subject, quote),
+            body=fill_number((message or "").strip() or default_body, quote),
             attachments=[(quote_pdf_filename(quote), quote_pdf(quote=quote), "application/pdf")],
             by=by,
             customer_id=quote.customer_id,

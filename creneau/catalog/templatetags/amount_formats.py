@@ -41,3 +41,15 @@ def unit_price(value) -> str:
 def percent(value) -> str:
     number = _decimal(value)
     return "" if number is None else percent_display(number)
+
+
+@register.filter
+def input_decimal(value, places: int = 2) -> str:
+    """A value to put back in an input: a decimal comma, no thousands separator, and only
+    the decimals that say something (1.500 -> '1,5'; a price keeps at least 2)."""
+    number = _decimal(value)
+    if number is None:
+        return ""
+    minimum = 2 if int(places) >= 4 else 0
+    pattern = "0." + "0" * minimum + "#" * (int(places) - minimum)
+    return format_decimal(number, format=pattern, locale="fr_FR", group_separator=False)
