@@ -341,3 +341,14 @@ def test_concurrent_senders_never_send_the_same_email_twice(smtp_server, databas
     assert set(smtp_server.message_id_counts().values()) == {1}
     assert len(smtp_server.messages) == 12
     assert set(OutboxEmail.objects.values_list("attempts", flat=True)) == {1}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sweep_leaves_a_fresh_email_to_its_task(smtp_server, database_tasks):
+    email = queue(1)
+    call_command("send_outbox", verbosity=0)  # default grace: the task has a minute
+    email.refresh_from_db()
+    assert email.status == "pending" and smtp_server.messages == []
+    run_worker()
+    email.refresh_from_db()
+    assert email.status == "sent"

@@ -53,5 +53,8 @@ class Command(BaseCommand):
             time.sleep(min(0.5, deadline - time.monotonic()))
 
     def _stop(self, signum: int, frame: Any) -> None:
-        # Finish the e-mail being sent, then leave: its row lock makes it safe either way.
+        # First signal: finish the current pass, then leave. Second: leave now; the e-mail
+        # being sent rolls back to its previous status (see email_send).
+        if not self._running:
+            raise SystemExit(1)
         self._running = False
