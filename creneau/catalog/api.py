@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from creneau.catalog.models import Service, SitePrice, VatRate
@@ -193,7 +193,7 @@ def service_add(request: HttpRequest, payload: ServiceIn):
     if "vat_rate" not in fields:
         raise ValidationError({"vat_rate": _("Choisissez un taux de TVA.")})
     service = service_create(by=request.user, **fields)
-    return 201, service_get(pk=service.pk)
+    return Status(201, service_get(pk=service.pk))
 
 
 @router.patch("/services/{int:service_id}", response=ServiceOut)
@@ -237,7 +237,7 @@ def site_price_add(request: HttpRequest, payload: SitePriceIn):
     price = site_price_set(
         site=site, service=service, unit_price=payload.unit_price, by=request.user
     )
-    return 201, _site_price_get(request, price.pk)
+    return Status(201, _site_price_get(request, price.pk))
 
 
 @router.get("/site-prices/{int:price_id}", response=SitePriceOut)
@@ -261,4 +261,4 @@ def site_price_remove(request: HttpRequest, price_id: int):
     price = _site_price_get(request, price_id)
     _require_price_manager(request)
     site_price_delete(price=price, by=request.user)
-    return 204, None
+    return Status(204, None)

@@ -86,9 +86,14 @@ def vat_rate_update(*, vat_rate: VatRate, by: User | None, **fields: Any) -> Vat
 
 def _vat_rate_used(vat_rate: VatRate) -> bool:
     """Whether a service or a document line (quotes, invoices: whatever points here) uses it."""
+    relations = [
+        field
+        for field in VatRate._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and field.one_to_many
+    ]
     return any(
         relation.related_model._default_manager.filter(**{relation.field.name: vat_rate}).exists()
-        for relation in VatRate._meta.related_objects
+        for relation in relations
     )
 
 

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from creneau.catalog.api import decimal_text, resolve_vat_rate
@@ -281,7 +281,7 @@ def quote_add(request: HttpRequest, payload: QuoteIn):
                 )
             except ValidationError as error:
                 raise _line_errors_at(index, error) from error
-    return 201, quote_payload(_visible_quote(request, quote.pk))
+    return Status(201, quote_payload(_visible_quote(request, quote.pk)))
 
 
 @router.get("/quotes/{int:quote_id}", response=QuoteOut)
@@ -305,7 +305,7 @@ def quote_change(request: HttpRequest, quote_id: int, payload: QuotePatch):
 @router.delete("/quotes/{int:quote_id}", response={204: None}, summary="Supprimer un brouillon")
 def quote_remove(request: HttpRequest, quote_id: int):
     services.quote_delete(quote=_writable_quote(request, quote_id), by=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/quotes/{int:quote_id}/lines", response=list[LineOut])
@@ -317,7 +317,7 @@ def line_list(request: HttpRequest, quote_id: int):
 def line_add(request: HttpRequest, quote_id: int, payload: LineIn):
     quote = _writable_quote(request, quote_id)
     fields = _line_fields(payload, partial=False)
-    return 201, services.quote_line_add(quote=quote, by=request.user, **fields)
+    return Status(201, services.quote_line_add(quote=quote, by=request.user, **fields))
 
 
 def _line_of(quote: Quote, line_id: int) -> QuoteLine:
@@ -340,7 +340,7 @@ def line_change(request: HttpRequest, quote_id: int, line_id: int, payload: Line
 def line_remove(request: HttpRequest, quote_id: int, line_id: int):
     quote = _writable_quote(request, quote_id)
     services.quote_line_delete(line=_line_of(quote, line_id), by=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/quotes/{int:quote_id}/reorder", response=list[LineOut], summary="Ordre des lignes")
@@ -386,7 +386,7 @@ def quote_refuse(request: HttpRequest, quote_id: int):
 @router.post("/quotes/{int:quote_id}/duplicate", response={201: QuoteOut})
 def quote_duplicate(request: HttpRequest, quote_id: int):
     copy = services.quote_duplicate(quote=_writable_quote(request, quote_id), by=request.user)
-    return 201, quote_payload(_visible_quote(request, copy.pk))
+    return Status(201, quote_payload(_visible_quote(request, copy.pk)))
 
 
 @router.get("/quotes/{int:quote_id}/pdf", summary="PDF du devis")

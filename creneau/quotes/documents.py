@@ -3,45 +3,28 @@ the e-mail that carries it."""
 
 from __future__ import annotations
 
-import base64
-import mimetypes
-from functools import lru_cache
-
 from django.contrib.auth.models import User
-from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from creneau.core.models import Company
-from creneau.core.pdf import render_pdf
+from creneau.core.pdf import render_pdf, stored_image_data_uri
 from creneau.quotes.models import Quote, QuoteLine, quote_lines_totals
 from creneau.quotes.selectors import quote_lines
 
-# Images printed beside a line: the first ones only, small.
+# Images printed under a line: the first ones only, small (14 mm high at 300 dpi).
 IMAGES_PER_LINE = 2
-
-
-@lru_cache(maxsize=256)
-def _image_data_uri(name: str) -> str | None:
-    """A service image inlined as a data: URI (the private storage has no public URL).
-
-    Cached by file name: a stored image never changes under its name (a new upload gets
-    a new name).
-    """
-    try:
-        with default_storage.open(name, "rb") as handle:
-            content = handle.read()
-    except (OSError, ValueError):
-        return None
-    mimetype = mimetypes.guess_type(name)[0] or "image/jpeg"
-    return f"data:{mimetype};base64,{base64.b64encode(content).decode('ascii')}"
+LINE_IMAGE_PIXELS = (320, 200)
 
 
 def _line_images(line: QuoteLine) -> list[str]:
     if line.service is None:
         return []
-    uris = (_image_data_uri(image.image.name) for image in line.service.images.all())
+    uris = (
+        stored_image_data_uri(image.image.name, LINE_IMAGE_PIXELS)
+        for image in line.service.images.all()[:IMAGES_PER_LINE]
+    )
     return [uri for uri in uris if uri][:IMAGES_PER_LINE]
 
 

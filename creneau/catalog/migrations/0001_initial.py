@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'taux de TVA',
                 'verbose_name_plural': 'taux de TVA',
                 'ordering': ['position', '-rate', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('rate__gte', 0), ('rate__lte', 100)), name='vatrate_rate_range', violation_error_message='Le taux doit être compris entre 0 et 100 %.'), models.CheckConstraint(condition=models.Q(('rate__gt', 0), models.Q(('exemption_wording', ''), _negated=True), _connector='OR'), name='vatrate_zero_has_wording', violation_error_message="Un taux de 0 % doit porter sa mention d'exonération (ex. « TVA non applicable, art. 293 B du CGI »).")],
+                'constraints': [models.CheckConstraint(condition=models.Q(('rate__gte', 0), ('rate__lte', 100)), name='vatrate_rate_range', violation_error_message='Le taux doit être compris entre 0 et 100 %%.'), models.CheckConstraint(condition=models.Q(('rate__gt', 0), models.Q(('exemption_wording', ''), _negated=True), _connector='OR'), name='vatrate_zero_has_wording', violation_error_message="Un taux de 0 %% doit porter sa mention d'exonération (ex. « TVA non applicable, art. 293 B du CGI »).")],
             },
         ),
         migrations.AddField(
