@@ -99,6 +99,8 @@ def test_legal_mentions_and_page_numbers_on_every_page(sample_templates, company
         assert "N° TVA FR44732829320" in text
         assert "Déclaration SAP n° SAP732829320" in text
         assert "12 rue de la Paix, 75002 Paris" in text
+        # The document's reference heads every page but the first (which has the header).
+        assert ("Devis D-2026-00001 · Propreté Services" in text) == (number > 1)
 
 
 def test_optional_mentions_are_left_out(sample_templates, company):
