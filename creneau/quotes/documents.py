@@ -13,9 +13,10 @@ from creneau.core.pdf import render_pdf, stored_image_data_uri
 from creneau.quotes.models import Quote, QuoteLine, quote_lines_totals
 from creneau.quotes.selectors import quote_lines
 
-# Images printed under a line: the first ones only, small (14 mm high at 300 dpi).
-IMAGES_PER_LINE = 2
-LINE_IMAGE_PIXELS = (320, 200)
+# The first image of a service (direction chooses which) is printed beside its line,
+# 16 x 11 mm: enough pixels for 300 dpi, and a light PDF.
+IMAGES_PER_LINE = 1
+LINE_IMAGE_PIXELS = (240, 160)
 
 
 def _line_images(line: QuoteLine) -> list[str]:
