@@ -92,6 +92,9 @@ class Quote(models.Model):
             models.Index(fields=["-date", "-id"], name="quote_date"),
             models.Index(fields=["customer", "-date", "-id"], name="quote_customer_date"),
             models.Index(fields=["status", "validity_date"], name="quote_status_validity"),
+            # The list's other sorts, read in index order down to the first page.
+            models.Index(fields=["-total_net", "-id"], name="quote_total"),
+            models.Index(fields=["validity_date", "id"], name="quote_validity"),
         ]
         constraints = [
             models.CheckConstraint(
