@@ -291,3 +291,23 @@ def test_recipients_offered_are_the_customer_and_its_contacts(quote, customer):
     ContactFactory(customer=customer, name="Doublon", email="CLIENT@example.fr")
     emails = [email for email, _label in quote_recipient_choices(quote=quote)]
     assert emails == ["client@example.fr", "compta@example.fr"]
+
+
+def test_expire_quotes_command(customer, rep):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    quote = quote_create(customer=customer, by=rep)
+    add_free(quote, rep)
+    quote_finalize(quote=quote, by=rep)
+    Quote.objects.filter(pk=quote.pk).update(
+        date=timezone.localdate() - timedelta(days=31),
+        validity_date=timezone.localdate() - timedelta(days=1),
+    )
+    out = StringIO()
+    call_command("expire_quotes", stdout=out)
+    assert out.getvalue().strip() == "1 devis expiré(s)."
+    quote.refresh_from_db()
+    assert quote.status == Quote.Status.EXPIRED
+    assert "Expiré" in [event.message for event in quote_history(quote=quote)]
