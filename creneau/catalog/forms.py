@@ -16,6 +16,11 @@ def decimal_input(places: int) -> forms.TextInput:
     )
 
 
+def vat_rate_choice_label(rate: VatRate) -> str:
+    """ "20 %", and for an exempt rate its label too (two 0 % rates can coexist)."""
+    return f"{rate.rate_display} ({rate.label})" if rate.exemption_wording else rate.rate_display
+
+
 class ServiceForm(forms.ModelForm):
     class Meta:
         model = Service
@@ -44,6 +49,7 @@ class ServiceForm(forms.ModelForm):
             rates = (rates | VatRate.objects.filter(pk=self.instance.vat_rate_id)).distinct()
         self.fields["vat_rate"].queryset = rates
         self.fields["vat_rate"].empty_label = None
+        self.fields["vat_rate"].label_from_instance = vat_rate_choice_label
 
 
 class ServiceImageForm(forms.Form):

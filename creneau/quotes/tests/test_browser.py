@@ -65,3 +65,46 @@ def test_build_a_quote_type_a_quantity_and_download_the_pdf(browser_page, rep, t
     expect(page.locator("table.quote-table tbody tr")).to_have_count(1)
     page.screenshot(path=f"{ARTIFACTS}/quote-list.png", full_page=True)
     assert Quote.objects.get().total_gross == Decimal("413.20")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_screens_of_the_catalogue_and_quotes(browser_page, direction, rep, settings, tmp_path):
+    """Every screen of the catalogue and quotes over the demo data, photographed for review."""
+    from creneau.catalog.models import Service
+    from creneau.customers.models import Customer
+    from creneau.quotes.demo import demo_quotes
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    demo_quotes()
+    Customer.objects.update(sales_rep=rep)
+    page = browser_page
+    browser_login(page, "direction")
+    sent = Quote.objects.filter(status="sent", site__isnull=False).order_by("id").first()
+    draft = Quote.objects.filter(status="draft").order_by("id").first()
+    service = Service.objects.get(code="VIT-STD")
+    screens = [
+        ("quotes-list-demo", "/quotes/", "Devis"),
+        ("quote-sent", f"/quotes/{sent.pk}/", f"Devis {sent.number}"),
+        ("quote-draft", f"/quotes/{draft.pk}/", "Devis brouillon"),
+        ("quote-send", f"/quotes/{draft.pk}/send/", "Envoyer le devis"),
+        ("quote-tab", f"/quotes/customer/{sent.customer_id}/", "Devis"),
+        ("catalog-list", "/catalog/", "Catalogue des prestations"),
+        ("catalog-service", f"/catalog/{service.pk}/", "Nettoyage de vitres"),
+        ("vat-rates", "/vat-rates/", "Taux de TVA"),
+        ("site-prices", f"/customers/sites/{sent.site_id}/prices/", "Prix du site"),
+    ]
+    for name, path, heading in screens:
+        page.goto(f"{page.base_url}{path}")
+        expect(page.locator("h1")).to_contain_text(heading)
+        page.screenshot(path=f"{ARTIFACTS}/{name}.png", full_page=True)
+    page.goto(f"{page.base_url}/quotes/{draft.pk}/")
+    page.fill("#service-search", "vitr")
+    expect(page.locator("#service-results button")).to_have_count(2)  # window cleaning x2
+    page.screenshot(path=f"{ARTIFACTS}/quote-service-search.png")
