@@ -108,3 +108,8 @@ def test_screens_of_the_catalogue_and_quotes(browser_page, direction, rep, setti
     page.fill("#service-search", "vitr")
     expect(page.locator("#service-results button")).to_have_count(2)  # window cleaning x2
     page.screenshot(path=f"{ARTIFACTS}/quote-service-search.png")
+    # The PDF, inline, in Chromium's own viewer: a picture of the printed page.
+    page.set_viewport_size({"width": 1000, "height": 1400})
+    page.goto(f"{page.base_url}/quotes/{sent.pk}/pdf/")
+    page.wait_for_timeout(2500)
+    page.screenshot(path=f"{ARTIFACTS}/quote-pdf.png")
