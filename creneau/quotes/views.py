@@ -182,10 +182,13 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "quotes/quote_detail.html", context)
 
 
-def _lines_partial(request: HttpRequest, quote: Quote, status: int = 200) -> HttpResponse:
+def _lines_partial(request: HttpRequest, quote: Quote) -> HttpResponse:
+    """The lines and totals, re-rendered after a line is added, moved or deleted; a refusal
+    shows in the page's messages (out of band)."""
     context = _editor_context(request, quote)
     context.update(_totals_context(quote, context["lines"]))
-    return render(request, "quotes/partials/lines.html", context, status=status)
+    context["oob_messages"] = True
+    return render(request, "quotes/partials/lines.html", context)
 
 
 @require_POST

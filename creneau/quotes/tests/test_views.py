@@ -352,3 +352,18 @@ def test_line_types_render_in_the_editor(client_for, rep, quote):
     page = client_for(rep).get(reverse("quotes:detail", args=[quote.pk])).content.decode()
     assert 'value="Parties communes"' in page and "Produits fournis</textarea>" in page
     assert QuoteLine.objects.filter(quote=quote).count() == 6
+
+
+def test_a_refused_line_addition_says_why_in_the_page_messages(client_for, rep, quote):
+    retired = ServiceFactory(label="Ancienne prestation", is_active=False)
+    body = (
+        client_for(rep)
+        .post(
+            reverse("quotes:line_add", args=[quote.pk]),
+            {"line_type": "service", "service": retired.pk},
+            headers=HTMX,
+        )
+        .content.decode()
+    )
+    assert 'id="messages" hx-swap-oob="true"' in body
+    assert "Cette prestation n&#x27;est plus au catalogue." in body
