@@ -39,6 +39,8 @@ def vat_rate_for_percent(rate: Decimal | str) -> VatRate | None:
         value = Decimal(str(rate))
     except ArithmeticError:
         return None
+    if not value.is_finite() or not 0 <= value <= 100:
+        return None
     return vat_rates_active().filter(rate=value).first()
 
 

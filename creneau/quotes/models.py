@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -249,11 +249,15 @@ class QuoteLine(models.Model):
     def compute_net(self) -> Decimal:
         if not self.has_amount:
             return Decimal("0.00")
-        return line_net(
-            quantity=self.quantity,
-            unit_price=self.unit_price,
-            discount_percent=self.discount_percent or 0,
-        )
+        try:
+            return line_net(
+                quantity=self.quantity,
+                unit_price=self.unit_price,
+                discount_percent=self.discount_percent or 0,
+            )
+        except (InvalidOperation, TypeError):
+            # Figures beyond the fields' digits: full_clean() names the field at fault.
+            return Decimal("0.00")
 
     def clean(self) -> None:
         """Each bad input gets its own French message at its field."""
