@@ -14,9 +14,9 @@ from creneau.quotes.models import Quote, QuoteLine, quote_lines_totals
 from creneau.quotes.selectors import quote_lines
 
 # The first image of a service (direction chooses which) is printed beside its line,
-# 16 x 11 mm: enough pixels for 300 dpi, and a light PDF.
+# 16 x 11 mm: about 300 dpi, and a light PDF (the HTML carries it inline).
 IMAGES_PER_LINE = 1
-LINE_IMAGE_PIXELS = (240, 160)
+LINE_IMAGE_PIXELS = (190, 130)
 
 
 def _line_images(line: QuoteLine) -> list[str]:
