@@ -24,6 +24,12 @@ run: install
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) demo
 	@echo "Créneau: http://127.0.0.1:8000  (log in as direction / demo)"
+	@echo "E-mails: sent by the task worker started beside the server (docs/email.md)"
+	@# The task worker and the outbox's retry loop run beside the server, and stop with it.
+	$(MANAGE) db_worker --no-reload --interval 1 -v 0 & worker=$$!; \
+	$(MANAGE) send_outbox --loop -v 0 & sweeper=$$!; \
+	trap 'kill $$worker $$sweeper 2>/dev/null; wait $$worker $$sweeper 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
 	$(MANAGE) runserver 127.0.0.1:8000
 
 lint: $(VENV)/.installed

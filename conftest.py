@@ -9,6 +9,7 @@ from django.test import Client
 
 from creneau.core.roles import Role
 from creneau.core.services import api_token_create
+from creneau.core.tests.smtp import smtp_server  # noqa: F401  (a real SMTP server, aiosmtpd)
 
 
 def pytest_report_header(config):

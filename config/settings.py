@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "creneau.core",
     "creneau.customers",
+    "creneau.catalog",
+    "creneau.quotes",
 ]
 
 MIDDLEWARE = [
@@ -160,13 +162,29 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Customers' documents: the largest file accepted, in bytes (20 MB by default).
 DOCUMENT_MAX_UPLOAD_SIZE = int(os.environ.get("DOCUMENT_MAX_UPLOAD_SIZE", 20 * 1024 * 1024))
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# E-mail leaves through the outbox (docs/email.md). In development (DEBUG) with no
+# EMAIL_HOST, the task worker prints messages on its console; set EMAIL_HOST (e.g. a
+# local `python -m aiosmtpd -n -l localhost:1025`) to send over SMTP.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG and not os.environ.get("EMAIL_HOST")
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "1025"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Créneau <no-reply@localhost>")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+# Minutes between attempts after each SMTP failure; one more failure after the last delay
+# marks the e-mail "échec définitif". `send_outbox` leaves a due e-mail to its task for
+# OUTBOX_SWEEP_GRACE_SECONDS before sending it itself.
+OUTBOX_RETRY_MINUTES = [int(m) for m in env_list("OUTBOX_RETRY_MINUTES", "1,5,15,60,240,720")]
+OUTBOX_SWEEP_GRACE_SECONDS = int(os.environ.get("OUTBOX_SWEEP_GRACE_SECONDS", "60"))
+
+# HTML-to-PDF engine behind creneau.core.pdf.render_pdf (docs/pdf.md).
+PDF_RENDERER = "creneau.core.pdf.WeasyPrintRenderer"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -9,6 +9,8 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
     path("", include("creneau.core.urls")),
     path("customers/", include("creneau.customers.urls")),
+    path("", include("creneau.catalog.urls")),
+    path("quotes/", include("creneau.quotes.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from creneau.core.models import ApiToken, AuditEvent, Company
+from creneau.core.models import ApiToken, AuditEvent, Company, OutboxAttachment, OutboxEmail
 
 
 @admin.register(Company)
@@ -19,3 +19,26 @@ class AuditEventAdmin(admin.ModelAdmin):
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["user", "created_at", "last_used_at"]
     readonly_fields = ["key_hash"]
+
+
+class OutboxAttachmentInline(admin.TabularInline):
+    model = OutboxAttachment
+    extra = 0
+    can_delete = False
+    readonly_fields = ["filename", "mimetype", "size", "file"]
+
+
+@admin.register(OutboxEmail)
+class OutboxEmailAdmin(admin.ModelAdmin):
+    """Read only: the E-mails screen (Paramètres) is where a person re-sends one."""
+
+    list_display = ["created_at", "status", "subject", "attempts", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["subject", "related_repr"]
+    inlines = [OutboxAttachmentInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

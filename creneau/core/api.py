@@ -171,6 +171,11 @@ def api_routers() -> None:
 
     api.add_router("/", customers_router)
     api.add_router("/", documents_router)
+    from creneau.catalog.api import router as catalog_router
+    from creneau.quotes.api import router as quotes_router
+
+    api.add_router("/", catalog_router)
+    api.add_router("/", quotes_router)
 
 
 api_routers()

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from creneau.core.roles import user_is_direction, user_role
+from creneau.core.roles import user_is_direction, user_role, user_sees_outbox
 
 
 @dataclass(frozen=True)
@@ -22,11 +22,15 @@ class MenuItem:
 
 DAILY_MENU = [
     MenuItem(_("Clients"), "customers:list", "people"),
+    MenuItem(_("Devis"), "quotes:list", "file-earmark-text"),
 ]
 SETTINGS_MENU: list[MenuItem] = [
     MenuItem(_("Société"), "company", "building", allowed=user_is_direction),
     MenuItem(_("Utilisateurs"), "staff_list", "person-badge", allowed=user_is_direction),
     MenuItem(_("Familles de clients"), "customers:family_list", "tags", allowed=user_is_direction),
+    MenuItem(_("Catalogue"), "catalog:list", "box-seam"),
+    MenuItem(_("Taux de TVA"), "catalog:vat_rates", "percent", allowed=user_is_direction),
+    MenuItem(_("E-mails"), "email_list", "envelope", allowed=user_sees_outbox),
 ]
 
 

@@ -1,14 +1,17 @@
-"""The company itself, its counters, the audit trail and API tokens."""
+"""The company itself, its counters, the audit trail, API tokens and the e-mail outbox."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 
 from babel import Locale
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from creneau.core.validators import (
@@ -232,3 +235,119 @@ class ApiToken(models.Model):
     @classmethod
     def generate_key(cls) -> str:
         return secrets.token_urlsafe(32)
+
+
+def outbox_attachment_path(attachment: OutboxAttachment, filename: str) -> str:
+    """One folder per e-mail, under the private storage (never a public URL)."""
+    return f"outbox/{attachment.email.message_id.hex}/{get_valid_filename(filename)}"
+
+
+class OutboxEmail(models.Model):
+    """An e-mail the application sends, written in the transaction that caused it.
+
+    A task sends it over SMTP after commit; a failure is retried with back-off and shows
+    on the E-mails screen with its error. `related_type`/`related_id` name the object it
+    is about (a quote, an invoice...), so that object can list its e-mails.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("en attente")
+        # Only ever written inside the transaction that holds the row's lock while the
+        # SMTP server is talking: it never outlives that transaction (see core/outbox.py).
+        SENDING = "sending", _("envoi en cours")
+        SENT = "sent", _("envoyé")
+        RETRYING = "retrying", _("nouvel essai prévu")
+        FAILED = "failed", _("échec définitif")
+
+    to = models.JSONField(_("destinataires"), default=list)
+    cc = models.JSONField(_("copie à"), default=list, blank=True)
+    reply_to = models.JSONField(_("répondre à"), default=list, blank=True)
+    from_email = models.CharField(_("expéditeur"), max_length=255)
+    subject = models.CharField(_("objet"), max_length=255)
+    body = models.TextField(_("message"))
+    html_body = models.TextField(_("message HTML"), blank=True)
+    status = models.CharField(
+        _("état"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
+    last_error = models.TextField(_("dernière erreur"), blank=True)
+    next_attempt_at = models.DateTimeField(_("prochain essai"), default=timezone.now)
+    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Plain ids, like AuditEvent: core sits below the apps whose objects send e-mails.
+    customer_id = models.PositiveBigIntegerField(_("client"), null=True, blank=True)
+    related_type = models.CharField(_("type d'objet"), max_length=50, blank=True)
+    related_id = models.CharField(_("identifiant de l'objet"), max_length=50, blank=True)
+    related_repr = models.CharField(_("objet concerné"), max_length=255, blank=True)
+    message_id = models.UUIDField(_("identifiant du message"), default=uuid.uuid4, unique=True)
+
+    class Meta:
+        verbose_name = _("e-mail")
+        verbose_name_plural = _("e-mails")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_status_due"),
+            models.Index(fields=["related_type", "related_id"], name="outbox_related"),
+            models.Index(fields=["customer_id", "-created_at"], name="outbox_customer_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)}"
+
+    # The error's class (recorded first in last_error) in words a user can act on.
+    ERROR_SUMMARIES = {
+        "ConnectionRefusedError": _("Serveur d'envoi injoignable"),
+        "TimeoutError": _("Serveur d'envoi trop lent à répondre"),
+        "gaierror": _("Serveur d'envoi introuvable (nom d'hôte)"),
+        "SMTPServerDisconnected": _("Connexion coupée par le serveur d'envoi"),
+        "SMTPConnectError": _("Serveur d'envoi injoignable"),
+        "SMTPAuthenticationError": _("Identifiant ou mot de passe SMTP refusé"),
+        "SMTPRecipientsRefused": _("Destinataire refusé par le serveur"),
+        "SMTPSenderRefused": _("Expéditeur refusé par le serveur"),
+        "SMTPDataError": _("Message refusé par le serveur"),
+        "FileNotFoundError": _("Pièce jointe introuvable"),
+    }
+
+    @property
+    def error_summary(self) -> str:
+        if not self.last_error:
+            return ""
+        kind = self.last_error.split(":", 1)[0]
+        return str(self.ERROR_SUMMARIES.get(kind, _("Erreur d'envoi")))
+
+    @property
+    def message_id_header(self) -> str:
+        """The Message-ID header: the same on every attempt, so a retry is recognisable."""
+        domain = self.from_email.rsplit("@", 1)[-1].strip(" >") or "localhost"
+        return f"<{self.message_id}@{domain}>"
+
+
+class OutboxAttachment(models.Model):
+    """A file attached to an outbox e-mail (a quote's PDF...), kept on the private storage."""
+
+    email = models.ForeignKey(
+        OutboxEmail,
+        verbose_name=_("e-mail"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    file = models.FileField(_("fichier"), upload_to=outbox_attachment_path, max_length=255)
+    filename = models.CharField(_("nom du fichier"), max_length=255)
+    mimetype = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("taille (octets)"), default=0)
+
+    class Meta:
+        verbose_name = _("pièce jointe")
+        verbose_name_plural = _("pièces jointes")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename

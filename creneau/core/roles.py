@@ -92,3 +92,8 @@ def user_sees_all_customers(user: AbstractBaseUser | AnonymousUser) -> bool:
 
 def user_is_direction(user: AbstractBaseUser | AnonymousUser) -> bool:
     return user_role(user) == Role.DIRECTION
+
+
+def user_sees_outbox(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """The E-mails screen (every e-mail sent, with its errors): direction and accounting."""
+    return user_role(user) in {Role.DIRECTION, Role.ACCOUNTANT}

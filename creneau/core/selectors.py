@@ -1,10 +1,15 @@
-"""Reads of core data: the staff users."""
+"""Reads of core data: the staff users and the e-mail outbox."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from datetime import timedelta
 
+from django.contrib.auth.models import User
+from django.db import models
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from creneau.core.models import OutboxEmail
 from creneau.core.roles import Role
 
 
@@ -21,3 +26,43 @@ def direction_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True).filter(
         Q(is_superuser=True) | Q(pk__in=direction_members.values("user_id"))
     )
+
+
+def emails_for(related: models.Model) -> QuerySet[OutboxEmail]:
+    """The e-mails about one object (a quote, an invoice...), newest first, with status.
+
+    The caller has already checked that the user may see `related`.
+    """
+    return OutboxEmail.objects.filter(
+        related_type=related._meta.model_name, related_id=str(related.pk)
+    ).order_by("-created_at", "-id")
+
+
+def emails_filter(*, status: str = "", q: str = "") -> QuerySet[OutboxEmail]:
+    """The outbox for the E-mails screen: optionally one status, or a word of the subject
+    or of a recipient."""
+    emails = OutboxEmail.objects.select_related("created_by").order_by("-created_at", "-id")
+    if status in OutboxEmail.Status.values:
+        emails = emails.filter(status=status)
+    if q := q.strip():
+        emails = emails.filter(models.Q(subject__icontains=q) | models.Q(to__icontains=q))
+    return emails
+
+
+def emails_status_counts() -> dict[str, int]:
+    """How many e-mails are in each status, for the filter's badges."""
+    rows = (
+        OutboxEmail.objects.order_by()
+        .values_list("status")
+        .annotate(count=models.Count("id"))
+        .values_list("status", "count")
+    )
+    return dict(rows)
+
+
+def emails_overdue_count(*, late_by: timedelta = timedelta(minutes=5)) -> int:
+    """E-mails that should have left more than `late_by` ago: no worker is running?"""
+    return OutboxEmail.objects.filter(
+        status__in=[OutboxEmail.Status.PENDING, OutboxEmail.Status.RETRYING],
+        next_attempt_at__lt=timezone.now() - late_by,
+    ).count()

@@ -1,17 +1,38 @@
-"""Writes that every app uses: counters, the audit trail, API tokens; the company identity."""
+"""Writes that every app uses: counters, the audit trail, API tokens, the company
+identity, the e-mail outbox."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import logging
+import mimetypes
+import smtplib
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.validators import validate_email
 from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from creneau.core.models import ApiToken, AuditEvent, Company, Counter
+from creneau.core.models import (
+    ApiToken,
+    AuditEvent,
+    Company,
+    Counter,
+    OutboxAttachment,
+    OutboxEmail,
+)
+
+logger = logging.getLogger(__name__)
 
 
 def counter_next(*, name: str) -> int:
@@ -116,3 +137,261 @@ def company_update(*, company: Company, by: User | None, **fields: Any) -> Compa
             storage = company.logo.storage
             transaction.on_commit(lambda: storage.delete(old_logo))
     return company
+
+
+# --- The e-mail outbox -------------------------------------------------------------------
+# Every e-mail is a row first, written in the caller's transaction; a task sends it after
+# commit. See docs/email.md.
+
+# Minutes to wait after the 1st, 2nd... failed attempt; one more failure after the last
+# delay marks the e-mail "échec définitif" (7 attempts over about 17 hours by default).
+DEFAULT_RETRY_MINUTES = [1, 5, 15, 60, 240, 720]
+DUE_STATUSES = [OutboxEmail.Status.PENDING, OutboxEmail.Status.RETRYING]
+
+
+def _clean_addresses(addresses: Iterable[str], *, field: str, required: bool) -> list[str]:
+    """Strip, deduplicate and validate addresses; a French message names the bad one."""
+    if isinstance(addresses, str):
+        addresses = [addresses]
+    cleaned: list[str] = []
+    for address in addresses:
+        address = (address or "").strip()
+        if address and address.lower() not in {known.lower() for known in cleaned}:
+            cleaned.append(address)
+    if required and not cleaned:
+        raise ValidationError({field: _("Indiquez au moins un destinataire.")}, code="required")
+    errors = []
+    for address in cleaned:
+        try:
+            validate_email(address)
+        except ValidationError:
+            errors.append(
+                ValidationError(
+                    _("« %(address)s » n'est pas une adresse e-mail valide."),
+                    code="invalid",
+                    params={"address": address},
+                )
+            )
+    if errors:
+        raise ValidationError({field: errors})
+    return cleaned
+
+
+def _related_fields(related: models.Model | None) -> dict[str, str]:
+    if related is None:
+        return {}
+    return {
+        "related_type": related._meta.model_name,
+        "related_id": str(related.pk),
+        "related_repr": str(related)[:255],
+    }
+
+
+def email_queue(
+    *,
+    to: list[str],
+    subject: str,
+    body: str,
+    attachments: Iterable[tuple[str, bytes, str]] = (),
+    by: User | None = None,
+    customer_id: int | None = None,
+    related: models.Model | None = None,
+    cc: Iterable[str] = (),
+    html_body: str = "",
+    reply_to: Iterable[str] | None = None,
+) -> OutboxEmail:
+    """Write an e-mail to the outbox in the caller's transaction; it is sent after commit.
+
+    `attachments` are (filename, content, mimetype) triples; an empty mimetype is guessed
+    from the filename. `related` is the object the e-mail is about (a quote...), listed by
+    `emails_for(related)`. Replies go to the company's address unless `reply_to` is given.
+    A rolled-back transaction sends nothing. The service that sends the e-mail records its
+    own action in the audit trail; the outbox row is the e-mail's own trail.
+    """
+    recipients = _clean_addresses(to, field="to", required=True)
+    copies = _clean_addresses(cc, field="cc", required=False)
+    if reply_to is None:
+        reply_to = [email] if (email := Company.load().email) else []
+    # A header cannot hold a line break; a pasted subject often does.
+    subject = " ".join((subject or "").split())
+    if not subject:
+        raise ValidationError({"subject": _("Indiquez l'objet de l'e-mail.")}, code="required")
+    with transaction.atomic():
+        email = OutboxEmail(
+            to=recipients,
+            cc=copies,
+            reply_to=_clean_addresses(reply_to, field="reply_to", required=False),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            subject=subject[:255],
+            body=body,
+            html_body=html_body,
+            created_by=by if by is not None and by.is_authenticated else None,
+            customer_id=customer_id,
+            **_related_fields(related),
+        )
+        email.full_clean()
+        email.save()
+        for filename, content, mimetype in attachments:
+            mimetype = mimetype or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+            OutboxAttachment.objects.create(
+                email=email,
+                filename=filename,
+                mimetype=mimetype,
+                size=len(content),
+                file=ContentFile(content, name=filename),
+            )
+        transaction.on_commit(partial(_enqueue_sending, email.pk), robust=True)
+    return email
+
+
+def _enqueue_sending(email_id: int, run_after: datetime | None = None) -> None:
+    # Imported here: the task module imports this one.
+    from creneau.core.tasks import send_outbox_email
+
+    task = send_outbox_email
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            return  # no deferred tasks on this backend: `send_outbox` sends the retry
+        task = task.using(run_after=run_after)
+    task.enqueue(email_id)
+
+
+def email_retry(*, email: OutboxEmail, by: User) -> OutboxEmail:
+    """Put a failed (or waiting) e-mail back in the queue, to be sent right away.
+
+    The attempts start again from zero, so it gets the whole back-off once more; its
+    Message-ID stays the same, so a recipient's mail client recognises a duplicate.
+    """
+    with transaction.atomic():
+        email = OutboxEmail.objects.select_for_update().get(pk=email.pk)
+        if email.status not in (OutboxEmail.Status.FAILED, *DUE_STATUSES):
+            raise ValidationError(_("Cet e-mail a déjà été envoyé."), code="already_sent")
+        email.status = OutboxEmail.Status.PENDING
+        email.attempts = 0
+        email.next_attempt_at = timezone.now()
+        email.save(update_fields=["status", "attempts", "next_attempt_at"])
+        AuditEvent.objects.create(
+            actor=by if by.is_authenticated else None,
+            action=AuditEvent.Action.OTHER,
+            customer_id=email.customer_id,
+            object_type=email._meta.model_name,
+            object_id=str(email.pk),
+            object_repr=str(email)[:255],
+            message=_("E-mail remis en file d'envoi"),
+        )
+        transaction.on_commit(partial(_enqueue_sending, email.pk), robust=True)
+    return email
+
+
+def _outbox_message(email: OutboxEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body,
+        from_email=email.from_email,
+        to=email.to,
+        cc=email.cc,
+        reply_to=email.reply_to,
+        headers={"Message-ID": email.message_id_header},
+    )
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    for attachment in email.attachments.all():
+        with attachment.file.open("rb") as handle:
+            message.attach(attachment.filename, handle.read(), attachment.mimetype)
+    return message
+
+
+def _is_permanent(error: Exception) -> bool:
+    """A 5xx answer about the message or its recipients will not change on a retry."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _message in error.recipients.values())
+    if isinstance(error, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+        return error.smtp_code >= 500
+    return False
+
+
+def _record_failure(email: OutboxEmail, error: Exception, now: datetime) -> None:
+    delays = getattr(settings, "OUTBOX_RETRY_MINUTES", DEFAULT_RETRY_MINUTES)
+    email.attempts += 1
+    email.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if _is_permanent(error) or email.attempts > len(delays):
+        email.status = OutboxEmail.Status.FAILED
+    else:
+        email.status = OutboxEmail.Status.RETRYING
+        email.next_attempt_at = now + timedelta(minutes=delays[email.attempts - 1])
+    email.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
+
+
+def _smtp_send(message: EmailMultiAlternatives) -> None:
+    """Hand the message to the mail server; return only once the server has accepted it."""
+    connection = get_connection(fail_silently=False)
+    connection.open()
+    try:
+        if connection.send_messages([message]) != 1:
+            raise smtplib.SMTPException(_("Le serveur n'a pas accepté le message."))
+    finally:
+        try:
+            connection.close()
+        except Exception:  # the message is accepted: a failed QUIT must not cause a resend
+            logger.warning("Closing the SMTP connection failed", exc_info=True)
+
+
+def email_send(*, email_id: int) -> str | None:
+    """Send one outbox e-mail if it is due; return its new status, or None if skipped.
+
+    The row stays locked (SELECT ... FOR UPDATE SKIP LOCKED) from before the SMTP
+    conversation until it is marked sent, in one transaction: a second worker skips it,
+    and a retry can only find it unsent. On SQLite, which has no row locks, writing
+    "sending" first takes the database's write lock, so a second sender fails instead
+    of sending.
+
+    The one window left: if the process dies (or the database connection drops) after
+    the SMTP server accepted the message and before the commit, the row comes back
+    unsent and is sent a second time, with the same Message-ID, so that the recipient's
+    mail client can recognise the duplicate. No protocol closes that window without a
+    mail server that deduplicates.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        email = (
+            OutboxEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, status__in=DUE_STATUSES, next_attempt_at__lte=now)
+            .first()
+        )
+        if email is None:
+            return None
+        OutboxEmail.objects.filter(pk=email.pk).update(status=OutboxEmail.Status.SENDING)
+        try:
+            _smtp_send(_outbox_message(email))
+        except Exception as error:
+            # Any failure (SMTP, network, a missing attachment) is recorded and retried
+            # rather than lost in a task's traceback.
+            _record_failure(email, error, now)
+        else:
+            email.status = OutboxEmail.Status.SENT
+            email.attempts += 1
+            email.sent_at = timezone.now()
+            email.save(update_fields=["status", "attempts", "sent_at"])
+    if email.status == OutboxEmail.Status.RETRYING:
+        _enqueue_sending(email.pk, run_after=email.next_attempt_at)
+    return email.status
+
+
+def emails_send_due(*, grace: timedelta = timedelta(0), limit: int = 200) -> dict[str, int]:
+    """Send the e-mails due for at least `grace`; return how many ended in each status.
+
+    Their task normally sends them when due; this sweep (`manage.py send_outbox`) sends
+    the ones whose task was lost or that the task backend cannot defer.
+    """
+    due_ids = list(
+        OutboxEmail.objects.filter(
+            status__in=DUE_STATUSES, next_attempt_at__lte=timezone.now() - grace
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts: dict[str, int] = {}
+    for email_id in due_ids:
+        status = email_send(email_id=email_id) or "skipped"
+        counts[status] = counts.get(status, 0) + 1
+    return counts

@@ -13,4 +13,7 @@ urlpatterns = [
     path("settings/staff/<int:pk>/", views.staff_edit, name="staff_edit"),
     path("settings/staff/<int:pk>/password/", views.staff_password, name="staff_password"),
     path("settings/staff/<int:pk>/active/", views.staff_active, name="staff_active"),
+    path("settings/emails/", views.email_list, name="email_list"),
+    path("settings/emails/<int:pk>/", views.email_detail, name="email_detail"),
+    path("settings/emails/<int:pk>/retry/", views.email_retry_view, name="email_retry"),
 ]

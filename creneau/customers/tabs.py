@@ -25,6 +25,7 @@ RECORD_TABS: list[RecordTab] = [
     RecordTab("sites", _("Sites"), "customers:tab_sites"),
     RecordTab("contacts", _("Interlocuteurs"), "customers:tab_contacts"),
     RecordTab("notes", _("Observations"), "customers:tab_notes"),
+    RecordTab("quotes", _("Devis"), "quotes:tab_customer"),
     RecordTab("documents", _("Documents"), "customers:tab_documents"),
     RecordTab("history", _("Historique"), "customers:tab_history"),
 ]

@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
 from creneau.customers.tests.factories import CustomerFactory
 
-APPS_WITH_CUSTOMER_DATA = ["customers"]
+APPS_WITH_CUSTOMER_DATA = ["customers", "catalog", "quotes"]
 
 # Parameterised routes that are not customer data (company settings, staff, families):
 # they are checked by their own permission tests.
@@ -31,6 +31,8 @@ NOT_CUSTOMER_DATA = (
     "i18n/",
     "api/v1/families/",
 )
+# The services catalogue and the VAT rates (a site's prices are customer data).
+NOT_CUSTOMER_DATA += ("catalog/", "vat-rates/", "api/v1/services/")
 
 
 def outsider_modules():

@@ -33,3 +33,13 @@ def number(value: Decimal | int | None, digits: int = 2) -> str:
     if value is None or value == "":
         return ""
     return format_decimal(Decimal(value), format=f"#,##0.{'0' * int(digits)}", locale=_locale())
+
+
+@register.filter
+def siret(value: str) -> str:
+    """'73282932000074' -> '732 829 320 00074' (a SIREN alone: '732 829 320')."""
+    digits = (value or "").replace(" ", "")
+    if not digits.isdigit() or len(digits) not in (9, 14):
+        return value or ""
+    grouped = f"{digits[:3]} {digits[3:6]} {digits[6:9]}"
+    return f"{grouped} {digits[9:]}" if len(digits) == 14 else grouped

@@ -70,9 +70,13 @@ def test_direction_reaches_every_page(direction, rep, client_for):
 @pytest.mark.django_db
 def test_only_direction_sees_the_settings_menu(direction, rep, client_for):
     menu = client_for(direction).get("/settings/staff/").context["menu_settings"]
-    assert [item["label"] for item in menu] == ["Société", "Utilisateurs", "Familles de clients"]
-    assert [item["active"] for item in menu] == [False, True, False]
-    assert client_for(rep).get("/customers/").context["menu_settings"] == []
+    assert [item["label"] for item in menu] == [
+        "Société", "Utilisateurs", "Familles de clients", "Catalogue", "Taux de TVA", "E-mails",
+    ]  # fmt: skip
+    assert [item["label"] for item in menu if item["active"]] == ["Utilisateurs"]
+    # A sales rep reads the catalogue, nothing else of Paramètres.
+    rep_menu = client_for(rep).get("/customers/").context["menu_settings"]
+    assert [item["label"] for item in rep_menu] == ["Catalogue"]
 
 
 @pytest.mark.django_db

@@ -1,0 +1,264 @@
+"""API of the catalogue: VAT rates, services (direction writes, everybody reads) and the
+prices that sites override (customer data: visibility applies, 404 for another rep's)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from creneau.catalog.models import Service, SitePrice, VatRate
+from creneau.catalog.selectors import (
+    service_get,
+    services_filter,
+    site_get,
+    site_prices_visible_to,
+    user_manages_catalog,
+    user_manages_site_prices,
+    vat_rate_for_percent,
+    vat_rates_all,
+)
+from creneau.catalog.services import (
+    service_create,
+    service_update,
+    site_price_delete,
+    site_price_set,
+)
+
+router = Router(tags=["services"])
+
+
+def decimal_text(value: Decimal | None, places: int) -> str | None:
+    return None if value is None else f"{Decimal(value):.{places}f}"
+
+
+class VatRateOut(Schema):
+    id: int
+    label: str
+    rate: str = Field(description="Taux en pourcentage, ex. « 5.50 ».")
+    exemption_wording: str
+    is_active: bool
+
+    @staticmethod
+    def resolve_rate(obj: VatRate) -> str:
+        return decimal_text(obj.rate, 2)
+
+
+class ServiceOut(Schema):
+    id: int
+    code: str
+    label: str
+    description: str
+    unit: str
+    unit_label: str
+    unit_price: str = Field(description="Prix unitaire HT, 4 décimales.")
+    vat_rate: str
+    vat_rate_id: int
+    is_personal_service: bool
+    revenue_account: str
+    is_active: bool
+    images: list[str] = Field(description="Adresses des images (session ou jeton requis).")
+
+    @staticmethod
+    def resolve_unit_label(obj: Service) -> str:
+        return str(obj.get_unit_display())
+
+    @staticmethod
+    def resolve_unit_price(obj: Service) -> str:
+        return decimal_text(obj.unit_price, 4)
+
+    @staticmethod
+    def resolve_vat_rate(obj: Service) -> str:
+        return decimal_text(obj.vat_rate.rate, 2)
+
+    @staticmethod
+    def resolve_images(obj: Service) -> list[str]:
+        return [reverse("catalog:image", kwargs={"pk": image.pk}) for image in obj.images.all()]
+
+
+class ServiceIn(Schema):
+    code: str | None = None
+    label: str | None = None
+    description: str | None = None
+    unit: Service.Unit | None = None
+    unit_price: Decimal | None = None
+    vat_rate: Decimal | None = Field(None, description="Taux en %, parmi les taux actifs.")
+    vat_rate_id: int | None = None
+    is_personal_service: bool | None = None
+    revenue_account: str | None = None
+    is_active: bool | None = None
+
+
+class ServiceFilters(Schema):
+    q: str = ""
+    unit: str = ""
+    active: str = Field("1", description="« 1 » actives (défaut), « 0 » inactives, « » toutes.")
+    personal: str = ""
+    sort: str = "code"
+
+
+class SitePriceOut(Schema):
+    id: int
+    site: int = Field(alias="site_id")
+    customer: int
+    service: int = Field(alias="service_id")
+    service_code: str
+    unit_price: str
+    catalogue_price: str
+
+    @staticmethod
+    def resolve_customer(obj: SitePrice) -> int:
+        return obj.site.customer_id
+
+    @staticmethod
+    def resolve_service_code(obj: SitePrice) -> str:
+        return obj.service.code
+
+    @staticmethod
+    def resolve_unit_price(obj: SitePrice) -> str:
+        return decimal_text(obj.unit_price, 4)
+
+    @staticmethod
+    def resolve_catalogue_price(obj: SitePrice) -> str:
+        return decimal_text(obj.service.unit_price, 4)
+
+
+class SitePriceIn(Schema):
+    site: int | None = None
+    service: int | None = None
+    unit_price: Decimal | None = None
+
+
+class SitePricePatch(Schema):
+    unit_price: Decimal | None = None
+
+
+def resolve_vat_rate(vat_rate: Decimal | None, vat_rate_id: int | None) -> VatRate | None:
+    """A VAT rate given by percentage or id; it must be in the active list."""
+    if vat_rate_id is not None:
+        found = VatRate.objects.filter(pk=vat_rate_id, is_active=True).first()
+    elif vat_rate is not None:
+        found = vat_rate_for_percent(vat_rate)
+    else:
+        return None
+    if found is None:
+        rates = ", ".join(rate.rate_display for rate in vat_rates_all().filter(is_active=True))
+        raise ValidationError(
+            {
+                "vat_rate": _("Taux de TVA inconnu ou inactif : choisissez parmi %(rates)s.")
+                % {"rates": rates}
+            }
+        )
+    return found
+
+
+def _require_catalog_manager(request: HttpRequest) -> None:
+    if not user_manages_catalog(request.user):
+        raise HttpError(403, _("Seule la direction gère le catalogue."))
+
+
+def _service_fields(payload: ServiceIn) -> dict:
+    fields = payload.dict(exclude_unset=True, exclude={"vat_rate", "vat_rate_id"})
+    rate = resolve_vat_rate(payload.vat_rate, payload.vat_rate_id)
+    if rate is not None:
+        fields["vat_rate"] = rate
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+@router.get("/vat-rates", response=list[VatRateOut], summary="Taux de TVA")
+def vat_rate_list(request: HttpRequest):
+    return list(vat_rates_all())
+
+
+@router.get("/services", response=list[ServiceOut], summary="Prestations du catalogue")
+def service_list(request: HttpRequest, filters: Query[ServiceFilters]):
+    return list(services_filter(filters=filters.dict()).prefetch_related("images"))
+
+
+@router.get("/services/{int:service_id}", response=ServiceOut)
+def service_detail(request: HttpRequest, service_id: int):
+    return service_get(pk=service_id)
+
+
+@router.post("/services", response={201: ServiceOut})
+def service_add(request: HttpRequest, payload: ServiceIn):
+    _require_catalog_manager(request)
+    fields = _service_fields(payload)
+    if "vat_rate" not in fields:
+        raise ValidationError({"vat_rate": _("Choisissez un taux de TVA.")})
+    service = service_create(by=request.user, **fields)
+    return Status(201, service_get(pk=service.pk))
+
+
+@router.patch("/services/{int:service_id}", response=ServiceOut)
+def service_change(request: HttpRequest, service_id: int, payload: ServiceIn):
+    _require_catalog_manager(request)
+    service = service_get(pk=service_id)
+    service_update(service=service, by=request.user, **_service_fields(payload))
+    return service_get(pk=service_id)
+
+
+def _site_price_get(request: HttpRequest, price_id: int) -> SitePrice:
+    return get_object_or_404(site_prices_visible_to(request.user), pk=price_id)
+
+
+def _require_price_manager(request: HttpRequest) -> None:
+    if not user_manages_site_prices(request.user):
+        raise HttpError(403, _("Vous ne pouvez pas modifier les prix des sites."))
+
+
+@router.get("/site-prices", response=list[SitePriceOut], summary="Prix propres aux sites")
+def site_price_list(request: HttpRequest, site: int | None = None, service: int | None = None):
+    prices = site_prices_visible_to(request.user).order_by("site_id", "service__code")
+    if site is not None:
+        prices = prices.filter(site_id=site)
+    if service is not None:
+        prices = prices.filter(service_id=service)
+    return list(prices)
+
+
+@router.post("/site-prices", response={201: SitePriceOut}, summary="Fixer le prix d'un site")
+def site_price_add(request: HttpRequest, payload: SitePriceIn):
+    """Create or change the price of a service on a site (one price per site and service)."""
+    if payload.site is None:
+        raise ValidationError({"site": _("Ce champ est obligatoire.")})
+    site = site_get(user=request.user, pk=payload.site)
+    _require_price_manager(request)
+    if payload.service is None or payload.unit_price is None:
+        missing = "service" if payload.service is None else "unit_price"
+        raise ValidationError({missing: _("Ce champ est obligatoire.")})
+    service = get_object_or_404(Service, pk=payload.service)
+    price = site_price_set(
+        site=site, service=service, unit_price=payload.unit_price, by=request.user
+    )
+    return Status(201, _site_price_get(request, price.pk))
+
+
+@router.get("/site-prices/{int:price_id}", response=SitePriceOut)
+def site_price_detail(request: HttpRequest, price_id: int):
+    return _site_price_get(request, price_id)
+
+
+@router.patch("/site-prices/{int:price_id}", response=SitePriceOut)
+def site_price_change(request: HttpRequest, price_id: int, payload: SitePricePatch):
+    price = _site_price_get(request, price_id)
+    _require_price_manager(request)
+    if payload.unit_price is not None:
+        site_price_set(
+            site=price.site, service=price.service, unit_price=payload.unit_price, by=request.user
+        )
+    return _site_price_get(request, price_id)
+
+
+@router.delete("/site-prices/{int:price_id}", response={204: None})
+def site_price_remove(request: HttpRequest, price_id: int):
+    price = _site_price_get(request, price_id)
+    _require_price_manager(request)
+    site_price_delete(price=price, by=request.user)
+    return Status(204, None)

@@ -1,0 +1,55 @@
+"""French display of the figures of a quote line: quantities, unit prices, rates."""
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency, format_decimal
+from django import template
+
+from creneau.catalog.models import percent_display
+
+register = template.Library()
+
+
+def _decimal(value) -> Decimal | None:
+    try:
+        return Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        return None
+
+
+@register.filter
+def quantity(value) -> str:
+    """2.500 -> '2,5'; 1234.000 -> '1 234' (up to 3 decimals, none useless)."""
+    number = _decimal(value)
+    if number is None:
+        return ""
+    return format_decimal(number, format="#,##0.###", locale="fr_FR")
+
+
+@register.filter
+def unit_price(value) -> str:
+    """A unit price with 2 to 4 decimals: 12.5 -> '12,50 €', 0.1234 -> '0,1234 €'."""
+    number = _decimal(value)
+    if number is None:
+        return ""
+    return format_currency(
+        number, "EUR", format="#,##0.00##\u00a0¤", locale="fr_FR", currency_digits=False
+    )
+
+
+@register.filter
+def percent(value) -> str:
+    number = _decimal(value)
+    return "" if number is None else percent_display(number)
+
+
+@register.filter
+def input_decimal(value, places: int = 2) -> str:
+    """A value to put back in an input: a decimal comma, no thousands separator, and only
+    the decimals that say something (1.500 -> '1,5'; a price keeps at least 2)."""
+    number = _decimal(value)
+    if number is None:
+        return ""
+    minimum = 2 if int(places) >= 4 else 0
+    pattern = "0." + "0" * minimum + "#" * (int(places) - minimum)
+    return format_decimal(number, format=pattern, locale="fr_FR", group_separator=False)

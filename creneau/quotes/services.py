@@ -1,0 +1,417 @@
+"""Writes of quotes: create, edit the lines of a draft, finalise (number), send, accept,
+refuse, duplicate, expire.
+
+Callers have fetched the quote through the selectors (visibility) and checked that the user
+may write quotes (user_edits_quotes). Every write records an audit row on the customer.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from creneau.catalog.models import Service
+from creneau.catalog.selectors import service_price_for_site
+from creneau.core.models import AuditEvent, OutboxEmail
+from creneau.core.services import (
+    audit_record,
+    counter_next,
+    email_queue,
+    model_changes,
+    model_snapshot,
+)
+from creneau.customers.models import Customer, Site
+from creneau.quotes.documents import (
+    fill_number,
+    quote_email_defaults,
+    quote_pdf,
+    quote_pdf_filename,
+)
+from creneau.quotes.models import DEFAULT_VALIDITY_DAYS, Quote, QuoteLine
+
+QUOTE_FIELDS = ["site", "validity_date", "notes"]
+LINE_FIELDS = [
+    "line_type", "service", "description", "quantity", "unit", "unit_price", "vat_rate",
+    "discount_percent",
+]  # fmt: skip
+
+
+def _apply(instance: Any, fields: dict[str, Any], allowed: list[str]) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"Unknown fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+def ensure_draft(quote: Quote) -> None:
+    """A sent quote is frozen: it is duplicated into a new draft, never edited."""
+    if quote.status != Quote.Status.DRAFT:
+        raise ValidationError(
+            _(
+                "Ce devis n'est plus un brouillon (%(status)s) : il ne peut plus être modifié. "
+                "Dupliquez-le pour en faire un nouveau brouillon."
+            )
+            % {"status": quote.get_effective_status_display().lower()}
+        )
+
+
+def _audit(quote: Quote, by: User | None, action: str, message: str = "", changes=None) -> None:
+    audit_record(
+        by=by,
+        action=action,
+        instance=quote,
+        customer=quote.customer,
+        message=message,
+        changes=changes,
+    )
+
+
+def quote_recompute(*, quote: Quote) -> Quote:
+    """Store the totals computed from the lines (the list shows them without the lines)."""
+    totals = quote.totals(list(quote.lines.select_related("vat_rate")))
+    quote.total_net, quote.total_vat, quote.total_gross = totals.net, totals.vat, totals.gross
+    Quote.objects.filter(pk=quote.pk).update(
+        total_net=totals.net,
+        total_vat=totals.vat,
+        total_gross=totals.gross,
+        updated_at=timezone.now(),
+    )
+    return quote
+
+
+def quote_create(
+    *, customer: Customer, by: User | None, site: Site | None = None, **fields: Any
+) -> Quote:
+    """Start a draft quote for a customer (optionally one of its sites), valid 30 days."""
+    quote = Quote(customer=customer, site=site, created_by=by)
+    _apply(quote, fields, QUOTE_FIELDS)
+    quote.full_clean()
+    with transaction.atomic():
+        quote.save()
+        _audit(quote, by, AuditEvent.Action.CREATE)
+    return quote
+
+
+def quote_update(*, quote: Quote, by: User | None, **fields: Any) -> Quote:
+    """Change the site, validity date or notes of a draft."""
+    ensure_draft(quote)
+    before = model_snapshot(quote, QUOTE_FIELDS)
+    _apply(quote, fields, QUOTE_FIELDS)
+    quote.full_clean()
+    changes = model_changes(before, model_snapshot(quote, QUOTE_FIELDS))
+    if changes:
+        with transaction.atomic():
+            quote.save()
+            _audit(quote, by, AuditEvent.Action.UPDATE, changes=changes)
+    return quote
+
+
+def quote_delete(*, quote: Quote, by: User | None) -> None:
+    """Delete a draft (it has no number yet, so no gap is made)."""
+    ensure_draft(quote)
+    with transaction.atomic():
+        _audit(quote, by, AuditEvent.Action.DELETE)
+        quote.delete()
+
+
+def _prefill_from_service(line: QuoteLine, site: Site | None, given: dict[str, Any]) -> None:
+    """A service line starts as the catalogue says (the site's own price first); whatever
+    the caller gave explicitly wins."""
+    service: Service = line.service
+    if given.get("description") is None:
+        line.description = "\n".join(part for part in (service.label, service.description) if part)
+    if given.get("unit") is None:
+        line.unit = service.unit
+    if given.get("unit_price") is None:
+        line.unit_price = service_price_for_site(service=service, site=site)
+    if given.get("vat_rate") is None and service.vat_rate.is_active:
+        line.vat_rate = service.vat_rate
+
+
+def _normalise_line(line: QuoteLine) -> None:
+    """Section titles and comments carry no amounts; every line's net is recomputed."""
+    if not line.has_amount:
+        line.quantity, line.unit_price, line.discount_percent = Decimal(0), Decimal(0), Decimal(0)
+        line.vat_rate, line.unit, line.service = None, "", None
+    if line.line_type != QuoteLine.LineType.SERVICE:
+        line.service = None
+    if line.discount_percent is None:
+        line.discount_percent = Decimal(0)
+    line.net = line.compute_net()
+
+
+def quote_line_add(*, quote: Quote, by: User | None, **fields: Any) -> QuoteLine:
+    """Add a line at the end of a draft. A service line is prefilled from the catalogue."""
+    ensure_draft(quote)
+    given = {name: value for name, value in fields.items() if value is not None}
+    line = QuoteLine(quote=quote)
+    _apply(line, given, LINE_FIELDS)
+    if line.line_type == QuoteLine.LineType.DISCOUNT and "quantity" not in given:
+        line.quantity = Decimal(-1)
+    if line.line_type == QuoteLine.LineType.SERVICE and line.service_id:
+        if not line.service.is_active:
+            raise ValidationError({"service": _("Cette prestation n'est plus au catalogue.")})
+        _prefill_from_service(line, quote.site, given)
+    _normalise_line(line)
+    line.full_clean(exclude=["quote", "position"])
+    with transaction.atomic():
+        last = quote.lines.order_by("-position").values_list("position", flat=True).first()
+        line.position = (last + 1) if last is not None else 0
+        line.save()
+        quote_recompute(quote=quote)
+        audit_record(by=by, action=AuditEvent.Action.CREATE, instance=line, customer=quote.customer)
+    return line
+
+
+def quote_line_update(*, line: QuoteLine, by: User | None, **fields: Any) -> QuoteLine:
+    """Change a line of a draft; the quote's totals follow."""
+    quote = line.quote
+    ensure_draft(quote)
+    before = model_snapshot(line, LINE_FIELDS)
+    _apply(line, fields, LINE_FIELDS)
+    _normalise_line(line)
+    line.full_clean(exclude=["quote", "position"])
+    changes = model_changes(before, model_snapshot(line, LINE_FIELDS))
+    if not changes:
+        return line
+    with transaction.atomic():
+        line.save()
+        quote_recompute(quote=quote)
+        audit_record(
+            by=by,
+            action=AuditEvent.Action.UPDATE,
+            instance=line,
+            customer=quote.customer,
+            changes=changes,
+        )
+    return line
+
+
+def quote_line_delete(*, line: QuoteLine, by: User | None) -> None:
+    quote = line.quote
+    ensure_draft(quote)
+    with transaction.atomic():
+        audit_record(by=by, action=AuditEvent.Action.DELETE, instance=line, customer=quote.customer)
+        line.delete()
+        quote_recompute(quote=quote)
+
+
+def quote_lines_reorder(*, quote: Quote, line_ids: list[int], by: User | None) -> None:
+    """Put the lines of a draft in the given order (every line id, once)."""
+    ensure_draft(quote)
+    current = list(quote.lines.order_by("position", "id").values_list("id", flat=True))
+    if sorted(current) != sorted(line_ids):
+        raise ValidationError(
+            {"lines": _("Donnez chaque ligne du devis une fois, et elles seules.")}
+        )
+    with transaction.atomic():
+        for position, line_id in enumerate(line_ids):
+            QuoteLine.objects.filter(pk=line_id, quote=quote).update(position=position)
+        _audit(quote, by, AuditEvent.Action.UPDATE, message=_("Lignes réordonnées."))
+
+
+def quote_line_move(*, line: QuoteLine, by: User | None, up: bool) -> None:
+    """Move a line one place up or down."""
+    ids = list(line.quote.lines.order_by("position", "id").values_list("id", flat=True))
+    index = ids.index(line.pk)
+    other = index - 1 if up else index + 1
+    if 0 <= other < len(ids):
+        ids[index], ids[other] = ids[other], ids[index]
+        quote_lines_reorder(quote=line.quote, line_ids=ids, by=by)
+
+
+def quote_duplicate(*, quote: Quote, by: User | None) -> Quote:
+    """A new draft with the same customer, site, notes and lines, dated today."""
+    copy = Quote(
+        customer=quote.customer,
+        site=quote.site,
+        notes=quote.notes,
+        created_by=by,
+        duplicated_from=quote,
+    )
+    lines = list(quote.lines.order_by("position", "id"))
+    with transaction.atomic():
+        copy.save()
+        for line in lines:
+            line.pk = None
+            line.quote = copy
+        QuoteLine.objects.bulk_create(lines)
+        quote_recompute(quote=copy)
+        _audit(
+            copy,
+            by,
+            AuditEvent.Action.CREATE,
+            message=_("Dupliqué du devis %(number)s") % {"number": quote},
+        )
+    return copy
+
+
+def _check_complete(quote: Quote) -> None:
+    """Every line valid, and at least one with an amount, before a number is given."""
+    lines = list(quote.lines.select_related("vat_rate", "service").order_by("position", "id"))
+    if not any(line.has_amount for line in lines):
+        raise ValidationError(_("Ajoutez au moins une ligne chiffrée avant de finaliser le devis."))
+    for index, line in enumerate(lines, start=1):
+        try:
+            line.full_clean(exclude=["quote", "position"])
+        except ValidationError as error:
+            raise ValidationError(
+                _("Ligne %(index)s : %(errors)s")
+                % {"index": index, "errors": " ".join(error.messages)}
+            ) from error
+
+
+def quote_finalize(*, quote: Quote, by: User | None) -> Quote:
+    """Give a draft its number (D-YYYY-NNNNN, gapless per year) and freeze it.
+
+    The quote is dated the day it is finalised; a validity date already past keeps its
+    length from the old date.
+    """
+    with transaction.atomic():
+        locked = Quote.objects.select_for_update().get(pk=quote.pk)
+        ensure_draft(locked)
+        _check_complete(quote)
+        today = timezone.localdate()
+        if quote.validity_date < today:
+            length = (quote.validity_date - quote.date).days or DEFAULT_VALIDITY_DAYS
+            quote.validity_date = today + timedelta(days=max(length, 1))
+        quote.date = today
+        quote.number = f"D-{today.year}-{counter_next(name=f'quote-{today.year}'):05d}"
+        quote.status = Quote.Status.SENT
+        quote.finalized_at = timezone.now()
+        quote.save()
+        quote_recompute(quote=quote)
+        _audit(
+            quote,
+            by,
+            AuditEvent.Action.OTHER,
+            message=_("Finalisé : numéro %(number)s") % {"number": quote.number},
+        )
+    return quote
+
+
+def quote_accept(*, quote: Quote, by: User | None) -> Quote:
+    """Record that the customer accepted a sent quote (before its validity date)."""
+    if quote.status != Quote.Status.SENT:
+        raise ValidationError(_("Seul un devis envoyé peut être accepté."))
+    if quote.effective_status == Quote.Status.EXPIRED:
+        raise ValidationError(
+            _("Ce devis a expiré le %(date)s : dupliquez-le pour en proposer un nouveau.")
+            % {"date": date_format(quote.validity_date, "SHORT_DATE_FORMAT")}
+        )
+    with transaction.atomic():
+        quote.status = Quote.Status.ACCEPTED
+        quote.accepted_at = timezone.now()
+        quote.save(update_fields=["status", "accepted_at", "updated_at"])
+        _audit(quote, by, AuditEvent.Action.OTHER, message=_("Accepté par le client"))
+    return quote
+
+
+def quote_refuse(*, quote: Quote, by: User | None) -> Quote:
+    """Record that the customer refused a sent (or expired) quote."""
+    if quote.status not in (Quote.Status.SENT, Quote.Status.EXPIRED):
+        raise ValidationError(_("Seul un devis envoyé peut être refusé."))
+    with transaction.atomic():
+        quote.status = Quote.Status.REFUSED
+        quote.refused_at = timezone.now()
+        quote.save(update_fields=["status", "refused_at", "updated_at"])
+        _audit(quote, by, AuditEvent.Action.OTHER, message=_("Refusé par le client"))
+    return quote
+
+
+def quotes_expire(*, today=None) -> int:
+    """Mark as expired the sent quotes whose validity date has passed (the daily command)."""
+    today = today or timezone.localdate()
+    expired = 0
+    stale = Quote.objects.filter(status=Quote.Status.SENT, validity_date__lt=today)
+    for quote in stale.select_related("customer").iterator():
+        with transaction.atomic():
+            updated = Quote.objects.filter(pk=quote.pk, status=Quote.Status.SENT).update(
+                status=Quote.Status.EXPIRED, updated_at=timezone.now()
+            )
+            if updated:
+                expired += 1
+                _audit(quote, None, AuditEvent.Action.OTHER, message=_("Expiré"))
+    return expired
+
+
+def _check_recipients(to: list[str] | str | None) -> list[str]:
+    """The typed or picked addresses, cleaned; a French message at `to` when none is valid."""
+    if isinstance(to, str):
+        to = to.replace(";", ",").split(",")
+    recipients = []
+    for address in to or []:
+        address = (address or "").strip()
+        if address and address.lower() not in {known.lower() for known in recipients}:
+            recipients.append(address)
+    if not recipients:
+        raise ValidationError({"to": _("Indiquez au moins un destinataire.")})
+    bad = []
+    for address in recipients:
+        try:
+            validate_email(address)
+        except ValidationError:
+            bad.append(address)
+    if bad:
+        raise ValidationError(
+            {
+                "to": _("« %(address)s » n'est pas une adresse e-mail valide.")
+                % {"address": ", ".join(bad)}
+            }
+        )
+    return recipients
+
+
+def quote_send(
+    *,
+    quote: Quote,
+    by: User | None,
+    to: list[str],
+    subject: str = "",
+    message: str = "",
+    cc: list[str] = (),
+) -> OutboxEmail:
+    """Send a quote by e-mail, its PDF attached; a draft is finalised (numbered) first.
+
+    The e-mail goes through the outbox: it is written in this transaction and leaves after
+    commit, so a failure here sends nothing and gives the number back.
+    """
+    recipients = _check_recipients(to)
+    if quote.status not in (Quote.Status.DRAFT, Quote.Status.SENT):
+        raise ValidationError(
+            _("Ce devis est %(status)s : il n'est plus envoyé.")
+            % {"status": quote.get_effective_status_display().lower()}
+        )
+    with transaction.atomic():
+        if quote.status == Quote.Status.DRAFT:
+            quote_finalize(quote=quote, by=by)
+        default_subject, default_body = quote_email_defaults(quote=quote, by=by)
+        email = email_queue(
+            to=recipients,
+            cc=list(cc or ()),
+            subject=fill_number((subject or "").strip() or default_subject, quote),
+            body=fill_number((message or "").strip() or default_body, quote),
+            attachments=[(quote_pdf_filename(quote), quote_pdf(quote=quote), "application/pdf")],
+            by=by,
+            customer_id=quote.customer_id,
+            related=quote,
+        )
+        quote.sent_at = timezone.now()
+        quote.save(update_fields=["sent_at", "updated_at"])
+        _audit(
+            quote,
+            by,
+            AuditEvent.Action.OTHER,
+            message=_("Envoyé par e-mail à %(to)s") % {"to": ", ".join(recipients)},
+        )
+    return email
