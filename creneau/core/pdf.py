@@ -10,6 +10,7 @@ engine can replace WeasyPrint without touching the documents. See docs/pdf.md.
 from __future__ import annotations
 
 import base64
+import gc
 import io
 import logging
 import mimetypes
@@ -116,14 +117,41 @@ class WeasyPrintRenderer:
         from weasyprint import HTML
 
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher_class())
-        return document.write_pdf(
-            stylesheets=self.stylesheets,
-            font_config=self.font_config,
-            pdf_variant=variant,
-        )
+        with _NoGarbageCollection():
+            return document.write_pdf(
+                stylesheets=self.stylesheets,
+                font_config=self.font_config,
+                pdf_variant=variant,
+            )
 
 
 _renderers = threading.local()
+_gc_lock = threading.Lock()
+_renders_running = 0
+
+
+class _NoGarbageCollection:
+    """Pause Python's cyclic garbage collector while WeasyPrint lays a document out.
+
+    WeasyPrint allocates tens of thousands of short-lived boxes and styles per page, which
+    trigger collections of the (large, long-lived) Django heap over and over: measured on
+    a 10-line quote, about a quarter of the render time. Collection resumes as soon as the
+    last concurrent render in the process ends; a counter keeps threads from resuming it
+    under one another.
+    """
+
+    def __enter__(self) -> None:
+        global _renders_running
+        with _gc_lock:
+            _renders_running += 1
+            gc.disable()
+
+    def __exit__(self, *exc_info: object) -> None:
+        global _renders_running
+        with _gc_lock:
+            _renders_running -= 1
+            if _renders_running == 0:
+                gc.enable()
 
 
 def pdf_renderer() -> PdfRenderer:
