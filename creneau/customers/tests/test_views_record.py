@@ -252,6 +252,13 @@ def test_two_billing_groups_are_explained(rep, client_for, customer):
 
 
 @pytest.mark.django_db
+def test_each_site_links_to_its_own_prices(rep, client_for, customer):
+    site = SiteFactory(customer=customer)
+    html = client_for(rep).get(f"/customers/{customer.pk}/sites/", headers=HTMX).content.decode()
+    assert f'href="/customers/sites/{site.pk}/prices/"' in html
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
