@@ -32,7 +32,7 @@ class VatRate(models.Model):
         _("mention d'exonération"),
         max_length=255,
         blank=True,
-        help_text=_("Imprimée sur les documents ; obligatoire pour un taux de 0\u00a0%."),
+        help_text=_("Imprimée sur les documents ; obligatoire pour un taux nul."),
     )
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
     is_active = models.BooleanField(_("actif"), default=True)
@@ -45,13 +45,13 @@ class VatRate(models.Model):
             models.CheckConstraint(
                 condition=models.Q(rate__gte=0, rate__lte=100),
                 name="vatrate_rate_range",
-                violation_error_message=_("Le taux doit être compris entre 0 et 100\u00a0%%."),
+                violation_error_message=_("Le taux doit être compris entre 0 et 100."),
             ),
             models.CheckConstraint(
                 condition=models.Q(rate__gt=0) | ~models.Q(exemption_wording=""),
                 name="vatrate_zero_has_wording",
                 violation_error_message=_(
-                    "Un taux de 0\u00a0%% doit porter sa mention d'exonération "
+                    "Un taux nul doit porter sa mention d'exonération "
                     "(ex. « TVA non applicable, art. 293 B du CGI »)."
                 ),
             ),

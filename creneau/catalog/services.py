@@ -57,7 +57,7 @@ def _check_vat_rate(rate: VatRate) -> None:
         raise ValidationError(
             {
                 "exemption_wording": _(
-                    "Un taux de 0\u00a0% doit porter sa mention d'exonération "
+                    "Un taux nul doit porter sa mention d'exonération "
                     "(ex. « TVA non applicable, art. 293 B du CGI »)."
                 )
             }

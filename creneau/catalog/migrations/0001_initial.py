@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('label', models.CharField(max_length=100, verbose_name='libellé')),
                 ('rate', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('100'))], verbose_name='taux (%)')),
-                ('exemption_wording', models.CharField(blank=True, help_text='Imprimée sur les documents ; obligatoire pour un taux de 0\u00a0%.', max_length=255, verbose_name="mention d'exonération")),
+                ('exemption_wording', models.CharField(blank=True, help_text='Imprimée sur les documents ; obligatoire pour un taux nul.', max_length=255, verbose_name="mention d'exonération")),
                 ('position', models.PositiveSmallIntegerField(default=0, verbose_name='ordre')),
                 ('is_active', models.BooleanField(default=True, verbose_name='actif')),
             ],
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'taux de TVA',
                 'verbose_name_plural': 'taux de TVA',
                 'ordering': ['position', '-rate', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('rate__gte', 0), ('rate__lte', 100)), name='vatrate_rate_range', violation_error_message='Le taux doit être compris entre 0 et 100\u00a0%%.'), models.CheckConstraint(condition=models.Q(('rate__gt', 0), models.Q(('exemption_wording', ''), _negated=True), _connector='OR'), name='vatrate_zero_has_wording', violation_error_message="Un taux de 0\u00a0%% doit porter sa mention d'exonération (ex. « TVA non applicable, art. 293 B du CGI »).")],
+                'constraints': [models.CheckConstraint(condition=models.Q(('rate__gte', 0), ('rate__lte', 100)), name='vatrate_rate_range', violation_error_message='Le taux doit être compris entre 0 et 100.'), models.CheckConstraint(condition=models.Q(('rate__gt', 0), models.Q(('exemption_wording', ''), _negated=True), _connector='OR'), name='vatrate_zero_has_wording', violation_error_message="Un taux nul doit porter sa mention d'exonération (ex. « TVA non applicable, art. 293 B du CGI »).")],
             },
         ),
         migrations.AddField(
