@@ -1,0 +1,65 @@
+"""Indexes for the customer list on a large base (see docs/performance.md).
+
+Portable: the sort orders of the list (name, city, creation date), the city filter and
+case-insensitive e-mail lookups (search, duplicate check).
+PostgreSQL only, like 0002: an index on the first 32 characters of search_text (the
+normalised name) for queries of one- and two-letter words, which trigrams cannot serve,
+and finer statistics on search_text, so that the planner tells a rare term (read the
+trigram index, then sort) from a common one (walk the name index until a page is full).
+"""
+
+import django.db.models.functions.text
+from django.conf import settings
+from django.db import migrations, models
+
+CREATE = [
+    "CREATE INDEX IF NOT EXISTS customer_name_prefix "
+    "ON customers_customer (left(search_text, 32) text_pattern_ops)",
+    "ALTER TABLE customers_customer ALTER COLUMN search_text SET STATISTICS 1000",
+    "ANALYZE customers_customer",
+]
+DROP = [
+    "DROP INDEX IF EXISTS customer_name_prefix",
+    "ALTER TABLE customers_customer ALTER COLUMN search_text SET STATISTICS -1",
+]
+
+
+def run(statements):
+    def forward(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for statement in statements:
+                schema_editor.execute(statement)
+
+    return forward
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ('customers', '0002_search_trigram'),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+    ]
+
+    operations = [
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(fields=['name', 'id'], name='customer_name_id'),
+        ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(fields=['city', 'name', 'id'], name='customer_city_name'),
+        ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(fields=['created_at', 'id'], name='customer_created'),
+        ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(django.db.models.functions.text.Upper('city'), name='customer_city_ci'),
+        ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(django.db.models.functions.text.Upper('email'), name='customer_email_ci'),
+        ),
+        migrations.RunPython(run(CREATE), run(DROP)),
+    ]
