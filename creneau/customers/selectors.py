@@ -170,8 +170,16 @@ class CustomerListQuerySet(QuerySet):
         query.clear_ordering(force=True)
         return QuerySet(model=self.model, query=query, using=self.db).values("pk")
 
+    def _plain(self) -> bool:
+        """Nothing to gain: not PostgreSQL, already fetched, or known to be empty."""
+        return (
+            self._result_cache is not None
+            or connections[self.db].vendor != "postgresql"
+            or self.query.is_empty()
+        )
+
     def count(self) -> int:
-        if self._result_cache is not None or connections[self.db].vendor != "postgresql":
+        if self._plain():
             return super().count()
         ids = self._matching_ids()
         key = _sql_key(ids)
@@ -183,14 +191,14 @@ class CustomerListQuerySet(QuerySet):
         return self.match_counts[key]
 
     def _fetch_all(self) -> None:
-        if self._result_cache is None and self._sort_matches():
+        if not self._plain() and self._sort_matches():
             self.query = self.query.chain()
             self.query.order_by = tuple(_name_order_unindexed(self.query.order_by))
         super()._fetch_all()
 
     def _sort_matches(self) -> bool:
-        """A text search sorted by name, with few matches, on PostgreSQL."""
-        if not self.text_search or connections[self.db].vendor != "postgresql":
+        """A text search sorted by name, with few matches."""
+        if not self.text_search:
             return False
         if not self.query.order_by or self.query.order_by[0] not in ("name", "-name"):
             return False

@@ -143,3 +143,12 @@ def test_page_of_a_few_matches_is_sorted_not_walked_and_counted_once(base, direc
     assert names == ["Lefèvre Hélène", "Syndic Le Gall"]
     assert len(queries) == 2  # the count, then the page
     assert "||" in queries[1]["sql"]  # name || '': read through the search index, then sorted
+
+
+@postgresql_only
+def test_paginating_no_match_makes_one_query(base, direction):
+    customers = customers_filter(user=direction, filters={"q": "0699999999"})
+    with CaptureQueriesContext(connection) as queries:
+        page = Paginator(customers, 25).get_page(1)
+        assert list(page) == []
+    assert len(queries) == 1
