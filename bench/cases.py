@@ -10,6 +10,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
+
 from creneau.core import sample_data as sample
 from creneau.customers.models import Customer, Site
 
@@ -28,7 +30,7 @@ class Case:
 
 def _sample(rng: random.Random, queryset, field_name: str, count: int = POOL) -> list[str]:
     """`count` values of a field from rows spread over the table (by primary key)."""
-    last = Customer.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    last = queryset.order_by("-pk").values_list("pk", flat=True).first() or 0
     values: list[str] = []
     for _attempt in range(count * 5):
         value = (
@@ -55,9 +57,10 @@ def _typed_phone(rng: random.Random, phone: str) -> str:
     return rng.choice([national, pairs, pairs.replace(" ", "."), f"+33 {pairs[1:]}"])
 
 
-def search_cases(seed: int = 7) -> list[Case]:
+def search_cases(customers: QuerySet[Customer], seed: int = 7) -> list[Case]:
+    """The searches of one user: the unique values (phone, code, e-mail, full name, site
+    address) are drawn from `customers`, the customers that user sees."""
     rng = random.Random(seed)
-    customers = Customer.objects.all()
     common = sample.SURNAMES[:20]
     individuals = customers.filter(kind=Customer.Kind.INDIVIDUAL)
     rare = [sample.rare_surname(rng) for _index in range(POOL)]
@@ -69,7 +72,7 @@ def search_cases(seed: int = 7) -> list[Case]:
         code if rng.random() < 0.5 else code.lower() for code in _sample(rng, customers, "code")
     ]
     emails = _sample(rng, customers, "email")
-    streets = _sample(rng, Site.objects.all(), "street")
+    streets = _sample(rng, Site.objects.filter(customer__in=customers), "street")
     street_names = [re.sub(r"^\d+( bis| ter)? ", "", street) for street in streets]
 
     def pool(values: list[str]) -> list[dict[str, str]]:

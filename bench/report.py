@@ -42,9 +42,10 @@ def machine() -> str:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         server = cursor.fetchone()[0]
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
-        f"{platform.node()}, {os.cpu_count()} cœurs, Python {platform.python_version()}, "
-        f"PostgreSQL {server}"
+        f"{platform.node()}, {os.cpu_count()} cœurs (charge {load}), "
+        f"Python {platform.python_version()}, PostgreSQL {server}"
     )
 
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from bench import cases as bench_cases
 from bench.generate import bench_users
 from bench.timing import RUNNERS, Result, Skip, measure
-from creneau.customers.selectors import customers_filter
+from creneau.customers.selectors import customers_filter, customers_visible_to
 
 TEXT_SEARCH_TARGET_MS = 30.0
 
@@ -25,13 +25,16 @@ def bench_user(kind: str) -> User:
 def run_all(
     *, requests: int, only: str = "", paths: list[str], users: list[str]
 ) -> tuple[list[Result], list[str]]:
-    every_case = bench_cases.search_cases() + bench_cases.list_cases()
-    chosen = [case for case in every_case if only.lower() in case.name.lower()]
     results: list[Result] = []
     notes: list[str] = []
     for path in paths:
         for user_kind in users:
             user = bench_user(user_kind)
+            every_case = [
+                *bench_cases.search_cases(customers_visible_to(user)),
+                *bench_cases.list_cases(),
+            ]
+            chosen = [case for case in every_case if only.lower() in case.name.lower()]
             try:
                 run = RUNNERS[path](user)
             except Skip as skip:

@@ -146,21 +146,22 @@ class CustomerListQuerySet(QuerySet):
       "sch") they are not: it reads every name from A to R first. When the search matches
       few customers (SORT_MATCHES_LIMIT, known from the count the paginator made first),
       the page is read through the search index and sorted instead: same rows, same order.
-      A search by the start of the name (words under three letters) always is.
+      A search by the start of the name (words under three letters) always is. A list
+      restricted to one sales rep is not: its walk stops at the end of the portfolio.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.text_search = False
-        self.name_prefix_search = False
+        # When to read a name-sorted page through the search index and sort it: "" never,
+        # "few" when the search matches few customers, "always" (name prefix searches).
+        self.sort_matches = ""
         # Shared by this queryset's clones (the paginator counts one, fetches a slice of
         # it), keyed by the SQL of the matching rows.
         self.match_counts: dict[tuple, int] = {}
 
     def _clone(self) -> CustomerListQuerySet:
         clone = super()._clone()
-        clone.text_search = self.text_search
-        clone.name_prefix_search = self.name_prefix_search
+        clone.sort_matches = self.sort_matches
         clone.match_counts = self.match_counts
         return clone
 
@@ -191,18 +192,18 @@ class CustomerListQuerySet(QuerySet):
         return self.match_counts[key]
 
     def _fetch_all(self) -> None:
-        if not self._plain() and self._sort_matches():
+        if not self._plain() and self._sorts_its_matches():
             self.query = self.query.chain()
             self.query.order_by = tuple(_name_order_unindexed(self.query.order_by))
         super()._fetch_all()
 
-    def _sort_matches(self) -> bool:
+    def _sorts_its_matches(self) -> bool:
         """A text search sorted by name, with few matches."""
-        if not self.text_search:
+        if not self.sort_matches:
             return False
         if not self.query.order_by or self.query.order_by[0] not in ("name", "-name"):
             return False
-        return self.name_prefix_search or self.count() <= SORT_MATCHES_LIMIT
+        return self.sort_matches == "always" or self.count() <= SORT_MATCHES_LIMIT
 
 
 def _sql_key(queryset: QuerySet) -> tuple:
@@ -274,8 +275,12 @@ def customers_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Cust
     customers = customers.select_related("family", "sales_rep").order_by(*order)
     listed = CustomerListQuerySet(model=Customer, query=customers.query.chain(), using=customers.db)
     terms = search_terms(filters.get("q") or "")
-    listed.text_search = bool(terms)
-    listed.name_prefix_search = search_is_name_prefix(terms)
+    if search_is_name_prefix(terms):
+        listed.sort_matches = "always"
+    elif terms and user_sees_all_customers(user) and not sales_rep:
+        # Restricted to one rep, the walk along the name is bounded by the portfolio (index
+        # customer_rep_name) and beats sorting; over every customer, it is not.
+        listed.sort_matches = "few"
     return listed
 
 

@@ -152,3 +152,20 @@ def test_paginating_no_match_makes_one_query(base, direction):
         page = Paginator(customers, 25).get_page(1)
         assert list(page) == []
     assert len(queries) == 1
+
+
+@postgresql_only
+@pytest.mark.parametrize(
+    ("who", "filters", "sorted_in_memory"),
+    [
+        ("direction", {"q": "nantes", "sort": "city"}, False),  # only name sorts are walked
+        ("rep", {"q": "nantes"}, False),  # a rep's walk stops at the end of its portfolio
+        ("rep", {"q": "le"}, True),  # a name prefix is always sorted
+    ],
+)
+def test_when_a_page_is_sorted_instead_of_walked(base, request, who, filters, sorted_in_memory):
+    user = request.getfixturevalue(who)
+    customers = customers_filter(user=user, filters=filters)
+    with CaptureQueriesContext(connection) as queries:
+        list(Paginator(customers, 25).page(1))
+    assert ("||" in queries[-1]["sql"]) is sorted_in_memory
