@@ -169,3 +169,15 @@ def test_when_a_page_is_sorted_instead_of_walked(base, request, who, filters, so
     with CaptureQueriesContext(connection) as queries:
         list(Paginator(customers, 25).page(1))
     assert ("||" in queries[-1]["sql"]) is sorted_in_memory
+
+
+@postgresql_only
+def test_api_pagination_counts_once(base, direction):
+    """django-ninja slices the queryset first, then counts queryset.all(): one count."""
+    customers = customers_filter(user=direction, filters={"q": "nantes"})
+    with CaptureQueriesContext(connection) as queries:
+        items = customers[0:100]
+        count = customers.all().count()
+        names = [customer.name for customer in items]
+    assert (count, names) == (2, ["Lefèvre Hélène", "Syndic Le Gall"])
+    assert len(queries) == 2
