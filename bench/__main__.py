@@ -50,6 +50,7 @@ def main(argv: list[str]) -> int:
     if args.explain is not None:
         run.explain(args.explain, as_rep=args.as_user == "rep")
         return 0
+    print(f"Machine : {report.machine()}")
     results, notes = run.run_all(
         requests=args.requests,
         only=args.only,
