@@ -75,6 +75,16 @@ def test_search_by_postcode_city_and_code(base, direction):
     assert found(direction, base.code.lower()) == ["Lefèvre Hélène"]
 
 
+def test_five_digits_are_a_postcode_not_the_middle_of_a_phone(base, direction):
+    customer_create(
+        by=direction, name="Roux Paul", kind="individual", phone="04 66 69 00 31",
+        street="2 rue Basse", postcode="30000", city="Nîmes",
+    )  # fmt: skip
+    assert found(direction, "69003") == ["Dupont Marcel"]  # not "04 66 69 00 31"
+    assert found(direction, "30000") == ["Roux Paul"]
+    assert found(direction, "04 66 69") == ["Roux Paul"]
+
+
 def test_search_by_email_complete_or_partial(base, direction):
     assert found(direction, "helene.lefevre@example.net") == ["Lefèvre Hélène"]
     assert found(direction, "Helene.Lefevre@Example.NET") == ["Lefèvre Hélène"]
