@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import connections
 from django.db.models import CharField, Q, QuerySet, Value
-from django.db.models.functions import Concat, Left
+from django.db.models.functions import Collate, Concat, Left
 from django.shortcuts import get_object_or_404
 
 from creneau.core.models import AuditEvent
@@ -89,9 +89,17 @@ def customer_search_text(customer: Customer, sites: list[Site] | None = None) ->
 # Trigram indexes need words of three characters or more. A query made only of shorter
 # words ("du", "le g") is someone starting to type a name: it matches the customers whose
 # name begins with it, through an index on the start of search_text (which begins with the
-# name). NAME_PREFIX_LENGTH is the length that index covers (migration 0003).
+# name), in the byte order of the "C" collation so that the same index also serves the
+# sort: a page is read in index order. NAME_PREFIX_LENGTH is what the index covers
+# (migration 0003).
 TRIGRAM_LENGTH = 3
 NAME_PREFIX_LENGTH = 32
+
+
+def name_prefix(using: str) -> Collate:
+    """The start of search_text (the name without accents nor capitals), in byte order."""
+    collation = "C" if connections[using].vendor == "postgresql" else "BINARY"
+    return Collate(Left("search_text", NAME_PREFIX_LENGTH), collation)
 
 
 def search_is_name_prefix(terms: list[str]) -> bool:
@@ -108,17 +116,16 @@ EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 POSTCODE = re.compile(r"^\d{5}$")
 
 
-def customers_search(customers: QuerySet[Customer], query: str) -> QuerySet[Customer]:
-    """Customers whose search_text holds every term of `query` (see search_terms).
+def customers_search(customers: QuerySet[Customer], terms: list[str]) -> QuerySet[Customer]:
+    """Customers whose search_text holds every term (see search_terms).
 
     Shortcuts, for speed on a large base: a query of words under three letters matches
     the start of the name; a complete e-mail address matches the e-mail; five digits match
     a word that starts with them (a postcode).
     """
-    terms = search_terms(query)
     if search_is_name_prefix(terms):
         prefix = " ".join(terms)[:NAME_PREFIX_LENGTH]
-        return customers.alias(search_prefix=Left("search_text", NAME_PREFIX_LENGTH)).filter(
+        return customers.alias(search_prefix=name_prefix(customers.db)).filter(
             search_prefix__startswith=prefix
         )
     for term in terms:
@@ -151,22 +158,22 @@ class CustomerListQuerySet(QuerySet):
       "sch") they are not: it reads every name from A to R first. When the search matches
       at most EXACT_COUNT_LIMIT customers (known from the count the paginator made first),
       the page is read through the search index and sorted instead: same rows, same order.
-      A search by the start of the name (words under three letters) always is. A list
-      restricted to one sales rep is not: its walk stops at the end of the portfolio.
+      A list restricted to one sales rep is not: its walk stops at the end of the
+      portfolio. (A search by the start of the name walks its own index: see name_prefix.)
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # When to read a name-sorted page through the search index and sort it: "" never,
-        # "few" when the search matches few customers, "always" (name prefix searches).
-        self.sort_matches = ""
+        # Whether a name-sorted page of few matches is read through the search index and
+        # sorted (set by customers_filter for text searches over every customer).
+        self.sort_few_matches = False
         # Shared by this queryset's clones (the paginator counts one, fetches a slice of
         # it), keyed by the SQL of the matching rows.
         self.match_counts: dict[tuple, int] = {}
 
     def _clone(self) -> CustomerListQuerySet:
         clone = super()._clone()
-        clone.sort_matches = self.sort_matches
+        clone.sort_few_matches = self.sort_few_matches
         clone.match_counts = self.match_counts
         return clone
 
@@ -204,11 +211,11 @@ class CustomerListQuerySet(QuerySet):
 
     def _sorts_its_matches(self) -> bool:
         """A text search sorted by name, with few matches."""
-        if not self.sort_matches:
+        if not self.sort_few_matches:
             return False
-        if not self.query.order_by or self.query.order_by[0] not in ("name", "-name"):
+        if not self.query.order_by or self.query.order_by[0] not in NAME_ORDERS:
             return False
-        return self.sort_matches == "always" or self.count() <= EXACT_COUNT_LIMIT
+        return self.count() <= EXACT_COUNT_LIMIT
 
 
 def _sql_key(queryset: QuerySet) -> tuple:
@@ -252,6 +259,17 @@ SORTABLE = {
 }
 
 
+NAME_ORDERS = ("name", "-name")
+
+
+def list_order(sort: str, terms: list[str]) -> tuple[str, ...]:
+    order = SORTABLE.get(sort, SORTABLE["name"])
+    if search_is_name_prefix(terms) and order[0] in NAME_ORDERS:
+        # By the name's start in its index's order (accents and capitals aside), then name.
+        return ("-search_prefix" if order[0] == "-name" else "search_prefix", *order)
+    return order
+
+
 def customers_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Customer]:
     """Visible customers matching the list's filters (the page, the CSV export and the API).
 
@@ -259,7 +277,8 @@ def customers_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Cust
     ("1", "0" or "" for all; active only by default), sort (a key of SORTABLE).
     Its count() is exact up to EXACT_COUNT_LIMIT matches (see CustomerListQuerySet).
     """
-    customers = customers_search(customers_visible_to(user), filters.get("q") or "")
+    terms = search_terms(filters.get("q") or "")
+    customers = customers_search(customers_visible_to(user), terms)
     if family := filters.get("family"):
         customers = customers.filter(family_id=family)
     sales_rep = filters.get("sales_rep")
@@ -276,16 +295,12 @@ def customers_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Cust
         customers = customers.filter(is_active=True)
     elif active in ("0", False):
         customers = customers.filter(is_active=False)
-    order = SORTABLE.get(filters.get("sort") or "name", SORTABLE["name"])
+    order = list_order(filters.get("sort") or "name", terms)
     customers = customers.select_related("family", "sales_rep").order_by(*order)
     listed = CustomerListQuerySet(model=Customer, query=customers.query.chain(), using=customers.db)
-    terms = search_terms(filters.get("q") or "")
-    if search_is_name_prefix(terms):
-        listed.sort_matches = "always"
-    elif terms and user_sees_all_customers(user) and not sales_rep:
-        # Restricted to one rep, the walk along the name is bounded by the portfolio (index
-        # customer_rep_name) and beats sorting; over every customer, it is not.
-        listed.sort_matches = "few"
+    # Restricted to one rep, the walk along the name is bounded by the portfolio (index
+    # customer_rep_name) and beats sorting; over every customer, it is not.
+    listed.sort_few_matches = bool(terms) and user_sees_all_customers(user) and not sales_rep
     return listed
 
 

@@ -107,6 +107,16 @@ def test_short_words_match_the_start_of_the_name(base, direction):
     assert found(direction, "l") == ["Lefèvre Hélène"]
 
 
+def test_short_words_sort_by_name_accents_and_capitals_aside(base, direction, rep):
+    for name in ("lebon Zoé", "Lebrun Anne", "Léa Durand", "Le Goff Yann"):
+        customer_create(by=direction, name=name, kind="individual", sales_rep=rep, **ADDRESS)
+    assert found(direction, "le") == [
+        "Le Goff Yann", "Léa Durand", "lebon Zoé", "Lebrun Anne", "Lefèvre Hélène",
+    ]  # fmt: skip
+    assert found(direction, "le", sort="-name")[0] == "Lefèvre Hélène"
+    assert found(rep, "le g") == ["Le Goff Yann"]
+
+
 def test_rep_searches_only_its_portfolio(base, rep, other_rep, direction, planner):
     assert found(rep, "") == ["Dupont Marcel", "Lefèvre Hélène"]
     assert found(rep, "martin") == []  # another rep's customer
@@ -170,7 +180,7 @@ def test_paginating_no_match_makes_one_query(base, direction):
     [
         ("direction", {"q": "nantes", "sort": "city"}, False),  # only name sorts are walked
         ("rep", {"q": "nantes"}, False),  # a rep's walk stops at the end of its portfolio
-        ("rep", {"q": "le"}, True),  # a name prefix is always sorted
+        ("direction", {"q": "le"}, False),  # a name prefix walks its own index
     ],
 )
 def test_when_a_page_is_sorted_instead_of_walked(base, request, who, filters, sorted_in_memory):
