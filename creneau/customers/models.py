@@ -129,6 +129,8 @@ class Customer(Address):
             models.Index(fields=["name", "id"], name="customer_name_id"),
             models.Index(fields=["city", "name", "id"], name="customer_city_name"),
             models.Index(fields=["created_at", "id"], name="customer_created"),
+            # A rep's list counts its active customers from the index alone.
+            models.Index(fields=["sales_rep", "is_active"], name="customer_rep_active"),
             models.Index(Upper("city"), name="customer_city_ci"),
             # E-mail searches and the duplicate check compare e-mails case-insensitively.
             models.Index(Upper("email"), name="customer_email_ci"),

@@ -1,7 +1,8 @@
 """Indexes for the customer list on a large base (see docs/performance.md).
 
-Portable: the sort orders of the list (name, city, creation date), the city filter and
-case-insensitive e-mail lookups (search, duplicate check).
+Portable: the sort orders of the list (name, city, creation date), a rep's active
+customers (counted from the index alone), the city filter and case-insensitive e-mail
+lookups (search, duplicate check).
 PostgreSQL only, like 0002: an index on the first 32 characters of search_text (the
 normalised name), in "C" byte order so that it serves both LIKE 'du%' and the sort, for
 queries of one- and two-letter words, which trigrams cannot serve,
@@ -55,6 +56,10 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='customer',
             index=models.Index(fields=['created_at', 'id'], name='customer_created'),
+        ),
+        migrations.AddIndex(
+            model_name='customer',
+            index=models.Index(fields=['sales_rep', 'is_active'], name='customer_rep_active'),
         ),
         migrations.AddIndex(
             model_name='customer',
