@@ -3,6 +3,7 @@ the API, both through Django's test client (in-process: no network, no browser).
 
 from __future__ import annotations
 
+import logging
 import statistics
 import time
 from collections.abc import Callable
@@ -82,6 +83,7 @@ def page_runner(user: User) -> Callable[[dict], int | None]:
 def api_runner(user: User) -> Callable[[dict], int]:
     client = Client()
     headers = {"Authorization": f"Bearer {api_token_create(user=user)}"}
+    logging.getLogger("django.request").setLevel(logging.ERROR)  # the probes' "Not Found"
     for url in API_URLS:
         if client.get(url, {"q": "x"}, headers=headers).status_code != 404:
             break
