@@ -219,7 +219,7 @@ class CustomerListQuerySet(QuerySet):
 
 
 def _sql_key(queryset: QuerySet) -> tuple:
-    sql, params = queryset.query.sql_with_params()
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     return (sql, *map(str, params))
 
 
@@ -236,7 +236,7 @@ def _name_order_unindexed(ordering: tuple) -> list:
 
 def planner_row_estimate(queryset: QuerySet) -> int:
     """PostgreSQL's estimate of how many rows `queryset` returns (EXPLAIN, no execution)."""
-    sql, params = queryset.query.sql_with_params()
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
