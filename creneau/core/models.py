@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 import uuid
@@ -29,9 +30,17 @@ from creneau.core.validators import (
 
 def country_choices() -> list[tuple[str, str]]:
     """ISO 3166 countries, named in French, France first."""
+    return list(_french_country_names())
+
+
+# Cached: Django evaluates callable choices at each full_clean() of an address, and sorting
+# Babel's territories costs milliseconds each time (migrations reference country_choices
+# itself, which stays a plain function).
+@functools.cache
+def _french_country_names() -> tuple[tuple[str, str], ...]:
     names = Locale("fr").territories
     codes = sorted((code for code in names if len(code) == 2 and code.isalpha()), key=names.get)
-    return [("FR", names["FR"]), *[(code, names[code]) for code in codes if code != "FR"]]
+    return (("FR", names["FR"]), *((code, names[code]) for code in codes if code != "FR"))
 
 
 class Address(models.Model):

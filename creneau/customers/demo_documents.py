@@ -113,3 +113,9 @@ def demo_documents(customers: Iterable[Customer]) -> int:
             )
             added += 1
     return added
+
+
+def load_documents(*, context) -> str:
+    """Demo loader (creneau.core.demo): a RIB and a site photo on some customers."""
+    added = demo_documents(Customer.objects.filter(is_active=True))
+    return f"Documents : {added} ajouté(s)."

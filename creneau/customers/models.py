@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
 from creneau.core.models import Address, NormalisedFieldsMixin
@@ -107,6 +107,16 @@ class Customer(NormalisedFieldsMixin, Address):
             models.Index(fields=["email"], name="customer_email"),
             models.Index(fields=["phone"], name="customer_phone"),
             models.Index(fields=["mobile"], name="customer_mobile"),
+            # The list's sort orders (SORTABLE in selectors.py) and its city filter, so that
+            # a page of 25 is read in index order instead of sorting 100,000 rows.
+            models.Index(fields=["name", "id"], name="customer_name_id"),
+            models.Index(fields=["city", "name", "id"], name="customer_city_name"),
+            models.Index(fields=["created_at", "id"], name="customer_created"),
+            # A rep's list counts its active customers from the index alone.
+            models.Index(fields=["sales_rep", "is_active"], name="customer_rep_active"),
+            models.Index(Upper("city"), name="customer_city_ci"),
+            # E-mail searches and the duplicate check compare e-mails case-insensitively.
+            models.Index(Upper("email"), name="customer_email_ci"),
         ]
         constraints = [
             models.CheckConstraint(

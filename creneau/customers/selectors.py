@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
-from django.db.models import Count, Q, QuerySet
+from django.db import connections
+from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models.functions import Collate, Concat, Left
 from django.shortcuts import get_object_or_404
 
 from creneau.core.models import AuditEvent
@@ -56,14 +59,15 @@ def search_terms(query: str) -> list[str]:
     """Split a typed query into terms that must all appear in search_text.
 
     A query made only of digits and phone punctuation ("06 12 34 56 78", "+33 6...") is
-    one term of digits, French international prefix turned national, so that a phone
-    matches however it was typed.
+    one term of digits, French international prefix turned national (+33 (0)6... too), so
+    that a phone matches however it was typed.
     """
     query = (query or "").strip()
     if PHONE_LIKE.match(query) and sum(char.isdigit() for char in query) >= 4:
         digits = re.sub(r"\D", "", query)
         if query.lstrip().startswith("+33") or digits.startswith("0033"):
-            digits = "0" + digits.removeprefix("00").removeprefix("33")
+            # "+33 (0)6 12..." repeats the national 0 after the country code.
+            digits = "0" + digits.removeprefix("00").removeprefix("33").removeprefix("0")
         return [digits]
     return [term for term in normalise_search_text(query).split(" ") if term]
 
@@ -82,6 +86,165 @@ def customer_search_text(customer: Customer, sites: list[Site] | None = None) ->
     return normalise_search_text(" ".join(part for part in parts if part))
 
 
+# Trigram indexes need words of three characters or more. A query made only of shorter
+# words ("du", "le g") is someone starting to type a name: it matches the customers whose
+# name begins with it, through an index on the start of search_text (which begins with the
+# name), in the byte order of the "C" collation so that the same index also serves the
+# sort: a page is read in index order. NAME_PREFIX_LENGTH is what the index covers
+# (migration 0003).
+TRIGRAM_LENGTH = 3
+NAME_PREFIX_LENGTH = 32
+
+
+def name_prefix(using: str) -> Collate:
+    """The start of search_text (the name without accents nor capitals), in byte order."""
+    collation = "C" if connections[using].vendor == "postgresql" else "BINARY"
+    return Collate(Left("search_text", NAME_PREFIX_LENGTH), collation)
+
+
+def search_is_name_prefix(terms: list[str]) -> bool:
+    return bool(terms) and all(len(term) < TRIGRAM_LENGTH for term in terms)
+
+
+# A complete e-mail address. Its domain's trigrams (example.com, gmail.com, orange.fr) are in
+# most other addresses, which makes the trigram index slow for it: it is looked up in the
+# e-mail column instead (index customer_email_ci).
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+# Five digits are a postcode: matched at the start of a word, not inside a phone number.
+# "30000" inside any word has two trigrams ("300", "000") found in 17% of customers; at
+# a word's start it has two more (" 30", "  3") and the index finds the postcode at once.
+POSTCODE = re.compile(r"^\d{5}$")
+
+
+def customers_search(customers: QuerySet[Customer], terms: list[str]) -> QuerySet[Customer]:
+    """Customers whose search_text holds every term (see search_terms).
+
+    Shortcuts, for speed on a large base: a query of words under three letters matches
+    the start of the name; a complete e-mail address matches the e-mail; five digits match
+    a word that starts with them (a postcode).
+    """
+    if search_is_name_prefix(terms):
+        prefix = " ".join(terms)[:NAME_PREFIX_LENGTH]
+        return customers.alias(search_prefix=name_prefix(customers.db)).filter(
+            search_prefix__startswith=prefix
+        )
+    for term in terms:
+        if EMAIL.match(term):
+            customers = customers.filter(email__iexact=term)
+        elif POSTCODE.match(term):
+            customers = customers.filter(search_text__contains=f" {term}")
+        else:
+            customers = customers.filter(search_text__contains=term)
+    return customers
+
+
+# Up to this many matches the list's count is exact; beyond, it is PostgreSQL's estimate.
+# Up to this many too, a text search sorted by name reads all its matches and sorts them.
+EXACT_COUNT_LIMIT = 1000
+
+
+class CustomerListQuerySet(QuerySet):
+    """What customers_filter returns: a QuerySet that stays fast on a large base.
+
+    Two things differ from a plain QuerySet, on PostgreSQL only:
+
+    - count() counts exactly up to EXACT_COUNT_LIMIT and, beyond, returns the planner's
+      estimate of the number of rows (never less than EXACT_COUNT_LIMIT + 1). Counting the
+      30,000 matches of "mar" means reading 30,000 rows, slower than the page itself, and
+      nobody pages through a thousand customers: they refine the search. The paginator of
+      the list page and the API's "count" both call count().
+    - A page of a text search sorted by name: PostgreSQL walks the name index until it has
+      25 matches, assuming matches are spread evenly along the names. For a name ("roux",
+      "sch") they are not: it reads every name from A to R first. When the search matches
+      at most EXACT_COUNT_LIMIT customers (known from the count the paginator made first),
+      the page is read through the search index and sorted instead: same rows, same order.
+      A list restricted to one sales rep is not: its walk stops at the end of the
+      portfolio. (A search by the start of the name walks its own index: see name_prefix.)
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Whether a name-sorted page of few matches is read through the search index and
+        # sorted (set by customers_filter for text searches over every customer).
+        self.sort_few_matches = False
+        # Shared by this queryset's clones (the paginator counts one, fetches a slice of
+        # it), keyed by the SQL of the matching rows.
+        self.match_counts: dict[tuple, int] = {}
+
+    def _clone(self) -> CustomerListQuerySet:
+        clone = super()._clone()
+        clone.sort_few_matches = self.sort_few_matches
+        clone.match_counts = self.match_counts
+        return clone
+
+    def _matching_ids(self) -> QuerySet:
+        query = self.query.chain()
+        query.clear_limits()
+        query.clear_ordering(force=True)
+        return QuerySet(model=self.model, query=query, using=self.db).values("pk")
+
+    def _plain(self) -> bool:
+        """Nothing to gain: not PostgreSQL, already fetched, or known to be empty."""
+        return (
+            self._result_cache is not None
+            or connections[self.db].vendor != "postgresql"
+            or self.query.is_empty()
+        )
+
+    def count(self) -> int:
+        if self._plain():
+            return super().count()
+        ids = self._matching_ids()
+        key = _sql_key(ids)
+        if key not in self.match_counts:
+            exact = ids[: EXACT_COUNT_LIMIT + 1].count()
+            if exact > EXACT_COUNT_LIMIT:
+                exact = max(exact, planner_row_estimate(ids))
+            self.match_counts[key] = exact
+        return self.match_counts[key]
+
+    def _fetch_all(self) -> None:
+        if not self._plain() and self._sorts_its_matches():
+            self.query = self.query.chain()
+            self.query.order_by = tuple(_name_order_unindexed(self.query.order_by))
+        super()._fetch_all()
+
+    def _sorts_its_matches(self) -> bool:
+        """A text search sorted by name, with few matches."""
+        if not self.sort_few_matches:
+            return False
+        if not self.query.order_by or self.query.order_by[0] not in NAME_ORDERS:
+            return False
+        return self.count() <= EXACT_COUNT_LIMIT
+
+
+def _sql_key(queryset: QuerySet) -> tuple:
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    return (sql, *map(str, params))
+
+
+def _name_order_unindexed(ordering: tuple) -> list:
+    """The same order by name, written so that no index serves it (name || '')."""
+    rewritten = []
+    for field_name in ordering:
+        if field_name in ("name", "-name"):
+            expression = Concat("name", Value(""), output_field=CharField())
+            field_name = expression.desc() if field_name == "-name" else expression.asc()
+        rewritten.append(field_name)
+    return rewritten
+
+
+def planner_row_estimate(queryset: QuerySet) -> int:
+    """PostgreSQL's estimate of how many rows `queryset` returns (EXPLAIN, no execution)."""
+    sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
 SORTABLE = {
     "name": ("name", "id"),
     "-name": ("-name", "-id"),
@@ -96,15 +259,26 @@ SORTABLE = {
 }
 
 
+NAME_ORDERS = ("name", "-name")
+
+
+def list_order(sort: str, terms: list[str]) -> tuple[str, ...]:
+    order = SORTABLE.get(sort, SORTABLE["name"])
+    if search_is_name_prefix(terms) and order[0] in NAME_ORDERS:
+        # By the name's start in its index's order (accents and capitals aside), then name.
+        return ("-search_prefix" if order[0] == "-name" else "search_prefix", *order)
+    return order
+
+
 def customers_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Customer]:
     """Visible customers matching the list's filters (the page, the CSV export and the API).
 
     filters: q (free text), family (id), sales_rep (id, or "none"), kind, city, active
     ("1", "0" or "" for all; active only by default), sort (a key of SORTABLE).
+    Its count() is exact up to EXACT_COUNT_LIMIT matches (see CustomerListQuerySet).
     """
-    customers = customers_visible_to(user)
-    for term in search_terms(filters.get("q") or ""):
-        customers = customers.filter(search_text__contains=term)
+    terms = search_terms(filters.get("q") or "")
+    customers = customers_search(customers_visible_to(user), terms)
     if family := filters.get("family"):
         customers = customers.filter(family_id=family)
     sales_rep = filters.get("sales_rep")
@@ -121,8 +295,13 @@ def customers_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Cust
         customers = customers.filter(is_active=True)
     elif active in ("0", False):
         customers = customers.filter(is_active=False)
-    order = SORTABLE.get(filters.get("sort") or "name", SORTABLE["name"])
-    return customers.select_related("family", "sales_rep").order_by(*order)
+    order = list_order(filters.get("sort") or "name", terms)
+    customers = customers.select_related("family", "sales_rep").order_by(*order)
+    listed = CustomerListQuerySet(model=Customer, query=customers.query.chain(), using=customers.db)
+    # Restricted to one rep, the walk along the name is bounded by the portfolio (index
+    # customer_rep_name) and beats sorting; over every customer, it is not.
+    listed.sort_few_matches = bool(terms) and user_sees_all_customers(user) and not sales_rep
+    return listed
 
 
 def customer_duplicates(

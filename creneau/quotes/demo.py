@@ -208,3 +208,8 @@ def demo_quotes() -> int:
                 )
         quotes_expire()
     return len(QUOTES)
+
+
+def load_quotes(*, context) -> str:
+    """Demo loader (creneau.core.demo): the services catalogue and quotes in every status."""
+    return f"Catalogue et devis : {demo_quotes()} devis ajouté(s)."
