@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test lint bench messages clean
+.PHONY: install run test lint bench messages translations clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ install: $(VENV)/.installed messages
 # French is the source language; the English catalogue is compiled beside it.
 messages: $(VENV)/.installed
 	$(MANAGE) compilemessages --ignore=.venv -v 0
+
+# After changing interface texts: extract them, translate the new entries in locale/en.
+translations: $(VENV)/.installed
+	$(MANAGE) makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=bench -v 0
+	msgfmt --statistics -o /dev/null locale/en/LC_MESSAGES/django.po
 
 run: install
 	mkdir -p var
@@ -43,6 +48,7 @@ test: install lint
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench.quotes_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
