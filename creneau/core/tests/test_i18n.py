@@ -109,9 +109,12 @@ def test_interface_speaks_french_by_default(rep, client_for):
     assert "New customer" not in page
 
 
-def test_accept_language_english_gives_the_english_labels(rep, client_for):
-    response = client_for(rep).get(reverse("customers:list"), headers={"accept-language": "en"})
-    page = response.content.decode()
+def test_an_english_browser_still_gets_french_until_the_user_switches(rep, client_for):
+    client = client_for(rep)
+    page = client.get(reverse("customers:list"), headers={"accept-language": "en"}).content
+    assert "Nouveau client" in page.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("customers:list")).content.decode()
     assert '<html lang="en">' in page
     assert "Customers" in page and "New customer" in page and "Log out" in page
     assert "Nouveau client" not in page and "Se déconnecter" not in page
@@ -152,7 +155,8 @@ def test_amounts_are_french_in_french_and_english_in_english(rep, client_for):
     assert "1 234,56 €" in french and "1 028,80 €" in french
     assert "Total TTC" in french and "1,234.56" not in french
 
-    english = _plain(client.get(url, headers={"accept-language": "en"}).content.decode())
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = _plain(client.get(url).content.decode())
     assert "Total incl. VAT" in english and "€1,234.56" in english
 
 
