@@ -191,6 +191,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CUSTOMERS_PAGE_SIZE = 25
 
+# The API's largest `offset` (creneau.core.api_params): a larger one answers 422.
+NINJA_PAGINATION_MAX_OFFSET = 10_000_000
+
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -22,8 +22,9 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from creneau.core.api_params import BoundedLimitOffsetPagination
 from creneau.core.roles import Role, user_role
 from creneau.customers import services
 from creneau.customers.models import Contact, Customer, Family, Site
@@ -166,7 +167,7 @@ def customer_list_filters(filters: CustomerFilters) -> dict[str, Any]:
     summary="Lister les clients",
     operation_id="customers_list",
 )
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
+@paginate(BoundedLimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
     """Les clients visibles, avec les mêmes filtres que la liste des clients (actifs par défaut)."""
     return customers_filter(user=caller(request), filters=customer_list_filters(filters))
@@ -246,7 +247,7 @@ def site_get(request: HttpRequest, site_id: int) -> Site:
     summary="Lister les sites",
     operation_id="sites_list",
 )
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
+@paginate(BoundedLimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_sites(request: HttpRequest, filters: Query[SiteFilters]) -> QuerySet[Site]:
     sites = sites_visible_to(caller(request))
     if filters.customer_id is not None:
@@ -344,7 +345,7 @@ def contact_site(request: HttpRequest, data: dict[str, Any], customer: Customer)
     summary="Lister les interlocuteurs",
     operation_id="contacts_list",
 )
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
+@paginate(BoundedLimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_contacts(request: HttpRequest, filters: Query[ContactFilters]) -> QuerySet[Contact]:
     contacts = contacts_visible_to(caller(request))
     if filters.customer_id is not None:
@@ -428,7 +429,7 @@ def family_get(request: HttpRequest, family_id: int) -> Family:
     summary="Lister les familles",
     operation_id="families_list",
 )
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
+@paginate(BoundedLimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_families(request: HttpRequest) -> QuerySet[Family]:
     require_permission(request, "customers.view_family")
     return families_list()

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from creneau.core.api_params import DbId
 from creneau.customers.models import Contact, Customer, Site
 from creneau.customers.selectors import SORTABLE
 
@@ -144,7 +145,7 @@ class CustomerFilters(Schema):
         description="Texte libre : nom, code, téléphone, e-mail, ville, code postal, "
         "noms et adresses des sites.",
     )
-    family: int | None = Field(None, description="Identifiant de famille.")
+    family: DbId | None = Field(None, description="Identifiant de famille.")
     sales_rep: str = Field("", description="Username du commercial, ou `none` : sans commercial.")
     kind: CustomerKind | None = None
     city: str = ""
@@ -190,7 +191,7 @@ class SiteOut(Schema):
 
 
 class SiteFilters(Schema):
-    customer_id: int | None = None
+    customer_id: DbId | None = None
 
 
 class ContactIn(Schema):
@@ -225,8 +226,8 @@ class ContactOut(Schema):
 
 
 class ContactFilters(Schema):
-    customer_id: int | None = None
-    site_id: int | None = None
+    customer_id: DbId | None = None
+    site_id: DbId | None = None
 
 
 class FamilyIn(Schema):

@@ -730,3 +730,46 @@ def test_openapi_document_is_served_as_json(api_for, planner):
 
     assert response.status_code == 200
     assert set(response.json()["paths"]) == set(ninja_api.get_openapi_schema()["paths"])
+
+
+# Huge numbers in query parameters ------------------------------------------------------
+
+HUGE = 10**19  # more than a 64-bit integer holds
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/customers", "/api/v1/sites", "/api/v1/contacts", "/api/v1/families"]
+)
+def test_an_offset_above_the_bound_answers_422(api_for, rep, path):
+    response = api_for(rep).get(path, {"offset": HUGE})
+    assert errors_by_field(response)["offset"] == "Valeur trop grande."
+    assert api_for(rep).get(path, {"offset": 10_000_000}).status_code == 200
+
+
+def test_a_documents_offset_above_the_bound_answers_422(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+    path = f"/api/v1/customers/{customer.pk}/documents"
+    response = api_for(rep).get(path, {"offset": HUGE})
+    assert errors_by_field(response)["offset"] == "Valeur trop grande."
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("/api/v1/customers", "family"),
+        ("/api/v1/sites", "customer_id"),
+        ("/api/v1/contacts", "customer_id"),
+        ("/api/v1/contacts", "site_id"),
+    ],
+)
+@pytest.mark.parametrize(("value", "message"), [(HUGE, "trop grande"), (0, "trop petite")])
+def test_an_id_filter_out_of_the_id_range_answers_422(api_for, rep, path, param, value, message):
+    response = api_for(rep).get(path, {param: value})
+    assert message in errors_by_field(response)[param]
+    assert api_for(rep).get(path, {param: 2**63 - 1}).json()["count"] == 0
+
+
+def test_a_documents_site_filter_out_of_the_id_range_answers_422(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+    path = f"/api/v1/customers/{customer.pk}/documents"
+    assert "trop grande" in errors_by_field(api_for(rep).get(path, {"site_id": HUGE}))["site_id"]
