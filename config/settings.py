@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "creneau.core.middleware.ChosenLanguageMiddleware",
+    "creneau.core.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -189,6 +190,9 @@ PDF_RENDERER = "creneau.core.pdf.WeasyPrintRenderer"
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CUSTOMERS_PAGE_SIZE = 25
+
+# The API's largest `offset` (creneau.core.api_params): a larger one answers 422.
+NINJA_PAGINATION_MAX_OFFSET = 10_000_000
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

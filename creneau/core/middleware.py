@@ -1,7 +1,12 @@
+import re
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 
 class StaffLoginRequiredMiddleware(LoginRequiredMiddleware):
@@ -35,3 +40,53 @@ class ChosenLanguageMiddleware:
         patch_vary_headers(response, ["Cookie"])
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+# A JSON "\u0000" escape, unless its backslash is itself escaped ("\\u0000" is plain text).
+JSON_NUL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
+
+
+def _has_nul(values: Iterable[str]) -> bool:
+    return any("\x00" in value for value in values)
+
+
+def _query_dict_has_nul(data: QueryDict) -> bool:
+    return _has_nul(data.keys()) or _has_nul(item for _key, items in data.lists() for item in items)
+
+
+class RejectNulMiddleware:
+    """Answer 400 to a request whose path, query string or body holds a NUL character.
+
+    PostgreSQL refuses NUL in text, so such a value would end as a 500 deep in a search or
+    a save. Multipart bodies (file uploads) are not read here, to keep them out of memory:
+    Django's form fields already refuse NUL in their text fields.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.has_nul(request):
+            return self.refusal(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def has_nul(request: HttpRequest) -> bool:
+        if "\x00" in request.path or _query_dict_has_nul(request.GET):
+            return True
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return False
+        content_type = request.content_type or ""
+        if content_type.startswith("multipart/"):
+            return False
+        if content_type == "application/x-www-form-urlencoded":
+            return _query_dict_has_nul(request.POST)
+        body = request.body
+        return b"\x00" in body or JSON_NUL_ESCAPE.search(body) is not None
+
+    @staticmethod
+    def refusal(request: HttpRequest) -> HttpResponse:
+        message = _("La requête contient un caractère nul (\\x00), qui n'est pas accepté.")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=400)
+        return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -22,10 +22,12 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from creneau.core.roles import Role, user_role
+from creneau.core.api_params import BoundedLimitOffsetPagination
+from creneau.core.roles import Role, user_is_direction, user_role
 from creneau.customers import services
+from creneau.customers.forms import user_sees_bank_details
 from creneau.customers.models import Contact, Customer, Family, Site
 from creneau.customers.schemas import (
     CREATE_ERRORS,
@@ -48,6 +50,7 @@ from creneau.customers.schemas import (
     SiteIn,
     SiteOut,
     SitePatch,
+    bank_detail_as_read,
 )
 from creneau.customers.selectors import (
     contacts_visible_to,
@@ -58,6 +61,7 @@ from creneau.customers.selectors import (
     sales_reps,
     sites_visible_to,
 )
+from creneau.customers.views.common import may_change_activity
 
 router = Router()
 customers_router = Router(tags=["customers"])
@@ -141,11 +145,59 @@ def customer_references(request: HttpRequest, data: dict[str, Any]) -> None:
     if "sales_rep" in data:
         username = data["sales_rep"]
         data["sales_rep"] = None if username is None else sales_rep_named(username)
-        # A rep's customer given to someone else (or to nobody) would vanish from its view.
-        if user_role(caller(request)) == Role.SALES and data["sales_rep"] != caller(request):
-            raise DjangoValidationError(
-                {"sales_rep": _("Un commercial ne peut pas confier un client à quelqu'un d'autre.")}
+
+
+def field_refused(field: str, message: str) -> DjangoValidationError:
+    return DjangoValidationError({field: message})
+
+
+def check_sales_rep(user: User, data: dict[str, Any], customer: Customer | None) -> None:
+    """Only direction assigns a sales rep, as on the pages; a rep's creations are its own."""
+    if "sales_rep" not in data or user_is_direction(user):
+        return
+    is_rep = user_role(user) == Role.SALES
+    created_for = user if is_rep else None
+    unchanged = customer.sales_rep if customer is not None else created_for
+    if data["sales_rep"] == unchanged:
+        return
+    if is_rep:  # a rep's customer given to someone else (or nobody) would leave its view
+        raise field_refused(
+            "sales_rep", _("Un commercial ne peut pas confier un client à quelqu'un d'autre.")
+        )
+    raise field_refused("sales_rep", _("Seule la direction attribue un commercial."))
+
+
+def check_bank_details(user: User, data: dict[str, Any], customer: Customer | None) -> None:
+    """Who may not see the IBAN and BIC whole may not write them (the pages remove the
+    fields); sending back the value as read is not a change."""
+    if user_sees_bank_details(user):
+        return
+    for field in ("iban", "bic"):
+        as_read = bank_detail_as_read(customer, field, user) if customer else ""
+        if field not in data:
+            continue
+        if data[field] != as_read:
+            raise field_refused(
+                field, _("Votre rôle ne permet pas de modifier les coordonnées bancaires.")
             )
+        del data[field]  # the masked value must not reach the service
+
+
+def check_activity(user: User, data: dict[str, Any], customer: Customer | None) -> None:
+    if customer is None or data.get("is_active", customer.is_active) == customer.is_active:
+        return
+    if not may_change_activity(user, customer):
+        raise field_refused(
+            "is_active", _("Votre rôle ne permet pas d'activer ou de désactiver ce client.")
+        )
+
+
+def check_field_rights(
+    request: HttpRequest, data: dict[str, Any], customer: Customer | None = None
+) -> None:
+    """The pages' rules on who sets what, applied to a body (`customer`: None on creation)."""
+    for check in (check_sales_rep, check_bank_details, check_activity):
+        check(caller(request), data, customer)
 
 
 def customer_list_filters(filters: CustomerFilters) -> dict[str, Any]:
@@ -166,7 +218,7 @@ def customer_list_filters(filters: CustomerFilters) -> dict[str, Any]:
     summary="Lister les clients",
     operation_id="customers_list",
 )
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
+@paginate(BoundedLimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
     """Les clients visibles, avec les mêmes filtres que la liste des clients (actifs par défaut)."""
     return customers_filter(user=caller(request), filters=customer_list_filters(filters))
@@ -185,6 +237,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     flatten_address(data, "billing_address")
     with api_field_names(CUSTOMER_FIELD_NAMES):
         customer_references(request, data)
+        check_field_rights(request, data)
         customer = services.customer_create(by=caller(request), **data)
     return Status(201, customer)
 
@@ -213,6 +266,7 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
     flatten_address(data, "billing_address")
     with api_field_names(CUSTOMER_FIELD_NAMES):
         customer_references(request, data)
+        check_field_rights(request, data, customer)
         return services.customer_update(customer=customer, by=caller(request), **data)
 
 
@@ -246,7 +300,7 @@ def site_get(request: HttpRequest, site_id: int) -> Site:
     summary="Lister les sites",
     operation_id="sites_list",
 )
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
+@paginate(BoundedLimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_sites(request: HttpRequest, filters: Query[SiteFilters]) -> QuerySet[Site]:
     sites = sites_visible_to(caller(request))
     if filters.customer_id is not None:
@@ -344,7 +398,7 @@ def contact_site(request: HttpRequest, data: dict[str, Any], customer: Customer)
     summary="Lister les interlocuteurs",
     operation_id="contacts_list",
 )
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
+@paginate(BoundedLimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_contacts(request: HttpRequest, filters: Query[ContactFilters]) -> QuerySet[Contact]:
     contacts = contacts_visible_to(caller(request))
     if filters.customer_id is not None:
@@ -428,7 +482,7 @@ def family_get(request: HttpRequest, family_id: int) -> Family:
     summary="Lister les familles",
     operation_id="families_list",
 )
-@paginate(LimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
+@paginate(BoundedLimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
 def list_families(request: HttpRequest) -> QuerySet[Family]:
     require_permission(request, "customers.view_family")
     return families_list()

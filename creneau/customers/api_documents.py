@@ -13,8 +13,9 @@ from django.http import FileResponse, HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from creneau.core.api_params import BoundedLimitOffsetPagination, DbId
 from creneau.customers.documents.files import (
     FileTooLarge,
     limit_upload_size,
@@ -173,12 +174,12 @@ def document_create(request: HttpRequest, customer_id: int):
 
 
 @router.get("/customers/{customer_id}/documents", response=list[DocumentOut])
-@paginate(LimitOffsetPagination)
+@paginate(BoundedLimitOffsetPagination)
 def document_list(
     request: HttpRequest,
     customer_id: int,
     kind: Document.Kind | None = None,
-    site_id: int | None = None,
+    site_id: DbId | None = None,
 ):
     """A customer's documents, newest first; filter by `kind` and `site_id`."""
     customer = customer_get(user=request.auth, pk=customer_id)

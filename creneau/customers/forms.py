@@ -155,7 +155,9 @@ class CustomerCreateForm(BootstrapFormMixin, CustomerFieldsMixin, forms.ModelFor
 
     def confirmed_duplicate_ids(self) -> set[int]:
         value = self.cleaned_data.get("confirmed_duplicates") or ""
-        return {int(part) for part in value.split(",") if part.strip().isdigit()}
+        # isdigit() alone also accepts "²" or Arabic-Indic digits, which int() refuses.
+        parts = (part.strip() for part in value.split(","))
+        return {int(part) for part in parts if part.isascii() and part.isdigit()}
 
 
 class CustomerForm(DisplayFormatsMixin, BootstrapFormMixin, CustomerFieldsMixin, forms.ModelForm):

@@ -12,6 +12,9 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
+from creneau.core.api_params import DbId
+from creneau.customers.display import mask_iban
+from creneau.customers.forms import user_sees_bank_details
 from creneau.customers.models import Contact, Customer, Site
 from creneau.customers.selectors import SORTABLE
 
@@ -20,15 +23,16 @@ CustomerKind = Literal[tuple(Customer.Kind.values)]  # type: ignore[valid-type]
 ContactRole = Literal[tuple(Contact.Role.values)]  # type: ignore[valid-type]
 SortKey = Literal[tuple(SORTABLE)]  # type: ignore[valid-type]
 
-# Roles allowed to change a customer (direction, sales, accounting) see its whole IBAN;
-# the others (planning) only its country, check digits and last four characters.
-IBAN_PERMISSION = "customers.change_customer"
+MASKED_BIC = "••••"
 
 
-def masked_iban(iban: str) -> str:
-    if len(iban) <= 8:
-        return iban
-    return iban[:4] + "*" * (len(iban) - 8) + iban[-4:]
+def bank_detail_as_read(customer: Customer, field: str, user: Any) -> str:
+    """The IBAN or BIC as the user reads it: whole for who sees bank details (the pages'
+    rule), otherwise the IBAN masked as on the pages and the BIC hidden."""
+    value = getattr(customer, field)
+    if not value or user_sees_bank_details(user):
+        return value
+    return mask_iban(value) if field == "iban" else MASKED_BIC
 
 
 def address_of(instance: Customer | Site) -> dict[str, str]:
@@ -110,8 +114,12 @@ class CustomerOut(Schema):
     family: str | None = Field(..., description="Nom de la famille.")
     sales_rep: str | None = Field(..., description="Identifiant (username) du commercial.")
     notes: str
-    iban: str = Field(..., description="Masqué (FR76****...1234) pour le rôle planning.")
-    bic: str
+    iban: str = Field(
+        ...,
+        description="En entier pour la direction et la comptabilité ; masqué pour les "
+        "autres rôles (FR76 •••• 0189).",
+    )
+    bic: str = Field(..., description="Masqué (••••) sauf pour la direction et la comptabilité.")
     siret: str
     vat_number: str
     accounting_code: str
@@ -134,8 +142,11 @@ class CustomerOut(Schema):
 
     @staticmethod
     def resolve_iban(obj: Customer, context: dict[str, Any]) -> str:
-        user = context["request"].auth
-        return obj.iban if user.has_perm(IBAN_PERMISSION) else masked_iban(obj.iban)
+        return bank_detail_as_read(obj, "iban", context["request"].auth)
+
+    @staticmethod
+    def resolve_bic(obj: Customer, context: dict[str, Any]) -> str:
+        return bank_detail_as_read(obj, "bic", context["request"].auth)
 
 
 class CustomerFilters(Schema):
@@ -144,7 +155,7 @@ class CustomerFilters(Schema):
         description="Texte libre : nom, code, téléphone, e-mail, ville, code postal, "
         "noms et adresses des sites.",
     )
-    family: int | None = Field(None, description="Identifiant de famille.")
+    family: DbId | None = Field(None, description="Identifiant de famille.")
     sales_rep: str = Field("", description="Username du commercial, ou `none` : sans commercial.")
     kind: CustomerKind | None = None
     city: str = ""
@@ -190,7 +201,7 @@ class SiteOut(Schema):
 
 
 class SiteFilters(Schema):
-    customer_id: int | None = None
+    customer_id: DbId | None = None
 
 
 class ContactIn(Schema):
@@ -225,8 +236,8 @@ class ContactOut(Schema):
 
 
 class ContactFilters(Schema):
-    customer_id: int | None = None
-    site_id: int | None = None
+    customer_id: DbId | None = None
+    site_id: DbId | None = None
 
 
 class FamilyIn(Schema):

@@ -326,14 +326,90 @@ def test_roles_that_may_not_change_a_customer_get_403(api_for, planner, accounta
     assert Customer.objects.filter(pk=customer.pk).exists()
 
 
-def test_iban_is_masked_for_planning_only(api_for, planner, accountant):
+@pytest.mark.parametrize("role", ["rep", "planner"])
+def test_bank_details_are_masked_as_on_the_pages(api_for, request, role, accountant, direction):
+    user = request.getfixturevalue(role)
+    customer = CustomerFactory(sales_rep=request.getfixturevalue("rep"), iban=VALID_IBAN)
+    customer.bic = "AGRIFRPPXXX"
+    customer.save()
+
+    masked = api_for(user).get(f"/api/v1/customers/{customer.pk}").json()
+    for whole_reader in (accountant, direction):
+        whole = api_for(whole_reader).get(f"/api/v1/customers/{customer.pk}").json()
+        assert (whole["iban"], whole["bic"]) == (VALID_IBAN, "AGRIFRPPXXX")
+
+    assert (masked["iban"], masked["bic"]) == ("FR76 •••• 0189", "••••")
+
+
+@pytest.mark.parametrize(
+    "change", [{"iban": "FR1420041010050500013M02606"}, {"bic": "BNPAFRPPXXX"}, {"iban": ""}]
+)
+def test_a_rep_may_not_write_bank_details(api_for, rep, change):
+    customer = CustomerFactory(sales_rep=rep, iban=VALID_IBAN)
+
+    response = api_for(rep).patch(f"/api/v1/customers/{customer.pk}", change)
+
+    [field] = change
+    assert "coordonnées bancaires" in errors_by_field(response)[field]
+    customer.refresh_from_db()
+    assert (customer.iban, customer.bic) == (VALID_IBAN, "")
+    if change[field]:
+        created = api_for(rep).post("/api/v1/customers", customer_body(**change))
+        assert field in errors_by_field(created)
+
+
+def test_sending_back_masked_bank_details_is_not_a_change(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep, iban=VALID_IBAN)
+    read = api_for(rep).get(f"/api/v1/customers/{customer.pk}").json()
+
+    response = api_for(rep).patch(
+        f"/api/v1/customers/{customer.pk}", {"iban": read["iban"], "bic": read["bic"], "notes": "x"}
+    )
+
+    assert response.status_code == 200, response.content
+    customer.refresh_from_db()
+    assert customer.iban == VALID_IBAN
+
+
+def test_accounting_writes_bank_details(api_for, accountant):
     customer = CustomerFactory(iban=VALID_IBAN)
+    response = api_for(accountant).patch(
+        f"/api/v1/customers/{customer.pk}", {"iban": "FR1420041010050500013M02606"}
+    )
+    assert response.json()["iban"] == "FR1420041010050500013M02606"
 
-    planning_view = api_for(planner).get(f"/api/v1/customers/{customer.pk}").json()
-    accounting_view = api_for(accountant).get(f"/api/v1/customers/{customer.pk}").json()
 
-    assert planning_view["iban"] == "FR76" + "*" * 19 + "0189"
-    assert accounting_view["iban"] == VALID_IBAN
+def test_only_direction_assigns_a_sales_rep(api_for, accountant, rep, other_rep):
+    customer = CustomerFactory(sales_rep=rep)
+    api = api_for(accountant)
+
+    moved = api.patch(f"/api/v1/customers/{customer.pk}", {"sales_rep": "commercial2"})
+    dropped = api.patch(f"/api/v1/customers/{customer.pk}", {"sales_rep": None})
+
+    assert errors_by_field(moved)["sales_rep"] == "Seule la direction attribue un commercial."
+    assert "sales_rep" in errors_by_field(dropped)
+    customer.refresh_from_db()
+    assert customer.sales_rep == rep
+    same = api.patch(f"/api/v1/customers/{customer.pk}", {"sales_rep": "commercial1"})
+    assert same.status_code == 200
+
+
+def test_accounting_may_not_change_a_customers_activity(api_for, accountant, rep):
+    customer = CustomerFactory(sales_rep=rep)
+
+    response = api_for(accountant).patch(f"/api/v1/customers/{customer.pk}", {"is_active": False})
+
+    assert "désactiver" in errors_by_field(response)["is_active"]
+    customer.refresh_from_db()
+    assert customer.is_active is True
+    same = api_for(accountant).patch(f"/api/v1/customers/{customer.pk}", {"is_active": True})
+    assert same.status_code == 200
+
+
+def test_a_rep_deactivates_its_own_customer(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+    response = api_for(rep).patch(f"/api/v1/customers/{customer.pk}", {"is_active": False})
+    assert response.json()["is_active"] is False
 
 
 def test_delete_a_customer_without_sites(api_for, rep):
@@ -730,3 +806,46 @@ def test_openapi_document_is_served_as_json(api_for, planner):
 
     assert response.status_code == 200
     assert set(response.json()["paths"]) == set(ninja_api.get_openapi_schema()["paths"])
+
+
+# Huge numbers in query parameters ------------------------------------------------------
+
+HUGE = 10**19  # more than a 64-bit integer holds
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/customers", "/api/v1/sites", "/api/v1/contacts", "/api/v1/families"]
+)
+def test_an_offset_above_the_bound_answers_422(api_for, rep, path):
+    response = api_for(rep).get(path, {"offset": HUGE})
+    assert errors_by_field(response)["offset"] == "Valeur trop grande."
+    assert api_for(rep).get(path, {"offset": 10_000_000}).status_code == 200
+
+
+def test_a_documents_offset_above_the_bound_answers_422(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+    path = f"/api/v1/customers/{customer.pk}/documents"
+    response = api_for(rep).get(path, {"offset": HUGE})
+    assert errors_by_field(response)["offset"] == "Valeur trop grande."
+
+
+@pytest.mark.parametrize(
+    ("path", "param"),
+    [
+        ("/api/v1/customers", "family"),
+        ("/api/v1/sites", "customer_id"),
+        ("/api/v1/contacts", "customer_id"),
+        ("/api/v1/contacts", "site_id"),
+    ],
+)
+@pytest.mark.parametrize(("value", "message"), [(HUGE, "trop grande"), (0, "trop petite")])
+def test_an_id_filter_out_of_the_id_range_answers_422(api_for, rep, path, param, value, message):
+    response = api_for(rep).get(path, {param: value})
+    assert message in errors_by_field(response)[param]
+    assert api_for(rep).get(path, {param: 2**63 - 1}).json()["count"] == 0
+
+
+def test_a_documents_site_filter_out_of_the_id_range_answers_422(api_for, rep):
+    customer = CustomerFactory(sales_rep=rep)
+    path = f"/api/v1/customers/{customer.pk}/documents"
+    assert "trop grande" in errors_by_field(api_for(rep).get(path, {"site_id": HUGE}))["site_id"]

@@ -129,6 +129,16 @@ def test_a_confirmation_does_not_cover_a_duplicate_not_yet_shown(rep, client_for
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("confirmed", ["²", "١٢", "12,³"])
+def test_a_confirmation_with_non_ascii_digits_is_ignored(rep, client_for, confirmed):
+    response = client_for(rep).post(
+        "/customers/new/", {**creation(), "confirmed_duplicates": confirmed}
+    )
+    assert response.status_code == 302
+    assert Customer.objects.filter(sales_rep=rep).count() == 1
+
+
+@pytest.mark.django_db
 def test_another_reps_customer_is_not_shown_as_a_duplicate(rep, other_rep, client_for):
     CustomerFactory(sales_rep=other_rep, email="jeanne@exemple.fr")
     response = client_for(rep).post("/customers/new/", creation(email="jeanne@exemple.fr"))
