@@ -31,6 +31,9 @@ from creneau.quotes.selectors import (
 
 router = Router(tags=["quotes"])
 
+MAX_QUANTITY = Decimal("999999999.999")
+MAX_UNIT_PRICE = Decimal("99999999.9999")
+
 
 class LineOut(Schema):
     id: int
@@ -150,10 +153,11 @@ class LineIn(Schema):
     )
     service: int | None = Field(None, description="Prestation du catalogue (ligne « service »).")
     description: str | None = None
-    quantity: Decimal | None = None
+    # The bounds of the columns (quantity 9 digits before the point, price 8).
+    quantity: Decimal | None = Field(None, ge=-MAX_QUANTITY, le=MAX_QUANTITY)
     unit: Service.Unit | None = None
     unit_price: Decimal | None = Field(
-        None, description="HT ; par défaut, prix du site ou du catalogue."
+        None, le=MAX_UNIT_PRICE, description="HT ; par défaut, prix du site ou du catalogue."
     )
     vat_rate: Decimal | None = Field(None, description="Taux en %, parmi les taux actifs.")
     vat_rate_id: int | None = None

@@ -36,7 +36,12 @@ from creneau.quotes.documents import (
     quote_pdf,
     quote_pdf_filename,
 )
-from creneau.quotes.models import DEFAULT_VALIDITY_DAYS, Quote, QuoteLine
+from creneau.quotes.models import (
+    DEFAULT_VALIDITY_DAYS,
+    Quote,
+    QuoteLine,
+    quote_lines_totals,
+)
 
 QUOTE_FIELDS = ["site", "validity_date", "notes"]
 LINE_FIELDS = [
@@ -63,6 +68,22 @@ def ensure_draft(quote: Quote) -> None:
             )
             % {"status": quote.get_effective_status_display().lower()}
         )
+
+
+# The amount columns hold 14 digits, 2 of them after the point.
+AMOUNT_LIMIT = Decimal("1000000000000")
+
+
+def _check_amounts(quote: Quote, line: QuoteLine) -> None:
+    """Refuse, before anything is saved, a line whose amount or whose quote's totals the
+    amount columns cannot hold (the database would refuse it, or SQLite keep it unreadable)."""
+    message = _("Montant trop élevé : un montant ne peut pas dépasser 999 999 999 999,99 €.")
+    if abs(line.net) >= AMOUNT_LIMIT:
+        raise ValidationError({"unit_price": message})
+    others = [other for other in quote.lines.select_related("vat_rate") if other.pk != line.pk]
+    totals = quote_lines_totals([*others, line])
+    if any(abs(amount) >= AMOUNT_LIMIT for amount in (totals.net, totals.vat, totals.gross)):
+        raise ValidationError({"unit_price": message})
 
 
 def _audit(quote: Quote, by: User | None, action: str, message: str = "", changes=None) -> None:
@@ -163,7 +184,8 @@ def quote_line_add(*, quote: Quote, by: User | None, **fields: Any) -> QuoteLine
             raise ValidationError({"service": _("Cette prestation n'est plus au catalogue.")})
         _prefill_from_service(line, quote.site, given)
     _normalise_line(line)
-    line.full_clean(exclude=["quote", "position"])
+    line.full_clean(exclude=["quote", "position", "net"])
+    _check_amounts(quote, line)
     with transaction.atomic():
         last = quote.lines.order_by("-position").values_list("position", flat=True).first()
         line.position = (last + 1) if last is not None else 0
@@ -180,7 +202,8 @@ def quote_line_update(*, line: QuoteLine, by: User | None, **fields: Any) -> Quo
     before = model_snapshot(line, LINE_FIELDS)
     _apply(line, fields, LINE_FIELDS)
     _normalise_line(line)
-    line.full_clean(exclude=["quote", "position"])
+    line.full_clean(exclude=["quote", "position", "net"])
+    _check_amounts(quote, line)
     changes = model_changes(before, model_snapshot(line, LINE_FIELDS))
     if not changes:
         return line
