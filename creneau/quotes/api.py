@@ -20,7 +20,7 @@ from creneau.core.pdf import pdf_response
 from creneau.core.selectors import emails_for
 from creneau.customers.selectors import customers_visible_to
 from creneau.quotes import services
-from creneau.quotes.documents import quote_pdf, quote_pdf_filename
+from creneau.quotes.documents import quote_pdf_document, quote_pdf_filename
 from creneau.quotes.models import Quote, QuoteLine
 from creneau.quotes.selectors import (
     quote_get,
@@ -396,4 +396,4 @@ def quote_duplicate(request: HttpRequest, quote_id: int):
 @router.get("/quotes/{int:quote_id}/pdf", summary="PDF du devis")
 def quote_pdf_download(request: HttpRequest, quote_id: int):
     quote = _visible_quote(request, quote_id)
-    return pdf_response(quote_pdf(quote=quote), quote_pdf_filename(quote), inline=False)
+    return pdf_response(quote_pdf_document(quote=quote), quote_pdf_filename(quote), inline=False)

@@ -33,8 +33,9 @@ from creneau.customers.models import Customer, Site
 from creneau.quotes.documents import (
     fill_number,
     quote_email_defaults,
-    quote_pdf,
+    quote_pdf_document,
     quote_pdf_filename,
+    quote_pdf_freeze,
 )
 from creneau.quotes.models import (
     DEFAULT_VALIDITY_DAYS,
@@ -340,6 +341,7 @@ def quote_finalize(*, quote: Quote, by: User | None) -> Quote:
         locked.finalized_at = timezone.now()
         locked.save()
         quote_recompute(quote=locked)
+        quote_pdf_freeze(quote=locked)
         _audit(
             locked,
             by,
@@ -457,7 +459,13 @@ def quote_send(
             cc=list(cc or ()),
             subject=fill_number((subject or "").strip() or default_subject, quote),
             body=fill_number((message or "").strip() or default_body, quote),
-            attachments=[(quote_pdf_filename(quote), quote_pdf(quote=quote), "application/pdf")],
+            attachments=[
+                (
+                    quote_pdf_filename(quote),
+                    quote_pdf_document(quote=quote),
+                    "application/pdf",
+                )
+            ],
             by=by,
             customer_id=quote.customer_id,
             related=quote,

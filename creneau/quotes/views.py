@@ -24,7 +24,7 @@ from creneau.core.pdf import pdf_response
 from creneau.core.selectors import emails_for
 from creneau.customers.selectors import customer_get, customers_visible_to, search_terms
 from creneau.quotes import services
-from creneau.quotes.documents import quote_email_defaults, quote_pdf, quote_pdf_filename
+from creneau.quotes.documents import quote_email_defaults, quote_pdf_document, quote_pdf_filename
 from creneau.quotes.forms import LineForm, QuoteFilterForm, QuoteHeaderForm, SendForm
 from creneau.quotes.models import Quote, QuoteLine
 from creneau.quotes.selectors import (
@@ -366,7 +366,7 @@ def quote_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def quote_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     quote = quote_get(user=request.user, pk=pk)
     inline = request.GET.get("download") != "1"
-    return pdf_response(quote_pdf(quote=quote), quote_pdf_filename(quote), inline=inline)
+    return pdf_response(quote_pdf_document(quote=quote), quote_pdf_filename(quote), inline=inline)
 
 
 def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
