@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from creneau.core.models import AuditEvent
 from creneau.core.roles import Role, user_role
@@ -83,10 +85,11 @@ def customer_update(*, customer: Customer, by: User | None, **fields: Any) -> Cu
 
 
 def customer_delete(*, customer: Customer, by: User | None) -> bool:
-    """Delete a customer that has no site and no document; one with sites or documents is
-    deactivated instead, so that its history (and later its invoices) stays. Returns True
-    if deleted."""
-    if customer.sites.exists() or customer.documents.exists():
+    """Delete a customer that has no site, document or quote; one with any is deactivated
+    instead, so that its history (quotes, later its invoices) stays. Returns True if
+    deleted."""
+    kept = (customer.sites, customer.documents, customer.quotes)
+    if any(related.exists() for related in kept):
         customer_update(customer=customer, by=by, is_active=False)
         return False
     with transaction.atomic():
@@ -133,6 +136,9 @@ def site_update(*, site: Site, by: User | None, **fields: Any) -> Site:
 
 
 def site_delete(*, site: Site, by: User | None) -> None:
+    """Delete a site; one that quotes name is kept (their PDFs and history need it)."""
+    if site.quotes.exists():
+        raise ValidationError(_("Ce site figure sur des devis : désactivez-le plutôt."))
     customer = site.customer
     with transaction.atomic():
         audit_record(by=by, action=AuditEvent.Action.DELETE, instance=site, customer=customer)

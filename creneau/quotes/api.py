@@ -20,7 +20,7 @@ from creneau.core.pdf import pdf_response
 from creneau.core.selectors import emails_for
 from creneau.customers.selectors import customers_visible_to
 from creneau.quotes import services
-from creneau.quotes.documents import quote_pdf, quote_pdf_filename
+from creneau.quotes.documents import quote_pdf_document, quote_pdf_filename
 from creneau.quotes.models import Quote, QuoteLine
 from creneau.quotes.selectors import (
     quote_get,
@@ -30,6 +30,9 @@ from creneau.quotes.selectors import (
 )
 
 router = Router(tags=["quotes"])
+
+MAX_QUANTITY = Decimal("999999999.999")
+MAX_UNIT_PRICE = Decimal("99999999.9999")
 
 
 class LineOut(Schema):
@@ -150,10 +153,11 @@ class LineIn(Schema):
     )
     service: int | None = Field(None, description="Prestation du catalogue (ligne « service »).")
     description: str | None = None
-    quantity: Decimal | None = None
+    # The bounds of the columns (quantity 9 digits before the point, price 8).
+    quantity: Decimal | None = Field(None, ge=-MAX_QUANTITY, le=MAX_QUANTITY)
     unit: Service.Unit | None = None
     unit_price: Decimal | None = Field(
-        None, description="HT ; par défaut, prix du site ou du catalogue."
+        None, le=MAX_UNIT_PRICE, description="HT ; par défaut, prix du site ou du catalogue."
     )
     vat_rate: Decimal | None = Field(None, description="Taux en %, parmi les taux actifs.")
     vat_rate_id: int | None = None
@@ -392,4 +396,4 @@ def quote_duplicate(request: HttpRequest, quote_id: int):
 @router.get("/quotes/{int:quote_id}/pdf", summary="PDF du devis")
 def quote_pdf_download(request: HttpRequest, quote_id: int):
     quote = _visible_quote(request, quote_id)
-    return pdf_response(quote_pdf(quote=quote), quote_pdf_filename(quote), inline=False)
+    return pdf_response(quote_pdf_document(quote=quote), quote_pdf_filename(quote), inline=False)

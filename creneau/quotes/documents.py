@@ -4,6 +4,7 @@ the e-mail that carries it."""
 from __future__ import annotations
 
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.text import slugify
@@ -62,6 +63,30 @@ def quote_pdf(*, quote: Quote) -> bytes:
     return render_pdf(
         template_name="quotes/pdf/quote.html", context=quote_document_context(quote=quote)
     )
+
+
+def quote_pdf_freeze(*, quote: Quote) -> bytes:
+    """Render a numbered quote's PDF once and keep it in the private storage: what was sent
+    is what is downloaded later, whatever becomes of the customer, site or company."""
+    content = quote_pdf(quote=quote)
+    quote.pdf.save(quote_pdf_filename(quote), ContentFile(content), save=False)
+    Quote.objects.filter(pk=quote.pk).update(pdf=quote.pdf.name)
+    return content
+
+
+def quote_pdf_document(*, quote: Quote) -> bytes:
+    """The PDF to show, download or send: a draft's is rendered live; a numbered quote's is
+    the copy stored when it was numbered (made now for a quote numbered before copies were
+    kept)."""
+    if quote.is_draft:
+        return quote_pdf(quote=quote)
+    if quote.pdf:
+        try:
+            with quote.pdf.open("rb") as stored:
+                return stored.read()
+        except FileNotFoundError:
+            pass
+    return quote_pdf_freeze(quote=quote)
 
 
 def quote_pdf_filename(quote: Quote) -> str:

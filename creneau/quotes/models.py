@@ -22,6 +22,10 @@ def default_validity_date() -> date:
     return timezone.localdate() + timedelta(days=DEFAULT_VALIDITY_DAYS)
 
 
+def quote_pdf_path(instance: Quote, filename: str) -> str:
+    return f"quotes/{instance.customer_id}/{filename}"
+
+
 class Quote(models.Model):
     """An offer made to a customer (devis), optionally for one of its sites.
 
@@ -83,6 +87,13 @@ class Quote(models.Model):
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("accepté le"), null=True, blank=True)
     refused_at = models.DateTimeField(_("refusé le"), null=True, blank=True)
+    pdf = models.FileField(
+        _("PDF finalisé"),
+        upload_to=quote_pdf_path,
+        blank=True,
+        editable=False,
+        help_text=_("Le PDF tel qu'il a été numéroté et envoyé (stockage privé)."),
+    )
 
     class Meta:
         verbose_name = _("devis")

@@ -10,10 +10,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from creneau.catalog.models import ServiceImage
 from creneau.core.models import AuditEvent
+from creneau.core.params import parse_date_or_none, parse_id
 from creneau.core.roles import Role, user_role
 from creneau.customers.models import Contact, Customer
 from creneau.customers.selectors import AnyUser, customers_visible_to, search_terms
@@ -37,7 +37,8 @@ def quotes_visible_to(user: AnyUser) -> QuerySet[Quote]:
 def quote_get(*, user: AnyUser, pk: int) -> Quote:
     """One visible quote with its customer and site, or 404."""
     return get_object_or_404(
-        quotes_visible_to(user).select_related("customer", "site", "created_by"), pk=pk
+        quotes_visible_to(user).select_related("customer", "site", "created_by"),
+        pk=parse_id(pk) or 0,  # an id beyond 64 bits would overflow SQLite
     )
 
 
@@ -46,7 +47,7 @@ def quote_line_get(*, user: AnyUser, pk: int) -> QuoteLine:
         QuoteLine.objects.filter(quote__in=quotes_visible_to(user)).select_related(
             "quote", "quote__customer", "quote__site", "vat_rate", "service"
         ),
-        pk=pk,
+        pk=parse_id(pk) or 0,
     )
 
 
@@ -115,11 +116,11 @@ def quotes_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Quote]:
     quotes = quotes_visible_to(user)
     if (status := filters.get("status")) in Quote.Status.values:
         quotes = quotes.filter(_status_filter(status, timezone.localdate()))
-    if (customer := str(filters.get("customer") or "")).isdigit():
-        quotes = quotes.filter(customer_id=int(customer))
-    if date_from := parse_date(str(filters.get("date_from") or "")):
+    if customer := parse_id(filters.get("customer")):
+        quotes = quotes.filter(customer_id=customer)
+    if date_from := parse_date_or_none(filters.get("date_from")):
         quotes = quotes.filter(date__gte=date_from)
-    if date_to := parse_date(str(filters.get("date_to") or "")):
+    if date_to := parse_date_or_none(filters.get("date_to")):
         quotes = quotes.filter(date__lte=date_to)
     if q := (filters.get("q") or "").strip():
         quotes = quotes.filter(_text_filter(q))

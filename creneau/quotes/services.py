@@ -33,10 +33,16 @@ from creneau.customers.models import Customer, Site
 from creneau.quotes.documents import (
     fill_number,
     quote_email_defaults,
-    quote_pdf,
+    quote_pdf_document,
     quote_pdf_filename,
+    quote_pdf_freeze,
 )
-from creneau.quotes.models import DEFAULT_VALIDITY_DAYS, Quote, QuoteLine
+from creneau.quotes.models import (
+    DEFAULT_VALIDITY_DAYS,
+    Quote,
+    QuoteLine,
+    quote_lines_totals,
+)
 
 QUOTE_FIELDS = ["site", "validity_date", "notes"]
 LINE_FIELDS = [
@@ -63,6 +69,34 @@ def ensure_draft(quote: Quote) -> None:
             )
             % {"status": quote.get_effective_status_display().lower()}
         )
+
+
+def _lock(quote: Quote) -> Quote:
+    """The quote's row, locked until the transaction ends: writes to one quote queue up, and
+    each re-reads the status another may just have changed (finalised, sent...)."""
+    return Quote.objects.select_for_update().get(pk=quote.pk)
+
+
+def _lock_draft(quote: Quote) -> Quote:
+    locked = _lock(quote)
+    ensure_draft(locked)
+    return locked
+
+
+# The amount columns hold 14 digits, 2 of them after the point.
+AMOUNT_LIMIT = Decimal("1000000000000")
+
+
+def _check_amounts(quote: Quote, line: QuoteLine) -> None:
+    """Refuse, before anything is saved, a line whose amount or whose quote's totals the
+    amount columns cannot hold (the database would refuse it, or SQLite keep it unreadable)."""
+    message = _("Montant trop élevé : un montant ne peut pas dépasser 999 999 999 999,99 €.")
+    if abs(line.net) >= AMOUNT_LIMIT:
+        raise ValidationError({"unit_price": message})
+    others = [other for other in quote.lines.select_related("vat_rate") if other.pk != line.pk]
+    totals = quote_lines_totals([*others, line])
+    if any(abs(amount) >= AMOUNT_LIMIT for amount in (totals.net, totals.vat, totals.gross)):
+        raise ValidationError({"unit_price": message})
 
 
 def _audit(quote: Quote, by: User | None, action: str, message: str = "", changes=None) -> None:
@@ -111,7 +145,9 @@ def quote_update(*, quote: Quote, by: User | None, **fields: Any) -> Quote:
     changes = model_changes(before, model_snapshot(quote, QUOTE_FIELDS))
     if changes:
         with transaction.atomic():
-            quote.save()
+            _lock_draft(quote)
+            # Only these fields: the object may hold totals older than the stored ones.
+            quote.save(update_fields=[*QUOTE_FIELDS, "updated_at"])
             _audit(quote, by, AuditEvent.Action.UPDATE, changes=changes)
     return quote
 
@@ -120,6 +156,7 @@ def quote_delete(*, quote: Quote, by: User | None) -> None:
     """Delete a draft (it has no number yet, so no gap is made)."""
     ensure_draft(quote)
     with transaction.atomic():
+        _lock_draft(quote)
         _audit(quote, by, AuditEvent.Action.DELETE)
         quote.delete()
 
@@ -163,8 +200,10 @@ def quote_line_add(*, quote: Quote, by: User | None, **fields: Any) -> QuoteLine
             raise ValidationError({"service": _("Cette prestation n'est plus au catalogue.")})
         _prefill_from_service(line, quote.site, given)
     _normalise_line(line)
-    line.full_clean(exclude=["quote", "position"])
+    line.full_clean(exclude=["quote", "position", "net"])
     with transaction.atomic():
+        _lock_draft(quote)
+        _check_amounts(quote, line)
         last = quote.lines.order_by("-position").values_list("position", flat=True).first()
         line.position = (last + 1) if last is not None else 0
         line.save()
@@ -180,11 +219,14 @@ def quote_line_update(*, line: QuoteLine, by: User | None, **fields: Any) -> Quo
     before = model_snapshot(line, LINE_FIELDS)
     _apply(line, fields, LINE_FIELDS)
     _normalise_line(line)
-    line.full_clean(exclude=["quote", "position"])
+    line.full_clean(exclude=["quote", "position", "net"])
     changes = model_changes(before, model_snapshot(line, LINE_FIELDS))
     if not changes:
         return line
     with transaction.atomic():
+        _lock_draft(quote)
+        _ensure_line_exists(line)
+        _check_amounts(quote, line)
         line.save()
         quote_recompute(quote=quote)
         audit_record(
@@ -197,10 +239,17 @@ def quote_line_update(*, line: QuoteLine, by: User | None, **fields: Any) -> Quo
     return line
 
 
+def _ensure_line_exists(line: QuoteLine) -> None:
+    """A line deleted meanwhile is not saved again (save() would insert it back)."""
+    if not QuoteLine.objects.filter(pk=line.pk, quote_id=line.quote_id).exists():
+        raise ValidationError(_("Cette ligne a été supprimée entre-temps."))
+
+
 def quote_line_delete(*, line: QuoteLine, by: User | None) -> None:
     quote = line.quote
     ensure_draft(quote)
     with transaction.atomic():
+        _lock_draft(quote)
         audit_record(by=by, action=AuditEvent.Action.DELETE, instance=line, customer=quote.customer)
         line.delete()
         quote_recompute(quote=quote)
@@ -209,12 +258,13 @@ def quote_line_delete(*, line: QuoteLine, by: User | None) -> None:
 def quote_lines_reorder(*, quote: Quote, line_ids: list[int], by: User | None) -> None:
     """Put the lines of a draft in the given order (every line id, once)."""
     ensure_draft(quote)
-    current = list(quote.lines.order_by("position", "id").values_list("id", flat=True))
-    if sorted(current) != sorted(line_ids):
-        raise ValidationError(
-            {"lines": _("Donnez chaque ligne du devis une fois, et elles seules.")}
-        )
     with transaction.atomic():
+        _lock_draft(quote)
+        current = list(quote.lines.order_by("position", "id").values_list("id", flat=True))
+        if sorted(current) != sorted(line_ids):
+            raise ValidationError(
+                {"lines": _("Donnez chaque ligne du devis une fois, et elles seules.")}
+            )
         for position, line_id in enumerate(line_ids):
             QuoteLine.objects.filter(pk=line_id, quote=quote).update(position=position)
         _audit(quote, by, AuditEvent.Action.UPDATE, message=_("Lignes réordonnées."))
@@ -278,25 +328,27 @@ def quote_finalize(*, quote: Quote, by: User | None) -> Quote:
     length from the old date.
     """
     with transaction.atomic():
-        locked = Quote.objects.select_for_update().get(pk=quote.pk)
-        ensure_draft(locked)
-        _check_complete(quote)
+        # Everything from the locked row: the caller's object may be older than it.
+        locked = _lock_draft(quote)
+        _check_complete(locked)
         today = timezone.localdate()
-        if quote.validity_date < today:
-            length = (quote.validity_date - quote.date).days or DEFAULT_VALIDITY_DAYS
-            quote.validity_date = today + timedelta(days=max(length, 1))
-        quote.date = today
-        quote.number = f"D-{today.year}-{counter_next(name=f'quote-{today.year}'):05d}"
-        quote.status = Quote.Status.SENT
-        quote.finalized_at = timezone.now()
-        quote.save()
-        quote_recompute(quote=quote)
+        if locked.validity_date < today:
+            length = (locked.validity_date - locked.date).days or DEFAULT_VALIDITY_DAYS
+            locked.validity_date = today + timedelta(days=max(length, 1))
+        locked.date = today
+        locked.number = f"D-{today.year}-{counter_next(name=f'quote-{today.year}'):05d}"
+        locked.status = Quote.Status.SENT
+        locked.finalized_at = timezone.now()
+        locked.save()
+        quote_recompute(quote=locked)
+        quote_pdf_freeze(quote=locked)
         _audit(
-            quote,
+            locked,
             by,
             AuditEvent.Action.OTHER,
-            message=_("Finalisé : numéro %(number)s") % {"number": quote.number},
+            message=_("Finalisé : numéro %(number)s") % {"number": locked.number},
         )
+        quote.refresh_from_db()
     return quote
 
 
@@ -310,6 +362,8 @@ def quote_accept(*, quote: Quote, by: User | None) -> Quote:
             % {"date": date_format(quote.validity_date, "SHORT_DATE_FORMAT")}
         )
     with transaction.atomic():
+        if _lock(quote).status != Quote.Status.SENT:
+            raise ValidationError(_("Seul un devis envoyé peut être accepté."))
         quote.status = Quote.Status.ACCEPTED
         quote.accepted_at = timezone.now()
         quote.save(update_fields=["status", "accepted_at", "updated_at"])
@@ -322,6 +376,8 @@ def quote_refuse(*, quote: Quote, by: User | None) -> Quote:
     if quote.status not in (Quote.Status.SENT, Quote.Status.EXPIRED):
         raise ValidationError(_("Seul un devis envoyé peut être refusé."))
     with transaction.atomic():
+        if _lock(quote).status not in (Quote.Status.SENT, Quote.Status.EXPIRED):
+            raise ValidationError(_("Seul un devis envoyé peut être refusé."))
         quote.status = Quote.Status.REFUSED
         quote.refused_at = timezone.now()
         quote.save(update_fields=["status", "refused_at", "updated_at"])
@@ -387,12 +443,14 @@ def quote_send(
     commit, so a failure here sends nothing and gives the number back.
     """
     recipients = _check_recipients(to)
-    if quote.status not in (Quote.Status.DRAFT, Quote.Status.SENT):
-        raise ValidationError(
-            _("Ce devis est %(status)s : il n'est plus envoyé.")
-            % {"status": quote.get_effective_status_display().lower()}
-        )
     with transaction.atomic():
+        _lock(quote)
+        quote.refresh_from_db()  # the status as the lock leaves it
+        if quote.status not in (Quote.Status.DRAFT, Quote.Status.SENT):
+            raise ValidationError(
+                _("Ce devis est %(status)s : il n'est plus envoyé.")
+                % {"status": quote.get_effective_status_display().lower()}
+            )
         if quote.status == Quote.Status.DRAFT:
             quote_finalize(quote=quote, by=by)
         default_subject, default_body = quote_email_defaults(quote=quote, by=by)
@@ -401,7 +459,13 @@ def quote_send(
             cc=list(cc or ()),
             subject=fill_number((subject or "").strip() or default_subject, quote),
             body=fill_number((message or "").strip() or default_body, quote),
-            attachments=[(quote_pdf_filename(quote), quote_pdf(quote=quote), "application/pdf")],
+            attachments=[
+                (
+                    quote_pdf_filename(quote),
+                    quote_pdf_document(quote=quote),
+                    "application/pdf",
+                )
+            ],
             by=by,
             customer_id=quote.customer_id,
             related=quote,

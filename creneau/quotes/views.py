@@ -19,11 +19,12 @@ from django.views.decorators.http import require_POST
 
 from creneau.catalog.models import Service
 from creneau.catalog.selectors import services_filter, vat_rates_active
+from creneau.core.params import parse_id
 from creneau.core.pdf import pdf_response
 from creneau.core.selectors import emails_for
 from creneau.customers.selectors import customer_get, customers_visible_to, search_terms
 from creneau.quotes import services
-from creneau.quotes.documents import quote_email_defaults, quote_pdf, quote_pdf_filename
+from creneau.quotes.documents import quote_email_defaults, quote_pdf_document, quote_pdf_filename
 from creneau.quotes.forms import LineForm, QuoteFilterForm, QuoteHeaderForm, SendForm
 from creneau.quotes.models import Quote, QuoteLine
 from creneau.quotes.selectors import (
@@ -58,7 +59,7 @@ def quote_list(request: HttpRequest) -> HttpResponse:
     sort_query = query.copy()
     sort_query.pop("sort", None)
     customer = None
-    if (customer_id := request.GET.get("customer", "")).isdigit():
+    if customer_id := parse_id(request.GET.get("customer")):
         customer = customers_visible_to(request.user).filter(pk=customer_id).first()
     return render(
         request,
@@ -120,10 +121,10 @@ def tab_customer(request: HttpRequest, pk: int) -> HttpResponse:
 def quote_new(request: HttpRequest) -> HttpResponse:
     """Start a quote: pick the customer (searched as one types), then its site."""
     _require_editor(request)
-    customer_id = request.POST.get("customer") or request.GET.get("customer") or ""
-    if not customer_id.isdigit():
+    customer_id = parse_id(request.POST.get("customer") or request.GET.get("customer"))
+    if customer_id is None:
         return render(request, "quotes/quote_new.html", {"customer": None})
-    customer = customer_get(user=request.user, pk=int(customer_id))
+    customer = customer_get(user=request.user, pk=customer_id)
     form = QuoteHeaderForm(request.POST or None, customer=customer, instance=Quote())
     if request.method == "POST" and form.is_valid():
         try:
@@ -216,7 +217,9 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
     line_type = request.POST.get("line_type", QuoteLine.LineType.FREE)
     fields = {"line_type": line_type}
     if line_type == QuoteLine.LineType.SERVICE:
-        fields["service"] = get_object_or_404(Service, pk=request.POST.get("service") or 0)
+        fields["service"] = get_object_or_404(
+            Service, pk=parse_id(request.POST.get("service")) or 0
+        )
     else:
         default_text = {
             QuoteLine.LineType.FREE: _("Nouvelle ligne"),
@@ -363,7 +366,7 @@ def quote_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def quote_pdf_view(request: HttpRequest, pk: int) -> HttpResponse:
     quote = quote_get(user=request.user, pk=pk)
     inline = request.GET.get("download") != "1"
-    return pdf_response(quote_pdf(quote=quote), quote_pdf_filename(quote), inline=inline)
+    return pdf_response(quote_pdf_document(quote=quote), quote_pdf_filename(quote), inline=inline)
 
 
 def quote_send(request: HttpRequest, pk: int) -> HttpResponse:

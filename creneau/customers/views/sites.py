@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import copy
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -14,7 +15,12 @@ from creneau.customers.forms import SiteForm, add_service_error
 from creneau.customers.models import Customer, Site
 from creneau.customers.selectors import customer_get, sites_visible_to
 from creneau.customers.services import site_create, site_delete, site_update
-from creneau.customers.views.common import require_permission, respond_saved, respond_tab
+from creneau.customers.views.common import (
+    record_url,
+    require_permission,
+    respond_saved,
+    respond_tab,
+)
 
 TEMPLATE = "customers/tabs/sites.html"
 
@@ -113,5 +119,13 @@ def site_delete_view(request: HttpRequest, pk: int, site_pk: int) -> HttpRespons
     customer = customer_get(user=request.user, pk=pk)
     site = _site(request, customer, site_pk)
     require_permission(request.user, "customers.delete_site")
-    site_delete(site=site, by=request.user)
+    try:
+        site_delete(site=site, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        if not request.htmx:
+            return redirect(record_url(customer, "sites"))
+        return respond_tab(
+            request, customer, tab="sites", template=TEMPLATE, context=_context(request, customer)
+        )
     return _saved(request, customer, _("Site « %(name)s » supprimé.") % {"name": site.name})
