@@ -30,6 +30,7 @@ from creneau.catalog.services import (
     site_price_delete,
     site_price_set,
 )
+from creneau.core.api_params import DbId
 
 router = Router(tags=["services"])
 
@@ -130,8 +131,8 @@ class SitePriceOut(Schema):
 
 
 class SitePriceIn(Schema):
-    site: int | None = None
-    service: int | None = None
+    site: DbId | None = None
+    service: DbId | None = None
     unit_price: Decimal | None = None
 
 
@@ -214,7 +215,7 @@ def _require_price_manager(request: HttpRequest) -> None:
 
 
 @router.get("/site-prices", response=list[SitePriceOut], summary="Prix propres aux sites")
-def site_price_list(request: HttpRequest, site: int | None = None, service: int | None = None):
+def site_price_list(request: HttpRequest, site: DbId | None = None, service: DbId | None = None):
     prices = site_prices_visible_to(request.user).order_by("site_id", "service__code")
     if site is not None:
         prices = prices.filter(site_id=site)

@@ -12,10 +12,12 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from ninja.conf import settings as ninja_settings
 from ninja.errors import HttpError
 
 from creneau.catalog.api import decimal_text, resolve_vat_rate
 from creneau.catalog.models import Service
+from creneau.core.api_params import DbId
 from creneau.core.pdf import pdf_response
 from creneau.core.selectors import emails_for
 from creneau.customers.selectors import customers_visible_to
@@ -151,7 +153,7 @@ class LineIn(Schema):
     line_type: QuoteLine.LineType | None = Field(
         None, description="service, free, discount, section ou comment."
     )
-    service: int | None = Field(None, description="Prestation du catalogue (ligne « service »).")
+    service: DbId | None = Field(None, description="Prestation du catalogue (ligne « service »).")
     description: str | None = None
     # The bounds of the columns (quantity 9 digits before the point, price 8).
     quantity: Decimal | None = Field(None, ge=-MAX_QUANTITY, le=MAX_QUANTITY)
@@ -160,33 +162,33 @@ class LineIn(Schema):
         None, le=MAX_UNIT_PRICE, description="HT ; par défaut, prix du site ou du catalogue."
     )
     vat_rate: Decimal | None = Field(None, description="Taux en %, parmi les taux actifs.")
-    vat_rate_id: int | None = None
+    vat_rate_id: DbId | None = None
     discount_percent: Decimal | None = None
 
 
 class QuoteIn(Schema):
-    customer: int | None = None
-    site: int | None = None
+    customer: DbId | None = None
+    site: DbId | None = None
     validity_date: date | None = None
     notes: str | None = None
     lines: list[LineIn] = []
 
 
 class QuotePatch(Schema):
-    site: int | None = None
+    site: DbId | None = None
     validity_date: date | None = None
     notes: str | None = None
 
 
 class QuoteFilters(Schema):
     status: str = ""
-    customer: int | None = None
+    customer: DbId | None = None
     date_from: date | None = None
     date_to: date | None = None
     q: str = ""
     sort: str = "-date"
     limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=ninja_settings.PAGINATION_MAX_OFFSET)
 
 
 class OrderIn(Schema):
