@@ -193,6 +193,9 @@ CUSTOMERS_PAGE_SIZE = 25
 
 # The API's largest `offset` (creneau.core.api_params): a larger one answers 422.
 NINJA_PAGINATION_MAX_OFFSET = 10_000_000
+# API lists answer 25 items unless `limit` asks for more (up to 500): a search as the user
+# types wants a page, not a hundred serialised records.
+NINJA_PAGINATION_PER_PAGE = 25
 
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"

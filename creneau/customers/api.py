@@ -81,7 +81,7 @@ SITE_FIELD_NAMES = {
 CONTACT_FIELD_NAMES = {"customer": "customer_id", "site": "site_id"}
 FAMILY_FIELD_NAMES = {NON_FIELD_ERRORS: "name"}
 
-# `limit` defaults to 100 (ninja's NINJA_PAGINATION_PER_PAGE); a larger one is cut to this.
+# `limit` defaults to 25 (NINJA_PAGINATION_PER_PAGE in settings); a larger one is cut to this.
 MAX_PAGE_SIZE = 500
 ACTIVE_FILTER = {"true": "1", "false": "0", "all": ""}
 DELETE_CUSTOMER_HELP = (
