@@ -120,6 +120,16 @@ def reference(queryset: QuerySet, pk: Any, field: str, message: str) -> Model:
     return found
 
 
+def body_customer(request: HttpRequest, data: dict[str, Any]) -> Customer:
+    """The customer named by `customer_id` in a body (taken out of it), if visible."""
+    return reference(
+        customers_visible_to(caller(request)),
+        data.pop("customer_id"),
+        "customer_id",
+        _("Client introuvable."),
+    )
+
+
 def flatten_address(data: dict[str, Any], key: str) -> None:
     data.update(data.pop(key, None) or {})
 
@@ -318,12 +328,7 @@ def create_site(request: HttpRequest, payload: SiteIn) -> Status:
     """Sans `address`, le site prend l'adresse de facturation du client."""
     require_permission(request, "customers.add_site")
     data = payload.model_dump(exclude_unset=True)
-    customer = reference(
-        customers_visible_to(caller(request)),
-        data.pop("customer_id"),
-        "customer_id",
-        _("Client introuvable."),
-    )
+    customer = body_customer(request, data)
     flatten_address(data, "address")
     with api_field_names(SITE_FIELD_NAMES):
         site = services.site_create(customer=customer, by=caller(request), **data)
@@ -417,12 +422,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilters]) -> Query
 def create_contact(request: HttpRequest, payload: ContactIn) -> Status:
     require_permission(request, "customers.add_contact")
     data = payload.model_dump(exclude_unset=True)
-    customer = reference(
-        customers_visible_to(caller(request)),
-        data.pop("customer_id"),
-        "customer_id",
-        _("Client introuvable."),
-    )
+    customer = body_customer(request, data)
     contact_site(request, data, customer)
     with api_field_names(CONTACT_FIELD_NAMES):
         contact = services.contact_create(customer=customer, by=caller(request), **data)
