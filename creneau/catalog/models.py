@@ -3,6 +3,7 @@ the prices that a site overrides."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 from babel.numbers import format_decimal
@@ -130,7 +131,8 @@ class Service(models.Model):
 
 
 def service_image_path(instance: ServiceImage, filename: str) -> str:
-    return f"catalog/services/{instance.service_id}/{filename}"
+    # A new name for every upload: documents cache images by file name.
+    return f"catalog/services/{instance.service_id}/{uuid.uuid4().hex}/{filename}"
 
 
 class ServiceImage(models.Model):

@@ -92,6 +92,11 @@ class NormalisedFieldsMixin(models.Model):
             raise ValidationError(errors)
 
 
+def company_logo_path(instance: Company, filename: str) -> str:
+    # A new name for every upload: documents cache images by file name.
+    return f"company/{uuid.uuid4().hex}/{filename}"
+
+
 class Company(NormalisedFieldsMixin, Address):
     """The service company using Créneau: its legal identity, printed on every document.
 
@@ -122,7 +127,7 @@ class Company(NormalisedFieldsMixin, Address):
     )
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
     bic = models.CharField(_("BIC"), max_length=11, blank=True)
-    logo = models.ImageField(_("logo"), upload_to="company/", blank=True)
+    logo = models.ImageField(_("logo"), upload_to=company_logo_path, blank=True)
 
     class Meta:
         verbose_name = _("société")

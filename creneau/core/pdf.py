@@ -9,7 +9,6 @@ engine can replace WeasyPrint without touching the documents. See docs/pdf.md.
 
 from __future__ import annotations
 
-import base64
 import gc
 import io
 import logging
@@ -22,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core import signing
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.core.signals import setting_changed
@@ -39,11 +39,17 @@ logger = logging.getLogger(__name__)
 
 PRINT_STYLESHEET = Path(__file__).parent / "static" / "core" / "print.css"
 # Relative URLs in documents resolve against this; the fetcher below answers only for the
-# static files, so nothing is ever fetched from the network.
+# static files and the signed images of the storage: nothing is fetched from the network.
 BASE_URL = "http://creneau.invalid/"
-# Images are inlined at about 300 dpi for their printed size, no more.
+# Images are printed at about 300 dpi for their printed size, no more.
 LOGO_MAX_PIXELS = (900, 360)
 IMAGE_MAX_PIXELS = (600, 600)
+# Images of the private storage are named in documents by this scheme and a signed token
+# (see stored_image_url): the fetcher answers only the tokens the application signed.
+STORED_IMAGE_SCHEME = "creneau-image:"
+STORED_IMAGE_SALT = "creneau.core.pdf.stored_image"
+# Decoded images kept by each renderer across documents (WeasyPrint's own image cache).
+IMAGE_CACHE_ENTRIES = 512
 
 
 class PdfRenderer(Protocol):
@@ -75,11 +81,15 @@ def _local_fetcher_class() -> type:
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class LocalOnlyFetcher(URLFetcher):
-        """Answers data: URIs and static files; refuses everything else (no network)."""
+        """Answers data: URIs, static files and the images of the private storage that a
+        document names through stored_image_url; refuses everything else (no network)."""
 
         def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
+            if url.startswith(STORED_IMAGE_SCHEME):
+                content, mimetype = _stored_image_for_url(url)
+                return URLFetcherResponse(url, body=content, headers={"Content-Type": mimetype})
             found = local_static_file(url)
             if found is None:
                 raise ValueError(f"Ressource non locale refusée dans un PDF : {url}")
@@ -95,7 +105,8 @@ class WeasyPrintRenderer:
     """WeasyPrint, with its font configuration and the print stylesheet loaded once.
 
     One instance per thread (see `pdf_renderer`): WeasyPrint's font configuration is not
-    meant to be shared between threads.
+    meant to be shared between threads. Decoded images are kept across documents in
+    WeasyPrint's image cache: a service's photo is decoded once, not once per quote.
     """
 
     def __init__(self) -> None:
@@ -112,20 +123,31 @@ class WeasyPrintRenderer:
                 font_config=self.font_config,
             )
         ]
+        self.image_cache: dict = {}
+        self.storage_generation = _storage_generation
 
     def render(self, html: str, *, variant: str | None = None) -> bytes:
         from weasyprint import HTML
 
         document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher_class())
+        if (
+            len(self.image_cache) > IMAGE_CACHE_ENTRIES
+            or self.storage_generation != _storage_generation
+        ):
+            self.image_cache.clear()
+            self.storage_generation = _storage_generation
         with _NoGarbageCollection():
             return document.write_pdf(
                 stylesheets=self.stylesheets,
                 font_config=self.font_config,
                 pdf_variant=variant,
+                cache=self.image_cache,
             )
 
 
 _renderers = threading.local()
+# Bumped when the storage changes (tests): every renderer then forgets its images.
+_storage_generation = 0
 _gc_lock = threading.Lock()
 _renders_running = 0
 
@@ -164,14 +186,36 @@ def pdf_renderer() -> PdfRenderer:
     return renderer
 
 
-@lru_cache(maxsize=256)
-def stored_image_data_uri(name: str, max_pixels: tuple[int, int] = IMAGE_MAX_PIXELS) -> str | None:
-    """An image of the private storage as a data: URI for a document, or None if missing.
+def stored_image_url(name: str, max_pixels: tuple[int, int] = IMAGE_MAX_PIXELS) -> str | None:
+    """An image of the private storage for a document's <img src>, or None if missing.
 
-    Raster images larger than `max_pixels` are shrunk once to a PNG: a photo-sized image
-    would slow down every PDF. Cached by file name: a stored file never changes under its
-    name (a new upload gets a new name).
+    The private storage has no public URL: the document names the image by a signed
+    token, which the renderer's fetcher answers from the storage. Raster images larger
+    than `max_pixels` are shrunk once (a photo-sized image would slow down every PDF).
+    Cached by file name: a stored file never changes under its name (a new upload gets
+    a new name), so each renderer also keeps the decoded image across documents.
     """
+    if _stored_image(name, tuple(max_pixels)) is None:
+        return None
+    # Signer, not signing.dumps: no timestamp, so an image keeps one URL (the cache key).
+    token = signing.Signer(salt=STORED_IMAGE_SALT).sign_object([name, *max_pixels])
+    return STORED_IMAGE_SCHEME + token
+
+
+def _stored_image_for_url(url: str) -> tuple[bytes, str]:
+    try:
+        signer = signing.Signer(salt=STORED_IMAGE_SALT)
+        name, width, height = signer.unsign_object(url.removeprefix(STORED_IMAGE_SCHEME))
+    except (signing.BadSignature, ValueError, TypeError) as error:
+        raise ValueError(f"Image non signée refusée dans un PDF : {url}") from error
+    image = _stored_image(name, (width, height))
+    if image is None:
+        raise ValueError(f"Image absente du stockage : {name}")
+    return image
+
+
+@lru_cache(maxsize=256)
+def _stored_image(name: str, max_pixels: tuple[int, int]) -> tuple[bytes, str] | None:
     try:
         with default_storage.open(name, "rb") as handle:
             content = handle.read()
@@ -181,14 +225,16 @@ def stored_image_data_uri(name: str, max_pixels: tuple[int, int] = IMAGE_MAX_PIX
     mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
     if mimetype != "image/svg+xml":
         content, mimetype = _shrunk_image(content, mimetype, max_pixels)
-    return f"data:{mimetype};base64,{base64.b64encode(content).decode('ascii')}"
+    return content, mimetype
 
 
 @receiver(setting_changed)
 def _forget_images_on_storage_change(*, setting: str, **kwargs: Any) -> None:
     # Tests swap the storage: a cached image of another storage must not leak in.
     if setting == "STORAGES":
-        stored_image_data_uri.cache_clear()
+        _stored_image.cache_clear()
+        global _storage_generation
+        _storage_generation += 1
 
 
 def _shrunk_image(content: bytes, mimetype: str, max_pixels: tuple[int, int]) -> tuple[bytes, str]:
@@ -210,17 +256,17 @@ def _shrunk_image(content: bytes, mimetype: str, max_pixels: tuple[int, int]) ->
     return output.getvalue(), mimetype
 
 
-def company_logo_data_uri(company: Company) -> str | None:
-    """The company's logo for documents, inlined (it is on the private storage), or None."""
+def company_logo_url(company: Company) -> str | None:
+    """The company's logo for documents (see stored_image_url), or None."""
     if not company.logo:
         return None
-    return stored_image_data_uri(company.logo.name, LOGO_MAX_PIXELS)
+    return stored_image_url(company.logo.name, LOGO_MAX_PIXELS)
 
 
 def render_pdf(*, template_name: str, context: dict[str, Any], variant: str | None = None) -> bytes:
     """Render a document template (extending "core/print/base.html") to PDF bytes.
 
-    The context gets `company` (Company.load()) and `company_logo` (a data: URI or None)
+    The context gets `company` (Company.load()) and `company_logo` (see stored_image_url, or None)
     unless it brings its own. Documents are written for French customers: the template
     renders in settings.LANGUAGE_CODE, whatever the interface language of the request,
     unless the context says `language`. `variant` is a WeasyPrint PDF variant
@@ -228,7 +274,7 @@ def render_pdf(*, template_name: str, context: dict[str, Any], variant: str | No
     """
     full_context = dict(context)
     company = full_context.setdefault("company", Company.load())
-    full_context.setdefault("company_logo", company_logo_data_uri(company))
+    full_context.setdefault("company_logo", company_logo_url(company))
     with translation.override(full_context.get("language") or settings.LANGUAGE_CODE):
         html = render_to_string(template_name, full_context)
     return pdf_renderer().render(html, variant=variant)

@@ -10,12 +10,12 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from creneau.core.models import Company
-from creneau.core.pdf import render_pdf, stored_image_data_uri
+from creneau.core.pdf import render_pdf, stored_image_url
 from creneau.quotes.models import Quote, QuoteLine, quote_lines_totals
 from creneau.quotes.selectors import quote_lines
 
 # The first image of a service (direction chooses which) is printed beside its line,
-# 16 x 11 mm: about 300 dpi, and a light PDF (the HTML carries it inline).
+# 16 x 11 mm: about 300 dpi, and a light PDF.
 IMAGES_PER_LINE = 1
 LINE_IMAGE_PIXELS = (190, 130)
 
@@ -24,7 +24,7 @@ def _line_images(line: QuoteLine) -> list[str]:
     if line.service is None:
         return []
     uris = (
-        stored_image_data_uri(image.image.name, LINE_IMAGE_PIXELS)
+        stored_image_url(image.image.name, LINE_IMAGE_PIXELS)
         for image in line.service.images.all()[:IMAGES_PER_LINE]
     )
     return [uri for uri in uris if uri][:IMAGES_PER_LINE]
@@ -47,11 +47,15 @@ def quote_document_context(*, quote: Quote, lines: list[QuoteLine] | None = None
             if rates[row.key].exemption_wording
         }
     )
+    lines_with_images = [(line, _line_images(line)) for line in lines]
     return {
         "quote": quote,
         "customer": quote.customer,
         "site": quote.site,
-        "lines": [(line, _line_images(line)) for line in lines],
+        "lines": lines_with_images,
+        # Columns printed only when a line needs them: a lighter table, a faster PDF.
+        "with_images": any(images for _line, images in lines_with_images),
+        "with_discount": any(line.discount_percent for line in lines),
         "totals": totals,
         "breakdown": breakdown,
         "exemption_wordings": wordings,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime
 import io
 from decimal import Decimal
@@ -122,7 +121,7 @@ def png_bytes(size: tuple[int, int]) -> bytes:
     return output.getvalue()
 
 
-def test_company_logo_is_inlined_and_shrunk(sample_templates, company):
+def test_company_logo_is_printed_and_shrunk(sample_templates, company):
     company.logo.save("logo.png", ContentFile(png_bytes((3000, 1000))))
     reader = read(render_pdf(template_name="pdf_sample.html", context=sample_context()))
     [image] = reader.pages[0].images
@@ -218,16 +217,56 @@ def test_pdf_response_ascii_name():
     assert response["Content-Disposition"] == 'attachment; filename="facture-F-2026-00001.pdf"'
 
 
-def test_stored_images_are_inlined_shrunk_and_missing_ones_skipped(db):
+def test_stored_images_are_shrunk_signed_and_missing_ones_skipped(db):
     from django.core.files.storage import default_storage
 
-    from creneau.core.pdf import stored_image_data_uri
+    from creneau.core.pdf import stored_image_url
 
     output = io.BytesIO()
     Image.new("RGB", (2400, 1600), (200, 120, 40)).save(output, format="JPEG")
     name = default_storage.save("services/photo.jpg", ContentFile(output.getvalue()))
-    uri = stored_image_data_uri(name)
-    assert uri.startswith("data:image/jpeg;base64,")
-    shrunk = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
-    assert shrunk.size == (600, 400)
-    assert stored_image_data_uri("services/none.png") is None
+    url = stored_image_url(name)
+    assert url == stored_image_url(name)  # one URL per image: WeasyPrint caches by URL
+    response = _local_fetcher_class()().fetch(url)
+    assert response.content_type == "image/jpeg"
+    assert Image.open(io.BytesIO(response.read())).size == (600, 400)
+    assert stored_image_url("services/none.png") is None
+
+
+def test_fetcher_refuses_a_stored_image_url_it_did_not_sign(db):
+    from django.core import signing
+    from django.core.files.storage import default_storage
+
+    from creneau.core.pdf import STORED_IMAGE_SCHEME
+
+    name = default_storage.save("documents/1/secret.png", ContentFile(png_bytes((10, 10))))
+    forged = STORED_IMAGE_SCHEME + signing.Signer(salt="another").sign_object([name, 600, 600])
+    for url in [forged, STORED_IMAGE_SCHEME + name, STORED_IMAGE_SCHEME]:
+        with pytest.raises(ValueError):
+            _local_fetcher_class()().fetch(url)
+
+
+def test_images_are_decoded_once_per_renderer(sample_templates, company):
+    from creneau.core.pdf import pdf_renderer
+
+    company.logo.save("logo.png", ContentFile(png_bytes((300, 100))))
+    for _ in range(2):
+        reader = read(render_pdf(template_name="pdf_sample.html", context=sample_context()))
+        assert len(reader.pages[0].images) == 1
+    assert list(pdf_renderer().image_cache)  # kept for the next document
+
+
+def test_a_replaced_logo_is_printed_at_once(sample_templates, company):
+    company.logo.save("logo.png", ContentFile(png_bytes((300, 100))))
+    render_pdf(template_name="pdf_sample.html", context=sample_context())
+    company.logo.delete(save=True)  # the same file name is free again
+    company.logo.save("logo.png", ContentFile(png_bytes((120, 40))))
+    reader = read(render_pdf(template_name="pdf_sample.html", context=sample_context()))
+    [image] = reader.pages[0].images
+    assert image.image.width == 120
+
+
+def test_the_font_subsetter_is_installed():
+    from creneau.core.checks import pdf_font_subsetter_check
+
+    assert pdf_font_subsetter_check() == []  # .ci/run installs libharfbuzz-subset0
