@@ -10,7 +10,6 @@ import csv
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from creneau.catalog.models import Service
 from creneau.catalog.selectors import services_filter, vat_rates_active
+from creneau.core.pagination import NarrowPaginator
 from creneau.core.params import parse_id
 from creneau.core.pdf import pdf_response
 from creneau.core.selectors import emails_for
@@ -53,7 +53,7 @@ def _flash_errors(request: HttpRequest, error: ValidationError) -> None:
 def quote_list(request: HttpRequest) -> HttpResponse:
     filters = QuoteFilterForm(request.GET or None)
     quotes = quotes_filter(user=request.user, filters=request.GET.dict())
-    page = Paginator(quotes, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = NarrowPaginator(quotes, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
