@@ -16,4 +16,9 @@ urlpatterns = [
     path("settings/emails/", views.email_list, name="email_list"),
     path("settings/emails/<int:pk>/", views.email_detail, name="email_detail"),
     path("settings/emails/<int:pk>/retry/", views.email_retry_view, name="email_retry"),
+    path(
+        "settings/emails/<int:pk>/attachments/<int:attachment_pk>/",
+        views.email_attachment,
+        name="email_attachment",
+    ),
 ]

@@ -17,14 +17,14 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from creneau.core import selectors
 from creneau.core import staff as staff_services
 from creneau.core.forms import CompanyForm, StaffCreateForm, StaffForm, StaffPasswordForm
-from creneau.core.models import Company, OutboxEmail
+from creneau.core.models import Company, OutboxAttachment, OutboxEmail
 from creneau.core.roles import role_given, user_is_direction, user_sees_outbox
 from creneau.core.selectors import emails_filter, emails_overdue_count, emails_status_counts
 from creneau.core.services import company_update, email_retry
@@ -205,6 +205,23 @@ def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
         OutboxEmail.objects.select_related("created_by").prefetch_related("attachments"), pk=pk
     )
     return render(request, "core/email_detail.html", {"email": email})
+
+
+def email_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
+    """A file as it was attached to an e-mail (the quote's PDF as the customer received
+    it). A PDF opens in the browser; anything else is downloaded."""
+    _outbox_allowed(request)
+    attachment = get_object_or_404(OutboxAttachment, pk=attachment_pk, email_id=pk)
+    try:
+        file = attachment.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    inline = attachment.mimetype == "application/pdf"
+    response = FileResponse(file, content_type=attachment.mimetype)
+    response["Content-Disposition"] = content_disposition_header(not inline, attachment.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST

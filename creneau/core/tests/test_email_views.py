@@ -114,6 +114,55 @@ def test_detail_shows_body_and_error(outbox, direction, client_for):
     assert "Unknown user" in content and "Renvoyer" in content
 
 
+def queued_with_attachments():
+    from creneau.core.services import email_queue
+
+    return email_queue(
+        to=["client@example.fr"],
+        subject="Votre devis D-2026-00007",
+        body="Ci-joint.",
+        attachments=[
+            ("devis D-2026-00007 été.pdf", b"%PDF-1.7 devis", "application/pdf"),
+            ("tarifs.csv", b"a;b\n", "text/csv"),
+        ],
+    )
+
+
+@pytest.mark.django_db
+def test_attachments_open_from_the_detail_as_they_were_sent(direction, client_for):
+    email = queued_with_attachments()
+    pdf, csv = email.attachments.all()
+    client = client_for(direction)
+    page = client.get(reverse("email_detail", args=[email.pk])).content.decode()
+    pdf_url = reverse("email_attachment", args=[email.pk, pdf.pk])
+    assert f'href="{pdf_url}"' in page
+    response = client.get(pdf_url)
+    assert b"".join(response.streaming_content) == b"%PDF-1.7 devis"
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline; filename*=utf-8''devis")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+    response = client.get(reverse("email_attachment", args=[email.pk, csv.pk]))
+    assert response["Content-Disposition"] == 'attachment; filename="tarifs.csv"'
+
+
+@pytest.mark.django_db
+def test_attachments_are_refused_to_other_roles_and_under_another_email(
+    rep, direction, client_for, outbox
+):
+    email = queued_with_attachments()
+    pdf = email.attachments.first()
+    assert (
+        client_for(rep).get(reverse("email_attachment", args=[email.pk, pdf.pk])).status_code == 403
+    )
+    other = outbox["sent"].pk
+    url = reverse("email_attachment", args=[other, pdf.pk])
+    assert client_for(direction).get(url).status_code == 404
+    pdf.file.storage.delete(pdf.file.name)  # a file the storage lost
+    url = reverse("email_attachment", args=[email.pk, pdf.pk])
+    assert client_for(direction).get(url).status_code == 404
+
+
 @pytest.mark.django_db
 def test_retry_button_requeues_a_failed_email(outbox, direction, client_for, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
