@@ -1,6 +1,6 @@
 """`make bench`: generate the large database once, then time the customer search.
 
-.venv/bin/python -m bench [--requests 200] [--only téléphone] [--paths page,api]
+.venv/bin/python -m bench [--requests 200] [--only téléphone] [--paths sélecteur,page,frappe,api]
 .venv/bin/python -m bench --explain "martin" [--as rep]
 """
 
@@ -19,7 +19,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sites", type=int, default=None)
     parser.add_argument("--regenerate", action="store_true", help="régénérer les données")
     parser.add_argument("--only", default="", help="seulement les cas dont le nom contient…")
-    parser.add_argument("--paths", default="sélecteur,page,api")
+    parser.add_argument("--paths", default="sélecteur,page,frappe,api")
     parser.add_argument("--users", default="direction,commercial")
     parser.add_argument("--explain", metavar="QUERY", help="EXPLAIN ANALYZE d'une recherche")
     parser.add_argument("--as", dest="as_user", default="direction", choices=["direction", "rep"])

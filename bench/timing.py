@@ -65,12 +65,12 @@ def selector_runner(user: User) -> Callable[[dict], int]:
     return run
 
 
-def page_runner(user: User) -> Callable[[dict], int | None]:
+def page_runner(user: User, headers: dict | None = None) -> Callable[[dict], int | None]:
     client = Client()
     client.force_login(user)
 
     def run(params: dict) -> int:
-        response = client.get(PAGE_URL, params)
+        response = client.get(PAGE_URL, params, headers=headers or {})
         if response.status_code == 404:
             raise Skip(f"{PAGE_URL} répond 404")
         if response.status_code != 200:
@@ -78,6 +78,11 @@ def page_runner(user: User) -> Callable[[dict], int | None]:
         return None  # the HTML does not say it in a known way; the selector's line does
 
     return run
+
+
+def typing_runner(user: User) -> Callable[[dict], int | None]:
+    """The request sent as one types in the list's search box: only the results table."""
+    return page_runner(user, headers={"HX-Request": "true", "HX-Target": "customer-results"})
 
 
 def api_runner(user: User) -> Callable[[dict], int]:
@@ -105,6 +110,7 @@ def api_runner(user: User) -> Callable[[dict], int]:
 RUNNERS: dict[str, Callable[[User], Callable[[dict], int]]] = {
     "sélecteur": selector_runner,
     "page": page_runner,
+    "frappe": typing_runner,
     "api": api_runner,
 }
 

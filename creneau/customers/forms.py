@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import forms
@@ -258,6 +259,18 @@ ACTIVE_CHOICES = [("1", _("Actifs")), ("0", _("Inactifs")), ("all", _("Actifs et
 NO_SALES_REP = "none"
 
 
+def _family_choices() -> list[tuple[str, str]]:
+    return [("", _("Toutes")), *((str(family.pk), family.name) for family in families_list())]
+
+
+def _sales_rep_choices() -> list[tuple[str, str]]:
+    return [
+        ("", _("Tous")),
+        (NO_SALES_REP, _("Sans commercial")),
+        *((str(rep.pk), staff_label(rep)) for rep in sales_reps()),
+    ]
+
+
 class CustomerFilterForm(BootstrapFormMixin, forms.Form):
     """The filters above the customer list; their values live in the URL."""
 
@@ -287,16 +300,11 @@ class CustomerFilterForm(BootstrapFormMixin, forms.Form):
 
     def __init__(self, *args: Any, user: AnyUser, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["family"].choices = [
-            ("", _("Toutes")),
-            *((str(family.pk), family.name) for family in families_list()),
-        ]
+        # Callables, cached per form: the families and reps are read once when the select
+        # is drawn or a value is checked, and not at all for the results sent as one types.
+        self.fields["family"].choices = functools.cache(_family_choices)
         if user_sees_all_customers(user):
-            self.fields["sales_rep"].choices = [
-                ("", _("Tous")),
-                (NO_SALES_REP, _("Sans commercial")),
-                *((str(rep.pk), staff_label(rep)) for rep in sales_reps()),
-            ]
+            self.fields["sales_rep"].choices = functools.cache(_sales_rep_choices)
         else:
             del self.fields["sales_rep"]
 

@@ -443,7 +443,7 @@ def test_the_list_does_not_grow_queries_with_its_rows(
     with django_assert_max_num_queries(10):
         response = client.get("/customers/?sort=city")
     assert len(response.context["page"]) == 25
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         client.get("/customers/?q=a&sort=-name", headers=HTMX_RESULTS)
     with django_assert_max_num_queries(7):
         lines = csv_lines(client.get("/customers/export.csv?active=all"))
