@@ -478,3 +478,18 @@ def test_reordering_answers_in_the_same_queries_however_many_lines(client_for, r
         post_order(client, three_lines, wanted)
     assert line_order(three_lines) == wanted
     assert len(many) == len(few) <= 14
+
+
+def test_the_drag_handle_and_its_script_come_with_an_editable_draft_only(
+    client_for, rep, planner, three_lines
+):
+    page = client_for(rep).get(reverse("quotes:detail", args=[three_lines.pk])).content.decode()
+    reorder_url = reverse("quotes:lines_reorder", args=[three_lines.pk])
+    assert f'data-reorder-url="{reorder_url}"' in page
+    assert page.count("bi-grip-vertical") == 3 and "Glisser pour déplacer" in page
+    assert "sortablejs/Sortable.min.js" in page and "js/quote_lines.js" in page
+    for line_id in line_order(three_lines):
+        assert f'data-line-id="{line_id}"' in page
+    read_only = client_for(planner).get(reverse("quotes:detail", args=[three_lines.pk]))
+    assert "bi-grip-vertical" not in read_only.content.decode()
+    assert "Sortable.min.js" not in read_only.content.decode()
