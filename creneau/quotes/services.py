@@ -260,13 +260,19 @@ def quote_lines_reorder(*, quote: Quote, line_ids: list[int], by: User | None) -
     ensure_draft(quote)
     with transaction.atomic():
         _lock_draft(quote)
-        current = list(quote.lines.order_by("position", "id").values_list("id", flat=True))
+        current = {line.pk: line for line in quote.lines.only("id", "quote_id", "position")}
         if sorted(current) != sorted(line_ids):
             raise ValidationError(
                 {"lines": _("Donnez chaque ligne du devis une fois, et elles seules.")}
             )
+        moved = []
         for position, line_id in enumerate(line_ids):
-            QuoteLine.objects.filter(pk=line_id, quote=quote).update(position=position)
+            line = current[line_id]
+            if line.position != position:
+                line.position = position
+                moved.append(line)
+        # One statement for all the moved lines, however long the quote.
+        QuoteLine.objects.bulk_update(moved, ["position"])
         _audit(quote, by, AuditEvent.Action.UPDATE, message=_("Lignes réordonnées."))
 
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/", views.quote_detail, name="detail"),
     path("<int:pk>/header/", views.quote_header, name="header"),
     path("<int:pk>/lines/", views.line_add, name="line_add"),
+    path("<int:pk>/lines/reorder/", views.lines_reorder, name="lines_reorder"),
     path("<int:pk>/services/", views.service_search, name="service_search"),
     path("<int:pk>/finalize/", views.quote_finalize, name="finalize"),
     path("<int:pk>/send/", views.quote_send, name="send"),

@@ -303,6 +303,20 @@ def line_move(request: HttpRequest, pk: int) -> HttpResponse:
     return _lines_partial(request, line.quote)
 
 
+@require_POST
+def lines_reorder(request: HttpRequest, pk: int) -> HttpResponse:
+    """Put a draft's lines in the order they were dropped in: every line id (`line`), once."""
+    quote = quote_get(user=request.user, pk=pk)
+    _require_editor(request)
+    # An id that cannot be read becomes 0, which no line has: the service refuses the list.
+    line_ids = [parse_id(value) or 0 for value in request.POST.getlist("line")]
+    try:
+        services.quote_lines_reorder(quote=quote, line_ids=line_ids, by=request.user)
+    except ValidationError as error:
+        _flash_errors(request, error)
+    return _lines_partial(request, quote)
+
+
 def service_search(request: HttpRequest, pk: int) -> HttpResponse:
     """Active catalogue services matching what is typed, to add to this quote."""
     quote = quote_get(user=request.user, pk=pk)

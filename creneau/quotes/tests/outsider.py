@@ -29,6 +29,7 @@ def pages(objects) -> list[tuple[str, str]]:
         ("get", f"{q}/"),
         ("post", f"{q}/header/"),
         ("post", f"{q}/lines/"),
+        ("post", f"{q}/lines/reorder/"),
         ("get", f"{q}/services/?q=a"),
         ("get", f"{q}/send/"),
         ("post", f"{q}/send/"),

@@ -12,6 +12,7 @@ from conftest import ARTIFACTS, browser_login
 from creneau.catalog.tests.factories import ServiceFactory, vat_rate
 from creneau.customers.tests.factories import CustomerFactory, SiteFactory
 from creneau.quotes.models import Quote
+from creneau.quotes.services import quote_create, quote_line_add
 
 NNBSP, NBSP = "\u202f", "\u00a0"
 
@@ -113,3 +114,57 @@ def test_screens_of_the_catalogue_and_quotes(browser_page, direction, rep, setti
     page.goto(f"{page.base_url}/quotes/{sent.pk}/pdf/")
     page.wait_for_timeout(2500)
     page.screenshot(path=f"{ARTIFACTS}/quote-pdf.png")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_drag_the_last_line_to_the_top_by_its_grip(browser_page, rep):
+    customer = CustomerFactory(sales_rep=rep, name="Syndic Horizon Gestion")
+    quote = quote_create(customer=customer, by=rep)
+    quote_line_add(quote=quote, by=rep, line_type="section", description="Parties communes")
+    quote_line_add(quote=quote, by=rep, line_type="free", description="Lavage des vitres",
+                   quantity=2, unit_price=Decimal(30), vat_rate=vat_rate("20"))  # fmt: skip
+    quote_line_add(quote=quote, by=rep, line_type="comment", description="Produits fournis")
+    section, priced, comment = line_ids(quote)
+    page = browser_page
+    browser_login(page, "commercial1")
+    page.goto(f"{page.base_url}/quotes/{quote.pk}/")
+    rows = page.locator("#quote-lines tr.quote-line")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(2).locator(".quote-line-grip")).to_have_attribute(
+        "title", "Glisser pour déplacer"
+    )
+
+    drag_last_to_top(page, rows, screenshot=f"{ARTIFACTS}/quote-lines-dragging.png")
+    expect(rows.nth(0)).to_have_attribute("data-line-id", str(comment))
+    expect(rows.nth(1)).to_have_attribute("data-line-id", str(section))
+    expect(rows.nth(0).locator("button[aria-label='Monter la ligne']")).to_be_disabled()
+    expect(page.locator('[data-total="gross"]')).to_have_text(euros("72,00"))
+    assert line_ids(quote) == [comment, section, priced]
+    page.screenshot(path=f"{ARTIFACTS}/quote-lines-dragged.png", full_page=True)
+
+    drag_last_to_top(page, rows)  # the lines htmx swapped in are sortable again
+    expect(rows.nth(0)).to_have_attribute("data-line-id", str(priced))
+    assert line_ids(quote) == [priced, comment, section]
+
+
+def line_ids(quote) -> list[int]:
+    return list(quote.lines.order_by("position").values_list("id", flat=True))
+
+
+def drag_last_to_top(page, rows, screenshot: str | None = None) -> None:
+    """Press the last row's grip and move in small steps over the upper part of the first
+    row (SortableJS follows real pointer moves, not a single jump), then release and wait
+    for the server's answer."""
+    page.wait_for_function("Sortable.get(document.querySelector('[data-sortable-lines]'))")
+    start = rows.last.locator(".quote-line-grip").bounding_box()
+    target = rows.first.bounding_box()
+    with page.expect_response("**/lines/reorder/") as answer:
+        page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(start["x"] + start["width"] / 2, start["y"] - 10, steps=5)
+        page.mouse.move(target["x"] + 20, target["y"] + target["height"] / 4, steps=20)
+        if screenshot:
+            page.screenshot(path=screenshot)
+        page.mouse.up()
+    assert answer.value.ok

@@ -10,7 +10,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from creneau.catalog.tests.factories import ServiceFactory, vat_rate
-from creneau.core.models import OutboxEmail
+from creneau.core.models import AuditEvent, OutboxEmail
 from creneau.customers.tests.factories import ContactFactory, CustomerFactory, SiteFactory
 from creneau.quotes.models import Quote, QuoteLine
 from creneau.quotes.services import quote_create, quote_finalize, quote_line_add
@@ -367,3 +367,129 @@ def test_a_refused_line_addition_says_why_in_the_page_messages(client_for, rep, 
     )
     assert 'id="messages" hx-swap-oob="true"' in body
     assert "Cette prestation n&#x27;est plus au catalogue." in body
+
+
+REORDER_REFUSED = "Donnez chaque ligne du devis une fois, et elles seules."
+
+
+@pytest.fixture
+def three_lines(customer, rep):
+    """A draft with a section title, a priced line and a comment, in that order."""
+    quote = quote_create(customer=customer, by=rep)
+    quote_line_add(quote=quote, by=rep, line_type="section", description="Parties communes")
+    quote_line_add(
+        quote=quote,
+        by=rep,
+        line_type="free",
+        description="Lavage des vitres",
+        quantity=Decimal(2),
+        unit_price=Decimal("30"),
+        vat_rate=vat_rate("20"),
+    )
+    quote_line_add(quote=quote, by=rep, line_type="comment", description="Produits fournis")
+    return quote
+
+
+def line_order(quote) -> list[int]:
+    return list(quote.lines.order_by("position", "id").values_list("id", flat=True))
+
+
+def post_order(client, quote, ids):
+    url = reverse("quotes:lines_reorder", args=[quote.pk])
+    return client.post(url, {"line": [str(line_id) for line_id in ids]}, headers=HTMX)
+
+
+def test_dropped_lines_are_saved_in_their_new_order(client_for, rep, three_lines):
+    section, priced, comment = line_order(three_lines)
+    response = post_order(client_for(rep), three_lines, [comment, section, priced])
+    assert response.status_code == 200
+    assert line_order(three_lines) == [comment, section, priced]
+    assert list(three_lines.lines.order_by("position").values_list("position", flat=True)) == [
+        0,
+        1,
+        2,
+    ]
+    body = response.content.decode()
+    rows = [body.index(f'id="line-{line_id}"') for line_id in (comment, section, priced)]
+    assert rows == sorted(rows)  # the partial shows the new order
+    assert f"72,00{NBSP}€" in body and 'id="quote-totals"' in body
+    assert REORDER_REFUSED not in body
+    assert AuditEvent.objects.filter(
+        object_type="quote", object_id=str(three_lines.pk), message="Lignes réordonnées."
+    ).exists()
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        pytest.param(lambda ids, foreign: ids[:2], id="partial list"),
+        pytest.param(lambda ids, foreign: [], id="no line"),
+        pytest.param(lambda ids, foreign: [ids[2], ids[0], ids[0]], id="twice the same"),
+        pytest.param(lambda ids, foreign: [ids[2], ids[0], 99999999], id="unknown id"),
+        pytest.param(lambda ids, foreign: [ids[2], ids[0], ids[1], foreign], id="foreign id"),
+        pytest.param(lambda ids, foreign: [ids[2], ids[0], foreign], id="foreign in place"),
+        pytest.param(lambda ids, foreign: [ids[2], "abc", ids[1]], id="not a number"),
+        pytest.param(lambda ids, foreign: [ids[2], ids[0], "99999999999999999999"], id="huge"),
+        pytest.param(lambda ids, foreign: [ids[2], ids[0], ""], id="empty"),
+    ],
+)
+def test_an_order_that_is_not_every_line_once_is_refused(
+    client_for, rep, customer, three_lines, order
+):
+    before = line_order(three_lines)
+    other = quote_create(customer=customer, by=rep)
+    foreign = quote_line_add(quote=other, by=rep, line_type="comment", description="Ailleurs")
+    response = post_order(client_for(rep), three_lines, order(before, foreign.pk))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'id="messages" hx-swap-oob="true"' in body and REORDER_REFUSED in body
+    assert line_order(three_lines) == before
+    assert line_order(other) == [foreign.pk]
+
+
+def test_reordering_is_refused_to_the_planner_role(client_for, planner, three_lines):
+    before = line_order(three_lines)
+    response = post_order(client_for(planner), three_lines, list(reversed(before)))
+    assert response.status_code == 403
+    assert line_order(three_lines) == before
+
+
+def test_reordering_a_sent_quote_is_refused(client_for, rep, three_lines):
+    quote_finalize(quote=three_lines, by=rep)
+    before = line_order(three_lines)
+    response = post_order(client_for(rep), three_lines, list(reversed(before)))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "ne peut plus être modifié" in body
+    assert "data-sortable-lines" not in body  # the lines answer read-only
+    assert line_order(three_lines) == before
+
+
+def test_reordering_answers_in_the_same_queries_however_many_lines(client_for, rep, three_lines):
+    client = client_for(rep)
+    client.get(reverse("quotes:detail", args=[three_lines.pk]))
+    reversed_order = list(reversed(line_order(three_lines)))
+    with CaptureQueriesContext(connection) as few:
+        post_order(client, three_lines, reversed_order)
+    for _ in range(10):
+        quote_line_add(quote=three_lines, by=rep, line_type="service", service=ServiceFactory())
+    wanted = list(reversed(line_order(three_lines)))
+    with CaptureQueriesContext(connection) as many:
+        post_order(client, three_lines, wanted)
+    assert line_order(three_lines) == wanted
+    assert len(many) == len(few) <= 14
+
+
+def test_the_drag_handle_and_its_script_come_with_an_editable_draft_only(
+    client_for, rep, planner, three_lines
+):
+    page = client_for(rep).get(reverse("quotes:detail", args=[three_lines.pk])).content.decode()
+    reorder_url = reverse("quotes:lines_reorder", args=[three_lines.pk])
+    assert f'data-reorder-url="{reorder_url}"' in page
+    assert page.count("bi-grip-vertical") == 3 and "Glisser pour déplacer" in page
+    assert "sortablejs/Sortable.min.js" in page and "js/quote_lines.js" in page
+    for line_id in line_order(three_lines):
+        assert f'data-line-id="{line_id}"' in page
+    read_only = client_for(planner).get(reverse("quotes:detail", args=[three_lines.pk]))
+    assert "bi-grip-vertical" not in read_only.content.decode()
+    assert "Sortable.min.js" not in read_only.content.decode()
