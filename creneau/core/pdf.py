@@ -136,13 +136,25 @@ class WeasyPrintRenderer:
         ):
             self.image_cache.clear()
             self.storage_generation = _storage_generation
-        with _NoGarbageCollection():
-            return document.write_pdf(
-                stylesheets=self.stylesheets,
-                font_config=self.font_config,
-                pdf_variant=variant,
-                cache=self.image_cache,
-            )
+        try:
+            with _NoGarbageCollection():
+                return document.write_pdf(
+                    stylesheets=self.stylesheets,
+                    font_config=self.font_config,
+                    pdf_variant=variant,
+                    cache=self.image_cache,
+                )
+        finally:
+            self._keep_raster_images_only()
+
+    def _keep_raster_images_only(self) -> None:
+        # WeasyPrint also caches failed fetches (None), which must be retried next time,
+        # and SVG images, which hold the whole layout of the document that loaded them.
+        from weasyprint.images import SVGImage
+
+        for key, value in list(self.image_cache.items()):
+            if value is None or isinstance(value, SVGImage):
+                del self.image_cache[key]
 
 
 _renderers = threading.local()

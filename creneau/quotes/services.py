@@ -271,9 +271,10 @@ def quote_lines_reorder(*, quote: Quote, line_ids: list[int], by: User | None) -
             if line.position != position:
                 line.position = position
                 moved.append(line)
-        # One statement for all the moved lines, however long the quote.
-        QuoteLine.objects.bulk_update(moved, ["position"])
-        _audit(quote, by, AuditEvent.Action.UPDATE, message=_("Lignes réordonnées."))
+        if moved:
+            # One statement for all the moved lines, however long the quote.
+            QuoteLine.objects.bulk_update(moved, ["position"])
+            _audit(quote, by, AuditEvent.Action.UPDATE, message=_("Lignes réordonnées."))
 
 
 def quote_line_move(*, line: QuoteLine, by: User | None, up: bool) -> None:

@@ -270,3 +270,38 @@ def test_the_font_subsetter_is_installed():
     from creneau.core.checks import pdf_font_subsetter_check
 
     assert pdf_font_subsetter_check() == []  # .ci/run installs libharfbuzz-subset0
+
+
+def test_another_storage_with_the_same_file_name_prints_its_own_image(settings, tmp_path, db):
+    """The renderer's caches are keyed by file name: swapping the storage (as tests do)
+    must not print the image of the previous one."""
+    from django.core.files.storage import default_storage
+
+    from creneau.core.pdf import stored_image_url
+
+    def printed_width() -> int:
+        url = stored_image_url("services/same.png")
+        html = f'<html><body><img src="{url}" style="width: 20mm"></body></html>'
+        [image] = read(pdf_renderer().render(html)).pages[0].images
+        return image.image.width
+
+    default_storage.save("services/same.png", ContentFile(png_bytes((300, 100))))
+    assert printed_width() == 300
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "other"), "base_url": None},
+        },
+    }
+    default_storage.save("services/same.png", ContentFile(png_bytes((120, 40))))
+    assert printed_width() == 120
+
+
+def test_a_failed_image_is_not_kept_across_documents(db):
+    from creneau.core.pdf import STORED_IMAGE_SCHEME
+
+    renderer = pdf_renderer()
+    html = f'<html><body><img src="{STORED_IMAGE_SCHEME}forged"></body></html>'
+    renderer.render(html)
+    assert None not in renderer.image_cache.values()

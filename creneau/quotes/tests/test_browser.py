@@ -168,3 +168,6 @@ def drag_last_to_top(page, rows, screenshot: str | None = None) -> None:
             page.screenshot(path=screenshot)
         page.mouse.up()
     assert answer.value.ok
+    # Nothing else in flight when the test reads the database (SQLite locks a table that
+    # the live server's thread is writing).
+    page.wait_for_load_state("networkidle")

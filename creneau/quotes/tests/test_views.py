@@ -419,6 +419,13 @@ def test_dropped_lines_are_saved_in_their_new_order(client_for, rep, three_lines
     ).exists()
 
 
+def test_dropping_a_line_where_it_was_changes_and_records_nothing(client_for, rep, three_lines):
+    order = line_order(three_lines)
+    assert post_order(client_for(rep), three_lines, order).status_code == 200
+    assert line_order(three_lines) == order
+    assert not AuditEvent.objects.filter(message="Lignes réordonnées.").exists()
+
+
 @pytest.mark.parametrize(
     "order",
     [
