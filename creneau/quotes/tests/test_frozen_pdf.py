@@ -57,3 +57,14 @@ def test_sending_later_attaches_the_stored_pdf(quote, rep):
     email = quote_send(quote=Quote.objects.get(pk=quote.pk), by=rep, to=["client@example.fr"])
     attachment = email.attachments.get()
     assert "Ancien Nom" in pdf_text(attachment.file.read())
+
+
+def test_the_discount_column_prints_only_when_a_line_has_a_discount(quote, rep):
+    from creneau.quotes.documents import quote_pdf
+
+    assert "Remise" not in pdf_text(quote_pdf(quote=quote))
+    quote_line_add(quote=quote, by=rep, line_type="free", description="Vitres",
+                   quantity=Decimal(1), unit_price=Decimal("50"), discount_percent=Decimal(10),
+                   vat_rate=vat_rate("20"))  # fmt: skip
+    text = pdf_text(quote_pdf(quote=quote))
+    assert "Remise" in text and "10\u00a0%" in text  # French: a no-break space
