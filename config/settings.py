@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "creneau.core.middleware.StaffLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "creneau.core.middleware.PdfErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -183,9 +184,6 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 # OUTBOX_SWEEP_GRACE_SECONDS before sending it itself.
 OUTBOX_RETRY_MINUTES = [int(m) for m in env_list("OUTBOX_RETRY_MINUTES", "1,5,15,60,240,720")]
 OUTBOX_SWEEP_GRACE_SECONDS = int(os.environ.get("OUTBOX_SWEEP_GRACE_SECONDS", "60"))
-
-# HTML-to-PDF engine behind creneau.core.pdf.render_pdf (docs/pdf.md).
-PDF_RENDERER = "creneau.core.pdf.WeasyPrintRenderer"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

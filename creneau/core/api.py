@@ -21,6 +21,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from creneau.core.models import ApiToken
+from creneau.core.pdf import PdfRenderError
 
 
 class BearerToken(HttpBearer):
@@ -163,6 +164,13 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": _("Introuvable.")}, status=404)
+
+
+@api.exception_handler(PdfRenderError)
+def on_pdf_error(request: HttpRequest, exc: PdfRenderError) -> HttpResponse:
+    """A document that cannot be laid out is a bug (logged by core.pdf), not the client's
+    fault: 500, with what happened in French. The write that needed it was rolled back."""
+    return api.create_response(request, {"detail": str(exc.user_message)}, status=500)
 
 
 def api_routers() -> None:

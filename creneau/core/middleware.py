@@ -2,10 +2,13 @@ import re
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
+from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 
@@ -90,3 +93,35 @@ class RejectNulMiddleware:
         if request.path.startswith("/api/"):
             return JsonResponse({"detail": message}, status=400)
         return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+class PdfErrorMiddleware:
+    """A page whose PDF could not be laid out (core.pdf.PdfRenderError, a bug that core.pdf
+    has logged) sends the user back where they were, with a French message, instead of a
+    server error page. The write that needed the PDF has been rolled back by then."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from creneau.core.pdf import PdfRenderError
+
+        if not isinstance(exception, PdfRenderError) or request.path.startswith("/api/"):
+            return None
+        messages.error(request, exception.user_message)
+        referer = request.headers.get("Referer", "")
+        back = (
+            referer
+            if url_has_allowed_host_and_scheme(
+                referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+            else "/"
+        )
+        if getattr(request, "htmx", False):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = back
+            return response
+        return redirect(back)

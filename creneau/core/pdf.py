@@ -1,295 +1,269 @@
-"""PDF documents: a Django template rendered to HTML, then to PDF, for every document.
+"""PDF documents: a Typst template and the JSON data it prints, for every document.
 
 Quotes, invoices, credit notes, reminders and certificates all call `render_pdf` with a
-template that extends "core/print/base.html" (the shared print layout: company header,
-recipient in the envelope window, legal mentions and page numbers on every page). The
-HTML-to-PDF step is a `PdfRenderer`, chosen by settings.PDF_RENDERER, so that another
-engine can replace WeasyPrint without touching the documents. See docs/pdf.md.
+template (`<app>/<name>.typ`, kept in the app's `print/` folder) and a dict of data that
+Python has already formatted (amounts, dates, SIRET). Templates import the shared layout,
+`/core/layout.typ`: company header, recipient in the envelope window, running reference,
+legal mentions and page numbers on every page. Every PDF is PDF/A-3b. See docs/pdf.md.
+
+The compiler reads only a print folder made for this process: a link to each app's
+`print/` folder, and the images prepared for print (`print_image`). Fonts are the
+project's own (core/print/fonts), never the machine's. User text travels as JSON strings
+and is printed as text: nothing the user types is ever evaluated as Typst markup.
 """
 
 from __future__ import annotations
 
-import gc
+import atexit
+import datetime
+import hashlib
 import io
+import json
 import logging
-import mimetypes
+import os
+import shutil
+import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
+from typing import Any
 
-from django.conf import settings
-from django.contrib.staticfiles import finders
-from django.core import signing
-from django.core.exceptions import SuspiciousFileOperation
+import typst
+from django.apps import apps
 from django.core.files.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpResponse
-from django.template.loader import render_to_string
-from django.utils import translation
-from django.utils._os import safe_join
+from django.utils import timezone
 from django.utils.http import content_disposition_header
-from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from creneau.core.models import Company
+from creneau.core.templatetags.creneau import money, phone, siret
 
 logger = logging.getLogger(__name__)
 
-PRINT_STYLESHEET = Path(__file__).parent / "static" / "core" / "print.css"
-# Relative URLs in documents resolve against this; the fetcher below answers only for the
-# static files and the signed images of the storage: nothing is fetched from the network.
-BASE_URL = "http://creneau.invalid/"
+FONTS_DIR = Path(__file__).parent / "print" / "fonts"
+PRINT_FOLDER = "print"
+IMAGES_FOLDER = "images"  # in the print root, beside the apps' links
 # Images are printed at about 300 dpi for their printed size, no more.
 LOGO_MAX_PIXELS = (900, 360)
 IMAGE_MAX_PIXELS = (600, 600)
-# Images of the private storage are named in documents by this scheme and a signed token
-# (see stored_image_url): the fetcher answers only the tokens the application signed.
-STORED_IMAGE_SCHEME = "creneau-image:"
-STORED_IMAGE_SALT = "creneau.core.pdf.stored_image"
-# Decoded images kept by each renderer across documents (WeasyPrint's own image cache).
-IMAGE_CACHE_ENTRIES = 512
+# Every document is PDF/A-3b: archivable, and the base of a Factur-X invoice.
+PDF_STANDARD = "a-3b"
+# Images printed as they are stored (other formats, and large images, are re-encoded).
+PRINTED_FORMATS = {"PNG": "png", "JPEG": "jpg"}
 
 
-class PdfRenderer(Protocol):
-    """Turns a complete HTML document into PDF bytes (A4; the page setup is in the CSS)."""
+class PdfRenderError(Exception):
+    """A document could not be laid out: a bug in a template or its data, never the user's.
 
-    def render(self, html: str, *, variant: str | None = None) -> bytes: ...
+    The diagnostics are logged; the user is told in French, and nothing is stored or sent.
+    """
 
-
-def _static_prefix() -> str:
-    """STATIC_URL's path ("static/", "/static/" or "https://cdn/static/" -> "/static/")."""
-    return "/" + urlsplit(settings.STATIC_URL).path.strip("/") + "/"
-
-
-def local_static_file(url: str) -> Path | None:
-    """The file behind a static URL (/static/css/x.css), if it exists; else None."""
-    path = unquote(urlsplit(url).path)
-    prefix = _static_prefix()
-    if not path.startswith(prefix):
-        return None
-    relative = path[len(prefix) :]
-    try:
-        found = finders.find(relative) or safe_join(settings.STATIC_ROOT, relative)
-    except SuspiciousFileOperation:  # "../" out of the static folders
-        return None
-    return Path(found) if Path(found).is_file() else None
+    user_message = _(
+        "Le PDF n'a pas pu être produit. L'erreur est enregistrée pour l'équipe technique ; "
+        "rien n'a été enregistré ni envoyé."
+    )
 
 
-def _local_fetcher_class() -> type:
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+class PrintRoot:
+    """The one folder the compiler may read, made once per process.
 
-    class LocalOnlyFetcher(URLFetcher):
-        """Answers data: URIs, static files and the images of the private storage that a
-        document names through stored_image_url; refuses everything else (no network)."""
-
-        def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
-            if url.startswith("data:"):
-                return super().fetch(url, headers)
-            if url.startswith(STORED_IMAGE_SCHEME):
-                content, mimetype = _stored_image_for_url(url)
-                return URLFetcherResponse(url, body=content, headers={"Content-Type": mimetype})
-            found = local_static_file(url)
-            if found is None:
-                raise ValueError(f"Ressource non locale refusée dans un PDF : {url}")
-            mimetype = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(
-                url, body=found.read_bytes(), headers={"Content-Type": mimetype}
-            )
-
-    return LocalOnlyFetcher
-
-
-class WeasyPrintRenderer:
-    """WeasyPrint, with its font configuration and the print stylesheet loaded once.
-
-    One instance per thread (see `pdf_renderer`): WeasyPrint's font configuration is not
-    meant to be shared between threads. Decoded images are kept across documents in
-    WeasyPrint's image cache: a service's photo is decoded once, not once per quote.
+    `<app_label>/` links to each installed app's `print/` folder (templates, and the shared
+    layout in `core/`); `images/` holds the images prepared for print, named by their
+    content's hash, so a name never changes content. Removed when the process exits.
     """
 
     def __init__(self) -> None:
-        from weasyprint import CSS
-        from weasyprint.text.fonts import FontConfiguration
+        self.path = Path(tempfile.mkdtemp(prefix="creneau-print-"))
+        (self.path / IMAGES_FOLDER).mkdir()
+        for app_config in apps.get_app_configs():
+            folder = Path(app_config.path) / PRINT_FOLDER
+            if folder.is_dir() and app_config.label != IMAGES_FOLDER:
+                (self.path / app_config.label).symlink_to(folder, target_is_directory=True)
+        self.pid = os.getpid()
+        atexit.register(self.remove)
 
-        self.fetcher_class = _local_fetcher_class()
-        self.font_config = FontConfiguration()
-        self.stylesheets = [
-            CSS(
-                string=PRINT_STYLESHEET.read_text(encoding="utf-8"),
-                base_url=BASE_URL,
-                url_fetcher=self.fetcher_class(),
-                font_config=self.font_config,
-            )
-        ]
-        self.image_cache: dict = {}
-        self.storage_generation = _storage_generation
+    def remove(self) -> None:
+        if os.getpid() == self.pid:  # a forked child leaves its parent's folder alone
+            shutil.rmtree(self.path, ignore_errors=True)
 
-    def render(self, html: str, *, variant: str | None = None) -> bytes:
-        from weasyprint import HTML
+    def add_image(self, content: bytes, extension: str) -> str:
+        """Write an image for print once; returns its path as templates name it."""
+        name = f"{hashlib.sha256(content).hexdigest()[:32]}.{extension}"
+        target = self.path / IMAGES_FOLDER / name
+        if not target.exists():
+            partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.part")
+            partial.write_bytes(content)
+            partial.replace(target)  # atomic: another thread never reads half a file
+        return f"/{IMAGES_FOLDER}/{name}"
 
-        document = HTML(string=html, base_url=BASE_URL, url_fetcher=self.fetcher_class())
-        if (
-            len(self.image_cache) > IMAGE_CACHE_ENTRIES
-            or self.storage_generation != _storage_generation
-        ):
-            self.image_cache.clear()
-            self.storage_generation = _storage_generation
+
+_root_lock = threading.Lock()
+_root: PrintRoot | None = None
+
+
+def print_root() -> PrintRoot:
+    global _root
+    with _root_lock:
+        if _root is None or not _root.path.is_dir():
+            _root = PrintRoot()
+        return _root
+
+
+class TypstRenderer:
+    """A Typst compiler with the project's fonts, kept and reused across documents.
+
+    One per thread (see `pdf_renderer`): the compiler keeps its fonts, parsed templates and
+    decoded images between documents, which is what makes a PDF take milliseconds.
+    """
+
+    def __init__(self) -> None:
+        self.root = print_root()
+        self.compiler = typst.Compiler(
+            root=str(self.root.path),
+            font_paths=[str(FONTS_DIR)],
+            ignore_system_fonts=True,  # the same output on every machine
+        )
+
+    def render(self, template: str, data: dict[str, Any], *, created: datetime.datetime) -> bytes:
+        source = self.root.path / template
+        if source.suffix != ".typ" or not source.is_file() or '"' in template:
+            raise PdfRenderError(f"Unknown print template: {template}")
         try:
-            with _NoGarbageCollection():
-                return document.write_pdf(
-                    stylesheets=self.stylesheets,
-                    font_config=self.font_config,
-                    pdf_variant=variant,
-                    cache=self.image_cache,
-                )
-        finally:
-            self._keep_raster_images_only()
-
-    def _keep_raster_images_only(self) -> None:
-        # WeasyPrint also caches failed fetches (None), which must be retried next time,
-        # and SVG images, which hold the whole layout of the document that loaded them.
-        from weasyprint.images import SVGImage
-
-        for key, value in list(self.image_cache.items()):
-            if value is None or isinstance(value, SVGImage):
-                del self.image_cache[key]
+            return self.compiler.compile(
+                # The template is included from a one-line main file: the compiler checks
+                # that a main file's real path lies in the root, which a linked app folder
+                # does not; included files are read through the links.
+                input=f'#include "/{template}"'.encode(),
+                root=str(self.root.path),
+                sys_inputs={"data": json.dumps(data, default=str)},
+                pdf_standards=PDF_STANDARD,
+                timestamp=created,
+            )
+        except typst.TypstError as error:
+            logger.error(
+                "Typst could not lay out %s: %s\n%s\nhints: %s\ntrace: %s",
+                template,
+                error.message,
+                error.diagnostic,
+                error.hints,
+                error.trace,
+            )
+            raise PdfRenderError(f"{template}: {error.message}") from error
 
 
 _renderers = threading.local()
-# Bumped when the storage changes (tests): every renderer then forgets its images.
-_storage_generation = 0
-_gc_lock = threading.Lock()
-_renders_running = 0
 
 
-class _NoGarbageCollection:
-    """Pause Python's cyclic garbage collector while WeasyPrint lays a document out.
-
-    WeasyPrint allocates tens of thousands of short-lived boxes and styles per page, which
-    trigger collections of the (large, long-lived) Django heap over and over: measured on
-    a 10-line quote, about a quarter of the render time. Collection resumes as soon as the
-    last concurrent render in the process ends; a counter keeps threads from resuming it
-    under one another.
-    """
-
-    def __enter__(self) -> None:
-        global _renders_running
-        with _gc_lock:
-            _renders_running += 1
-            gc.disable()
-
-    def __exit__(self, *exc_info: object) -> None:
-        global _renders_running
-        with _gc_lock:
-            _renders_running -= 1
-            if _renders_running == 0:
-                gc.enable()
-
-
-def pdf_renderer() -> PdfRenderer:
-    """The renderer named by settings.PDF_RENDERER, built once per thread."""
-    path = getattr(settings, "PDF_RENDERER", "creneau.core.pdf.WeasyPrintRenderer")
+def pdf_renderer() -> TypstRenderer:
+    """This thread's renderer, made on first use."""
     renderer = getattr(_renderers, "instance", None)
-    if renderer is None or getattr(_renderers, "path", None) != path:
-        renderer = import_string(path)()
-        _renderers.instance, _renderers.path = renderer, path
+    if renderer is None or not renderer.root.path.is_dir():
+        renderer = _renderers.instance = TypstRenderer()
     return renderer
 
 
-def stored_image_url(name: str, max_pixels: tuple[int, int] = IMAGE_MAX_PIXELS) -> str | None:
-    """An image of the private storage for a document's <img src>, or None if missing.
+def print_image(name: str, max_pixels: tuple[int, int] = IMAGE_MAX_PIXELS) -> dict[str, Any] | None:
+    """An image of the private storage, prepared for print, as a template reads it:
+    `{"path": ..., "width": pixels, "height": pixels}`; None if the file is missing or is
+    not an image (the document prints without it).
 
-    The private storage has no public URL: the document names the image by a signed
-    token, which the renderer's fetcher answers from the storage. Raster images larger
-    than `max_pixels` are shrunk once (a photo-sized image would slow down every PDF).
-    Cached by file name: a stored file never changes under its name (a new upload gets
-    a new name), so each renderer also keeps the decoded image across documents.
+    Images larger than `max_pixels` are shrunk once, and every image is written as PNG or
+    JPEG. Cached by file name: a stored file never changes under its name (a new upload
+    gets a new name).
     """
-    if _stored_image(name, tuple(max_pixels)) is None:
+    prepared = _prepared_image(name, tuple(max_pixels))
+    if prepared is None:
         return None
-    # Signer, not signing.dumps: no timestamp, so an image keeps one URL (the cache key).
-    token = signing.Signer(salt=STORED_IMAGE_SALT).sign_object([name, *max_pixels])
-    return STORED_IMAGE_SCHEME + token
-
-
-def _stored_image_for_url(url: str) -> tuple[bytes, str]:
-    try:
-        signer = signing.Signer(salt=STORED_IMAGE_SALT)
-        name, width, height = signer.unsign_object(url.removeprefix(STORED_IMAGE_SCHEME))
-    except (signing.BadSignature, ValueError, TypeError) as error:
-        raise ValueError(f"Image non signée refusée dans un PDF : {url}") from error
-    image = _stored_image(name, (width, height))
-    if image is None:
-        raise ValueError(f"Image absente du stockage : {name}")
-    return image
+    content, extension, (width, height) = prepared
+    return {"path": print_root().add_image(content, extension), "width": width, "height": height}
 
 
 @lru_cache(maxsize=256)
-def _stored_image(name: str, max_pixels: tuple[int, int]) -> tuple[bytes, str] | None:
+def _prepared_image(
+    name: str, max_pixels: tuple[int, int]
+) -> tuple[bytes, str, tuple[int, int]] | None:
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with default_storage.open(name, "rb") as handle:
             content = handle.read()
     except (OSError, ValueError):
         logger.warning("Image %s is missing from the storage", name)
         return None
-    mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    if mimetype != "image/svg+xml":
-        content, mimetype = _shrunk_image(content, mimetype, max_pixels)
-    return content, mimetype
+    try:
+        image = Image.open(io.BytesIO(content))
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        logger.warning("Image %s cannot be read for print", name)
+        return None
+    small_enough = image.width <= max_pixels[0] and image.height <= max_pixels[1]
+    if image.format in PRINTED_FORMATS and small_enough:
+        return content, PRINTED_FORMATS[image.format], image.size
+    image.thumbnail(max_pixels)
+    output = io.BytesIO()
+    if image.mode in ("RGB", "L"):
+        image.save(output, format="JPEG", quality=85)
+        return output.getvalue(), "jpg", image.size
+    image.convert("RGBA").save(output, format="PNG")  # keeps transparency: logos, drawings
+    return output.getvalue(), "png", image.size
 
 
 @receiver(setting_changed)
 def _forget_images_on_storage_change(*, setting: str, **kwargs: Any) -> None:
-    # Tests swap the storage: a cached image of another storage must not leak in.
+    # Tests swap the storage: an image cached from another storage must not be printed.
     if setting == "STORAGES":
-        _stored_image.cache_clear()
-        global _storage_generation
-        _storage_generation += 1
+        _prepared_image.cache_clear()
 
 
-def _shrunk_image(content: bytes, mimetype: str, max_pixels: tuple[int, int]) -> tuple[bytes, str]:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        image = Image.open(io.BytesIO(content))
-        if image.width <= max_pixels[0] and image.height <= max_pixels[1]:
-            return content, mimetype
-        image.thumbnail(max_pixels)
-        output = io.BytesIO()
-        if mimetype == "image/jpeg" and image.mode in ("RGB", "L", "CMYK"):
-            image.save(output, format="JPEG", quality=85)
-        else:  # PNG keeps transparency, and suits logos and drawings
-            image.save(output, format="PNG")
-            mimetype = "image/png"
-    except (UnidentifiedImageError, OSError):
-        return content, mimetype
-    return output.getvalue(), mimetype
-
-
-def company_logo_url(company: Company) -> str | None:
-    """The company's logo for documents (see stored_image_url), or None."""
-    if not company.logo:
-        return None
-    return stored_image_url(company.logo.name, LOGO_MAX_PIXELS)
+def legal_mentions(company: Company) -> list[str]:
+    """The mentions printed at the foot of every page, in the order the law lists them."""
+    identity = company.legal_name
+    if company.legal_form:
+        identity += f", {company.legal_form}"
+    if company.capital is not None:
+        identity += f" au capital de {money(company.capital)}"
+    mentions = [identity]
+    if company.address_lines:
+        mentions.append(", ".join(company.address_lines))
+    if company.siret:
+        kind = "SIREN" if len(company.siret) == 9 else "SIRET"
+        mentions.append(f"{kind} {siret(company.siret)}")
+    if company.vat_number:
+        mentions.append(f"N° TVA {company.vat_number}")
+    if company.sap_number:
+        mentions.append(f"Déclaration SAP n° {company.sap_number}")
+    return mentions
 
 
-def render_pdf(*, template_name: str, context: dict[str, Any], variant: str | None = None) -> bytes:
-    """Render a document template (extending "core/print/base.html") to PDF bytes.
+def company_print_data(company: Company) -> dict[str, Any]:
+    """The company as the shared layout prints it: identity top left, mentions below."""
+    return {
+        "name": company.legal_name,
+        "address_lines": company.address_lines,
+        "phone": f"Tél. {phone(company.phone)}" if company.phone else "",
+        "email": company.email,
+        "logo": print_image(company.logo.name, LOGO_MAX_PIXELS) if company.logo else None,
+        "legal_mentions": legal_mentions(company),
+    }
 
-    The context gets `company` (Company.load()) and `company_logo` (see stored_image_url, or None)
-    unless it brings its own. Documents are written for French customers: the template
-    renders in settings.LANGUAGE_CODE, whatever the interface language of the request,
-    unless the context says `language`. `variant` is a WeasyPrint PDF variant
-    ("pdf/a-3b" for Factur-X).
+
+def render_pdf(*, template: str, data: dict[str, Any], company: Company | None = None) -> bytes:
+    """Lay out a document (`"quotes/quote.typ"`) with its data, as PDF/A-3b bytes.
+
+    `data` holds what the template prints, already formatted as text; the layout reads
+    `title`, `heading`, `meta`, `recipient` and `running_reference` from it (docs/pdf.md).
+    `company` (the printed identity; Company.load() by default) is added as
+    `data["company"]`. Raises PdfRenderError when the template fails: a bug, logged.
     """
-    full_context = dict(context)
-    company = full_context.setdefault("company", Company.load())
-    full_context.setdefault("company_logo", company_logo_url(company))
-    with translation.override(full_context.get("language") or settings.LANGUAGE_CODE):
-        html = render_to_string(template_name, full_context)
-    return pdf_renderer().render(html, variant=variant)
+    company = company or Company.load()
+    document = {**data, "company": company_print_data(company)}
+    # Typst wants a fixed offset (+01:00), not a zone: the PDF's creation date, local time.
+    now = timezone.localtime().replace(microsecond=0)
+    created = now.astimezone(datetime.timezone(now.utcoffset()))
+    return pdf_renderer().render(template, document, created=created)
 
 
 def pdf_response(pdf: bytes, filename: str, inline: bool = True) -> HttpResponse:

@@ -1,4 +1,4 @@
-"""Demo data: a RIB (PDF, rendered with WeasyPrint) and a photo of a site (JPEG, drawn with
+"""Demo data: a RIB (PDF, laid out by Typst) and a photo of a site (JPEG, drawn with
 Pillow) attached to some customers, through the same service as a real upload.
 
 Called by `manage.py demo` as demo_documents(customers). It runs again without
@@ -11,10 +11,10 @@ import io
 from collections.abc import Iterable
 
 from django.core.files.base import ContentFile
-from django.utils.html import escape
 from PIL import Image, ImageDraw
 from schwifty import IBAN
 
+from creneau.core.pdf import render_pdf
 from creneau.customers.documents.services import document_upload
 from creneau.customers.models import Customer, Document
 
@@ -35,28 +35,18 @@ def _iban(customer: Customer) -> IBAN:
 
 def rib_pdf(customer: Customer) -> bytes:
     """A one-page French RIB (relevé d'identité bancaire) for the customer."""
-    from weasyprint import HTML  # heavy import, only when demo data is made
-
     iban = _iban(customer)
-    address = "<br>".join(escape(line) for line in customer.address_lines)
-    html = f"""<html lang="fr"><head><meta charset="utf-8"><style>
-      @page {{ size: A5 landscape; margin: 14mm; }}
-      body {{ font-family: "DejaVu Sans", sans-serif; font-size: 10pt; color: #1f2a3c; }}
-      h1 {{ font-size: 14pt; border-bottom: 2px solid #0d6efd; padding-bottom: 4pt; }}
-      table {{ border-collapse: collapse; width: 100%; margin-top: 10pt; }}
-      th, td {{ border: 1px solid #b8c2d3; padding: 5pt 7pt; text-align: left; }}
-      th {{ background: #f4f6f9; width: 32%; }}
-    </style></head><body>
-      <h1>Relevé d'identité bancaire</h1>
-      <p><strong>Titulaire du compte</strong><br>{escape(customer.name)}<br>{address}</p>
-      <table>
-        <tr><th>IBAN</th><td>{escape(iban.formatted)}</td></tr>
-        <tr><th>BIC</th><td>{escape(str(iban.bic or customer.bic or ""))}</td></tr>
-        <tr><th>Domiciliation</th><td>Banque de démonstration, agence Paris Centre</td></tr>
-      </table>
-      <p style="margin-top: 12pt; color: #5b6678">Document de démonstration : Créneau.</p>
-    </body></html>"""
-    return HTML(string=html).write_pdf()
+    data = {
+        "title": f"RIB {customer.name}",
+        "holder": customer.name,
+        "address_lines": customer.address_lines,
+        "rows": [
+            ("IBAN", iban.formatted),
+            ("BIC", str(iban.bic or customer.bic or "")),
+            ("Domiciliation", "Banque de démonstration, agence Paris Centre"),
+        ],
+    }
+    return render_pdf(template="customers/rib.typ", data=data)
 
 
 def site_photo(seed: int) -> bytes:

@@ -1,4 +1,4 @@
-"""The quote as a document: its PDF (core.pdf.render_pdf on quotes/pdf/quote.html) and
+"""The quote as a document: its PDF (core.pdf.render_pdf on quotes/print/quote.typ) and
 the e-mail that carries it."""
 
 from __future__ import annotations
@@ -10,63 +10,16 @@ from django.utils import timezone, translation
 from django.utils.text import slugify
 
 from creneau.core.models import Company
-from creneau.core.pdf import render_pdf, stored_image_url
-from creneau.quotes.models import Quote, QuoteLine, quote_lines_totals
-from creneau.quotes.selectors import quote_lines
-
-# The first image of a service (direction chooses which) is printed beside its line,
-# 16 x 11 mm: about 300 dpi, and a light PDF.
-IMAGES_PER_LINE = 1
-LINE_IMAGE_PIXELS = (190, 130)
-
-
-def _line_images(line: QuoteLine) -> list[str]:
-    if line.service is None:
-        return []
-    uris = (
-        stored_image_url(image.image.name, LINE_IMAGE_PIXELS)
-        for image in line.service.images.all()[:IMAGES_PER_LINE]
-    )
-    return [uri for uri in uris if uri][:IMAGES_PER_LINE]
-
-
-def quote_document_context(*, quote: Quote, lines: list[QuoteLine] | None = None) -> dict:
-    """What the PDF template needs: the quote, its lines (with images), the totals by rate
-    with each rate's exemption wording, and the wordings to print under the totals."""
-    if lines is None:
-        lines = quote_lines(quote=quote, with_images=True)
-    totals = quote_lines_totals(lines)
-    rates = {line.vat_rate_id: line.vat_rate for line in lines if line.vat_rate_id}
-    breakdown = [
-        {"vat_rate": rates[row.key], "base": row.base, "vat": row.vat} for row in totals.breakdown
-    ]
-    wordings = sorted(
-        {
-            rates[row.key].exemption_wording
-            for row in totals.breakdown
-            if rates[row.key].exemption_wording
-        }
-    )
-    lines_with_images = [(line, _line_images(line)) for line in lines]
-    return {
-        "quote": quote,
-        "customer": quote.customer,
-        "site": quote.site,
-        "lines": lines_with_images,
-        # Columns printed only when a line needs them: a lighter table, a faster PDF.
-        "with_images": any(images for _line, images in lines_with_images),
-        "with_discount": any(line.discount_percent for line in lines),
-        "totals": totals,
-        "breakdown": breakdown,
-        "exemption_wordings": wordings,
-    }
+from creneau.core.pdf import render_pdf
+from creneau.quotes.models import Quote
+from creneau.quotes.print.quote import quote_print_data
 
 
 def quote_pdf(*, quote: Quote) -> bytes:
-    """The quote's PDF (A4, French formats), as sent and downloaded."""
-    return render_pdf(
-        template_name="quotes/pdf/quote.html", context=quote_document_context(quote=quote)
-    )
+    """The quote's PDF (A4, PDF/A-3b, French formats), as sent and downloaded."""
+    company = Company.load()
+    data = quote_print_data(quote=quote, company_name=company.legal_name)
+    return render_pdf(template="quotes/quote.typ", data=data, company=company)
 
 
 def quote_pdf_freeze(*, quote: Quote) -> bytes:

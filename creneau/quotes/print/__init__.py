@@ -1,0 +1,1 @@
+"""The quote as printed: its Typst template (quote.typ) and the data it prints (quote.py)."""
