@@ -11,7 +11,6 @@ class CoreConfig(AppConfig):
         from django.apps import apps
         from django.db.models.signals import post_migrate
 
-        from creneau.core import checks  # noqa: F401 (registers the system checks)
         from creneau.core.roles import roles_sync
 
         # post_migrate is sent once per app, in INSTALLED_APPS order, and each app's

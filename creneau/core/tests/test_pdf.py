@@ -1,36 +1,35 @@
-"""The PDF renderer and the shared print layout, read back with pypdf."""
+"""The print engine (Typst) and the shared layout, read back with pypdf.
+
+The sample document is core/print/example.typ, the minimal example of docs/pdf.md.
+"""
 
 from __future__ import annotations
 
-import datetime
 import io
+import logging
+import threading
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from PIL import Image
 from pypdf import PdfReader
 
 from creneau.core.models import Company
 from creneau.core.pdf import (
-    _local_fetcher_class,
-    local_static_file,
+    PdfRenderError,
     pdf_renderer,
     pdf_response,
+    print_image,
+    print_root,
     render_pdf,
 )
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 NNBSP, NBSP = "\u202f", "\u00a0"  # Babel's French: 1 234,56 €
 A4_POINTS = (595.28, 841.89)
-
-
-@pytest.fixture
-def sample_templates(settings):
-    settings.TEMPLATES = [
-        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], TEMPLATES_DIR]}
-    ]
+# What a user might type to break out of a template, were it ever read as markup.
+HOSTILE = '#read("/etc/passwd") *gras* $x$ <l> @ref \\ ]'
 
 
 @pytest.fixture
@@ -49,17 +48,24 @@ def company(db) -> Company:
     return company
 
 
-def sample_context(rows: int = 3, **extra) -> dict:
+def example_data(rows: int | list = 3, **extra) -> dict:
+    if isinstance(rows, int):
+        rows = [(f"Ligne {n}", f"1{NNBSP}234,56{NBSP}€") for n in range(1, rows + 1)]
     return {
-        "number": "D-2026-00001",
-        "day": datetime.date(2026, 11, 28),
-        "valid_until": datetime.date(2026, 12, 28),
-        "customer_name": "SCI Les Tilleuls",
-        "customer_lines": ["3 allée des Tilleuls", "69003 Lyon"],
-        "rows": range(rows),
-        "amount": Decimal("1234.56"),
+        "title": "Devis D-2026-00001",
+        "heading": "Devis",
+        "meta": [("N°", "D-2026-00001"), ("Date :", "28/11/2026"), ("Valable :", "28/12/2026")],
+        "recipient": {"name": "SCI Les Tilleuls", "lines": ["3 allée des Tilleuls", "69003 Lyon"]},
+        "running_reference": "Devis D-2026-00001 · Propreté Services",
+        "rows": rows,
+        "totals": [("Total TTC", f"1{NNBSP}234,56{NBSP}€")],
+        "note": "",
         **extra,
     }
+
+
+def render_example(**extra) -> PdfReader:
+    return read(render_pdf(template="core/example.typ", data=example_data(**extra)))
 
 
 def read(pdf: bytes) -> PdfReader:
@@ -71,8 +77,8 @@ def page_size(page) -> tuple[float, float]:
     return (round(float(page.mediabox.width), 2), round(float(page.mediabox.height), 2))
 
 
-def test_sample_document_in_french_formats_on_a4(sample_templates, company):
-    reader = read(render_pdf(template_name="pdf_sample.html", context=sample_context()))
+def test_example_document_in_french_formats_on_a4(company):
+    reader = render_example()
     assert len(reader.pages) == 1
     assert page_size(reader.pages[0]) == A4_POINTS
     text = reader.pages[0].extract_text()
@@ -83,116 +89,180 @@ def test_sample_document_in_french_formats_on_a4(sample_templates, company):
     assert "Propreté Services" in text
     assert "Page 1 / 1" in text
     assert reader.metadata.title == "Devis D-2026-00001"
+    assert reader.metadata.author == "Propreté Services"
 
 
-def test_legal_mentions_and_page_numbers_on_every_page(sample_templates, company):
-    reader = read(render_pdf(template_name="pdf_sample.html", context=sample_context(rows=60)))
-    assert len(reader.pages) >= 2
+def test_legal_mentions_and_page_numbers_on_every_page(company):
+    reader = render_example(rows=80)
     total = len(reader.pages)
+    assert total >= 2
     for number, page in enumerate(reader.pages, start=1):
         text = page.extract_text()
         assert page_size(page) == A4_POINTS
         assert f"Page {number} / {total}" in text
         assert "SIRET 732 829 320 00074" in text
-        assert "SAS au capital de 10" in text
+        assert f"SAS au capital de 10{NNBSP}000,00{NBSP}€" in text
         assert "N° TVA FR44732829320" in text
         assert "Déclaration SAP n° SAP732829320" in text
         assert "12 rue de la Paix, 75002 Paris" in text
         # The document's reference heads every page but the first (which has the header).
         assert ("Devis D-2026-00001 · Propreté Services" in text) == (number > 1)
+        # The header row of the table repeats on every page.
+        assert "Désignation" in text
 
 
-def test_optional_mentions_are_left_out(sample_templates, company):
+def test_optional_mentions_are_left_out(company):
     company.sap_number = company.vat_number = ""
     company.capital = None
+    company.siret = "732829320"
     company.save()
-    text = read(render_pdf(template_name="pdf_sample.html", context=sample_context()))
-    text = text.pages[0].extract_text()
+    text = render_example().pages[0].extract_text()
     assert "SAP" not in text and "TVA" not in text and "capital" not in text
+    assert "SIREN 732 829 320" in text
 
 
-def image_count(reader: PdfReader) -> int:
-    return sum(len(page.images) for page in reader.pages)
+def test_user_text_is_printed_as_text_never_evaluated(company):
+    """Names, labels and notes travel as JSON strings: Typst prints them, it never reads
+    them as markup or code (no file read, no bold, no maths, no exit)."""
+    company.legal_name = HOSTILE
+    company.save()
+    reader = render_example(
+        recipient={"name": HOSTILE, "lines": ["#sys.exit()"]},
+        rows=[("#sys.exit()", "*0*"), ("ligne 1\nligne 2", "")],
+        note='#import "/core/layout.typ" #panic()',
+    )
+    text = reader.pages[0].extract_text()
+    assert text.count(HOSTILE) >= 3  # identity, recipient and legal mentions
+    assert text.count("#sys.exit()") == 2
+    assert "*0*" in text and '#import "/core/layout.typ" #panic()' in text
+    assert "root:" not in text  # /etc/passwd was never read
+    assert "ligne 1\nligne 2" in text  # a line break typed by the user is kept
 
 
-def png_bytes(size: tuple[int, int]) -> bytes:
+def test_every_pdf_is_pdf_a_3b_with_its_metadata(company):
+    reader = render_example()
+    xmp = reader.xmp_metadata.stream.get_data().decode()
+    # What veraPDF reads first: the PDF/A identification and an output intent.
+    assert "<pdfaid:part>3</pdfaid:part>" in xmp
+    assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
+    [intent] = [item.get_object() for item in reader.trailer["/Root"]["/OutputIntents"]]
+    assert intent["/S"] == "/GTS_PDFA1"
+    assert intent["/DestOutputProfile"].get_object().get_data()  # an embedded ICC profile
+    # Title, language and creation date.
+    assert "Devis D-2026-00001" in xmp
+    assert "<rdf:li>fr-FR</rdf:li>" in xmp and reader.trailer["/Root"]["/Lang"] == "fr-FR"
+    assert "<xmp:CreateDate>" in xmp and reader.metadata.creation_date is not None
+
+
+def test_fonts_are_the_projects_own_and_subset(company):
+    reader = render_example()
+    fonts = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            fonts[font["/BaseFont"]] = descriptor.get_object()
+    assert fonts
+    for name, descriptor in fonts.items():
+        prefix, family = name[1:].split("+", 1)
+        assert len(prefix) == 6 and family.startswith("Inter")  # a subset of Inter
+        assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor)  # embedded
+
+
+def png_bytes(size: tuple[int, int], colour=(31, 59, 99), image_format="PNG") -> bytes:
     output = io.BytesIO()
-    Image.new("RGB", size, (31, 59, 99)).save(output, format="PNG")
+    Image.new("RGB", size, colour).save(output, format=image_format)
     return output.getvalue()
 
 
-def test_company_logo_is_printed_and_shrunk(sample_templates, company):
+def image_widths(reader: PdfReader) -> list[int]:
+    return [image.image.width for page in reader.pages for image in page.images]
+
+
+def test_company_logo_is_printed_and_shrunk(company):
     company.logo.save("logo.png", ContentFile(png_bytes((3000, 1000))))
-    reader = read(render_pdf(template_name="pdf_sample.html", context=sample_context()))
-    [image] = reader.pages[0].images
-    assert image.image.width <= 900  # a photo-sized logo is shrunk once, then cached
+    assert image_widths(render_example()) == [900]  # shrunk once to print size, then cached
 
 
-def test_missing_logo_file_still_renders(sample_templates, company):
+def test_a_missing_or_broken_logo_is_left_out(company):
     company.logo.name = "company/gone.png"  # the row names a file the storage lost
     company.save()
-    reader = read(render_pdf(template_name="pdf_sample.html", context=sample_context()))
-    assert image_count(reader) == 0
+    reader = render_example()
+    assert image_widths(reader) == []
     assert "Propreté Services" in reader.pages[0].extract_text()
+    company.logo.save("logo.png", ContentFile(b"not an image"))
+    assert image_widths(render_example()) == []
 
 
-def test_no_logo_at_all(sample_templates, db):
-    reader = read(render_pdf(template_name="pdf_sample.html", context=sample_context()))
-    assert image_count(reader) == 0
+def test_no_logo_at_all(db):
+    assert image_widths(render_example()) == []
 
 
-def test_external_resources_are_never_fetched(sample_templates, company, monkeypatch):
-    import socket
-
-    def no_network(*args, **kwargs):
-        raise AssertionError("the PDF renderer tried to reach the network")
-
-    monkeypatch.setattr(socket, "create_connection", no_network)
-    monkeypatch.setattr(socket.socket, "connect", no_network)
-    context = sample_context(external=True)
-    reader = read(render_pdf(template_name="pdf_sample.html", context=context))
-    assert image_count(reader) == 0
-
-
-def test_local_fetcher_serves_static_files_only():
-    fetcher = _local_fetcher_class()()
-    response = fetcher.fetch("http://creneau.invalid/static/core/print.css")
-    assert b"@page" in response.read()
-    assert response.content_type == "text/css"
-    # A static path on another host is answered from the disk too: still no network.
-    assert b"@page" in fetcher.fetch("https://example.com/static/core/print.css").read()
-    for url in [
-        "http://creneau.invalid/static/../../config/settings.py",
-        "http://creneau.invalid/static/%2e%2e/%2e%2e/config/settings.py",
-        "file:///etc/passwd",
-        "http://creneau.invalid/media/x.png",
-    ]:
-        with pytest.raises(ValueError):
-            fetcher.fetch(url)
-    assert local_static_file("/static/core/missing.css") is None
+def test_images_are_prepared_for_print_once(db):
+    name = default_storage.save("services/photo.webp", ContentFile(png_bytes((2400, 1600),
+                                image_format="WEBP")))  # fmt: skip
+    image = print_image(name)
+    assert (image["width"], image["height"]) == (600, 400)
+    assert image["path"].startswith("/images/") and image["path"].endswith(".jpg")
+    written = print_root().path / image["path"].lstrip("/")
+    assert Image.open(written).size == (600, 400)
+    assert print_image(name) == image  # cached: one file per image
+    small = default_storage.save("services/small.png", ContentFile(png_bytes((50, 40))))
+    assert (print_root().path / print_image(small)["path"].lstrip("/")).read_bytes() == (
+        png_bytes((50, 40))
+    )  # small PNGs and JPEGs are printed as they are stored
+    assert print_image("services/none.png") is None
 
 
-def test_renderer_is_chosen_by_setting(settings, sample_templates, company):
-    settings.PDF_RENDERER = "creneau.core.tests.test_pdf.FakeRenderer"
-    assert isinstance(pdf_renderer(), FakeRenderer)
-    pdf = render_pdf(template_name="pdf_sample.html", context=sample_context())
-    assert pdf.startswith(b"%FAKE") and "Propreté Services".encode() in pdf
+def test_another_storage_with_the_same_file_name_prints_its_own_image(settings, tmp_path, db):
+    """Prepared images are cached by file name: swapping the storage (as tests do) must not
+    print the image of the previous one."""
+    default_storage.save("services/same.png", ContentFile(png_bytes((300, 100))))
+    assert print_image("services/same.png")["width"] == 300
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "other"), "base_url": None},
+        },
+    }
+    default_storage.save("services/same.png", ContentFile(png_bytes((120, 40))))
+    assert print_image("services/same.png")["width"] == 120
 
 
-class FakeRenderer:
-    """Another engine behind the same interface: here, the HTML itself."""
+def test_the_compiler_reads_only_the_print_folder(db):
+    """Templates are named inside the print folder; nothing else is ever compiled."""
+    for template in ["../../../etc/passwd", "/etc/passwd", "core/missing.typ", "core/fonts",
+                     'core/example.typ" #panic() "']:  # fmt: skip
+        with pytest.raises(PdfRenderError):
+            render_pdf(template=template, data=example_data())
+    root = print_root().path
+    entries = {entry.name for entry in root.iterdir()}
+    assert {"core", "quotes", "customers", "images"} <= entries
+    assert all(entry.is_symlink() for entry in root.iterdir() if entry.name != "images")
 
-    def render(self, html: str, *, variant: str | None = None) -> bytes:
-        return b"%FAKE" + html.encode()
+
+def test_a_template_error_is_logged_and_raised_for_a_french_message(db, caplog):
+    data = example_data()
+    del data["rows"]  # a document whose data builder forgot a field: a bug
+    with (
+        caplog.at_level(logging.ERROR, logger="creneau.core.pdf"),
+        pytest.raises(PdfRenderError) as raised,
+    ):
+        render_pdf(template="core/example.typ", data=data)
+    assert "rows" in caplog.text and "example.typ" in caplog.text  # the diagnostics
+    assert "Le PDF n'a pas pu être produit" in str(raised.value.user_message)
 
 
-def test_english_interface_still_prints_french(sample_templates, company):
-    from django.utils import translation
-
-    with translation.override("en"):
-        pdf = render_pdf(template_name="pdf_sample.html", context=sample_context())
-    text = read(pdf).pages[0].extract_text()
-    assert f"1{NNBSP}234,56{NBSP}€" in text and "Page 1 / 1" in text
+def test_one_compiler_per_thread_reused_across_documents(db):
+    renderer = pdf_renderer()
+    render_example()
+    assert pdf_renderer() is renderer
+    other = []
+    thread = threading.Thread(target=lambda: other.append(pdf_renderer()))
+    thread.start()
+    thread.join()
+    assert other[0] is not renderer and other[0].root is renderer.root
 
 
 @pytest.mark.parametrize(
@@ -215,93 +285,3 @@ def test_pdf_response_headers(inline, disposition):
 def test_pdf_response_ascii_name():
     response = pdf_response(b"%PDF", "facture-F-2026-00001.pdf", inline=False)
     assert response["Content-Disposition"] == 'attachment; filename="facture-F-2026-00001.pdf"'
-
-
-def test_stored_images_are_shrunk_signed_and_missing_ones_skipped(db):
-    from django.core.files.storage import default_storage
-
-    from creneau.core.pdf import stored_image_url
-
-    output = io.BytesIO()
-    Image.new("RGB", (2400, 1600), (200, 120, 40)).save(output, format="JPEG")
-    name = default_storage.save("services/photo.jpg", ContentFile(output.getvalue()))
-    url = stored_image_url(name)
-    assert url == stored_image_url(name)  # one URL per image: WeasyPrint caches by URL
-    response = _local_fetcher_class()().fetch(url)
-    assert response.content_type == "image/jpeg"
-    assert Image.open(io.BytesIO(response.read())).size == (600, 400)
-    assert stored_image_url("services/none.png") is None
-
-
-def test_fetcher_refuses_a_stored_image_url_it_did_not_sign(db):
-    from django.core import signing
-    from django.core.files.storage import default_storage
-
-    from creneau.core.pdf import STORED_IMAGE_SCHEME
-
-    name = default_storage.save("documents/1/secret.png", ContentFile(png_bytes((10, 10))))
-    forged = STORED_IMAGE_SCHEME + signing.Signer(salt="another").sign_object([name, 600, 600])
-    for url in [forged, STORED_IMAGE_SCHEME + name, STORED_IMAGE_SCHEME]:
-        with pytest.raises(ValueError):
-            _local_fetcher_class()().fetch(url)
-
-
-def test_images_are_decoded_once_per_renderer(sample_templates, company):
-    from creneau.core.pdf import pdf_renderer
-
-    company.logo.save("logo.png", ContentFile(png_bytes((300, 100))))
-    for _ in range(2):
-        reader = read(render_pdf(template_name="pdf_sample.html", context=sample_context()))
-        assert len(reader.pages[0].images) == 1
-    assert list(pdf_renderer().image_cache)  # kept for the next document
-
-
-def test_a_replaced_logo_is_printed_at_once(sample_templates, company):
-    company.logo.save("logo.png", ContentFile(png_bytes((300, 100))))
-    render_pdf(template_name="pdf_sample.html", context=sample_context())
-    company.logo.delete(save=True)  # the same file name is free again
-    company.logo.save("logo.png", ContentFile(png_bytes((120, 40))))
-    reader = read(render_pdf(template_name="pdf_sample.html", context=sample_context()))
-    [image] = reader.pages[0].images
-    assert image.image.width == 120
-
-
-def test_the_font_subsetter_is_installed():
-    from creneau.core.checks import pdf_font_subsetter_check
-
-    assert pdf_font_subsetter_check() == []  # .ci/run installs libharfbuzz-subset0
-
-
-def test_another_storage_with_the_same_file_name_prints_its_own_image(settings, tmp_path, db):
-    """The renderer's caches are keyed by file name: swapping the storage (as tests do)
-    must not print the image of the previous one."""
-    from django.core.files.storage import default_storage
-
-    from creneau.core.pdf import stored_image_url
-
-    def printed_width() -> int:
-        url = stored_image_url("services/same.png")
-        html = f'<html><body><img src="{url}" style="width: 20mm"></body></html>'
-        [image] = read(pdf_renderer().render(html)).pages[0].images
-        return image.image.width
-
-    default_storage.save("services/same.png", ContentFile(png_bytes((300, 100))))
-    assert printed_width() == 300
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "other"), "base_url": None},
-        },
-    }
-    default_storage.save("services/same.png", ContentFile(png_bytes((120, 40))))
-    assert printed_width() == 120
-
-
-def test_a_failed_image_is_not_kept_across_documents(db):
-    from creneau.core.pdf import STORED_IMAGE_SCHEME
-
-    renderer = pdf_renderer()
-    html = f'<html><body><img src="{STORED_IMAGE_SCHEME}forged"></body></html>'
-    renderer.render(html)
-    assert None not in renderer.image_cache.values()
