@@ -1,5 +1,6 @@
 """Template filters for French display: phones, money, and HTMX helpers."""
 
+import functools
 from decimal import Decimal
 
 from babel.numbers import format_currency, format_decimal
@@ -25,7 +26,15 @@ def money(value: Decimal | None) -> str:
     """1234.5 -> '1 234,50 €' (narrow no-break space for thousands, no-break space before €)."""
     if value is None or value == "":
         return ""
-    return format_currency(Decimal(value), "EUR", locale=_locale())
+    return _euros(Decimal(value), _locale())
+
+
+# Babel formats a number in about 0.1 ms; pages and PDFs print the same amounts over and
+# over (unit prices, rates, totals), so the formatted text is kept. Equal decimals (1.1 and
+# 1.10) print the same with two decimals, so they may share an entry.
+@functools.lru_cache(maxsize=8192)
+def _euros(value: Decimal, locale: str) -> str:
+    return format_currency(value, "EUR", locale=locale)
 
 
 @register.filter
