@@ -21,6 +21,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -51,6 +52,8 @@ LOGO_MAX_PIXELS = (900, 360)
 IMAGE_MAX_PIXELS = (600, 600)
 # Every document is PDF/A-3b: archivable, and the base of a Factur-X invoice.
 PDF_STANDARD = "a-3b"
+# "<app label>/<name>.typ": a template is named from the print folder, nothing else.
+TEMPLATE_NAME = re.compile(r"[a-z0-9_]+/[a-z0-9_-]+\.typ")
 # Images printed as they are stored (other formats, and large images, are re-encoded).
 PRINTED_FORMATS = {"PNG": "png", "JPEG": "jpg"}
 
@@ -128,8 +131,7 @@ class TypstRenderer:
         )
 
     def render(self, template: str, data: dict[str, Any], *, created: datetime.datetime) -> bytes:
-        source = self.root.path / template
-        if source.suffix != ".typ" or not source.is_file() or '"' in template:
+        if not TEMPLATE_NAME.fullmatch(template) or not (self.root.path / template).is_file():
             raise PdfRenderError(f"Unknown print template: {template}")
         try:
             return self.compiler.compile(
