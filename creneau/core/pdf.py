@@ -35,7 +35,7 @@ from django.core.files.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +68,37 @@ class PdfRenderError(Exception):
         "Le PDF n'a pas pu être produit. L'erreur est enregistrée pour l'équipe technique ; "
         "rien n'a été enregistré ni envoyé."
     )
+
+
+# What the fonts cannot draw is printed as U+FFFD: PDF/A refuses a glyph that no font has,
+# and one emoji in a customer's name must not stop its quote from being numbered.
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+@lru_cache(maxsize=1)
+def _printable_code_points() -> frozenset[int]:
+    from fontTools.ttLib import TTFont
+
+    points: set[int] = set()
+    for font_file in FONTS_DIR.glob("*.otf"):
+        with TTFont(font_file, lazy=True) as font:
+            points.update(font.getBestCmap())
+    return frozenset(points | {ord("\n")})
+
+
+def printable(value: Any) -> Any:
+    """The data with every character that the fonts lack replaced by U+FFFD."""
+    if isinstance(value, str):
+        if value.isascii() and value.isprintable():
+            return value
+        points = _printable_code_points()
+        text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+        return "".join(c if ord(c) in points else REPLACEMENT_CHARACTER for c in text)
+    if isinstance(value, dict):
+        return {key: printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(item) for item in value]
+    return value
 
 
 class PrintRoot:
@@ -110,7 +141,8 @@ _root: PrintRoot | None = None
 def print_root() -> PrintRoot:
     global _root
     with _root_lock:
-        if _root is None or not _root.path.is_dir():
+        # A temporary-files cleaner may have removed the folder or its links: made again.
+        if _root is None or not (_root.path / "core" / "layout.typ").is_file():
             _root = PrintRoot()
         return _root
 
@@ -162,7 +194,7 @@ _renderers = threading.local()
 def pdf_renderer() -> TypstRenderer:
     """This thread's renderer, made on first use."""
     renderer = getattr(_renderers, "instance", None)
-    if renderer is None or not renderer.root.path.is_dir():
+    if renderer is None or renderer.root is not print_root():
         renderer = _renderers.instance = TypstRenderer()
     return renderer
 
@@ -176,17 +208,20 @@ def print_image(name: str, max_pixels: tuple[int, int] = IMAGE_MAX_PIXELS) -> di
     JPEG. Cached by file name: a stored file never changes under its name (a new upload
     gets a new name).
     """
-    prepared = _prepared_image(name, tuple(max_pixels))
-    if prepared is None:
+    try:
+        content, extension, (width, height) = _prepared_image(name, tuple(max_pixels))
+    except _ImageUnavailable:
         return None
-    content, extension, (width, height) = prepared
     return {"path": print_root().add_image(content, extension), "width": width, "height": height}
 
 
+class _ImageUnavailable(Exception):
+    """Raised rather than returned, so that the cache keeps successes only: a storage that
+    failed once (S3 hiccup) is asked again for the next document."""
+
+
 @lru_cache(maxsize=256)
-def _prepared_image(
-    name: str, max_pixels: tuple[int, int]
-) -> tuple[bytes, str, tuple[int, int]] | None:
+def _prepared_image(name: str, max_pixels: tuple[int, int]) -> tuple[bytes, str, tuple[int, int]]:
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -194,13 +229,13 @@ def _prepared_image(
             content = handle.read()
     except (OSError, ValueError):
         logger.warning("Image %s is missing from the storage", name)
-        return None
+        raise _ImageUnavailable(name) from None
     try:
         image = Image.open(io.BytesIO(content))
         image.load()
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         logger.warning("Image %s cannot be read for print", name)
-        return None
+        raise _ImageUnavailable(name) from None
     small_enough = image.width <= max_pixels[0] and image.height <= max_pixels[1]
     if image.format in PRINTED_FORMATS and small_enough:
         return content, PRINTED_FORMATS[image.format], image.size
@@ -261,7 +296,8 @@ def render_pdf(*, template: str, data: dict[str, Any], company: Company | None =
     `data["company"]`. Raises PdfRenderError when the template fails: a bug, logged.
     """
     company = company or Company.load()
-    document = {**data, "company": company_print_data(company)}
+    with translation.override("fr"):
+        document = printable({**data, "company": company_print_data(company)})
     # Typst wants a fixed offset (+01:00), not a zone: the PDF's creation date, local time.
     now = timezone.localtime().replace(microsecond=0)
     created = now.astimezone(datetime.timezone(now.utcoffset()))

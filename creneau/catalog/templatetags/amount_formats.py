@@ -13,40 +13,50 @@ register = template.Library()
 
 def _decimal(value) -> Decimal | None:
     try:
-        return Decimal(value)
+        number = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
         return None
+    return number if number.is_finite() else None
 
 
-# Babel takes about 0.1 ms a number, and a quote prints the same few quantities, prices and
-# rates again and again: the texts are kept (equal decimals print the same here).
 @register.filter
-@functools.lru_cache(maxsize=4096)
 def quantity(value) -> str:
     """2.500 -> '2,5'; 1234.000 -> '1 234' (up to 3 decimals, none useless)."""
     number = _decimal(value)
-    if number is None:
-        return ""
-    return format_decimal(number, format="#,##0.###", locale="fr_FR")
+    return "" if number is None else _quantity(number + 0)
 
 
 @register.filter
-@functools.lru_cache(maxsize=4096)
 def unit_price(value) -> str:
     """A unit price with 2 to 4 decimals: 12.5 -> '12,50 €', 0.1234 -> '0,1234 €'."""
     number = _decimal(value)
-    if number is None:
-        return ""
+    return "" if number is None else _unit_price(number + 0)
+
+
+@register.filter
+def percent(value) -> str:
+    number = _decimal(value)
+    return "" if number is None else _percent(number + 0)
+
+
+# Babel takes about 0.1 ms a number, and a quote prints the same few quantities, prices and
+# rates again and again: the texts are kept. Equal decimals (2.5, 2.500) print the same
+# here; + 0 above turns -0 into 0, which would otherwise share an entry with it.
+@functools.lru_cache(maxsize=4096)
+def _quantity(number: Decimal) -> str:
+    return format_decimal(number, format="#,##0.###", locale="fr_FR")
+
+
+@functools.lru_cache(maxsize=4096)
+def _unit_price(number: Decimal) -> str:
     return format_currency(
         number, "EUR", format="#,##0.00##\u00a0¤", locale="fr_FR", currency_digits=False
     )
 
 
-@register.filter
 @functools.lru_cache(maxsize=256)
-def percent(value) -> str:
-    number = _decimal(value)
-    return "" if number is None else percent_display(number)
+def _percent(number: Decimal) -> str:
+    return percent_display(number)
 
 
 @register.filter

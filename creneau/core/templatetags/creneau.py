@@ -26,7 +26,8 @@ def money(value: Decimal | None) -> str:
     """1234.5 -> '1 234,50 €' (narrow no-break space for thousands, no-break space before €)."""
     if value is None or value == "":
         return ""
-    return _euros(Decimal(value), _locale())
+    # + 0 turns -0.00 into 0.00: they share a cache entry, and "-0,00 €" means nothing.
+    return _euros(Decimal(value) + 0, _locale())
 
 
 # Babel formats a number in about 0.1 ms; pages and PDFs print the same amounts over and

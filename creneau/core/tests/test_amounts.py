@@ -98,3 +98,13 @@ def test_line_net_is_within_half_a_cent_of_the_exact_amount(qty, price, discount
     assert abs(line_net(quantity=qty, unit_price=price, discount_percent=discount) - exact) <= (
         Decimal("0.005")
     )
+
+
+def test_a_negative_zero_prints_as_zero_even_after_a_cached_zero():
+    from creneau.catalog.templatetags.amount_formats import quantity, unit_price
+    from creneau.core.templatetags.creneau import money
+
+    assert money(Decimal("-0.00")) == "0,00\u00a0€"
+    assert money(Decimal("0.00")) == "0,00\u00a0€"
+    assert unit_price(Decimal("-0")) == "0,00\u00a0€"
+    assert quantity("NaN") == "" and quantity("sNaN") == "" and quantity([1]) == ""

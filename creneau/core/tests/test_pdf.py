@@ -285,3 +285,38 @@ def test_pdf_response_headers(inline, disposition):
 def test_pdf_response_ascii_name():
     response = pdf_response(b"%PDF", "facture-F-2026-00001.pdf", inline=False)
     assert response["Content-Disposition"] == 'attachment; filename="facture-F-2026-00001.pdf"'
+
+
+def test_characters_the_fonts_lack_are_printed_as_a_replacement_mark(company):
+    """PDF/A refuses a glyph no font has: an emoji in a name must not stop a document."""
+    reader = render_example(
+        recipient={"name": "Café 😀 李", "lines": ["bâtiment\r\nB\tporte \ufffe"]},
+        note="Accès par la cour\r\nCode 1234",
+    )
+    text = reader.pages[0].extract_text()
+    assert "Café \ufffd \ufffd" in text
+    assert "bâtiment\nB porte \ufffd" in text
+    assert "Accès par la cour\nCode 1234" in text
+
+
+def test_an_image_the_storage_failed_to_give_is_asked_again(db):
+    assert print_image("services/later.png") is None  # not there yet (or S3 failed)
+    default_storage.save("services/later.png", ContentFile(png_bytes((40, 30))))
+    assert print_image("services/later.png")["width"] == 40
+
+
+def test_documents_print_french_amounts_whatever_the_interface_language(company):
+    from django.utils import translation
+
+    company.capital = Decimal("1234.5")
+    company.save()
+    with translation.override("en"):
+        text = render_example().pages[0].extract_text()
+    assert f"au capital de 1{NNBSP}234,50{NBSP}€" in text
+
+
+def test_the_print_folder_is_made_again_when_a_cleaner_removed_it(db):
+    import shutil
+
+    shutil.rmtree(print_root().path)
+    assert render_example().pages  # a new folder, its links and a new compiler

@@ -63,14 +63,18 @@ def quote_print_data(
 
     Documents print in French, whatever the language of the user who asks for them.
     """
+    with translation.override("fr"):
+        return _quote_data(quote=quote, company_name=company_name, lines=lines)
+
+
+def _quote_data(*, quote: Quote, company_name: str, lines: list[QuoteLine] | None) -> dict:
     if lines is None:
         lines = quote_lines(quote=quote, with_images=True)
     customer, site = quote.customer, quote.site
     totals = quote_lines_totals(lines)
     rates = {line.vat_rate_id: line.vat_rate for line in lines if line.vat_rate_id}
     label = f"Devis {quote.number or 'brouillon'}"
-    with translation.override("fr"):
-        printed_lines = [_line_data(line) for line in lines]
+    printed_lines = [_line_data(line) for line in lines]
     return {
         "title": f"{label} \N{EN DASH} {company_name}",
         "heading": "Devis",

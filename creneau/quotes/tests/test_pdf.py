@@ -83,6 +83,16 @@ def test_the_quote_prints_its_number_customer_lines_and_totals_by_rate(quote, re
     assert "brouillon" not in text and "Remise" not in text
 
 
+def test_an_english_interface_still_prints_a_french_quote(quote):
+    from django.utils import translation
+
+    with translation.override("en"):
+        [text] = pages(quote_pdf(quote=quote))
+    assert f"Total TTC {euros('1 408,57')}" in text
+    assert f"10{NBSP}% {euros('1 234,50')} {euros('123,45')}" in text
+    assert f"0{NBSP}% {euros('50,00')} {euros('0,00')}" in text
+
+
 def test_a_draft_says_so(quote):
     [text] = pages(quote_pdf(quote=quote))
     assert "Devis (brouillon)" in text
