@@ -55,21 +55,18 @@ def _meta(quote: Quote) -> list[tuple[str, str]]:
     return meta
 
 
-def quote_print_data(
-    *, quote: Quote, company_name: str, lines: list[QuoteLine] | None = None
-) -> dict[str, Any]:
+def quote_print_data(*, quote: Quote, company_name: str) -> dict[str, Any]:
     """What quote.typ prints: the header of the shared layout, the lines (with their
     image), the totals by VAT rate with each rate's exemption wording, and the notes.
 
     Documents print in French, whatever the language of the user who asks for them.
     """
     with translation.override("fr"):
-        return _quote_data(quote=quote, company_name=company_name, lines=lines)
+        return _quote_data(quote=quote, company_name=company_name)
 
 
-def _quote_data(*, quote: Quote, company_name: str, lines: list[QuoteLine] | None) -> dict:
-    if lines is None:
-        lines = quote_lines(quote=quote, with_images=True)
+def _quote_data(*, quote: Quote, company_name: str) -> dict[str, Any]:
+    lines = quote_lines(quote=quote, with_images=True)
     customer, site = quote.customer, quote.site
     totals = quote_lines_totals(lines)
     rates = {line.vat_rate_id: line.vat_rate for line in lines if line.vat_rate_id}
