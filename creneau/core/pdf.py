@@ -76,14 +76,14 @@ REPLACEMENT_CHARACTER = "\ufffd"
 
 
 @lru_cache(maxsize=1)
-def _printable_code_points() -> frozenset[int]:
+def _printable_characters() -> frozenset[str]:
     from fontTools.ttLib import TTFont
 
-    points: set[int] = set()
+    characters = {"\n"}
     for font_file in FONTS_DIR.glob("*.otf"):
         with TTFont(font_file, lazy=True) as font:
-            points.update(font.getBestCmap())
-    return frozenset(points | {ord("\n")})
+            characters.update(map(chr, font.getBestCmap()))
+    return frozenset(characters)
 
 
 def printable(value: Any) -> Any:
@@ -91,9 +91,11 @@ def printable(value: Any) -> Any:
     if isinstance(value, str):
         if value.isascii() and value.isprintable():
             return value
-        points = _printable_code_points()
+        characters = _printable_characters()
         text = value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
-        return "".join(c if ord(c) in points else REPLACEMENT_CHARACTER for c in text)
+        if characters.issuperset(text):  # nearly always: French text, amounts
+            return text
+        return "".join(c if c in characters else REPLACEMENT_CHARACTER for c in text)
     if isinstance(value, dict):
         return {key: printable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
