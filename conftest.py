@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
@@ -152,7 +154,8 @@ def browser_page(live_server, settings):
 
     Use with @pytest.mark.browser and @pytest.mark.django_db(transaction=True), so that the
     live server sees the test's data. `page.base_url` is the live server's address.
-    Screenshots go to test-artifacts/ (ignored by git).
+    Screenshots go to test-artifacts/ (ignored by git). An error in the browser's console
+    (a script error, a resource that failed to load) fails the test.
     """
     import os
 
@@ -166,11 +169,23 @@ def browser_page(live_server, settings):
         page = context.new_page()
         page.set_default_timeout(10_000)
         page.base_url = live_server.url
+        console_errors = []
+
+        def on_console(message) -> None:
+            # A 403 or 422 is the server refusing on purpose, which the tests check; Chromium
+            # logs them as errors too. A 404 (a missing file) or a 5xx stays an error.
+            refused = re.search(r"status of (403|422) ", message.text)
+            if message.type == "error" and not refused:
+                console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: console_errors.append(str(error)))
         try:
             yield page
         finally:
             context.close()
             browser.close()
+        assert console_errors == [], "errors in the browser console"
 
 
 def browser_login(page, username: str, password: str = "secret-pass-1") -> None:

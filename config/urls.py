@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -11,6 +13,11 @@ urlpatterns = [
     path("customers/", include("creneau.customers.urls")),
     path("", include("creneau.catalog.urls")),
     path("quotes/", include("creneau.quotes.urls")),
+    # Browsers ask for /favicon.ico on pages that name no icon (a PDF, an error page).
+    path(
+        "favicon.ico",
+        login_not_required(RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
+    ),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
