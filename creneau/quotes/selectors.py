@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -52,15 +52,15 @@ def quote_line_get(*, user: AnyUser, pk: int) -> QuoteLine:
 
 
 def quote_lines(*, quote: Quote, with_images: bool = False) -> list[QuoteLine]:
-    """The lines in order, with what the editor and the PDF show of them."""
+    """The lines in order, with what the editor and the PDF show of them. `with_images`
+    adds `first_image`, the file name of the first image of each line's service (or None):
+    the PDF prints that one, read in the same query."""
     lines = quote.lines.select_related("vat_rate", "service").order_by("position", "id")
     if with_images:
-        lines = lines.prefetch_related(
-            Prefetch(
-                "service__images",
-                queryset=ServiceImage.objects.order_by("position", "id"),
-            )
+        first = ServiceImage.objects.filter(service=OuterRef("service_id")).order_by(
+            "position", "id"
         )
+        lines = lines.annotate(first_image=Subquery(first.values("image")[:1]))
     return list(lines)
 
 

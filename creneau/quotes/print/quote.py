@@ -19,14 +19,11 @@ DATE_FORMAT = "%d/%m/%Y"
 
 
 def _line_image(line: QuoteLine) -> dict[str, Any] | None:
-    if line.service is None:
-        return None
-    for image in line.service.images.all()[:1]:
-        return print_image(image.image.name, LINE_IMAGE_PIXELS)
-    return None
+    name = getattr(line, "first_image", None)
+    return print_image(name, LINE_IMAGE_PIXELS) if name else None
 
 
-def _line_data(line: QuoteLine) -> dict[str, Any]:
+def _line_data(line: QuoteLine, unit_labels: dict[str, str]) -> dict[str, Any]:
     if line.line_type in (QuoteLine.LineType.SECTION, QuoteLine.LineType.COMMENT):
         return {"kind": line.line_type, "text": (line.description or "").strip()}
     return {
@@ -35,7 +32,7 @@ def _line_data(line: QuoteLine) -> dict[str, Any]:
         "detail": line.detail,
         "image": _line_image(line),
         "quantity": quantity(line.quantity),
-        "unit": str(line.get_unit_display()),
+        "unit": unit_labels.get(line.unit, line.unit),
         "unit_price": unit_price(line.unit_price),
         "discount": percent(line.discount_percent) if line.discount_percent else "",
         "vat_rate": percent(line.vat_rate.rate),
@@ -71,7 +68,11 @@ def _quote_data(*, quote: Quote, company_name: str) -> dict[str, Any]:
     totals = quote_lines_totals(lines)
     rates = {line.vat_rate_id: line.vat_rate for line in lines if line.vat_rate_id}
     label = f"Devis {quote.number or 'brouillon'}"
-    printed_lines = [_line_data(line) for line in lines]
+    # The unit's label, translated once a document rather than once a line.
+    unit_labels = {
+        value: str(label) for value, label in QuoteLine._meta.get_field("unit").flatchoices
+    }
+    printed_lines = [_line_data(line, unit_labels) for line in lines]
     return {
         "title": f"{label} \N{EN DASH} {company_name}",
         "heading": "Devis",

@@ -141,8 +141,28 @@ def test_service_images_and_the_logo_are_printed(quote, rep, company):
     quote_line_add(quote=quote, by=rep, line_type="service", service=service)
     company.logo.save("logo.png", image_upload("logo.png", (600, 200)))
     reader = PdfReader(io.BytesIO(quote_pdf(quote=quote)))
+    assert "Vitrerie" in reader.pages[0].extract_text()
+    assert " heure " in reader.pages[0].extract_text()  # the unit's French label
     widths = sorted(image.image.width for image in reader.pages[0].images)
     assert widths == [173, 600]  # the line's image shrunk to print size (190 x 130), the logo
+
+
+def test_the_pdf_reads_the_same_queries_for_3_or_13_lines(quote, rep):
+    """Lines, their service's first image and the company: no query per line."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            quote_pdf(quote=Quote.objects.select_related("customer", "site").get(pk=quote.pk))
+        return len(captured)
+
+    few = queries()
+    for n in range(10):
+        service = ServiceFactory(label=f"Prestation illustrée {n}")
+        service_image_add(service=service, upload=image_upload(f"p{n}.png", (60, 40)), by=None)
+        quote_line_add(quote=quote, by=rep, line_type="service", service=service)
+    assert queries() == few
 
 
 @pytest.fixture
