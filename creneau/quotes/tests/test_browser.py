@@ -164,6 +164,10 @@ def drag_last_to_top(page, rows, screenshot: str | None = None) -> None:
         page.mouse.down()
         page.mouse.move(start["x"] + start["width"] / 2, start["y"] - 10, steps=5)
         page.mouse.move(target["x"] + 20, target["y"] + target["height"] / 4, steps=20)
+        # SortableJS animates the rows it moves (150 ms): on a busy machine the first row
+        # may still be sliding under the pointer. Settle at its very top before release.
+        page.mouse.move(target["x"] + 20, target["y"] + 2, steps=5)
+        page.wait_for_timeout(300)
         if screenshot:
             page.screenshot(path=screenshot)
         page.mouse.up()
