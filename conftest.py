@@ -101,7 +101,7 @@ class ApiClient:
 
     def __init__(self, user: User):
         self.client = Client()
-        self.headers = {"Authorization": f"Bearer {api_token_create(user=user)}"}
+        self.headers = {"Authorization": f"Bearer {api_token_create(user=user, name='tests')}"}
 
     def _send(self, method: str, path: str, data=None, **kwargs):
         send = getattr(self.client, method)

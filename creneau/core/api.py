@@ -26,8 +26,11 @@ from creneau.core.pdf import PdfRenderError
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
+        """The token's user if the token is active (not revoked, not past its last day) and
+        its user too; None otherwise, which answers 401. Records the token's last use."""
         api_token = (
             ApiToken.objects.select_related("user")
+            .active()
             .filter(key_hash=ApiToken.hash(token), user__is_active=True)
             .first()
         )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -192,3 +193,28 @@ class StaffCreateForm(StaffForm, PasswordFields):
 
 class StaffPasswordForm(PasswordFields):
     pass
+
+
+class ApiTokenForm(BootstrapForm):
+    """A new API token: a name, and an optional last day (checked by the service: not in
+    the past, at most two years ahead)."""
+
+    name = forms.CharField(
+        label=_("Nom du jeton"),
+        max_length=100,
+        help_text=_("Ce qui l'utilise : un script, un outil, un poste…"),
+        widget=forms.TextInput(attrs={"placeholder": _("ex. Export comptable"), "maxlength": 100}),
+    )
+    expires_on = forms.DateField(
+        label=_("Expire le"),
+        required=False,
+        help_text=_("Dernier jour de validité. Vide : jusqu'à ce que vous le révoquiez."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, today: date, latest: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The browser's date picker offers only the days the service accepts.
+        self.fields["expires_on"].widget.attrs.update(
+            {"min": today.isoformat(), "max": latest.isoformat()}
+        )

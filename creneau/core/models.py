@@ -225,22 +225,62 @@ class AuditEvent(models.Model):
         return f"{self.get_action_display()} {self.object_repr}"
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    """Tokens by state; a token's last day is a date in the company's time zone."""
+
+    def active(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at=None).filter(
+            models.Q(expires_on=None) | models.Q(expires_on__gte=timezone.localdate())
+        )
+
+    def expired(self) -> ApiTokenQuerySet:
+        return self.filter(revoked_at=None, expires_on__lt=timezone.localdate())
+
+    def revoked(self) -> ApiTokenQuerySet:
+        return self.exclude(revoked_at=None)
+
+
 class ApiToken(models.Model):
-    """A bearer token for the REST API, acting as one staff user. Only its hash is stored."""
+    """A bearer token for the REST API, acting as one staff user. Only its hash is stored.
+
+    Its owner names it (which script or tool uses it), may give it a last day, and revokes
+    it in "Mon compte"; direction revokes anyone's. A revoked token stays, with who revoked
+    it and when, so that the history of who could reach the API stays readable.
+    """
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("actif")
+        EXPIRED = "expired", _("expiré")
+        REVOKED = "revoked", _("révoqué")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("utilisateur"), on_delete=models.CASCADE
     )
+    name = models.CharField(_("nom"), max_length=100)
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    # A day, not an instant: the token works until the end of that day (Europe/Paris).
+    expires_on = models.DateField(_("expire le"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("révoqué par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("jeton d'API")
         verbose_name_plural = _("jetons d'API")
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.created_at:%Y-%m-%d})"
+        return f"{self.name} ({self.user})"
 
     @staticmethod
     def hash(key: str) -> str:
@@ -249,6 +289,14 @@ class ApiToken(models.Model):
     @classmethod
     def generate_key(cls) -> str:
         return secrets.token_urlsafe(32)
+
+    @property
+    def state(self) -> ApiToken.State:
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_on is not None and self.expires_on < timezone.localdate():
+            return self.State.EXPIRED
+        return self.State.ACTIVE
 
 
 def outbox_attachment_path(attachment: OutboxAttachment, filename: str) -> str:

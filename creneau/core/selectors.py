@@ -1,4 +1,4 @@
-"""Reads of core data: the staff users and the e-mail outbox."""
+"""Reads of core data: the staff users, API tokens and the e-mail outbox."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from creneau.core.models import OutboxEmail
-from creneau.core.roles import Role
+from creneau.core.models import ApiToken, OutboxEmail
+from creneau.core.roles import Role, user_is_direction
 
 
 def staff_list() -> QuerySet[User]:
@@ -26,6 +26,35 @@ def direction_users() -> QuerySet[User]:
     return User.objects.filter(is_active=True).filter(
         Q(is_superuser=True) | Q(pk__in=direction_members.values("user_id"))
     )
+
+
+def api_tokens_visible_to(user: User) -> QuerySet[ApiToken]:
+    """The tokens a user may see and revoke: their own; direction, everyone's. Any other
+    token id answers 404, as for customers."""
+    tokens = ApiToken.objects.select_related("user", "revoked_by")
+    if user_is_direction(user):
+        return tokens
+    return tokens.filter(user=user)
+
+
+def api_tokens_filter(*, state: str = "", q: str = "") -> QuerySet[ApiToken]:
+    """Every user's tokens, for direction's screen: optionally one state, or a word of the
+    token's name or of its user's login or names. Newest first."""
+    tokens = ApiToken.objects.select_related("user", "revoked_by")
+    if state == ApiToken.State.ACTIVE:
+        tokens = tokens.active()
+    elif state == ApiToken.State.EXPIRED:
+        tokens = tokens.expired()
+    elif state == ApiToken.State.REVOKED:
+        tokens = tokens.revoked()
+    if q := q.strip():
+        tokens = tokens.filter(
+            Q(name__icontains=q)
+            | Q(user__username__icontains=q)
+            | Q(user__first_name__icontains=q)
+            | Q(user__last_name__icontains=q)
+        )
+    return tokens.order_by("-created_at", "-id")
 
 
 def emails_for(related: models.Model) -> QuerySet[OutboxEmail]:

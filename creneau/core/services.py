@@ -31,6 +31,7 @@ from creneau.core.models import (
     OutboxAttachment,
     OutboxEmail,
 )
+from creneau.core.text import strip_invisible
 
 logger = logging.getLogger(__name__)
 
@@ -94,11 +95,89 @@ def audit_record(
     )
 
 
-def api_token_create(*, user: User) -> str:
-    """Create an API token for `user` and return the key, which is shown once and not stored."""
+# How far ahead a token's last day may be: a forgotten token should not work for ever.
+API_TOKEN_MAX_YEARS = 2
+
+
+def api_token_latest_expiry(*, today: date) -> date:
+    """The last day a token created `today` may have (29 February gives 28 February)."""
+    year = today.year + API_TOKEN_MAX_YEARS
+    try:
+        return today.replace(year=year)
+    except ValueError:
+        return today.replace(year=year, day=28)
+
+
+def _check_expiry(expires_on: date | None) -> None:
+    if expires_on is None:
+        return
+    today = timezone.localdate()
+    if expires_on < today:
+        raise ValidationError(
+            {"expires_on": _("La date d'expiration ne peut pas être passée.")}, code="past"
+        )
+    latest = api_token_latest_expiry(today=today)
+    if expires_on > latest:
+        raise ValidationError(
+            {
+                "expires_on": _("La date d'expiration ne peut pas dépasser le %(date)s (deux ans).")
+                % {"date": latest.strftime("%d/%m/%Y")}
+            },
+            code="too_far",
+        )
+
+
+def api_token_create(
+    *, user: User, name: str, expires_on: date | None = None, by: User | None = None
+) -> str:
+    """Create an API token for `user` and return the key, which is shown once and not stored.
+
+    `name` says what uses the token; `expires_on` is its last day (none: until revoked), from
+    today to two years ahead. `by` is who created it (the user, or a command: None).
+    """
+    if not user.is_active:
+        raise ValidationError(_("Ce compte est désactivé."), code="inactive")
     key = ApiToken.generate_key()
-    ApiToken.objects.create(user=user, key_hash=ApiToken.hash(key))
+    token = ApiToken(
+        user=user,
+        name=" ".join(strip_invisible(name or "").split()),
+        expires_on=expires_on,
+        key_hash=ApiToken.hash(key),
+    )
+    errors: dict[str, Any] = {}
+    try:
+        token.full_clean(exclude=["user", "key_hash", "revoked_by"])
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    try:
+        _check_expiry(expires_on)
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        token.save()
+        created = {"name": [None, token.name], "user": [None, user.username]}
+        if expires_on is not None:
+            created["expires_on"] = [None, str(expires_on)]
+        audit_record(by=by, action=AuditEvent.Action.CREATE, instance=token, changes=created)
     return key
+
+
+def api_token_revoke(*, token: ApiToken, by: User | None) -> ApiToken:
+    """Revoke a token: it answers 401 from now on. The row stays, with who revoked it and
+    when (the caller has checked that `by` may: its owner, or direction)."""
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+        if token.revoked_at is not None:
+            raise ValidationError(_("Ce jeton est déjà révoqué."), code="already_revoked")
+        token.revoked_at = timezone.now()
+        token.revoked_by = by if by is not None and by.is_authenticated else None
+        token.save(update_fields=["revoked_at", "revoked_by"])
+        audit_record(
+            by=by, action=AuditEvent.Action.OTHER, instance=token, message=_("Jeton d'API révoqué")
+        )
+    return token
 
 
 COMPANY_FIELDS = [

@@ -1,14 +1,19 @@
-"""API tokens: the create_api_token command, bearer authentication, and who reads the docs."""
+"""API tokens: the create_api_token command, bearer authentication (expired and revoked
+tokens included), and who reads the docs."""
 
+import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from creneau.core.models import ApiToken
 from creneau.core.roles import Role
+from creneau.core.services import api_token_create, api_token_revoke
 
 
 def create_token(username: str) -> str:
@@ -116,3 +121,81 @@ def test_openapi_document_needs_a_login_or_a_token(client_for, planner):
     response = Client().get("/api/v1/openapi.json", headers=bearer(token))
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "Créneau API"
+
+
+@pytest.mark.django_db
+def test_command_takes_a_name_and_a_last_day(rep):
+    out = StringIO()
+    last_day = timezone.localdate() + timedelta(days=30)
+    call_command(
+        "create_api_token",
+        "commercial1",
+        "--name",
+        "Export comptable",
+        "--expires",
+        last_day.isoformat(),
+        stdout=out,
+    )
+    token = ApiToken.objects.get(user=rep)
+    assert (token.name, token.expires_on) == ("Export comptable", last_day)
+    assert token.key_hash == ApiToken.hash(out.getvalue().strip())
+
+
+@pytest.mark.django_db
+def test_command_without_a_name_names_the_token_after_it(rep):
+    create_token("commercial1")
+    assert ApiToken.objects.get(user=rep).name == "Ligne de commande"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("expires", "message"),
+    [
+        ("demain", "Saisissez une date valide (AAAA-MM-JJ)."),
+        ("2000-01-01", "La date d'expiration ne peut pas être passée."),
+    ],
+)
+def test_command_refuses_a_bad_last_day_in_french(rep, expires, message):
+    with pytest.raises(CommandError, match=re.escape(message)):
+        call_command("create_api_token", "commercial1", "--expires", expires, stdout=StringIO())
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.django_db
+def test_expired_token_answers_401(rep):
+    key = api_token_create(user=rep, name="Script", expires_on=timezone.localdate())
+    # Its last day: it still works.
+    assert Client().get("/api/v1/customers", headers=bearer(key)).status_code == 200
+    ApiToken.objects.filter(user=rep).update(
+        expires_on=timezone.localdate() - timedelta(days=1), last_used_at=None
+    )
+
+    response = Client().get("/api/v1/customers", headers=bearer(key))
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
+    assert ApiToken.objects.get(user=rep).last_used_at is None
+
+
+@pytest.mark.django_db
+def test_revoked_token_answers_401(rep):
+    key = api_token_create(user=rep, name="Script")
+    assert Client().get("/api/v1/customers", headers=bearer(key)).status_code == 200
+
+    api_token_revoke(token=ApiToken.objects.get(user=rep), by=rep)
+
+    assert Client().get("/api/v1/customers", headers=bearer(key)).status_code == 401
+    assert Client().get("/api/v1/openapi.json", headers=bearer(key)).status_code == 401
+
+
+@pytest.mark.django_db
+def test_each_call_records_the_last_use(rep):
+    key = api_token_create(user=rep, name="Script")
+    token = ApiToken.objects.get(user=rep)
+    assert token.last_used_at is None
+    before = timezone.now()
+
+    Client().get("/api/v1/customers", headers=bearer(key))
+
+    token.refresh_from_db()
+    assert before <= token.last_used_at <= timezone.now()

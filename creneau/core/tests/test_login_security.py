@@ -130,7 +130,7 @@ def bearer(key: str):
 
 @pytest.mark.django_db
 def test_an_inactive_users_api_token_is_refused_until_reactivation(direction, rep):
-    key = api_token_create(user=rep)
+    key = api_token_create(user=rep, name="tests")
     assert bearer(key) == rep
     staff_set_active(user=rep, by=direction, active=False)
     assert bearer(key) is None  # ninja answers 401
