@@ -8,20 +8,27 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from creneau.core.forms import ApiTokenForm
 from creneau.core.models import ApiToken
-from creneau.core.roles import role_given, user_is_direction
+from creneau.core.roles import role_given
 from creneau.core.selectors import api_tokens_filter, api_tokens_visible_to
 from creneau.core.services import api_token_create, api_token_latest_expiry, api_token_revoke
 from creneau.core.views import direction_required
 
 TOKENS_PAGE_SIZE = 50
+STATE_FILTERS = [
+    (ApiToken.State.ACTIVE, gettext_lazy("Actifs")),
+    (ApiToken.State.EXPIRED, gettext_lazy("Expirés")),
+    (ApiToken.State.REVOKED, gettext_lazy("Révoqués")),
+]
 
 
 def _token_form(data: dict | None = None) -> ApiTokenForm:
@@ -40,6 +47,8 @@ def _account_page(
         "new_key": new_key,
         "new_token": new_token,
         "role": role_given(request.user),
+        # Where a revocation comes back to: not the creation's URL, which only takes a POST.
+        "return_url": reverse("account"),
     }
     response = render(request, "core/account.html", context)
     # The page may hold a secret shown once: no copy in the browser's or a proxy's cache.
@@ -52,10 +61,11 @@ def account(request: HttpRequest) -> HttpResponse:
     return _account_page(request, _token_form())
 
 
-@require_POST
 def api_token_new(request: HttpRequest) -> HttpResponse:
     """Create a token for oneself and show its key in the answer, once: it is not stored
     (only its hash), so no later page can show it again."""
+    if request.method != "POST":
+        return redirect("account")
     form = _token_form(request.POST)
     if form.is_valid():
         try:
@@ -96,7 +106,7 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "state": state,
         "q": q,
-        "states": ApiToken.State.choices,
-        "is_direction": user_is_direction(request.user),
+        "states": STATE_FILTERS,
+        "return_url": request.get_full_path(),
     }
     return render(request, "core/api_token_list.html", context)

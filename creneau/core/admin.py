@@ -17,8 +17,19 @@ class AuditEventAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["user", "created_at", "last_used_at"]
-    readonly_fields = ["key_hash"]
+    """No adding nor editing here: tokens are created and revoked in Mon compte and
+    Paramètres > Jetons d'API, through the services that write the history. (Deleting
+    stays, so that deleting a user here is not blocked by its tokens.)"""
+
+    list_display = ["name", "user", "created_at", "expires_on", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__username"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class OutboxAttachmentInline(admin.TabularInline):
