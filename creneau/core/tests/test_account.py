@@ -317,3 +317,22 @@ def test_revoking_from_the_creation_answer_comes_back_to_the_account(client_for,
     html = client_for(rep).post(NEW, {"name": "Nouveau"}).content.decode()
     revoke_form = re.search(r'action="/account/tokens/\d+/revoke/".*?</form>', html, re.S).group(0)
     assert 'name="next" value="/account/"' in revoke_form
+
+
+@pytest.mark.django_db
+def test_token_lists_do_not_grow_queries_with_tokens(client_for, direction, rep, other_rep):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as context:
+            assert client_for(direction).get(path).status_code == 200
+        return len(context.captured_queries)
+
+    api_token_revoke(token=make_token(rep), by=direction)
+    make_token(direction)
+    few = (queries(SETTINGS), queries(ACCOUNT))
+    for user in (rep, other_rep, direction):
+        for _number in range(5):
+            api_token_revoke(token=make_token(user), by=direction)
+    assert (queries(SETTINGS), queries(ACCOUNT)) == few
