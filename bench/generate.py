@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from creneau.core import sample_data as sample
+from creneau.core.collation import name_key
 from creneau.core.models import AuditEvent, Counter
 from creneau.core.roles import Role
 from creneau.customers.models import Contact, Customer, Family, Site
@@ -163,6 +164,7 @@ def _customer(
         customer.email = sample.email(f"{local}.{index}", rng.choice(sample.EMAIL_DOMAINS))
     sites = [_site(rng, customer, number, business) for number in range(site_count)]
     customer.search_text = customer_search_text(customer, sites=sites)
+    customer.name_key = name_key(customer.name)
     return customer, sites
 
 

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from creneau.core.collation import name_key
 from creneau.core.models import AuditEvent
 from creneau.core.roles import Role, user_role
 from creneau.core.services import audit_record, counter_next, model_changes, model_snapshot
@@ -37,10 +38,11 @@ def _apply(instance: Any, fields: dict[str, Any], allowed: list[str]) -> None:
 
 
 def customer_refresh_search(*, customer: Customer) -> None:
-    """Recompute the text the search box matches (after the customer or a site changed)."""
-    text = customer_search_text(customer)
-    Customer.objects.filter(pk=customer.pk).update(search_text=text)
-    customer.search_text = text
+    """Recompute the text the search box matches and the name's sort key (after the
+    customer or a site changed)."""
+    text, key = customer_search_text(customer), name_key(customer.name)
+    Customer.objects.filter(pk=customer.pk).update(search_text=text, name_key=key)
+    customer.search_text, customer.name_key = text, key
 
 
 def customer_create(*, by: User | None, **fields: Any) -> Customer:
@@ -59,6 +61,7 @@ def customer_create(*, by: User | None, **fields: Any) -> Customer:
             customer.accounting_code = f"411{customer.code}"
         customer.full_clean()
         customer.search_text = customer_search_text(customer, sites=[])
+        customer.name_key = name_key(customer.name)
         customer.save()
         audit_record(by=by, action=AuditEvent.Action.CREATE, instance=customer, customer=customer)
     return customer
