@@ -43,9 +43,7 @@ def maxlength(html: str, name: str) -> int:
 
 
 @pytest.mark.django_db
-def test_the_general_tab_takes_identifiers_as_typed_and_stores_them_compact(
-    direction, client_for
-):
+def test_the_general_tab_takes_identifiers_as_typed_and_stores_them_compact(direction, client_for):
     customer = CustomerFactory(kind=Customer.Kind.BUSINESS, postcode="75011")
     client = client_for(direction)
     form = client.get(f"/customers/{customer.pk}/general/edit/", headers=HTMX).content.decode()
