@@ -73,6 +73,12 @@ def search_terms(query: str) -> list[str]:
     return [term for term in normalise_search_text(query).split(" ") if term]
 
 
+def customer_name_key(name: str) -> str:
+    """Customer.name_key for a name: unaccented, case-folded, within the column's length
+    (decomposing may lengthen a name: "œ" gives "oe")."""
+    return name_key(name)[: Customer._meta.get_field("name_key").max_length]
+
+
 def customer_search_text(customer: Customer, sites: list[Site] | None = None) -> str:
     """The text the search box matches for one customer (see Customer.search_text)."""
     if sites is None:
@@ -317,8 +323,8 @@ def customer_duplicates(
         match |= Q(email__iexact=email)
     for number in (phone for phone in phones if phone):
         match |= Q(phone=number) | Q(mobile=number)
-    if name_key(name) and postcode:
-        match |= Q(name_key=name_key(name), postcode=postcode.strip())
+    if customer_name_key(name) and postcode:
+        match |= Q(name_key=customer_name_key(name), postcode=postcode.strip())
     if not match:
         return Customer.objects.none()
     return customers_visible_to(user).filter(match).select_related("sales_rep")[:10]

@@ -13,7 +13,7 @@ def fill_name_key(apps, schema_editor):
     customers = Customer.objects.using(schema_editor.connection.alias).only("id", "name")
     batch = []
     for customer in customers.order_by("id").iterator(chunk_size=BATCH):
-        customer.name_key = name_key(customer.name)
+        customer.name_key = name_key(customer.name)[:200]  # the column's length
         batch.append(customer)
         if len(batch) == BATCH:
             customers.bulk_update(batch, ["name_key"])
