@@ -21,7 +21,7 @@ from creneau.core import sample_data as sample
 from creneau.core.models import AuditEvent, Counter
 from creneau.core.roles import Role
 from creneau.customers.models import Contact, Customer, Family, Site
-from creneau.customers.selectors import customer_search_text
+from creneau.customers.selectors import customer_name_key, customer_search_text
 
 CUSTOMERS = 100_000
 SITES = 150_000
@@ -163,6 +163,7 @@ def _customer(
         customer.email = sample.email(f"{local}.{index}", rng.choice(sample.EMAIL_DOMAINS))
     sites = [_site(rng, customer, number, business) for number in range(site_count)]
     customer.search_text = customer_search_text(customer, sites=sites)
+    customer.name_key = customer_name_key(customer.name)
     return customer, sites
 
 

@@ -164,6 +164,7 @@ def _bulk_customers(reps) -> list[int]:
                 code=f"B{n:05d}", name=name, street=f"{n} rue du Banc", postcode=postcode,
                 city=city, sales_rep=reps[n % len(reps)], accounting_code=f"411B{n:05d}",
                 search_text=normalise_search_text(f"{name} B{n:05d} {postcode} {city}"),
+                name_key=name.lower(),
             )
         )  # fmt: skip
     Customer.objects.bulk_create(new, batch_size=2000)

@@ -10,6 +10,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from creneau.catalog.models import Service, ServiceImage, SitePrice, VatRate
+from creneau.core.collation import french_collate
 from creneau.core.roles import Role, user_is_direction, user_role
 from creneau.customers.models import Site
 from creneau.customers.selectors import AnyUser, sites_visible_to
@@ -47,8 +48,9 @@ def vat_rate_for_percent(rate: Decimal | str) -> VatRate | None:
 SERVICE_SORTS = {
     "code": ("code",),
     "-code": ("-code",),
-    "label": ("label", "code"),
-    "-label": ("-label", "code"),
+    # Labels in the French order, capitals and accents aside.
+    "label": (french_collate("label"), "code"),
+    "-label": (french_collate("label").desc(), "code"),
     "price": ("unit_price", "code"),
     "-price": ("-unit_price", "code"),
 }

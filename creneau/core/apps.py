@@ -9,9 +9,16 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from django.apps import apps
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
+        from creneau.core.collation import register_sqlite_collation
         from creneau.core.roles import roles_sync
+
+        # SQLite learns the French order (french_collate) on each connection it opens.
+        connection_created.connect(
+            register_sqlite_collation, dispatch_uid="creneau_sqlite_collation"
+        )
 
         # post_migrate is sent once per app, in INSTALLED_APPS order, and each app's
         # permissions are created by its own signal: the roles can only be given every

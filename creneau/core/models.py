@@ -7,14 +7,16 @@ import hashlib
 import secrets
 import uuid
 
-from babel import Locale
+import pycountry
+from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
+from creneau.core.collation import french_sort_key
 from creneau.core.validators import (
     bic_from_iban,
     check_address,
@@ -29,18 +31,28 @@ from creneau.core.validators import (
 
 
 def country_choices() -> list[tuple[str, str]]:
-    """ISO 3166 countries, named in French, France first."""
-    return list(_french_country_names())
+    """The ISO 3166-1 countries, named in the interface's language, France first, then in
+    alphabetical order, accents and capitals aside ("Égypte" near "Équateur", not after
+    "Zimbabwe")."""
+    return list(_country_names(translation.get_language() or settings.LANGUAGE_CODE))
 
 
 # Cached: Django evaluates callable choices at each full_clean() of an address, and sorting
-# Babel's territories costs milliseconds each time (migrations reference country_choices
-# itself, which stays a plain function).
+# the names costs milliseconds each time (migrations reference country_choices itself,
+# which stays a plain function).
 @functools.cache
-def _french_country_names() -> tuple[tuple[str, str], ...]:
-    names = Locale("fr").territories
-    codes = sorted((code for code in names if len(code) == 2 and code.isalpha()), key=names.get)
-    return (("FR", names["FR"]), *((code, names[code]) for code in codes if code != "FR"))
+def _country_names(language: str) -> tuple[tuple[str, str], ...]:
+    try:
+        names = Locale.parse(translation.to_locale(language)).territories
+    except (ValueError, UnknownLocaleError):
+        names = Locale("fr").territories
+    # Babel also names regions and pseudo-territories (EU "Union européenne", UN, XA
+    # "pseudo-accents", ZZ "région indéterminée"...): only ISO 3166-1 codes are countries.
+    codes = sorted(
+        (country.alpha_2 for country in pycountry.countries if country.alpha_2 != "FR"),
+        key=lambda code: french_sort_key(names.get(code, code)),
+    )
+    return tuple((code, names.get(code, code)) for code in ("FR", *codes))
 
 
 class Address(models.Model):

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from creneau.core.collation import french_collate
 from creneau.core.models import ApiToken, OutboxEmail
 from creneau.core.roles import Role, user_is_direction
 
@@ -16,7 +17,7 @@ from creneau.core.roles import Role, user_is_direction
 def staff_list() -> QuerySet[User]:
     """Every staff account, active ones first, by name, with their role groups loaded."""
     return User.objects.prefetch_related("groups").order_by(
-        "-is_active", "last_name", "first_name", "username"
+        "-is_active", french_collate("last_name"), french_collate("first_name"), "username"
     )
 
 

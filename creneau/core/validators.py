@@ -25,6 +25,14 @@ from stdnum.fr import siren, siret
 FRENCH_POSTCODE = re.compile(r"^(0[1-9]|[1-8]\d|9[0-8])\d{3}$")
 
 
+def normalise_postcode(postcode: str, country: str = "FR") -> str:
+    """A French postcode typed "75 011" is 75011; others keep their inner spaces (SW1A 1AA)."""
+    postcode = (postcode or "").strip()
+    if country in ("FR", ""):
+        return re.sub(r"[\s.]+", "", postcode)
+    return postcode
+
+
 def validate_postcode(postcode: str, country: str = "FR") -> None:
     if country in ("FR", "") and not FRENCH_POSTCODE.match(postcode or ""):
         raise ValidationError(
@@ -153,12 +161,14 @@ def normalise_sepa_creditor_id(value: str) -> str:
 
 
 def check_address(instance: object, *, required: bool) -> None:
-    """Refuse a missing street, postcode or city (when required) and a bad French postcode."""
+    """Refuse a missing street, postcode or city (when required) and a bad French postcode;
+    a French postcode typed with a space is stored compact."""
     errors = {}
     if required:
         for field in ("street", "postcode", "city"):
             if not getattr(instance, field).strip():
                 errors[field] = ValidationError(_("Ce champ est obligatoire."), code="required")
+    instance.postcode = normalise_postcode(instance.postcode, instance.country)
     if instance.postcode and "postcode" not in errors:
         try:
             validate_postcode(instance.postcode, instance.country)

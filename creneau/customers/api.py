@@ -25,6 +25,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from creneau.core.api_params import BoundedLimitOffsetPagination
+from creneau.core.collation import french_collate
 from creneau.core.roles import Role, user_is_direction, user_role
 from creneau.customers import services
 from creneau.customers.forms import user_sees_bank_details
@@ -315,7 +316,7 @@ def list_sites(request: HttpRequest, filters: Query[SiteFilters]) -> QuerySet[Si
     sites = sites_visible_to(caller(request))
     if filters.customer_id is not None:
         sites = sites.filter(customer_id=filters.customer_id)
-    return sites.order_by("customer_id", "name", "id")
+    return sites.order_by("customer_id", french_collate("name"), "id")
 
 
 @sites_router.post(
@@ -410,7 +411,7 @@ def list_contacts(request: HttpRequest, filters: Query[ContactFilters]) -> Query
         contacts = contacts.filter(customer_id=filters.customer_id)
     if filters.site_id is not None:
         contacts = contacts.filter(site_id=filters.site_id)
-    return contacts.order_by("customer_id", "name", "id")
+    return contacts.order_by("customer_id", french_collate("name"), "id")
 
 
 @contacts_router.post(

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,35 @@ class DisplayFormatsMixin:
         for name, display in self.DISPLAY_FORMATS.items():
             if name in self.fields and self.initial.get(name):
                 self.initial[name] = display(self.initial[name])
+
+
+def typed_max_length(stored_length: int) -> int:
+    """How many characters a form takes for an identifier stored compact in
+    `stored_length`: twice as many, for the spaces, dots and dashes people type
+    ("493 868 806 00768"), within bounds."""
+    return min(max(2 * stored_length, 30), 80)
+
+
+class TypedIdentifiersMixin:
+    """Let identifiers be typed as people write them. The model stores them compact
+    (NormalisedFieldsMixin), so the column's length would cut "493 868 806 00768" at 14
+    characters in the browser, then refuse it: the form takes more, the model normalises,
+    then checks the stored length."""
+
+    TYPED_FIELDS = ("siret", "vat_number", "iban", "bic", "phone", "mobile")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.TYPED_FIELDS:
+            field = self.fields.get(name)
+            if field is None or not field.max_length:
+                continue
+            field.max_length = typed_max_length(field.max_length)
+            field.validators = [
+                *(v for v in field.validators if not isinstance(v, MaxLengthValidator)),
+                MaxLengthValidator(field.max_length),
+            ]
+            field.widget.attrs["maxlength"] = str(field.max_length)
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -124,7 +154,9 @@ CUSTOMER_WIDGETS = {
 CUSTOMER_FIELD_CLASSES = {"sales_rep": SalesRepChoiceField}
 
 
-class CustomerCreateForm(BootstrapFormMixin, CustomerFieldsMixin, forms.ModelForm):
+class CustomerCreateForm(
+    TypedIdentifiersMixin, BootstrapFormMixin, CustomerFieldsMixin, forms.ModelForm
+):
     """The short creation form: a name, a kind and a billing address; the rest is optional."""
 
     first_site = forms.BooleanField(
@@ -161,7 +193,13 @@ class CustomerCreateForm(BootstrapFormMixin, CustomerFieldsMixin, forms.ModelFor
         return {int(part) for part in parts if part.isascii() and part.isdigit()}
 
 
-class CustomerForm(DisplayFormatsMixin, BootstrapFormMixin, CustomerFieldsMixin, forms.ModelForm):
+class CustomerForm(
+    TypedIdentifiersMixin,
+    DisplayFormatsMixin,
+    BootstrapFormMixin,
+    CustomerFieldsMixin,
+    forms.ModelForm,
+):
     """The general tab in edit mode. Bank details only for who may see them whole."""
 
     class Meta:
@@ -233,7 +271,7 @@ class SiteForm(BootstrapFormMixin, forms.ModelForm):
         return (self.cleaned_data.get("billing_group") or "A").strip().upper()
 
 
-class ContactForm(DisplayFormatsMixin, BootstrapFormMixin, forms.ModelForm):
+class ContactForm(TypedIdentifiersMixin, DisplayFormatsMixin, BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "role", "site", "phone", "mobile", "email"]

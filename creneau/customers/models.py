@@ -95,22 +95,25 @@ class Customer(NormalisedFieldsMixin, Address):
     # Lower-case, accent-free words of the name, code, phones, e-mail, address and of every
     # site's name and address: what the search box matches (trigram-indexed on PostgreSQL).
     search_text = models.TextField(editable=False, default="")
+    # The name without accents nor capitals (core.collation.name_key), set by the services:
+    # lists sort on it, in the French order and through an index, and the duplicate check
+    # compares it ("Residence les Tilleuls" is "Résidence Les Tilleuls").
+    name_key = models.CharField(max_length=200, editable=False, default="")
 
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
-        ordering = ["name", "id"]
+        ordering = ["name_key", "id"]
         indexes = [
-            models.Index(Lower("name"), "id", name="customer_name_ci"),
-            models.Index(fields=["sales_rep", "name"], name="customer_rep_name"),
-            models.Index(fields=["postcode"], name="customer_postcode"),
+            models.Index(fields=["sales_rep", "name_key", "id"], name="customer_rep_name_key"),
+            models.Index(fields=["postcode", "name_key"], name="customer_postcode_name_key"),
             models.Index(fields=["email"], name="customer_email"),
             models.Index(fields=["phone"], name="customer_phone"),
             models.Index(fields=["mobile"], name="customer_mobile"),
             # The list's sort orders (SORTABLE in selectors.py) and its city filter, so that
             # a page of 25 is read in index order instead of sorting 100,000 rows.
-            models.Index(fields=["name", "id"], name="customer_name_id"),
-            models.Index(fields=["city", "name", "id"], name="customer_city_name"),
+            models.Index(fields=["name_key", "id"], name="customer_name_key_id"),
+            models.Index(fields=["city", "name_key", "id"], name="customer_city_name_key"),
             models.Index(fields=["created_at", "id"], name="customer_created"),
             # A rep's list counts its active customers from the index alone.
             models.Index(fields=["sales_rep", "is_active"], name="customer_rep_active"),

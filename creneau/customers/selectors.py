@@ -13,6 +13,7 @@ from django.db.models import CharField, Count, Q, QuerySet, Value
 from django.db.models.functions import Collate, Concat, Left
 from django.shortcuts import get_object_or_404
 
+from creneau.core.collation import french_collate, name_key
 from creneau.core.models import AuditEvent
 from creneau.core.roles import Role, user_role, user_sees_all_customers
 from creneau.customers.models import Contact, Customer, Family, Site
@@ -70,6 +71,12 @@ def search_terms(query: str) -> list[str]:
             digits = "0" + digits.removeprefix("00").removeprefix("33").removeprefix("0")
         return [digits]
     return [term for term in normalise_search_text(query).split(" ") if term]
+
+
+def customer_name_key(name: str) -> str:
+    """Customer.name_key for a name: unaccented, case-folded, within the column's length
+    (decomposing may lengthen a name: "œ" gives "oe")."""
+    return name_key(name)[: Customer._meta.get_field("name_key").max_length]
 
 
 def customer_search_text(customer: Customer, sites: list[Site] | None = None) -> str:
@@ -224,12 +231,12 @@ def _sql_key(queryset: QuerySet) -> tuple:
 
 
 def _name_order_unindexed(ordering: tuple) -> list:
-    """The same order by name, written so that no index serves it (name || '')."""
+    """The same order by name, written so that no index serves it (name_key || '')."""
     rewritten = []
     for field_name in ordering:
-        if field_name in ("name", "-name"):
-            expression = Concat("name", Value(""), output_field=CharField())
-            field_name = expression.desc() if field_name == "-name" else expression.asc()
+        if field_name in NAME_ORDERS:
+            expression = Concat("name_key", Value(""), output_field=CharField())
+            field_name = expression.desc() if field_name.startswith("-") else expression.asc()
         rewritten.append(field_name)
     return rewritten
 
@@ -245,28 +252,29 @@ def planner_row_estimate(queryset: QuerySet) -> int:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
+# By name is by name_key: the French order (capitals and accents aside), through an index.
 SORTABLE = {
-    "name": ("name", "id"),
-    "-name": ("-name", "-id"),
+    "name": ("name_key", "id"),
+    "-name": ("-name_key", "-id"),
     "code": ("code",),
     "-code": ("-code",),
-    "city": ("city", "name", "id"),
-    "-city": ("-city", "name", "id"),
-    "postcode": ("postcode", "name", "id"),
-    "-postcode": ("-postcode", "name", "id"),
+    "city": ("city", "name_key", "id"),
+    "-city": ("-city", "name_key", "id"),
+    "postcode": ("postcode", "name_key", "id"),
+    "-postcode": ("-postcode", "name_key", "id"),
     "created": ("created_at", "id"),
     "-created": ("-created_at", "-id"),
 }
 
 
-NAME_ORDERS = ("name", "-name")
+NAME_ORDERS = ("name_key", "-name_key")
 
 
 def list_order(sort: str, terms: list[str]) -> tuple[str, ...]:
     order = SORTABLE.get(sort, SORTABLE["name"])
     if search_is_name_prefix(terms) and order[0] in NAME_ORDERS:
         # By the name's start in its index's order (accents and capitals aside), then name.
-        return ("-search_prefix" if order[0] == "-name" else "search_prefix", *order)
+        return ("-search_prefix" if order[0] == "-name_key" else "search_prefix", *order)
     return order
 
 
@@ -299,7 +307,7 @@ def customers_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Cust
     customers = customers.select_related("family", "sales_rep").order_by(*order)
     listed = CustomerListQuerySet(model=Customer, query=customers.query.chain(), using=customers.db)
     # Restricted to one rep, the walk along the name is bounded by the portfolio (index
-    # customer_rep_name) and beats sorting; over every customer, it is not.
+    # customer_rep_name_key) and beats sorting; over every customer, it is not.
     listed.sort_few_matches = bool(terms) and user_sees_all_customers(user) and not sales_rep
     return listed
 
@@ -308,14 +316,15 @@ def customer_duplicates(
     *, user: AnyUser, name: str = "", postcode: str = "", email: str = "", phones: list[str] = ()
 ) -> QuerySet[Customer]:
     """Visible customers that look like the one about to be created: same e-mail, same phone
-    (mobile or landline), or same name in the same postcode."""
+    (mobile or landline), or same name in the same postcode, accents, capitals and extra
+    spaces aside (name_key)."""
     match = Q()
     if email:
         match |= Q(email__iexact=email)
     for number in (phone for phone in phones if phone):
         match |= Q(phone=number) | Q(mobile=number)
-    if name and postcode:
-        match |= Q(name__iexact=name.strip(), postcode=postcode.strip())
+    if customer_name_key(name) and postcode:
+        match |= Q(name_key=customer_name_key(name), postcode=postcode.strip())
     if not match:
         return Customer.objects.none()
     return customers_visible_to(user).filter(match).select_related("sales_rep")[:10]
@@ -330,12 +339,14 @@ def customer_history(*, customer: Customer) -> QuerySet[AuditEvent]:
 
 
 def families_list() -> QuerySet[Family]:
-    return Family.objects.order_by("name")
+    return Family.objects.order_by(french_collate("name"), "id")
 
 
 def families_with_customer_counts() -> QuerySet[Family]:
     """Families with their number of customers (all of them: only direction manages families)."""
-    return Family.objects.annotate(customers_count=Count("customer")).order_by("name")
+    return Family.objects.annotate(customers_count=Count("customer")).order_by(
+        french_collate("name"), "id"
+    )
 
 
 def sales_reps() -> QuerySet[User]:
@@ -343,5 +354,5 @@ def sales_reps() -> QuerySet[User]:
     return (
         User.objects.filter(is_active=True, groups__name__in=[Role.SALES, Role.DIRECTION])
         .distinct()
-        .order_by("first_name", "last_name", "username")
+        .order_by(french_collate("first_name"), french_collate("last_name"), "username")
     )

@@ -15,7 +15,7 @@ from creneau.core.models import AuditEvent
 from creneau.core.roles import Role, user_role
 from creneau.core.services import audit_record, counter_next, model_changes, model_snapshot
 from creneau.customers.models import Contact, Customer, Family, Site
-from creneau.customers.selectors import customer_search_text
+from creneau.customers.selectors import customer_name_key, customer_search_text
 
 CUSTOMER_FIELDS = [
     "kind", "name", "street", "postcode", "city", "country", "phone", "mobile", "email",
@@ -37,10 +37,11 @@ def _apply(instance: Any, fields: dict[str, Any], allowed: list[str]) -> None:
 
 
 def customer_refresh_search(*, customer: Customer) -> None:
-    """Recompute the text the search box matches (after the customer or a site changed)."""
-    text = customer_search_text(customer)
-    Customer.objects.filter(pk=customer.pk).update(search_text=text)
-    customer.search_text = text
+    """Recompute the text the search box matches and the name's sort key (after the
+    customer or a site changed)."""
+    text, key = customer_search_text(customer), customer_name_key(customer.name)
+    Customer.objects.filter(pk=customer.pk).update(search_text=text, name_key=key)
+    customer.search_text, customer.name_key = text, key
 
 
 def customer_create(*, by: User | None, **fields: Any) -> Customer:
@@ -59,6 +60,7 @@ def customer_create(*, by: User | None, **fields: Any) -> Customer:
             customer.accounting_code = f"411{customer.code}"
         customer.full_clean()
         customer.search_text = customer_search_text(customer, sites=[])
+        customer.name_key = customer_name_key(customer.name)
         customer.save()
         audit_record(by=by, action=AuditEvent.Action.CREATE, instance=customer, customer=customer)
     return customer

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creneau.catalog.models import Service, VatRate
+from creneau.core.collation import french_collate
 from creneau.quotes.models import Quote, QuoteLine
 
 
@@ -73,7 +74,9 @@ class QuoteHeaderForm(forms.ModelForm):
 
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = customer.sites.filter(is_active=True).order_by("name")
+        self.fields["site"].queryset = customer.sites.filter(is_active=True).order_by(
+            french_collate("name"), "id"
+        )
         self.fields["site"].empty_label = _("— Aucun site (adresse du client) —")
 
 

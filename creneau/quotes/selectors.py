@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -69,10 +68,11 @@ SORTABLE = {
     "-date": ("-date", "-id"),
     "number": ("number", "id"),
     "-number": ("-number", "-id"),
-    # Lower-cased name then id: the order of the customer_name_ci index, so that the
-    # first page walks customers in order instead of sorting every quote.
-    "customer": (Lower("customer__name"), "customer_id", "-date", "-id"),
-    "-customer": (Lower("customer__name").desc(), "-customer_id", "-date", "-id"),
+    # The customer's name_key (French order) then id: the order of the
+    # customer_name_key_id index, so that the first page walks customers in order instead
+    # of sorting every quote.
+    "customer": ("customer__name_key", "customer_id", "-date", "-id"),
+    "-customer": ("-customer__name_key", "-customer_id", "-date", "-id"),
     "total": ("total_net", "id"),
     "-total": ("-total_net", "-id"),
     "validity": ("validity_date", "id"),

@@ -142,7 +142,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     terms = search_terms(request.GET.get("q", ""))
     for term in terms:
         customers = customers.filter(search_text__contains=term)
-    found = list(customers.order_by("name", "id")[:10]) if terms else []
+    found = list(customers.order_by("name_key", "id")[:10]) if terms else []
     return render(request, "quotes/partials/customer_results.html", {"customers": found})
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from creneau.core.collation import french_collate
 from creneau.customers.models import Customer, Document, Site
 from creneau.customers.selectors import AnyUser, customers_visible_to
 
@@ -43,4 +44,4 @@ def customer_documents(*, customer: Customer, filters: dict[str, Any]) -> QueryS
 
 def customer_document_sites(*, customer: Customer) -> QuerySet[Site]:
     """The sites a document of this customer may belong to."""
-    return customer.sites.order_by("name", "id")
+    return customer.sites.order_by(french_collate("name"), "id")

@@ -89,3 +89,23 @@ def test_create_a_customer_and_a_site_then_find_it(browser_page, direction, rep)
     page.select_option("#id_kind", "business")  # a select filters at once too
     page.wait_for_selector("#customer-results >> text=Aucun client ne correspond")
     assert "kind=business" in page.url and "family=" not in page.url  # empty filters left out
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_siret_typed_with_spaces_is_saved(browser_page, direction):
+    """The SIRET as printed on a Kbis, typed key by key: the field lets it all in (it used
+    to stop at 14 characters, "493 868 806 00"), the server stores it compact."""
+    page = browser_page
+    customer = CustomerFactory(kind=Customer.Kind.BUSINESS, name="Banque de Provence")
+    browser_login(page, "direction")
+    page.goto(f"{page.base_url}/customers/{customer.pk}/")
+    page.click("#tab-pane >> text=Modifier")
+    siret = page.locator("#id_siret")
+    siret.press_sequentially("493 868 806 00768")
+    assert siret.input_value() == "493 868 806 00768"
+    page.locator("#id_iban").press_sequentially("FR76 3000 6000 0112 3456 7890 189")
+    page.click("#tab-pane >> button:has-text('Enregistrer')")
+    page.wait_for_selector("#messages >> text=Enregistré.")
+    customer.refresh_from_db()
+    assert (customer.siret, customer.iban) == ("49386880600768", "FR7630006000011234567890189")

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from creneau.core.collation import french_collate
 from creneau.customers.forms import ContactForm, add_service_error
 from creneau.customers.models import Contact, Customer
 from creneau.customers.selectors import contacts_visible_to, customer_get, sites_visible_to
@@ -26,13 +27,17 @@ def _context(
         contacts_visible_to(request.user)
         .filter(customer=customer)
         .select_related("site")
-        .order_by("name", "id")
+        .order_by(french_collate("name"), "id")
     )
     return {"contacts": contacts, "form": form, "editing": editing}
 
 
 def _form(request: HttpRequest, customer: Customer, contact: Contact) -> ContactForm:
-    sites = sites_visible_to(request.user).filter(customer=customer).order_by("name")
+    sites = (
+        sites_visible_to(request.user)
+        .filter(customer=customer)
+        .order_by(french_collate("name"), "id")
+    )
     return ContactForm(request.POST or None, instance=contact, sites=sites)
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from creneau.core.collation import french_collate
 from creneau.customers.forms import SiteForm, add_service_error
 from creneau.customers.models import Customer, Site
 from creneau.customers.selectors import customer_get, sites_visible_to
@@ -31,7 +32,7 @@ def _context(
     sites = list(
         sites_visible_to(request.user)
         .filter(customer=customer)
-        .order_by("-is_active", "billing_group", "name", "id")
+        .order_by("-is_active", "billing_group", french_collate("name"), "id")
     )
     groups = sorted({site.billing_group for site in sites if site.is_active})
     return {
