@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from creneau.core.roles import Role, user_is_direction, user_role, user_sees_all_customers
+from creneau.core.text import SEARCH_MAX_LENGTH
 from creneau.core.validators import format_phone
 from creneau.customers.display import iban_groups
 from creneau.customers.models import Contact, Customer, Family, Site
@@ -122,6 +123,8 @@ CUSTOMER_WIDGETS = {
     "mobile": forms.TextInput(attrs=PHONE_WIDGET),
 }
 CUSTOMER_FIELD_CLASSES = {"sales_rep": SalesRepChoiceField}
+# The ids of the likely duplicates shown (a handful), comma-separated.
+CONFIRMED_DUPLICATES_MAX_LENGTH = 1000
 
 
 class CustomerCreateForm(BootstrapFormMixin, CustomerFieldsMixin, forms.ModelForm):
@@ -139,7 +142,9 @@ class CustomerCreateForm(BootstrapFormMixin, CustomerFieldsMixin, forms.ModelFor
         ),
     )
     # Filled by the "Créer quand même" button: the ids of the likely duplicates the user saw.
-    confirmed_duplicates = forms.CharField(required=False, widget=forms.HiddenInput)
+    confirmed_duplicates = forms.CharField(
+        max_length=CONFIRMED_DUPLICATES_MAX_LENGTH, required=False, widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Customer
@@ -276,6 +281,7 @@ class CustomerFilterForm(BootstrapFormMixin, forms.Form):
 
     q = forms.CharField(
         label=_("Recherche"),
+        max_length=SEARCH_MAX_LENGTH,
         required=False,
         widget=forms.TextInput(
             attrs={
@@ -291,7 +297,10 @@ class CustomerFilterForm(BootstrapFormMixin, forms.Form):
         label=_("Type"), required=False, choices=[("", _("Tous")), *Customer.Kind.choices]
     )
     city = forms.CharField(
-        label=_("Ville"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("Ville"),
+        max_length=SEARCH_MAX_LENGTH,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     active = forms.ChoiceField(label=_("État"), required=False, choices=ACTIVE_CHOICES)
     sort = forms.ChoiceField(
