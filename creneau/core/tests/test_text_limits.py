@@ -13,6 +13,7 @@ from django.db import models
 import creneau
 from creneau.catalog.models import SERVICE_DESCRIPTION_MAX_LENGTH, Service
 from creneau.core.models import CleanTextMixin
+from creneau.customers.tests.factories import CustomerFactory
 from creneau.quotes.models import QuoteLine
 
 # Built by the application from bounded fields, never typed: the search text of a customer
@@ -145,3 +146,26 @@ def test_every_text_the_api_takes_has_a_max_length(api_for, direction):
                 )
     assert inputs > 30
     assert found == []
+
+
+# Search boxes ---------------------------------------------------------------------------
+
+SEARCH_PAGES = [
+    "/customers/",
+    "/customers/quick-search/",
+    "/quotes/",
+    "/quotes/new/customers/",
+    "/catalog/",
+    "/settings/emails/",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["abc " * 1000, "a " * 2000, "é" * 4000])
+def test_a_search_of_a_thousand_words_answers_the_page(direction, client_for, query):
+    """A URL of 4,000 characters passes gunicorn; the search reads its first 200 (SQLite
+    refused the condition a thousand words made: a 500)."""
+    CustomerFactory(name="Dupont SA")
+    client = client_for(direction)
+    for url in SEARCH_PAGES:
+        assert client.get(url, {"q": query}).status_code == 200, url
