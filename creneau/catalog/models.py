@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from creneau.core.models import CleanTextMixin, LimitedTextField
+from creneau.core.text import NAME_MAX_LENGTH
 from creneau.customers.models import Site
 
 # A service line of a quote starts as the label, a line break and this description: the
@@ -87,7 +88,7 @@ class Service(CleanTextMixin, models.Model):
         PIECE = "piece", _("pièce")
 
     code = models.CharField(_("code"), max_length=20, unique=True)
-    label = models.CharField(_("libellé"), max_length=200)
+    label = models.CharField(_("libellé"), max_length=NAME_MAX_LENGTH)
     description = LimitedTextField(
         _("description détaillée"), max_length=SERVICE_DESCRIPTION_MAX_LENGTH, blank=True
     )

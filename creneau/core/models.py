@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
-from creneau.core.text import EMAIL_BODY_MAX_LENGTH, strip_invisible
+from creneau.core.text import EMAIL_BODY_MAX_LENGTH, NAME_MAX_LENGTH, strip_invisible
 from creneau.core.validators import (
     bic_from_iban,
     check_address,
@@ -148,7 +148,9 @@ class Company(NormalisedFieldsMixin, Address):
         "sepa_creditor_id": normalise_sepa_creditor_id,
     }
 
-    legal_name = models.CharField(_("raison sociale"), max_length=200, default="Ma société")
+    legal_name = models.CharField(
+        _("raison sociale"), max_length=NAME_MAX_LENGTH, default="Ma société"
+    )
     legal_form = models.CharField(_("forme juridique"), max_length=50, blank=True)
     capital = models.DecimalField(
         _("capital (€)"), max_digits=14, decimal_places=2, null=True, blank=True

@@ -135,7 +135,7 @@ class CustomerCreateForm(BootstrapFormMixin, CustomerFieldsMixin, forms.ModelFor
     )
     first_site_name = forms.CharField(
         label=_("Nom du site"),
-        max_length=200,
+        max_length=Site._meta.get_field("name").max_length,
         required=False,
         widget=forms.TextInput(
             attrs={"placeholder": _("Nom du site (par défaut, celui du client)")}

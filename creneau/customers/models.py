@@ -12,7 +12,7 @@ from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
 from creneau.core.models import Address, CleanTextMixin, LimitedTextField, NormalisedFieldsMixin
-from creneau.core.text import NOTES_MAX_LENGTH
+from creneau.core.text import NAME_MAX_LENGTH, NOTES_MAX_LENGTH
 from creneau.core.validators import (
     check_address,
     normalise_bic,
@@ -66,7 +66,7 @@ class Customer(NormalisedFieldsMixin, Address):
 
     code = models.CharField(_("code client"), max_length=20, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
-    name = models.CharField(_("nom"), max_length=200)
+    name = models.CharField(_("nom"), max_length=NAME_MAX_LENGTH)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -145,7 +145,7 @@ class Site(Address):
     customer = models.ForeignKey(
         Customer, verbose_name=_("client"), on_delete=models.CASCADE, related_name="sites"
     )
-    name = models.CharField(_("nom du site"), max_length=200)
+    name = models.CharField(_("nom du site"), max_length=NAME_MAX_LENGTH)
     access_notes = LimitedTextField(
         _("observations d'accès"),
         max_length=NOTES_MAX_LENGTH,
@@ -209,7 +209,7 @@ class Contact(NormalisedFieldsMixin, models.Model):
         on_delete=models.SET_NULL,
         related_name="contacts",
     )
-    name = models.CharField(_("nom"), max_length=200)
+    name = models.CharField(_("nom"), max_length=NAME_MAX_LENGTH)
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.OTHER)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
