@@ -13,6 +13,8 @@ from django.db import models
 import creneau
 from creneau.catalog.models import SERVICE_DESCRIPTION_MAX_LENGTH, Service
 from creneau.core.models import CleanTextMixin
+from creneau.core.text import INVISIBLE_CHARACTERS
+from creneau.customers.documents.files import clean_name
 from creneau.customers.tests.factories import CustomerFactory
 from creneau.quotes.models import QuoteLine
 
@@ -169,3 +171,11 @@ def test_a_search_of_a_thousand_words_answers_the_page(direction, client_for, qu
     client = client_for(direction)
     for url in SEARCH_PAGES:
         assert client.get(url, {"q": query}).status_code == 200, url
+
+
+def test_file_names_lose_every_invisible_character_other_texts_lose():
+    invisible = [chr(code) for code in range(0x200B, 0x2070)]
+    invisible = [char for char in invisible if INVISIBLE_CHARACTERS.match(char)] + ["\ufeff"]
+    assert len(invisible) == 15
+    for char in invisible:
+        assert clean_name(f"rib{char}.pdf") == "rib.pdf"
