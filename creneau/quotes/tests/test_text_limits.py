@@ -1,35 +1,20 @@
 """A quote's texts are bounded (a megabyte line once made a 180-page PDF) and keep no
 invisible direction or zero-width character, in the editor as through the API."""
 
-from decimal import Decimal
-
 import pytest
 from django.core.exceptions import ValidationError
 
 from creneau.catalog.tests.factories import vat_rate
-from creneau.customers.tests.factories import CustomerFactory
 from creneau.quotes.models import QuoteLine
-from creneau.quotes.services import quote_create, quote_line_add, quote_line_update
+from creneau.quotes.services import quote_line_update
+from creneau.quotes.tests import test_limits
 
 pytestmark = pytest.mark.django_db
 
+quote = test_limits.quote  # the fixture: a draft with one line, "Nettoyage"
+
 MEGABYTE = "Nettoyage des vitres. " * 47_663  # a little over 1 MB
 LINE_MAX = QuoteLine._meta.get_field("description").max_length
-
-
-@pytest.fixture
-def quote(rep):
-    quote = quote_create(customer=CustomerFactory(sales_rep=rep), by=rep)
-    quote.first_line = quote_line_add(
-        quote=quote,
-        by=rep,
-        line_type="free",
-        description="Nettoyage",
-        quantity=Decimal(1),
-        unit_price=Decimal("10"),
-        vat_rate=vat_rate("20"),
-    )
-    return quote
 
 
 def error_fields(response) -> dict[str, str]:
