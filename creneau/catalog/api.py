@@ -31,6 +31,8 @@ from creneau.catalog.services import (
     site_price_set,
 )
 from creneau.core.api_params import DbId
+from creneau.core.api_text import KEYWORD_MAX_LENGTH, text_of, text_up_to
+from creneau.core.text import SEARCH_MAX_LENGTH
 
 router = Router(tags=["services"])
 
@@ -84,24 +86,27 @@ class ServiceOut(Schema):
 
 
 class ServiceIn(Schema):
-    code: str | None = None
-    label: str | None = None
-    description: str | None = None
+    code: text_of(Service, "code") | None = None
+    label: text_of(Service, "label") | None = None
+    description: text_of(Service, "description") | None = None
     unit: Service.Unit | None = None
     unit_price: Decimal | None = None
     vat_rate: Decimal | None = Field(None, description="Taux en %, parmi les taux actifs.")
     vat_rate_id: int | None = None
     is_personal_service: bool | None = None
-    revenue_account: str | None = None
+    revenue_account: text_of(Service, "revenue_account") | None = None
     is_active: bool | None = None
 
 
+Keyword = text_up_to(KEYWORD_MAX_LENGTH)
+
+
 class ServiceFilters(Schema):
-    q: str = ""
-    unit: str = ""
-    active: str = Field("1", description="« 1 » actives (défaut), « 0 » inactives, « » toutes.")
-    personal: str = ""
-    sort: str = "code"
+    q: text_up_to(SEARCH_MAX_LENGTH) = ""
+    unit: Keyword = ""
+    active: Keyword = Field("1", description="« 1 » actives (défaut), « 0 » inactives, « » toutes.")
+    personal: Keyword = ""
+    sort: Keyword = "code"
 
 
 class SitePriceOut(Schema):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creneau.catalog.models import Service, VatRate
 from creneau.catalog.selectors import vat_rates_active
+from creneau.core.text import SEARCH_MAX_LENGTH
 
 
 def decimal_input(places: int) -> forms.TextInput:
@@ -100,6 +101,7 @@ class ServiceFilterForm(forms.Form):
 
     q = forms.CharField(
         label=_("Recherche"),
+        max_length=SEARCH_MAX_LENGTH,
         required=False,
         widget=forms.TextInput(
             attrs={"class": "form-control", "placeholder": _("Code, libellé, description…")}

@@ -11,10 +11,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from creneau.core.models import CleanTextMixin, LimitedTextField
+from creneau.core.text import NAME_MAX_LENGTH
 from creneau.customers.models import Site
 
+# A service line of a quote starts as the label, a line break and this description: the
+# three must fit in a quote line (core.text.DESCRIPTION_MAX_LENGTH, 2,000 characters).
+SERVICE_DESCRIPTION_MAX_LENGTH = 1500
 
-class VatRate(models.Model):
+
+class VatRate(CleanTextMixin, models.Model):
     """A VAT rate that documents may use (20 %, 10 %, 5,5 %, 2,1 %, 0 %).
 
     A 0 % rate carries the wording that justifies it ("TVA non applicable, art. 293 B du
@@ -71,7 +77,7 @@ def percent_display(rate: Decimal) -> str:
     return f"{format_decimal(Decimal(rate), format='#,##0.##', locale='fr_FR')}\u00a0%"
 
 
-class Service(models.Model):
+class Service(CleanTextMixin, models.Model):
     """A service of the catalogue (prestation): what quotes and invoices are made of."""
 
     class Unit(models.TextChoices):
@@ -82,8 +88,10 @@ class Service(models.Model):
         PIECE = "piece", _("pièce")
 
     code = models.CharField(_("code"), max_length=20, unique=True)
-    label = models.CharField(_("libellé"), max_length=200)
-    description = models.TextField(_("description détaillée"), blank=True)
+    label = models.CharField(_("libellé"), max_length=NAME_MAX_LENGTH)
+    description = LimitedTextField(
+        _("description détaillée"), max_length=SERVICE_DESCRIPTION_MAX_LENGTH, blank=True
+    )
     unit = models.CharField(_("unité"), max_length=10, choices=Unit.choices, default=Unit.HOUR)
     unit_price = models.DecimalField(
         _("prix unitaire HT"),

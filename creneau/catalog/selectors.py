@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from creneau.catalog.models import Service, ServiceImage, SitePrice, VatRate
 from creneau.core.collation import french_collate
 from creneau.core.roles import Role, user_is_direction, user_role
+from creneau.core.text import SEARCH_MAX_LENGTH
 from creneau.customers.models import Site
 from creneau.customers.selectors import AnyUser, sites_visible_to
 
@@ -60,7 +61,9 @@ def services_filter(*, filters: dict[str, Any]) -> QuerySet[Service]:
     """Services matching the catalogue list's filters: q (code, label or description), unit,
     active ("1" by default, "0", or "" for all), personal ("1"/"0"), sort."""
     services = Service.objects.select_related("vat_rate")
-    if q := (filters.get("q") or "").strip():
+    # What a search box reads (core.text): a thousand words would make a condition too
+    # deep for SQLite.
+    if q := (filters.get("q") or "").strip()[:SEARCH_MAX_LENGTH]:
         for term in q.split():
             services = services.filter(
                 Q(code__icontains=term) | Q(label__icontains=term) | Q(description__icontains=term)

@@ -121,6 +121,8 @@ class CompanyForm(BootstrapForm):
 
 
 ROLE_CHOICES = [("", "—"), *Role.choices]
+# Long enough for any passphrase; bounded, so that no one makes the server hash megabytes.
+PASSWORD_MAX_LENGTH = 4096
 
 
 class StaffForm(BootstrapForm):
@@ -156,6 +158,7 @@ class PasswordFields(BootstrapForm):
 
     password1 = forms.CharField(
         label=_("Mot de passe"),
+        max_length=PASSWORD_MAX_LENGTH,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_(
@@ -165,6 +168,7 @@ class PasswordFields(BootstrapForm):
     )
     password2 = forms.CharField(
         label=_("Confirmation du mot de passe"),
+        max_length=PASSWORD_MAX_LENGTH,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )

@@ -6,17 +6,20 @@ import functools
 import hashlib
 import secrets
 import uuid
+from typing import Any
 
 import pycountry
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext_lazy as _
 
 from creneau.core.collation import french_sort_key
+from creneau.core.text import EMAIL_BODY_MAX_LENGTH, NAME_MAX_LENGTH, strip_invisible
 from creneau.core.validators import (
     bic_from_iban,
     check_address,
@@ -55,7 +58,40 @@ def _country_names(language: str) -> tuple[tuple[str, str], ...]:
     return tuple((code, names.get(code, code)) for code in ("FR", *codes))
 
 
-class Address(models.Model):
+class LimitedTextField(models.TextField):
+    """A long text (several lines) whose max_length holds everywhere: Django's TextField
+    only sizes the form's textarea with it, so the model's checks (full_clean, which the
+    services and the API run) would accept a megabyte. Here they refuse it, in French."""
+
+    def __init__(self, *args: Any, max_length: int, **kwargs: Any) -> None:
+        super().__init__(*args, max_length=max_length, **kwargs)
+        self.validators.append(MaxLengthValidator(max_length))
+
+
+class CleanTextMixin(models.Model):
+    """Removes the invisible direction and zero-width characters (core.text) from every
+    text field before the checks run, so that no name, label or note keeps them, whether it
+    came from a page, the API or the admin: they all run full_clean before saving."""
+
+    class Meta:
+        abstract = True
+
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True) -> None:
+        skipped = set(exclude or ())
+        for field in self._meta.concrete_fields:
+            if field.name in skipped or not isinstance(field, models.CharField | models.TextField):
+                continue
+            value = getattr(self, field.attname)
+            if isinstance(value, str):
+                setattr(self, field.attname, strip_invisible(value))
+        super().full_clean(
+            exclude=exclude,
+            validate_unique=validate_unique,
+            validate_constraints=validate_constraints,
+        )
+
+
+class Address(CleanTextMixin, models.Model):
     """A postal address: street, postcode, city and country (ISO code, France by default)."""
 
     street = models.CharField(_("adresse"), max_length=255, blank=True)
@@ -76,7 +112,7 @@ class Address(models.Model):
         return [line for line in lines if line]
 
 
-class NormalisedFieldsMixin(models.Model):
+class NormalisedFieldsMixin(CleanTextMixin, models.Model):
     """Puts typed values in their stored form (E.164 phones, compact IBAN...) before the
     field checks run, so that "732 829 320 00074" is read as a 14-digit SIRET, and reports
     every bad field at once. NORMALISERS maps a field to its normaliser."""
@@ -124,7 +160,9 @@ class Company(NormalisedFieldsMixin, Address):
         "sepa_creditor_id": normalise_sepa_creditor_id,
     }
 
-    legal_name = models.CharField(_("raison sociale"), max_length=200, default="Ma société")
+    legal_name = models.CharField(
+        _("raison sociale"), max_length=NAME_MAX_LENGTH, default="Ma société"
+    )
     legal_form = models.CharField(_("forme juridique"), max_length=50, blank=True)
     capital = models.DecimalField(
         _("capital (€)"), max_digits=14, decimal_places=2, null=True, blank=True
@@ -181,7 +219,7 @@ class Company(NormalisedFieldsMixin, Address):
         return company
 
 
-class Counter(models.Model):
+class Counter(CleanTextMixin, models.Model):
     """A named sequence (customer codes, quote and invoice numbers), locked while it is used."""
 
     name = models.CharField(_("nom"), max_length=50, unique=True)
@@ -194,7 +232,7 @@ class Counter(models.Model):
         return f"{self.name}={self.value}"
 
 
-class AuditEvent(models.Model):
+class AuditEvent(CleanTextMixin, models.Model):
     """One change made by someone: what, to which object, when, and the fields before/after.
 
     Rows that concern a customer (the customer itself, its sites, contacts, documents...)
@@ -252,7 +290,7 @@ class ApiTokenQuerySet(models.QuerySet):
         return self.exclude(revoked_at=None)
 
 
-class ApiToken(models.Model):
+class ApiToken(CleanTextMixin, models.Model):
     """A bearer token for the REST API, acting as one staff user. Only its hash is stored.
 
     Its owner names it (which script or tool uses it), may give it a last day, and revokes
@@ -316,7 +354,7 @@ def outbox_attachment_path(attachment: OutboxAttachment, filename: str) -> str:
     return f"outbox/{attachment.email.message_id.hex}/{get_valid_filename(filename)}"
 
 
-class OutboxEmail(models.Model):
+class OutboxEmail(CleanTextMixin, models.Model):
     """An e-mail the application sends, written in the transaction that caused it.
 
     A task sends it over SMTP after commit; a failure is retried with back-off and shows
@@ -338,13 +376,17 @@ class OutboxEmail(models.Model):
     reply_to = models.JSONField(_("répondre à"), default=list, blank=True)
     from_email = models.CharField(_("expéditeur"), max_length=255)
     subject = models.CharField(_("objet"), max_length=255)
-    body = models.TextField(_("message"))
-    html_body = models.TextField(_("message HTML"), blank=True)
+    body = LimitedTextField(_("message"), max_length=EMAIL_BODY_MAX_LENGTH)
+    # Room for the markup around the message.
+    html_body = LimitedTextField(
+        _("message HTML"), max_length=4 * EMAIL_BODY_MAX_LENGTH, blank=True
+    )
     status = models.CharField(
         _("état"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
-    last_error = models.TextField(_("dernière erreur"), blank=True)
+    # The outbox keeps the first 2,000 characters of an error (core/services.py).
+    last_error = LimitedTextField(_("dernière erreur"), max_length=2000, blank=True)
     next_attempt_at = models.DateTimeField(_("prochain essai"), default=timezone.now)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
@@ -404,7 +446,7 @@ class OutboxEmail(models.Model):
         return f"<{self.message_id}@{domain}>"
 
 
-class OutboxAttachment(models.Model):
+class OutboxAttachment(CleanTextMixin, models.Model):
     """A file attached to an outbox e-mail (a quote's PDF...), kept on the private storage."""
 
     email = models.ForeignKey(

@@ -17,6 +17,7 @@ from creneau.core.models import AuditEvent
 from creneau.core.roles import Role, role_given
 from creneau.core.selectors import direction_users
 from creneau.core.services import audit_record, model_changes, model_snapshot
+from creneau.core.text import strip_invisible
 
 STAFF_FIELDS = ["username", "first_name", "last_name", "email", "is_active"]
 STAFF_EDITABLE_FIELDS = ["first_name", "last_name", "email", "role"]
@@ -36,6 +37,9 @@ def _check_role(role: str) -> Role:
 def _clean_user(user: User, password: str | None = None) -> None:
     """Model validation, a case-insensitive unique username, and the password validators."""
     errors: dict[str, Any] = {}
+    # Django's user model is not one of ours (core.models.CleanTextMixin): its names print
+    # on quotes as the sender's, so they lose the invisible characters here.
+    user.first_name, user.last_name = map(strip_invisible, (user.first_name, user.last_name))
     try:
         user.full_clean(exclude=["password"])
     except ValidationError as error:

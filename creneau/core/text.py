@@ -24,3 +24,14 @@ def strip_invisible(text: str) -> str:
 
 def has_lone_surrogate(text: str) -> bool:
     return LONE_SURROGATE.search(text) is not None
+
+
+# How long a text people type may be, chosen for its use: long enough for any real name,
+# line or note, short enough that a document printing it stays a few pages (a 1 MB quote
+# line once made a 180-page PDF that took 50 s) and that one user cannot tie up a worker.
+# Models, forms and API schemas take their limits from these or from the model's field.
+NAME_MAX_LENGTH = 200  # a name or a label
+SEARCH_MAX_LENGTH = 200  # what a search box or a list filter reads
+DESCRIPTION_MAX_LENGTH = 2000  # a quote line, a catalogue description
+NOTES_MAX_LENGTH = 5000  # observations, the conditions printed under a quote
+EMAIL_BODY_MAX_LENGTH = 10_000  # the message of an e-mail someone writes

@@ -16,6 +16,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from creneau.core.api_params import BoundedLimitOffsetPagination, DbId
+from creneau.core.api_text import text_of
 from creneau.customers.documents.files import (
     FileTooLarge,
     limit_upload_size,
@@ -59,16 +60,17 @@ class DocumentOut(Schema):
 
 
 class DocumentPatch(Schema):
-    name: str | None = None
+    name: text_of(Document, "name") | None = None
     kind: Document.Kind | None = None
     site_id: int | None = Field(None, description="null détache le document de son site.")
-    note: str | None = None
+    note: text_of(Document, "note") | None = None
 
 
 class ErrorOut(Schema):
     detail: list[dict[str, Any]]
 
 
+NOTE_MAX_LENGTH = Document._meta.get_field("note").max_length
 UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -81,7 +83,7 @@ UPLOAD_BODY = {
                         "file": {"type": "string", "format": "binary"},
                         "kind": {"type": "string", "enum": list(Document.Kind.values)},
                         "site_id": {"type": "integer"},
-                        "note": {"type": "string", "maxLength": 500},
+                        "note": {"type": "string", "maxLength": NOTE_MAX_LENGTH},
                     },
                 }
             }

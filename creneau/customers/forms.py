@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from creneau.core.roles import Role, user_is_direction, user_role, user_sees_all_customers
+from creneau.core.text import SEARCH_MAX_LENGTH
 from creneau.core.validators import format_phone
 from creneau.customers.display import iban_groups
 from creneau.customers.models import Contact, Customer, Family, Site
@@ -152,6 +153,8 @@ CUSTOMER_WIDGETS = {
     "mobile": forms.TextInput(attrs=PHONE_WIDGET),
 }
 CUSTOMER_FIELD_CLASSES = {"sales_rep": SalesRepChoiceField}
+# The ids of the likely duplicates shown (a handful), comma-separated.
+CONFIRMED_DUPLICATES_MAX_LENGTH = 1000
 
 
 class CustomerCreateForm(
@@ -164,14 +167,16 @@ class CustomerCreateForm(
     )
     first_site_name = forms.CharField(
         label=_("Nom du site"),
-        max_length=200,
+        max_length=Site._meta.get_field("name").max_length,
         required=False,
         widget=forms.TextInput(
             attrs={"placeholder": _("Nom du site (par défaut, celui du client)")}
         ),
     )
     # Filled by the "Créer quand même" button: the ids of the likely duplicates the user saw.
-    confirmed_duplicates = forms.CharField(required=False, widget=forms.HiddenInput)
+    confirmed_duplicates = forms.CharField(
+        max_length=CONFIRMED_DUPLICATES_MAX_LENGTH, required=False, widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Customer
@@ -314,6 +319,7 @@ class CustomerFilterForm(BootstrapFormMixin, forms.Form):
 
     q = forms.CharField(
         label=_("Recherche"),
+        max_length=SEARCH_MAX_LENGTH,
         required=False,
         widget=forms.TextInput(
             attrs={
@@ -329,7 +335,10 @@ class CustomerFilterForm(BootstrapFormMixin, forms.Form):
         label=_("Type"), required=False, choices=[("", _("Tous")), *Customer.Kind.choices]
     )
     city = forms.CharField(
-        label=_("Ville"), required=False, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("Ville"),
+        max_length=SEARCH_MAX_LENGTH,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     active = forms.ChoiceField(label=_("État"), required=False, choices=ACTIVE_CHOICES)
     sort = forms.ChoiceField(

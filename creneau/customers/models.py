@@ -11,7 +11,8 @@ from django.db import models
 from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 
-from creneau.core.models import Address, NormalisedFieldsMixin
+from creneau.core.models import Address, CleanTextMixin, LimitedTextField, NormalisedFieldsMixin
+from creneau.core.text import NAME_MAX_LENGTH, NOTES_MAX_LENGTH
 from creneau.core.validators import (
     check_address,
     normalise_bic,
@@ -22,7 +23,7 @@ from creneau.core.validators import (
 )
 
 
-class Family(models.Model):
+class Family(CleanTextMixin, models.Model):
     """A segment of customers (Particuliers, Syndics, Banques...), used to filter and search."""
 
     name = models.CharField(_("nom"), max_length=100)
@@ -65,7 +66,7 @@ class Customer(NormalisedFieldsMixin, Address):
 
     code = models.CharField(_("code client"), max_length=20, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.INDIVIDUAL)
-    name = models.CharField(_("nom"), max_length=200)
+    name = models.CharField(_("nom"), max_length=NAME_MAX_LENGTH)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -80,7 +81,7 @@ class Customer(NormalisedFieldsMixin, Address):
         on_delete=models.SET_NULL,
         related_name="portfolio",
     )
-    notes = models.TextField(_("observations"), blank=True)
+    notes = LimitedTextField(_("observations"), max_length=NOTES_MAX_LENGTH, blank=True)
     siret = models.CharField(_("SIREN / SIRET"), max_length=14, blank=True)
     vat_number = models.CharField(_("n° de TVA intracommunautaire"), max_length=20, blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
@@ -147,9 +148,10 @@ class Site(Address):
     customer = models.ForeignKey(
         Customer, verbose_name=_("client"), on_delete=models.CASCADE, related_name="sites"
     )
-    name = models.CharField(_("nom du site"), max_length=200)
-    access_notes = models.TextField(
+    name = models.CharField(_("nom du site"), max_length=NAME_MAX_LENGTH)
+    access_notes = LimitedTextField(
         _("observations d'accès"),
+        max_length=NOTES_MAX_LENGTH,
         blank=True,
         help_text=_("Interphone, digicode, boîte à clés, consignes."),
     )
@@ -210,7 +212,7 @@ class Contact(NormalisedFieldsMixin, models.Model):
         on_delete=models.SET_NULL,
         related_name="contacts",
     )
-    name = models.CharField(_("nom"), max_length=200)
+    name = models.CharField(_("nom"), max_length=NAME_MAX_LENGTH)
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices, default=Role.OTHER)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     mobile = models.CharField(_("mobile"), max_length=20, blank=True)
@@ -239,7 +241,7 @@ def document_storage_path(instance: Document, filename: str) -> str:
     return f"documents/{instance.customer_id}/{uuid.uuid4().hex}"
 
 
-class Document(models.Model):
+class Document(CleanTextMixin, models.Model):
     """A file attached to a customer (RIB, identity card, contract, photo of a site...),
     kept in private storage and opened only through views that apply the visibility rule.
 

@@ -10,12 +10,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+from django.contrib.auth.models import User
 from ninja import Field, Schema
 
 from creneau.core.api_params import DbId
+from creneau.core.api_text import (
+    KEYWORD_MAX_LENGTH,
+    TYPED_IDENTIFIER_MAX_LENGTH,
+    text_of,
+    text_up_to,
+)
+from creneau.core.text import SEARCH_MAX_LENGTH
 from creneau.customers.display import mask_iban
 from creneau.customers.forms import user_sees_bank_details
-from creneau.customers.models import Contact, Customer, Site
+from creneau.customers.models import Contact, Customer, Family, Site
 from creneau.customers.selectors import SORTABLE
 
 # Literal (rather than the TextChoices) so that OpenAPI lists the plain values.
@@ -24,6 +32,19 @@ ContactRole = Literal[tuple(Contact.Role.values)]  # type: ignore[valid-type]
 SortKey = Literal[tuple(SORTABLE)]  # type: ignore[valid-type]
 
 MASKED_BIC = "••••"
+
+# Texts of the input schemas, bounded like the fields they fill (core/api_text.py).
+Street = text_of(Customer, "street")
+Postcode = text_of(Customer, "postcode")
+City = text_of(Customer, "city")
+# A code checked against its list by the model, which says what is allowed: the bound
+# only keeps a megabyte out.
+Code = text_up_to(KEYWORD_MAX_LENGTH)
+Country = Code
+Email = text_of(Customer, "email")
+Identifier = text_up_to(TYPED_IDENTIFIER_MAX_LENGTH)
+Username = text_of(User, "username")
+Search = text_up_to(SEARCH_MAX_LENGTH)
 
 
 def bank_detail_as_read(customer: Customer, field: str, user: Any) -> str:
@@ -40,17 +61,17 @@ def address_of(instance: Customer | Site) -> dict[str, str]:
 
 
 class AddressIn(Schema):
-    street: str = Field(..., description="Numéro et rue.")
-    postcode: str = Field(..., description="Code postal (5 chiffres en France).")
-    city: str
-    country: str = Field("FR", description="Code pays ISO 3166 à deux lettres.")
+    street: Street = Field(..., description="Numéro et rue.")
+    postcode: Postcode = Field(..., description="Code postal (5 chiffres en France).")
+    city: City
+    country: Country = Field("FR", description="Code pays ISO 3166 à deux lettres.")
 
 
 class AddressPatch(Schema):
-    street: str = None
-    postcode: str = None
-    city: str = None
-    country: str = None
+    street: Street = None
+    postcode: Postcode = None
+    city: City = None
+    country: Country = None
 
 
 class AddressOut(Schema):
@@ -61,42 +82,44 @@ class AddressOut(Schema):
 
 
 class CustomerIn(Schema):
-    name: str
+    name: text_of(Customer, "name")
     kind: CustomerKind = Field(..., description="`individual` (particulier) ou `business`.")
     billing_address: AddressIn
-    email: str = ""
-    phone: str = Field("", description="Saisi au format national ou international.")
-    mobile: str = ""
+    email: Email = ""
+    phone: Identifier = Field("", description="Saisi au format national ou international.")
+    mobile: Identifier = ""
     family_id: int | None = None
-    sales_rep: str | None = Field(
+    sales_rep: Username | None = Field(
         None,
         description="Identifiant (username) du commercial. Pour un commercial, lui-même "
         "par défaut ; il ne peut pas désigner quelqu'un d'autre.",
     )
-    notes: str = ""
-    iban: str = ""
-    bic: str = ""
-    siret: str = Field("", description="SIREN (9 chiffres) ou SIRET (14 chiffres).")
-    vat_number: str = ""
-    accounting_code: str = Field("", description="Par défaut 411 suivi du code client.")
+    notes: text_of(Customer, "notes") = ""
+    iban: Identifier = ""
+    bic: Identifier = ""
+    siret: Identifier = Field("", description="SIREN (9 chiffres) ou SIRET (14 chiffres).")
+    vat_number: Identifier = ""
+    accounting_code: text_of(Customer, "accounting_code") = Field(
+        "", description="Par défaut 411 suivi du code client."
+    )
     payment_terms_days: int = None
 
 
 class CustomerPatch(Schema):
-    name: str = None
+    name: text_of(Customer, "name") = None
     kind: CustomerKind = None
     billing_address: AddressPatch = None
-    email: str = None
-    phone: str = None
-    mobile: str = None
+    email: Email = None
+    phone: Identifier = None
+    mobile: Identifier = None
     family_id: int | None = Field(None, description="`null` retire la famille.")
-    sales_rep: str | None = Field(None, description="`null` retire le commercial.")
-    notes: str = None
-    iban: str = None
-    bic: str = None
-    siret: str = None
-    vat_number: str = None
-    accounting_code: str = None
+    sales_rep: Username | None = Field(None, description="`null` retire le commercial.")
+    notes: text_of(Customer, "notes") = None
+    iban: Identifier = None
+    bic: Identifier = None
+    siret: Identifier = None
+    vat_number: Identifier = None
+    accounting_code: text_of(Customer, "accounting_code") = None
     payment_terms_days: int = None
     is_active: bool = None
 
@@ -150,38 +173,42 @@ class CustomerOut(Schema):
 
 
 class CustomerFilters(Schema):
-    q: str = Field(
+    q: Search = Field(
         "",
         description="Texte libre : nom, code, téléphone, e-mail, ville, code postal, "
         "noms et adresses des sites.",
     )
     family: DbId | None = Field(None, description="Identifiant de famille.")
-    sales_rep: str = Field("", description="Username du commercial, ou `none` : sans commercial.")
+    sales_rep: Username = Field(
+        "", description="Username du commercial, ou `none` : sans commercial."
+    )
     kind: CustomerKind | None = None
-    city: str = ""
+    city: Search = ""
     active: Literal["true", "false", "all"] = Field("true", description="Actifs par défaut.")
     sort: SortKey = "name"
 
 
 class SiteIn(Schema):
     customer_id: int
-    name: str
+    name: text_of(Site, "name")
     address: AddressIn | None = Field(
         None, description="Omise : l'adresse de facturation du client."
     )
-    billing_group: str = Field(
+    billing_group: Code = Field(
         "A",
         description="Une lettre (A-Z) ou un chiffre (0-9). Les sites d'un client qui "
         "partagent le même groupe sont facturés ensemble.",
     )
-    access_notes: str = Field("", description="Interphone, digicode, boîte à clés, consignes.")
+    access_notes: text_of(Site, "access_notes") = Field(
+        "", description="Interphone, digicode, boîte à clés, consignes."
+    )
 
 
 class SitePatch(Schema):
-    name: str = None
+    name: text_of(Site, "name") = None
     address: AddressPatch = None
-    billing_group: str = None
-    access_notes: str = None
+    billing_group: Code = None
+    access_notes: text_of(Site, "access_notes") = None
     is_active: bool = None
 
 
@@ -206,21 +233,21 @@ class SiteFilters(Schema):
 
 class ContactIn(Schema):
     customer_id: int
-    name: str
+    name: text_of(Contact, "name")
     role: ContactRole = "other"
     site_id: int | None = Field(None, description="Un site du même client.")
-    phone: str = ""
-    mobile: str = ""
-    email: str = ""
+    phone: Identifier = ""
+    mobile: Identifier = ""
+    email: text_of(Contact, "email") = ""
 
 
 class ContactPatch(Schema):
-    name: str = None
+    name: text_of(Contact, "name") = None
     role: ContactRole = None
     site_id: int | None = Field(None, description="`null` détache l'interlocuteur du site.")
-    phone: str = None
-    mobile: str = None
-    email: str = None
+    phone: Identifier = None
+    mobile: Identifier = None
+    email: text_of(Contact, "email") = None
 
 
 class ContactOut(Schema):
@@ -241,11 +268,11 @@ class ContactFilters(Schema):
 
 
 class FamilyIn(Schema):
-    name: str
+    name: text_of(Family, "name")
 
 
 class FamilyPatch(Schema):
-    name: str = None
+    name: text_of(Family, "name") = None
 
 
 class FamilyOut(Schema):

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from creneau.core.collation import french_collate, name_key
 from creneau.core.models import AuditEvent
 from creneau.core.roles import Role, user_role, user_sees_all_customers
+from creneau.core.text import SEARCH_MAX_LENGTH
 from creneau.customers.models import Contact, Customer, Family, Site
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -63,7 +64,9 @@ def search_terms(query: str) -> list[str]:
     one term of digits, French international prefix turned national (+33 (0)6... too), so
     that a phone matches however it was typed.
     """
-    query = (query or "").strip()
+    # What a search box reads (core.text): a query of a thousand words would make a
+    # condition too deep for SQLite, and no one types one.
+    query = (query or "").strip()[:SEARCH_MAX_LENGTH]
     if PHONE_LIKE.match(query) and sum(char.isdigit() for char in query) >= 4:
         digits = re.sub(r"\D", "", query)
         if query.lstrip().startswith("+33") or digits.startswith("0033"):

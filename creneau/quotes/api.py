@@ -18,8 +18,11 @@ from ninja.errors import HttpError
 from creneau.catalog.api import decimal_text, resolve_vat_rate
 from creneau.catalog.models import Service
 from creneau.core.api_params import DbId
+from creneau.core.api_text import KEYWORD_MAX_LENGTH, text_of, text_up_to
+from creneau.core.models import OutboxEmail
 from creneau.core.pdf import pdf_response
 from creneau.core.selectors import emails_for
+from creneau.core.text import EMAIL_BODY_MAX_LENGTH, SEARCH_MAX_LENGTH
 from creneau.customers.selectors import customers_visible_to
 from creneau.quotes import services
 from creneau.quotes.documents import quote_pdf_document, quote_pdf_filename
@@ -154,7 +157,7 @@ class LineIn(Schema):
         None, description="service, free, discount, section ou comment."
     )
     service: DbId | None = Field(None, description="Prestation du catalogue (ligne « service »).")
-    description: str | None = None
+    description: text_of(QuoteLine, "description") | None = None
     # The bounds of the columns (quantity 9 digits before the point, price 8).
     quantity: Decimal | None = Field(None, ge=-MAX_QUANTITY, le=MAX_QUANTITY)
     unit: Service.Unit | None = None
@@ -170,23 +173,28 @@ class QuoteIn(Schema):
     customer: DbId | None = None
     site: DbId | None = None
     validity_date: date | None = None
-    notes: str | None = None
+    notes: text_of(Quote, "notes") | None = None
     lines: list[LineIn] = []
 
 
 class QuotePatch(Schema):
     site: DbId | None = None
     validity_date: date | None = None
-    notes: str | None = None
+    notes: text_of(Quote, "notes") | None = None
+
+
+Keyword = text_up_to(KEYWORD_MAX_LENGTH)
+# An e-mail address, as long as the standard allows (Django's EmailField).
+EmailAddress = text_up_to(254)
 
 
 class QuoteFilters(Schema):
-    status: str = ""
+    status: Keyword = ""
     customer: DbId | None = None
     date_from: date | None = None
     date_to: date | None = None
-    q: str = ""
-    sort: str = "-date"
+    q: text_up_to(SEARCH_MAX_LENGTH) = ""
+    sort: Keyword = "-date"
     limit: int = Field(50, ge=1, le=500)
     offset: int = Field(0, ge=0, le=ninja_settings.PAGINATION_MAX_OFFSET)
 
@@ -196,10 +204,14 @@ class OrderIn(Schema):
 
 
 class SendIn(Schema):
-    to: list[str] = Field([], description="Adresses des destinataires (au moins une).")
-    cc: list[str] = []
-    subject: str | None = Field(None, description="Par défaut : « Devis D-2026-00001 - Société ».")
-    message: str | None = Field(None, description="Par défaut : le message type.")
+    to: list[EmailAddress] = Field([], description="Adresses des destinataires (au moins une).")
+    cc: list[EmailAddress] = []
+    subject: text_of(OutboxEmail, "subject") | None = Field(
+        None, description="Par défaut : « Devis D-2026-00001 - Société »."
+    )
+    message: text_up_to(EMAIL_BODY_MAX_LENGTH) | None = Field(
+        None, description="Par défaut : le message type."
+    )
 
 
 def quote_payload(quote: Quote) -> Quote:

@@ -8,7 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from creneau.catalog.models import Service, VatRate
 from creneau.core.collation import french_collate
+from creneau.core.text import EMAIL_BODY_MAX_LENGTH, SEARCH_MAX_LENGTH
 from creneau.quotes.models import Quote, QuoteLine
+
+# Room for ten addresses of the longest kind (254 characters) and their separators.
+OTHER_ADDRESSES_MAX_LENGTH = 10 * 256
 
 
 def _localized_decimal(label, max_digits: int, places: int, **kwargs) -> forms.DecimalField:
@@ -26,7 +30,12 @@ class LineForm(forms.Form):
     """One line of the editor, as posted by its row (amount fields are absent on a section
     title or a comment)."""
 
-    description = forms.CharField(label=_("Libellé"), required=False, strip=True)
+    description = forms.CharField(
+        label=_("Libellé"),
+        max_length=QuoteLine._meta.get_field("description").max_length,
+        required=False,
+        strip=True,
+    )
     quantity = _localized_decimal(_("Quantité"), 12, 3, required=False)
     unit = forms.ChoiceField(
         label=_("Unité"), choices=[("", "—"), *Service.Unit.choices], required=False
@@ -90,6 +99,7 @@ class SendForm(forms.Form):
     )
     other = forms.CharField(
         label=_("Autres adresses"),
+        max_length=OTHER_ADDRESSES_MAX_LENGTH,
         required=False,
         help_text=_("Séparées par des virgules."),
         widget=forms.TextInput(
@@ -100,7 +110,9 @@ class SendForm(forms.Form):
         label=_("Objet"), max_length=255, widget=forms.TextInput(attrs={"class": "form-control"})
     )
     message = forms.CharField(
-        label=_("Message"), widget=forms.Textarea(attrs={"class": "form-control", "rows": 10})
+        label=_("Message"),
+        max_length=EMAIL_BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 10}),
     )
 
     def __init__(self, *args, recipient_choices: list[tuple[str, str]], **kwargs):
@@ -117,6 +129,7 @@ class QuoteFilterForm(forms.Form):
 
     q = forms.CharField(
         label=_("Recherche"),
+        max_length=SEARCH_MAX_LENGTH,
         required=False,
         widget=forms.TextInput(
             attrs={"class": "form-control", "placeholder": _("N° de devis, client, code…")}

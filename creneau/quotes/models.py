@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from creneau.catalog.models import Service, VatRate
 from creneau.core.amounts import AmountLine, DocumentTotals, document_totals, line_net
+from creneau.core.models import CleanTextMixin, LimitedTextField
+from creneau.core.text import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 from creneau.customers.models import Customer, Site
 
 DEFAULT_VALIDITY_DAYS = 30
@@ -26,7 +28,7 @@ def quote_pdf_path(instance: Quote, filename: str) -> str:
     return f"quotes/{instance.customer_id}/{filename}"
 
 
-class Quote(models.Model):
+class Quote(CleanTextMixin, models.Model):
     """An offer made to a customer (devis), optionally for one of its sites.
 
     A draft is edited freely and has no number. Finalising or sending gives it the next
@@ -59,8 +61,11 @@ class Quote(models.Model):
     )
     date = models.DateField(_("date"), default=timezone.localdate)
     validity_date = models.DateField(_("valable jusqu'au"), default=default_validity_date)
-    notes = models.TextField(
-        _("conditions et remarques"), blank=True, help_text=_("Imprimées sous les totaux.")
+    notes = LimitedTextField(
+        _("conditions et remarques"),
+        max_length=NOTES_MAX_LENGTH,
+        blank=True,
+        help_text=_("Imprimées sous les totaux."),
     )
     total_net = models.DecimalField(_("total HT"), max_digits=14, decimal_places=2, default=0)
     total_vat = models.DecimalField(_("total TVA"), max_digits=14, decimal_places=2, default=0)
@@ -168,7 +173,7 @@ def quote_lines_totals(lines: list[QuoteLine]) -> DocumentTotals:
     )
 
 
-class QuoteLine(models.Model):
+class QuoteLine(CleanTextMixin, models.Model):
     """A line of a quote: a catalogue service, free text, a discount, or (without amounts)
     a section title or a comment."""
 
@@ -196,7 +201,7 @@ class QuoteLine(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    description = models.TextField(_("libellé"), blank=True)
+    description = LimitedTextField(_("libellé"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
     quantity = models.DecimalField(_("quantité"), max_digits=12, decimal_places=3, default=1)
     unit = models.CharField(_("unité"), max_length=10, choices=Service.Unit.choices, blank=True)
     unit_price = models.DecimalField(

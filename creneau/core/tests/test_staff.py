@@ -334,3 +334,15 @@ def test_reactivation_from_the_page(direction, rep, client_for):
 @pytest.mark.django_db
 def test_an_unknown_account_answers_404(direction, client_for):
     assert client_for(direction).get("/settings/staff/999999/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_staff_names_keep_no_invisible_character(direction, rep):
+    names = {"first_name": "Ma\u202erie", "last_name": "Martin\u200b"}
+    user = staff_create(
+        by=direction, username="marie", password=GOOD_PASSWORD, role=Role.PLANNER, **names
+    )
+    assert (user.first_name, user.last_name) == ("Marie", "Martin")
+    staff_update(user=rep, by=direction, last_name="\u2066Roux\u200f")
+    rep.refresh_from_db()
+    assert rep.last_name == "Roux"

@@ -177,7 +177,9 @@ def limit_upload_size(request: HttpRequest) -> SizeLimitUploadHandler:
 # Characters that Windows refuses in a file name: replaced, so the name survives a download.
 _WINDOWS_RESERVED = re.compile(r'[<>:"|?*]')
 # Control, format (e.g. right-to-left override, used to disguise extensions), surrogate,
-# private-use and line/paragraph separator characters.
+# private-use and line/paragraph separator characters. Stricter than the rule for other
+# texts (core.text.strip_invisible, whose characters are all of the format category): a
+# file name has no use for a soft hyphen or a line break either.
 _REMOVED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Zl", "Zp"}
 _EXTENSION = re.compile(r"^(.+?)(\.[A-Za-z0-9]{1,10})$")
 
