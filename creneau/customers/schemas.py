@@ -8,11 +8,11 @@ and what is left out keeps its value.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 
-from creneau.core.api_params import DbId
+from creneau.core.schemas import DbId, FieldError, InputSchema, Message, ValidationErrors
 from creneau.customers.display import mask_iban
 from creneau.customers.forms import user_sees_bank_details
 from creneau.customers.models import Contact, Customer, Site
@@ -22,6 +22,8 @@ from creneau.customers.selectors import SORTABLE
 CustomerKind = Literal[tuple(Customer.Kind.values)]  # type: ignore[valid-type]
 ContactRole = Literal[tuple(Contact.Role.values)]  # type: ignore[valid-type]
 SortKey = Literal[tuple(SORTABLE)]  # type: ignore[valid-type]
+# The column is a PostgreSQL smallint; the service checks the same bounds.
+PaymentTermsDays = Annotated[int, Field(ge=0, le=32767, description="Délai de paiement en jours.")]
 
 MASKED_BIC = "••••"
 
@@ -39,14 +41,14 @@ def address_of(instance: Customer | Site) -> dict[str, str]:
     return {name: getattr(instance, name) for name in Customer.ADDRESS_FIELDS}
 
 
-class AddressIn(Schema):
+class AddressIn(InputSchema):
     street: str = Field(..., description="Numéro et rue.")
     postcode: str = Field(..., description="Code postal (5 chiffres en France).")
     city: str
     country: str = Field("FR", description="Code pays ISO 3166 à deux lettres.")
 
 
-class AddressPatch(Schema):
+class AddressPatch(InputSchema):
     street: str = None
     postcode: str = None
     city: str = None
@@ -60,14 +62,14 @@ class AddressOut(Schema):
     country: str
 
 
-class CustomerIn(Schema):
+class CustomerIn(InputSchema):
     name: str
     kind: CustomerKind = Field(..., description="`individual` (particulier) ou `business`.")
     billing_address: AddressIn
     email: str = ""
     phone: str = Field("", description="Saisi au format national ou international.")
     mobile: str = ""
-    family_id: int | None = None
+    family_id: DbId | None = None
     sales_rep: str | None = Field(
         None,
         description="Identifiant (username) du commercial. Pour un commercial, lui-même "
@@ -79,17 +81,17 @@ class CustomerIn(Schema):
     siret: str = Field("", description="SIREN (9 chiffres) ou SIRET (14 chiffres).")
     vat_number: str = ""
     accounting_code: str = Field("", description="Par défaut 411 suivi du code client.")
-    payment_terms_days: int = None
+    payment_terms_days: PaymentTermsDays = 30
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(InputSchema):
     name: str = None
     kind: CustomerKind = None
     billing_address: AddressPatch = None
     email: str = None
     phone: str = None
     mobile: str = None
-    family_id: int | None = Field(None, description="`null` retire la famille.")
+    family_id: DbId | None = Field(None, description="`null` retire la famille.")
     sales_rep: str | None = Field(None, description="`null` retire le commercial.")
     notes: str = None
     iban: str = None
@@ -97,7 +99,7 @@ class CustomerPatch(Schema):
     siret: str = None
     vat_number: str = None
     accounting_code: str = None
-    payment_terms_days: int = None
+    payment_terms_days: PaymentTermsDays = None
     is_active: bool = None
 
 
@@ -149,7 +151,7 @@ class CustomerOut(Schema):
         return bank_detail_as_read(obj, "bic", context["request"].auth)
 
 
-class CustomerFilters(Schema):
+class CustomerFilters(InputSchema):
     q: str = Field(
         "",
         description="Texte libre : nom, code, téléphone, e-mail, ville, code postal, "
@@ -163,8 +165,8 @@ class CustomerFilters(Schema):
     sort: SortKey = "name"
 
 
-class SiteIn(Schema):
-    customer_id: int
+class SiteIn(InputSchema):
+    customer_id: DbId
     name: str
     address: AddressIn | None = Field(
         None, description="Omise : l'adresse de facturation du client."
@@ -177,7 +179,7 @@ class SiteIn(Schema):
     access_notes: str = Field("", description="Interphone, digicode, boîte à clés, consignes.")
 
 
-class SitePatch(Schema):
+class SitePatch(InputSchema):
     name: str = None
     address: AddressPatch = None
     billing_group: str = None
@@ -200,24 +202,24 @@ class SiteOut(Schema):
         return address_of(obj)
 
 
-class SiteFilters(Schema):
+class SiteFilters(InputSchema):
     customer_id: DbId | None = None
 
 
-class ContactIn(Schema):
-    customer_id: int
+class ContactIn(InputSchema):
+    customer_id: DbId
     name: str
     role: ContactRole = "other"
-    site_id: int | None = Field(None, description="Un site du même client.")
+    site_id: DbId | None = Field(None, description="Un site du même client.")
     phone: str = ""
     mobile: str = ""
     email: str = ""
 
 
-class ContactPatch(Schema):
+class ContactPatch(InputSchema):
     name: str = None
     role: ContactRole = None
-    site_id: int | None = Field(None, description="`null` détache l'interlocuteur du site.")
+    site_id: DbId | None = Field(None, description="`null` détache l'interlocuteur du site.")
     phone: str = None
     mobile: str = None
     email: str = None
@@ -235,16 +237,16 @@ class ContactOut(Schema):
     created_at: datetime
 
 
-class ContactFilters(Schema):
+class ContactFilters(InputSchema):
     customer_id: DbId | None = None
     site_id: DbId | None = None
 
 
-class FamilyIn(Schema):
+class FamilyIn(InputSchema):
     name: str
 
 
-class FamilyPatch(Schema):
+class FamilyPatch(InputSchema):
     name: str = None
 
 
@@ -254,24 +256,10 @@ class FamilyOut(Schema):
     created_at: datetime
 
 
-class Message(Schema):
-    detail: str = Field(..., description="Message en français.")
+__all__ = ["FieldError", "Message", "ValidationErrors"]  # shared by the API modules (core)
 
-
-class FieldError(Schema):
-    loc: list[str]
-    field: str = Field(
-        ..., description="Le champ du corps ou de la requête, pointé s'il est imbriqué."
-    )
-    msg: str = Field(..., description="Message en français.")
-    type: str = Field(None, description="Le contrôle de forme qui a échoué, s'il y a lieu.")
-
-
-class ValidationErrors(Schema):
-    detail: list[FieldError]
-
-
-# The error answers, for the OpenAPI document (core/api.py writes them).
+# The error answers, for the OpenAPI document (core/api.py writes them and documents the
+# shared ones on every route as well).
 LIST_ERRORS = {401: Message, 422: ValidationErrors}
 READ_ERRORS = {401: Message, 404: Message}
 CREATE_ERRORS = {400: Message, 401: Message, 403: Message, 422: ValidationErrors}
