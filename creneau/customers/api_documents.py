@@ -91,7 +91,7 @@ UPLOAD_FIELDS = {"file", "kind", "site_id", "note"}
 # The bytes of a document, in the type judged at upload.
 DOWNLOAD_BODY = {
     "responses": {
-        "200": {
+        200: {
             "description": "Le fichier.",
             "content": {
                 content_type: {"schema": {"type": "string", "format": "binary"}}

@@ -409,7 +409,7 @@ def quote_duplicate(request: HttpRequest, quote_id: DbId):
     response={200: None},
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "Le PDF (PDF/A-3b), en pièce jointe.",
                 "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
             }
