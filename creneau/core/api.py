@@ -78,9 +78,11 @@ api = NinjaAPI(
     description=_(
         "API REST de Créneau. Authentification : `Authorization: Bearer <jeton>`, le jeton "
         "étant créé par `manage.py create_api_token UTILISATEUR`. Les listes répondent "
-        '`{"items": [...], "count": N}` (paramètres `limit` et `offset`). Les modifications '
-        "sont partielles (PATCH). Une valeur refusée répond 422 avec le champ et un message "
-        "en français ; un objet inconnu ou invisible pour l'utilisateur répond 404."
+        '`{"items": [...], "count": N}` (paramètres `limit`, 500 au plus, et `offset`). Les '
+        "corps sont des objets JSON (`application/json`, sinon 415) ; les nombres décimaux "
+        's\'y écrivent en texte (`"12.50"`). Les modifications sont partielles (PATCH). '
+        "Une valeur refusée, un champ ou un paramètre inconnu répondent 422 avec le champ et "
+        "un message en français ; un objet inconnu ou invisible pour l'utilisateur répond 404."
     ),
 )
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
@@ -53,7 +55,13 @@ def schema(settings):
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
     loaded = schemathesis.openapi.from_dict(api.get_openapi_schema())
     loaded.app = get_wsgi_application()
-    return loaded
+    # As Django's test client does: the WSGI handler would otherwise close the test's
+    # connection (and its transaction) at the end of each request.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield loaded
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def run_operation(operation, objects, headers, mode, statuses: list[int]) -> None:
