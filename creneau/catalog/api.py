@@ -103,6 +103,14 @@ class ServiceIn(InputSchema):
     is_active: bool | None = None
 
 
+class ServiceCreateIn(ServiceIn):
+    """A new service: a code, a label, a price, and a VAT rate (`vat_rate` or `vat_rate_id`)."""
+
+    code: str
+    label: str
+    unit_price: PriceIn
+
+
 class ServiceFilters(InputSchema):
     q: str = ""
     unit: Literal["", *Service.Unit.values] = ""  # type: ignore[valid-type]
@@ -203,7 +211,7 @@ def service_detail(request: HttpRequest, service_id: DbId):
 
 
 @router.post("/services", response={201: ServiceOut})
-def service_add(request: HttpRequest, payload: ServiceIn):
+def service_add(request: HttpRequest, payload: ServiceCreateIn):
     _require_catalog_manager(request)
     fields = _service_fields(payload)
     if "vat_rate" not in fields:

@@ -175,7 +175,8 @@ def test_services_api(api_for, direction, rep):
     assert bad.status_code == 422 and bad.json()["detail"][0]["msg"] == "Valeur non autorisée."
     found = api_for(rep).get("/api/v1/services", {"q": "ménage"}).json()
     assert (found["count"], found["items"][0]["code"]) == (1, "MEN-01")
-    assert api_for(rep).post("/api/v1/services", {"code": "X"}).status_code == 403
+    new = {"code": "X", "label": "X", "unit_price": "1", "vat_rate": "20"}
+    assert api_for(rep).post("/api/v1/services", new).status_code == 403
     rates = api_for(rep).get("/api/v1/vat-rates").json()
     assert {rate["rate"] for rate in rates} >= {"20.00", "10.00", "5.50", "2.10", "0.00"}
 
