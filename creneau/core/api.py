@@ -2,6 +2,10 @@
 
 Each app adds its router in `api_routers()` below; handlers stay thin and call the app's
 services and selectors, so that visibility and validation are the same as in the pages.
+Every route gets, from here, what the API base promises: inputs read by schemas that
+derive from core.schemas.InputSchema (unknown fields refused), the refusals of
+core.api_requests (415, unknown query parameters, bodies on body-less routes), and the
+shared error answers in the OpenAPI document.
 """
 
 from __future__ import annotations
