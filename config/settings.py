@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "creneau.core.middleware.ChosenLanguageMiddleware",
+    # Before anything reads an API body: one too large answers 413 in JSON.
+    "creneau.core.api_requests.ApiBodySizeMiddleware",
     "creneau.core.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

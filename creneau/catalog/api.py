@@ -1,9 +1,8 @@
 """API of the catalogue: VAT rates, services (direction writes, everybody reads) and the
 prices that sites override (customer data: visibility applies, 404 for another rep's)."""
 
-from __future__ import annotations
-
 from decimal import Decimal
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -12,9 +11,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.pagination import paginate
 
 from creneau.catalog.models import Service, SitePrice, VatRate
 from creneau.catalog.selectors import (
+    SERVICE_SORTS,
     service_get,
     services_filter,
     site_get,
@@ -30,11 +31,17 @@ from creneau.catalog.services import (
     site_price_delete,
     site_price_set,
 )
-from creneau.core.api_params import DbId
-from creneau.core.api_text import KEYWORD_MAX_LENGTH, text_of, text_up_to
+from creneau.core.api_params import BoundedLimitOffsetPagination, DbId
+from creneau.core.api_text import text_of, text_up_to
+from creneau.core.schemas import InputSchema, decimal_out, decimal_string
 from creneau.core.text import SEARCH_MAX_LENGTH
 
 router = Router(tags=["services"])
+
+# Prices: 8 digits before the point and 4 after (the columns), never negative.
+PriceIn = decimal_string(digits=8, places=4, description="Prix HT, ex. « 27.50 ».")
+# VAT rates as a percentage, ex. "5.5".
+VatPercentIn = decimal_string(digits=3, places=2, description="Taux en %, parmi les taux actifs.")
 
 
 def decimal_text(value: Decimal | None, places: int) -> str | None:
@@ -44,7 +51,7 @@ def decimal_text(value: Decimal | None, places: int) -> str | None:
 class VatRateOut(Schema):
     id: int
     label: str
-    rate: str = Field(description="Taux en pourcentage, ex. « 5.50 ».")
+    rate: decimal_out(places=2, signed=False, description="Taux en pourcentage, ex. « 5.50 ».")
     exemption_wording: str
     is_active: bool
 
@@ -60,8 +67,8 @@ class ServiceOut(Schema):
     description: str
     unit: str
     unit_label: str
-    unit_price: str = Field(description="Prix unitaire HT, 4 décimales.")
-    vat_rate: str
+    unit_price: decimal_out(places=4, signed=False, description="Prix unitaire HT.")
+    vat_rate: decimal_out(places=2, signed=False)
     vat_rate_id: int
     is_personal_service: bool
     revenue_account: str
@@ -85,28 +92,35 @@ class ServiceOut(Schema):
         return [reverse("catalog:image", kwargs={"pk": image.pk}) for image in obj.images.all()]
 
 
-class ServiceIn(Schema):
+class ServiceIn(InputSchema):
     code: text_of(Service, "code") | None = None
     label: text_of(Service, "label") | None = None
     description: text_of(Service, "description") | None = None
     unit: Service.Unit | None = None
-    unit_price: Decimal | None = None
-    vat_rate: Decimal | None = Field(None, description="Taux en %, parmi les taux actifs.")
-    vat_rate_id: int | None = None
+    unit_price: PriceIn | None = None
+    vat_rate: VatPercentIn | None = None
+    vat_rate_id: DbId | None = None
     is_personal_service: bool | None = None
     revenue_account: text_of(Service, "revenue_account") | None = None
     is_active: bool | None = None
 
 
-Keyword = text_up_to(KEYWORD_MAX_LENGTH)
+class ServiceCreateIn(ServiceIn):
+    """A new service: a code, a label, a price, and a VAT rate (`vat_rate` or `vat_rate_id`)."""
+
+    code: text_of(Service, "code")
+    label: text_of(Service, "label")
+    unit_price: PriceIn
 
 
-class ServiceFilters(Schema):
+class ServiceFilters(InputSchema):
     q: text_up_to(SEARCH_MAX_LENGTH) = ""
-    unit: Keyword = ""
-    active: Keyword = Field("1", description="« 1 » actives (défaut), « 0 » inactives, « » toutes.")
-    personal: Keyword = ""
-    sort: Keyword = "code"
+    unit: Literal["", *Service.Unit.values] = ""  # type: ignore[valid-type]
+    active: Literal["1", "0", ""] = Field(
+        "1", description="« 1 » actives (défaut), « 0 » inactives, « » toutes."
+    )
+    personal: Literal["1", "0", ""] = Field("", description="« 1 » services à la personne.")
+    sort: Literal[tuple(SERVICE_SORTS)] = "code"  # type: ignore[valid-type]
 
 
 class SitePriceOut(Schema):
@@ -115,8 +129,8 @@ class SitePriceOut(Schema):
     customer: int
     service: int = Field(alias="service_id")
     service_code: str
-    unit_price: str
-    catalogue_price: str
+    unit_price: decimal_out(places=4, signed=False)
+    catalogue_price: decimal_out(places=4, signed=False)
 
     @staticmethod
     def resolve_customer(obj: SitePrice) -> int:
@@ -135,14 +149,19 @@ class SitePriceOut(Schema):
         return decimal_text(obj.service.unit_price, 4)
 
 
-class SitePriceIn(Schema):
+class SitePriceIn(InputSchema):
+    site: DbId
+    service: DbId
+    unit_price: PriceIn
+
+
+class SitePricePatch(InputSchema):
+    unit_price: PriceIn | None = None
+
+
+class SitePriceFilters(InputSchema):
     site: DbId | None = None
     service: DbId | None = None
-    unit_price: Decimal | None = None
-
-
-class SitePricePatch(Schema):
-    unit_price: Decimal | None = None
 
 
 def resolve_vat_rate(vat_rate: Decimal | None, vat_rate_id: int | None) -> VatRate | None:
@@ -183,17 +202,18 @@ def vat_rate_list(request: HttpRequest):
 
 
 @router.get("/services", response=list[ServiceOut], summary="Prestations du catalogue")
+@paginate(BoundedLimitOffsetPagination)
 def service_list(request: HttpRequest, filters: Query[ServiceFilters]):
-    return list(services_filter(filters=filters.dict()).prefetch_related("images"))
+    return services_filter(filters=filters.dict()).prefetch_related("images")
 
 
-@router.get("/services/{int:service_id}", response=ServiceOut)
-def service_detail(request: HttpRequest, service_id: int):
+@router.get("/services/{service_id}", response=ServiceOut)
+def service_detail(request: HttpRequest, service_id: DbId):
     return service_get(pk=service_id)
 
 
 @router.post("/services", response={201: ServiceOut})
-def service_add(request: HttpRequest, payload: ServiceIn):
+def service_add(request: HttpRequest, payload: ServiceCreateIn):
     _require_catalog_manager(request)
     fields = _service_fields(payload)
     if "vat_rate" not in fields:
@@ -202,15 +222,15 @@ def service_add(request: HttpRequest, payload: ServiceIn):
     return Status(201, service_get(pk=service.pk))
 
 
-@router.patch("/services/{int:service_id}", response=ServiceOut)
-def service_change(request: HttpRequest, service_id: int, payload: ServiceIn):
+@router.patch("/services/{service_id}", response=ServiceOut)
+def service_change(request: HttpRequest, service_id: DbId, payload: ServiceIn):
     _require_catalog_manager(request)
     service = service_get(pk=service_id)
     service_update(service=service, by=request.user, **_service_fields(payload))
     return service_get(pk=service_id)
 
 
-def _site_price_get(request: HttpRequest, price_id: int) -> SitePrice:
+def _site_price_get(request: HttpRequest, price_id: DbId) -> SitePrice:
     return get_object_or_404(site_prices_visible_to(request.user), pk=price_id)
 
 
@@ -220,25 +240,21 @@ def _require_price_manager(request: HttpRequest) -> None:
 
 
 @router.get("/site-prices", response=list[SitePriceOut], summary="Prix propres aux sites")
-def site_price_list(request: HttpRequest, site: DbId | None = None, service: DbId | None = None):
-    prices = site_prices_visible_to(request.user).order_by("site_id", "service__code")
-    if site is not None:
-        prices = prices.filter(site_id=site)
-    if service is not None:
-        prices = prices.filter(service_id=service)
-    return list(prices)
+@paginate(BoundedLimitOffsetPagination)
+def site_price_list(request: HttpRequest, filters: Query[SitePriceFilters]):
+    prices = site_prices_visible_to(request.user).order_by("site_id", "service__code", "id")
+    if filters.site is not None:
+        prices = prices.filter(site_id=filters.site)
+    if filters.service is not None:
+        prices = prices.filter(service_id=filters.service)
+    return prices
 
 
 @router.post("/site-prices", response={201: SitePriceOut}, summary="Fixer le prix d'un site")
 def site_price_add(request: HttpRequest, payload: SitePriceIn):
     """Create or change the price of a service on a site (one price per site and service)."""
-    if payload.site is None:
-        raise ValidationError({"site": _("Ce champ est obligatoire.")})
     site = site_get(user=request.user, pk=payload.site)
     _require_price_manager(request)
-    if payload.service is None or payload.unit_price is None:
-        missing = "service" if payload.service is None else "unit_price"
-        raise ValidationError({missing: _("Ce champ est obligatoire.")})
     service = get_object_or_404(Service, pk=payload.service)
     price = site_price_set(
         site=site, service=service, unit_price=payload.unit_price, by=request.user
@@ -246,13 +262,13 @@ def site_price_add(request: HttpRequest, payload: SitePriceIn):
     return Status(201, _site_price_get(request, price.pk))
 
 
-@router.get("/site-prices/{int:price_id}", response=SitePriceOut)
-def site_price_detail(request: HttpRequest, price_id: int):
+@router.get("/site-prices/{price_id}", response=SitePriceOut)
+def site_price_detail(request: HttpRequest, price_id: DbId):
     return _site_price_get(request, price_id)
 
 
-@router.patch("/site-prices/{int:price_id}", response=SitePriceOut)
-def site_price_change(request: HttpRequest, price_id: int, payload: SitePricePatch):
+@router.patch("/site-prices/{price_id}", response=SitePriceOut)
+def site_price_change(request: HttpRequest, price_id: DbId, payload: SitePricePatch):
     price = _site_price_get(request, price_id)
     _require_price_manager(request)
     if payload.unit_price is not None:
@@ -262,8 +278,8 @@ def site_price_change(request: HttpRequest, price_id: int, payload: SitePricePat
     return _site_price_get(request, price_id)
 
 
-@router.delete("/site-prices/{int:price_id}", response={204: None})
-def site_price_remove(request: HttpRequest, price_id: int):
+@router.delete("/site-prices/{price_id}", response={204: None})
+def site_price_remove(request: HttpRequest, price_id: DbId):
     price = _site_price_get(request, price_id)
     _require_price_manager(request)
     site_price_delete(price=price, by=request.user)

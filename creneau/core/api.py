@@ -2,6 +2,10 @@
 
 Each app adds its router in `api_routers()` below; handlers stay thin and call the app's
 services and selectors, so that visibility and validation are the same as in the pages.
+Every route gets, from here, what the API base promises: inputs read by schemas that
+derive from core.schemas.InputSchema (unknown fields refused), the refusals of
+core.api_requests (415, unknown query parameters, bodies on body-less routes), and the
+shared error answers in the OpenAPI document.
 """
 
 from __future__ import annotations
@@ -11,17 +15,26 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.operation import Operation
 from ninja.security import HttpBearer
 
+from creneau.core.api_requests import (
+    WRITE_METHODS,
+    body_too_large_message,
+    guard_requests,
+)
 from creneau.core.models import ApiToken
 from creneau.core.pdf import PdfRenderError
+from creneau.core.schemas import Message, ValidationErrors
 
 
 class BearerToken(HttpBearer):
@@ -72,33 +85,61 @@ api = NinjaAPI(
     description=_(
         "API REST de Créneau. Authentification : `Authorization: Bearer <jeton>`, le jeton "
         "étant créé par `manage.py create_api_token UTILISATEUR`. Les listes répondent "
-        '`{"items": [...], "count": N}` (paramètres `limit` et `offset`). Les modifications '
-        "sont partielles (PATCH). Une valeur refusée répond 422 avec le champ et un message "
-        "en français ; un objet inconnu ou invisible pour l'utilisateur répond 404."
+        '`{"items": [...], "count": N}` (paramètres `limit`, 500 au plus, et `offset`). Les '
+        "corps sont des objets JSON (`application/json`, sinon 415) ; les nombres décimaux "
+        's\'y écrivent en texte (`"12.50"`). Les modifications sont partielles (PATCH). '
+        "Une valeur refusée, un champ ou un paramètre inconnu répondent 422 avec le champ et "
+        "un message en français ; un objet inconnu ou invisible pour l'utilisateur répond 404."
     ),
 )
 
 PYDANTIC_MESSAGES = {
     "missing": "Ce champ est obligatoire.",
+    "extra_forbidden": "Champ inconnu.",
     "string_type": "Saisissez un texte.",
     "int_type": "Saisissez un nombre entier.",
     "int_parsing": "Saisissez un nombre entier.",
+    "int_parsing_size": "Valeur trop grande.",
     "decimal_parsing": "Saisissez un nombre.",
     "bool_type": "Saisissez vrai ou faux.",
     "bool_parsing": "Saisissez vrai ou faux.",
     "enum": "Valeur non autorisée.",
     "literal_error": "Valeur non autorisée.",
     "model_type": "Saisissez un objet.",
+    "model_attributes_type": "Saisissez un objet.",
     "dict_type": "Saisissez un objet.",
     "list_type": "Saisissez une liste.",
     "string_too_long": "Texte trop long.",
+    "string_pattern_mismatch": "Format invalide.",
     "greater_than_equal": "Valeur trop petite.",
     "less_than_equal": "Valeur trop grande.",
     "int_from_float": "Saisissez un nombre entier.",
+    "date_type": "Saisissez une date valide (AAAA-MM-JJ).",
     "date_from_datetime_parsing": "Saisissez une date valide (AAAA-MM-JJ).",
+    "date_from_datetime_inexact": "Saisissez une date valide (AAAA-MM-JJ).",
     "date_parsing": "Saisissez une date valide (AAAA-MM-JJ).",
     "json_invalid": "Corps de requête JSON invalide.",
+    "lone_surrogate": "Texte invalide : il contient une moitié de caractère UTF-16 isolée.",
 }
+
+
+def schema_error_message(error: dict[str, Any]) -> str:
+    """pydantic's check in French; some say their bound (ctx)."""
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    if kind == "decimal_format":
+        return (
+            _(
+                "Saisissez un nombre décimal en texte, avec un point (ex. « %(example)s ») : "
+                "%(digits)s chiffres au plus avant le point, %(places)s après."
+            )
+            % context
+        )
+    if kind == "too_long":
+        return _("Liste trop longue : %(max_length)s éléments au plus.") % context
+    if kind == "too_short":
+        return _("Liste trop courte : %(min_length)s éléments au moins.") % context
+    return PYDANTIC_MESSAGES.get(kind, "Valeur invalide.")
 
 
 def validation_error_response(request: HttpRequest, errors: list[dict[str, Any]]) -> HttpResponse:
@@ -110,9 +151,10 @@ def schema_error_field(loc: list[Any] | tuple[Any, ...]) -> str:
 
     loc starts with the source (body, query, path); a body is read into one schema named
     after the handler's parameter (`payload`), which is not part of what the client sent.
+    Query filters are read into one schema too (`filters`), likewise left out.
     """
     parts = [str(part) for part in loc[1:]]
-    if loc and loc[0] == "body" and len(parts) > 1:
+    if loc and loc[0] in ("body", "query") and len(parts) > 1:
         parts = parts[1:]
     return ".".join(parts)
 
@@ -124,7 +166,7 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResp
         {
             "loc": [str(part) for part in error.get("loc", [])],
             "field": schema_error_field(error.get("loc", [])),
-            "msg": PYDANTIC_MESSAGES.get(error.get("type", ""), "Valeur invalide."),
+            "msg": schema_error_message(error),
             "type": error.get("type", ""),
         }
         for error in exc.errors
@@ -134,15 +176,17 @@ def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResp
 
 @api.exception_handler(DjangoValidationError)
 def on_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-    """Service and form validation errors: one entry per field, in French."""
+    """Service and form validation errors: one entry per field, in French. A read takes
+    its values from the query string only, so its errors are named there."""
     if hasattr(exc, "error_dict"):
         items = [
             (field, message) for field, errors in exc.message_dict.items() for message in errors
         ]
     else:
         items = [("__all__", message) for message in exc.messages]
+    source = "query" if request.method in ("GET", "HEAD") else "body"
     errors = [
-        {"loc": ["body", *field.split(".")], "field": field, "msg": message}
+        {"loc": [source, *field.split(".")], "field": field, "msg": message}
         for field, message in items
     ]
     return validation_error_response(request, errors)
@@ -176,6 +220,48 @@ def on_pdf_error(request: HttpRequest, exc: PdfRenderError) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc.user_message)}, status=500)
 
 
+@api.exception_handler(IntegrityError)
+def on_conflict(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
+    """A write that a concurrent one overtook (the services' checks passed, the database's
+    constraint then refused): nothing was saved, and trying again gives the usual answer."""
+    message = _("Conflit avec une modification simultanée : rien n'a été enregistré, réessayez.")
+    return api.create_response(request, {"detail": message}, status=409)
+
+
+@api.exception_handler(RequestDataTooBig)
+@api.exception_handler(TooManyFieldsSent)
+def on_body_too_large(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A form body (an upload's fields) over Django's limits, found while reading it."""
+    return api.create_response(request, {"detail": body_too_large_message()}, status=413)
+
+
+def error_answers(operation: Operation) -> dict[int, type]:
+    """The answers an operation may give besides its own, for the OpenAPI document: 400 (a
+    NUL character, a body that is not JSON), 401, 404 (an object named in the path or a
+    body), 403, 409 and 413 for writes, 415 for writes that may carry a body, 422."""
+    answers: dict[int, type] = {400: Message, 422: ValidationErrors}
+    if operation.auth_callbacks:
+        answers[401] = Message
+    writes = any(method != "GET" for method in operation.methods)
+    if writes or "{" in operation.path:
+        answers[404] = Message
+    if writes:
+        answers.update({403: Message, 409: Message, 413: Message})
+    if any(method in WRITE_METHODS for method in operation.methods):
+        answers[415] = Message
+    return answers
+
+
+def document_answers(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Add the shared error answers to an operation's documented responses (a "view"
+    decorator of add_decorator, so that every route of every router has them)."""
+    operation: Operation = run.__self__  # type: ignore[attr-defined]
+    for status, schema in error_answers(operation).items():
+        if status not in operation.response_models:
+            operation.response_models[status] = operation._create_response_model(schema)
+    return run
+
+
 def api_routers() -> None:
     from creneau.customers.api import router as customers_router
     from creneau.customers.api_documents import router as documents_router
@@ -187,6 +273,10 @@ def api_routers() -> None:
 
     api.add_router("/", catalog_router)
     api.add_router("/", quotes_router)
+    # Applied to every operation when the routers are bound, in this order: the shared
+    # answers are documented, then the refusals of core.api_requests run before each one.
+    api.add_decorator(document_answers, mode="view")
+    api.add_decorator(guard_requests, mode="view")
 
 
 api_routers()

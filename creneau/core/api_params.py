@@ -3,23 +3,41 @@ through core/api.py) instead of overflowing the database's 64-bit integers (a 50
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from ninja import Field, Schema
+from ninja import Field
 from ninja.conf import settings as ninja_settings
 from ninja.pagination import LimitOffsetPagination
 
-# The largest id a PostgreSQL bigint (and an SQLite integer) holds.
-MAX_DB_ID = 2**63 - 1
+from creneau.core.schemas import MAX_DB_ID, DbId, InputSchema
 
-# An object's id given as a filter: 1 to the largest id the database can hold.
-DbId = Annotated[int, Field(ge=1, le=MAX_DB_ID)]
+__all__ = ["MAX_DB_ID", "MAX_PAGE_SIZE", "BoundedLimitOffsetPagination", "DbId", "PageParams"]
+
+# The largest page a list answers: `limit` above it is refused (422), as documented.
+MAX_PAGE_SIZE = 500
+
+
+class PageParams(InputSchema):
+    """`limit` and `offset` of every list, bounded in the OpenAPI document as in fact."""
+
+    limit: int = Field(
+        ninja_settings.PAGINATION_PER_PAGE,
+        ge=1,
+        le=MAX_PAGE_SIZE,
+        description=f"Nombre d'éléments de la page ({MAX_PAGE_SIZE} au plus).",
+    )
+    offset: int = Field(
+        0,
+        ge=0,
+        le=ninja_settings.PAGINATION_MAX_OFFSET,
+        description="Nombre d'éléments sautés depuis le début de la liste.",
+    )
 
 
 class BoundedLimitOffsetPagination(LimitOffsetPagination):
-    """ninja's limit/offset pagination with `offset` capped at NINJA_PAGINATION_MAX_OFFSET
-    (ninja applies that setting to cursor pagination only)."""
+    """ninja's limit/offset pagination with `limit` at most MAX_PAGE_SIZE and `offset` at
+    most NINJA_PAGINATION_MAX_OFFSET (ninja bounds neither), both declared."""
 
-    class Input(Schema):
-        limit: int = Field(ninja_settings.PAGINATION_PER_PAGE, ge=1)
-        offset: int = Field(0, ge=0, le=ninja_settings.PAGINATION_MAX_OFFSET)
+    Input = PageParams
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_limit", MAX_PAGE_SIZE)
+        super().__init__(**kwargs)

@@ -24,7 +24,7 @@ from ninja import Query, Router, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from creneau.core.api_params import BoundedLimitOffsetPagination
+from creneau.core.api_params import BoundedLimitOffsetPagination, DbId
 from creneau.core.collation import french_collate
 from creneau.core.roles import Role, user_is_direction, user_role
 from creneau.customers import services
@@ -82,8 +82,6 @@ SITE_FIELD_NAMES = {
 CONTACT_FIELD_NAMES = {"customer": "customer_id", "site": "site_id"}
 FAMILY_FIELD_NAMES = {NON_FIELD_ERRORS: "name"}
 
-# `limit` defaults to 25 (NINJA_PAGINATION_PER_PAGE in settings); a larger one is cut to this.
-MAX_PAGE_SIZE = 500
 ACTIVE_FILTER = {"true": "1", "false": "0", "all": ""}
 DELETE_CUSTOMER_HELP = (
     "Un client sans site est supprimé : réponse 204 sans corps. Un client qui a des sites "
@@ -229,7 +227,7 @@ def customer_list_filters(filters: CustomerFilters) -> dict[str, Any]:
     summary="Lister les clients",
     operation_id="customers_list",
 )
-@paginate(BoundedLimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
+@paginate(BoundedLimitOffsetPagination)
 def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
     """Les clients visibles, avec les mêmes filtres que la liste des clients (actifs par défaut)."""
     return customers_filter(user=caller(request), filters=customer_list_filters(filters))
@@ -259,7 +257,7 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     summary="Lire un client",
     operation_id="customers_read",
 )
-def read_customer(request: HttpRequest, customer_id: int) -> Customer:
+def read_customer(request: HttpRequest, customer_id: DbId) -> Customer:
     return customer_get(user=caller(request), pk=customer_id)
 
 
@@ -269,7 +267,7 @@ def read_customer(request: HttpRequest, customer_id: int) -> Customer:
     summary="Modifier un client",
     operation_id="customers_update",
 )
-def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Customer:
+def update_customer(request: HttpRequest, customer_id: DbId, payload: CustomerPatch) -> Customer:
     """Modification partielle : seuls les champs envoyés changent."""
     customer = customer_get(user=caller(request), pk=customer_id)
     require_permission(request, "customers.change_customer")
@@ -288,7 +286,7 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerPat
     description=DELETE_CUSTOMER_HELP,
     operation_id="customers_delete",
 )
-def delete_customer(request: HttpRequest, customer_id: int) -> Status:
+def delete_customer(request: HttpRequest, customer_id: DbId) -> Status:
     customer = customer_get(user=caller(request), pk=customer_id)
     require_permission(request, "customers.delete_customer")
     if services.customer_delete(customer=customer, by=caller(request)):
@@ -299,7 +297,7 @@ def delete_customer(request: HttpRequest, customer_id: int) -> Status:
 # Sites --------------------------------------------------------------------------------
 
 
-def site_get(request: HttpRequest, site_id: int) -> Site:
+def site_get(request: HttpRequest, site_id: DbId) -> Site:
     return get_object_or_404(
         sites_visible_to(caller(request)).select_related("customer"), pk=site_id
     )
@@ -311,7 +309,7 @@ def site_get(request: HttpRequest, site_id: int) -> Site:
     summary="Lister les sites",
     operation_id="sites_list",
 )
-@paginate(BoundedLimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
+@paginate(BoundedLimitOffsetPagination)
 def list_sites(request: HttpRequest, filters: Query[SiteFilters]) -> QuerySet[Site]:
     sites = sites_visible_to(caller(request))
     if filters.customer_id is not None:
@@ -342,7 +340,7 @@ def create_site(request: HttpRequest, payload: SiteIn) -> Status:
     summary="Lire un site",
     operation_id="sites_read",
 )
-def read_site(request: HttpRequest, site_id: int) -> Site:
+def read_site(request: HttpRequest, site_id: DbId) -> Site:
     return site_get(request, site_id)
 
 
@@ -352,7 +350,7 @@ def read_site(request: HttpRequest, site_id: int) -> Site:
     summary="Modifier un site",
     operation_id="sites_update",
 )
-def update_site(request: HttpRequest, site_id: int, payload: SitePatch) -> Site:
+def update_site(request: HttpRequest, site_id: DbId, payload: SitePatch) -> Site:
     """Modification partielle : seuls les champs envoyés changent."""
     site = site_get(request, site_id)
     require_permission(request, "customers.change_site")
@@ -368,7 +366,7 @@ def update_site(request: HttpRequest, site_id: int, payload: SitePatch) -> Site:
     summary="Supprimer un site",
     operation_id="sites_delete",
 )
-def delete_site(request: HttpRequest, site_id: int) -> Status:
+def delete_site(request: HttpRequest, site_id: DbId) -> Status:
     site = site_get(request, site_id)
     require_permission(request, "customers.delete_site")
     services.site_delete(site=site, by=caller(request))
@@ -378,7 +376,7 @@ def delete_site(request: HttpRequest, site_id: int) -> Status:
 # Contacts -----------------------------------------------------------------------------
 
 
-def contact_get(request: HttpRequest, contact_id: int) -> Contact:
+def contact_get(request: HttpRequest, contact_id: DbId) -> Contact:
     return get_object_or_404(
         contacts_visible_to(caller(request)).select_related("customer"), pk=contact_id
     )
@@ -404,7 +402,7 @@ def contact_site(request: HttpRequest, data: dict[str, Any], customer: Customer)
     summary="Lister les interlocuteurs",
     operation_id="contacts_list",
 )
-@paginate(BoundedLimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
+@paginate(BoundedLimitOffsetPagination)
 def list_contacts(request: HttpRequest, filters: Query[ContactFilters]) -> QuerySet[Contact]:
     contacts = contacts_visible_to(caller(request))
     if filters.customer_id is not None:
@@ -436,7 +434,7 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status:
     summary="Lire un interlocuteur",
     operation_id="contacts_read",
 )
-def read_contact(request: HttpRequest, contact_id: int) -> Contact:
+def read_contact(request: HttpRequest, contact_id: DbId) -> Contact:
     return contact_get(request, contact_id)
 
 
@@ -446,7 +444,7 @@ def read_contact(request: HttpRequest, contact_id: int) -> Contact:
     summary="Modifier un interlocuteur",
     operation_id="contacts_update",
 )
-def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch) -> Contact:
+def update_contact(request: HttpRequest, contact_id: DbId, payload: ContactPatch) -> Contact:
     """Modification partielle : seuls les champs envoyés changent."""
     contact = contact_get(request, contact_id)
     require_permission(request, "customers.change_contact")
@@ -462,7 +460,7 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatch)
     summary="Supprimer un interlocuteur",
     operation_id="contacts_delete",
 )
-def delete_contact(request: HttpRequest, contact_id: int) -> Status:
+def delete_contact(request: HttpRequest, contact_id: DbId) -> Status:
     contact = contact_get(request, contact_id)
     require_permission(request, "customers.delete_contact")
     services.contact_delete(contact=contact, by=caller(request))
@@ -472,7 +470,7 @@ def delete_contact(request: HttpRequest, contact_id: int) -> Status:
 # Families: a reference list, read by every role and written by direction only ---------
 
 
-def family_get(request: HttpRequest, family_id: int) -> Family:
+def family_get(request: HttpRequest, family_id: DbId) -> Family:
     require_permission(request, "customers.view_family")
     return get_object_or_404(families_list(), pk=family_id)
 
@@ -483,7 +481,7 @@ def family_get(request: HttpRequest, family_id: int) -> Family:
     summary="Lister les familles",
     operation_id="families_list",
 )
-@paginate(BoundedLimitOffsetPagination, max_limit=MAX_PAGE_SIZE)
+@paginate(BoundedLimitOffsetPagination)
 def list_families(request: HttpRequest) -> QuerySet[Family]:
     require_permission(request, "customers.view_family")
     return families_list()
@@ -509,7 +507,7 @@ def create_family(request: HttpRequest, payload: FamilyIn) -> Status:
     summary="Lire une famille",
     operation_id="families_read",
 )
-def read_family(request: HttpRequest, family_id: int) -> Family:
+def read_family(request: HttpRequest, family_id: DbId) -> Family:
     return family_get(request, family_id)
 
 
@@ -519,7 +517,7 @@ def read_family(request: HttpRequest, family_id: int) -> Family:
     summary="Renommer une famille",
     operation_id="families_update",
 )
-def update_family(request: HttpRequest, family_id: int, payload: FamilyPatch) -> Family:
+def update_family(request: HttpRequest, family_id: DbId, payload: FamilyPatch) -> Family:
     """Réservé à la direction."""
     family = family_get(request, family_id)
     require_permission(request, "customers.change_family")
@@ -536,7 +534,7 @@ def update_family(request: HttpRequest, family_id: int, payload: FamilyPatch) ->
     description="Réservé à la direction. Les clients de la famille restent, sans famille.",
     operation_id="families_delete",
 )
-def delete_family(request: HttpRequest, family_id: int) -> Status:
+def delete_family(request: HttpRequest, family_id: DbId) -> Status:
     family = family_get(request, family_id)
     require_permission(request, "customers.delete_family")
     services.family_delete(family=family, by=caller(request))

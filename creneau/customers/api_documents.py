@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from creneau.core.api_params import BoundedLimitOffsetPagination, DbId
+from creneau.core.api_params import MAX_DB_ID, BoundedLimitOffsetPagination, DbId
 from creneau.core.api_text import text_of
+from creneau.core.schemas import InputSchema, Message, ValidationErrors
 from creneau.customers.documents.files import (
+    ACCEPTED_TYPES,
     FileTooLarge,
     limit_upload_size,
     request_too_large,
@@ -38,10 +40,10 @@ router = Router(tags=["documents"])
 
 class DocumentOut(Schema):
     id: int
-    customer_id: int
+    customer_id: DbId
     name: str
     kind: str
-    site_id: int | None
+    site_id: DbId | None
     note: str
     content_type: str
     size: int = Field(description="Taille en octets.")
@@ -59,15 +61,11 @@ class DocumentOut(Schema):
         return reverse("api:document_download", kwargs={"document_id": document.pk})
 
 
-class DocumentPatch(Schema):
+class DocumentPatch(InputSchema):
     name: text_of(Document, "name") | None = None
     kind: Document.Kind | None = None
-    site_id: int | None = Field(None, description="null détache le document de son site.")
+    site_id: DbId | None = Field(None, description="null détache le document de son site.")
     note: text_of(Document, "note") | None = None
-
-
-class ErrorOut(Schema):
-    detail: list[dict[str, Any]]
 
 
 NOTE_MAX_LENGTH = Document._meta.get_field("note").max_length
@@ -82,12 +80,26 @@ UPLOAD_BODY = {
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
                         "kind": {"type": "string", "enum": list(Document.Kind.values)},
-                        "site_id": {"type": "integer"},
+                        "site_id": {"type": "integer", "minimum": 1, "maximum": MAX_DB_ID},
                         "note": {"type": "string", "maxLength": NOTE_MAX_LENGTH},
                     },
+                    "additionalProperties": False,
                 }
             }
         },
+    }
+}
+UPLOAD_FIELDS = {"file", "kind", "site_id", "note"}
+# The bytes of a document, in the type judged at upload.
+DOWNLOAD_BODY = {
+    "responses": {
+        200: {
+            "description": "Le fichier.",
+            "content": {
+                content_type: {"schema": {"type": "string", "format": "binary"}}
+                for content_type in ACCEPTED_TYPES
+            },
+        }
     }
 }
 
@@ -119,6 +131,8 @@ def _site(customer: Customer, site_id: Any) -> Site | None:
         site_id = int(site_id)
     except (TypeError, ValueError):
         raise ValidationError({"site_id": _("Saisissez un nombre entier.")}) from None
+    if not 1 <= site_id <= MAX_DB_ID:  # beyond a bigint: no such site (and no overflow)
+        raise ValidationError({"site_id": _("Ce site n'appartient pas à ce client.")})
     site = customer.sites.filter(pk=site_id).first()
     if site is None:
         raise ValidationError({"site_id": _("Ce site n'appartient pas à ce client.")})
@@ -127,7 +141,9 @@ def _site(customer: Customer, site_id: Any) -> Site | None:
 
 def _upload_fields(data: QueryDict, customer: Customer) -> dict[str, Any]:
     """kind, site and note of a multipart upload, or a 422 naming the bad fields."""
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = {
+        name: _("Champ inconnu.") for name in data if name not in UPLOAD_FIELDS
+    }
     kind = data.get("kind", "")
     if not kind:
         errors["kind"] = _("Ce champ est obligatoire.")
@@ -147,11 +163,11 @@ def _upload_fields(data: QueryDict, customer: Customer) -> dict[str, Any]:
 
 @router.post(
     "/customers/{customer_id}/documents",
-    response={201: DocumentOut, 413: ErrorOut, 422: ErrorOut},
+    response={201: DocumentOut, 413: ValidationErrors | Message, 422: ValidationErrors},
     openapi_extra=UPLOAD_BODY,
     summary="Déposer un document",
 )
-def document_create(request: HttpRequest, customer_id: int):
+def document_create(request: HttpRequest, customer_id: DbId):
     """Attach a file to a customer. Refused: over DOCUMENT_MAX_UPLOAD_SIZE (413), a type
     other than PDF, JPEG, PNG, WebP, HEIC, docx, xlsx, odt, ods judged by content, or an
     empty file (422)."""
@@ -162,6 +178,9 @@ def document_create(request: HttpRequest, customer_id: int):
     files = request.FILES.getlist("file")
     if limiter.skipped:
         return Status(413, {"detail": _errors(too_large_error())})
+    unknown_files = [name for name in request.FILES if name != "file"]
+    if unknown_files:
+        raise ValidationError({name: _("Champ inconnu.") for name in unknown_files})
     if len(files) != 1:
         message = _("Ce champ est obligatoire.") if not files else _("Un seul fichier par requête.")
         raise ValidationError({"file": message})
@@ -179,7 +198,7 @@ def document_create(request: HttpRequest, customer_id: int):
 @paginate(BoundedLimitOffsetPagination)
 def document_list(
     request: HttpRequest,
-    customer_id: int,
+    customer_id: DbId,
     kind: Document.Kind | None = None,
     site_id: DbId | None = None,
 ):
@@ -190,12 +209,12 @@ def document_list(
 
 
 @router.get("/documents/{document_id}", response=DocumentOut)
-def document_read(request: HttpRequest, document_id: int):
+def document_read(request: HttpRequest, document_id: DbId):
     return document_get(user=request.auth, pk=document_id)
 
 
 @router.patch("/documents/{document_id}", response=DocumentOut)
-def document_change(request: HttpRequest, document_id: int, payload: DocumentPatch):
+def document_change(request: HttpRequest, document_id: DbId, payload: DocumentPatch):
     """Rename a document, change its kind, site (`site_id`, null for none) or note."""
     document = document_get(user=request.auth, pk=document_id)
     fields = payload.dict(exclude_unset=True)
@@ -213,15 +232,16 @@ def document_change(request: HttpRequest, document_id: int, payload: DocumentPat
     "/documents/{document_id}/download",
     response={200: None},
     url_name="document_download",
+    openapi_extra=DOWNLOAD_BODY,
     summary="Télécharger un document",
 )
-def document_download(request: HttpRequest, document_id: int) -> FileResponse:
+def document_download(request: HttpRequest, document_id: DbId) -> FileResponse:
     """The document's bytes, with its content type and original name (attachment)."""
     return document_file_response(document_get(user=request.auth, pk=document_id))
 
 
 @router.delete("/documents/{document_id}", response={204: None})
-def document_remove(request: HttpRequest, document_id: int):
+def document_remove(request: HttpRequest, document_id: DbId):
     """Delete a document; the customer's history keeps who deleted what."""
     document_delete(document=document_get(user=request.auth, pk=document_id), by=request.auth)
     return Status(204, None)

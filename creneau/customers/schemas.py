@@ -8,18 +8,18 @@ and what is left out keeps its value.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.contrib.auth.models import User
 from ninja import Field, Schema
 
-from creneau.core.api_params import DbId
 from creneau.core.api_text import (
     KEYWORD_MAX_LENGTH,
     TYPED_IDENTIFIER_MAX_LENGTH,
     text_of,
     text_up_to,
 )
+from creneau.core.schemas import DbId, FieldError, InputSchema, Message, ValidationErrors
 from creneau.core.text import SEARCH_MAX_LENGTH
 from creneau.customers.display import mask_iban
 from creneau.customers.forms import user_sees_bank_details
@@ -30,6 +30,8 @@ from creneau.customers.selectors import SORTABLE
 CustomerKind = Literal[tuple(Customer.Kind.values)]  # type: ignore[valid-type]
 ContactRole = Literal[tuple(Contact.Role.values)]  # type: ignore[valid-type]
 SortKey = Literal[tuple(SORTABLE)]  # type: ignore[valid-type]
+# The column is a PostgreSQL smallint; the service checks the same bounds.
+PaymentTermsDays = Annotated[int, Field(ge=0, le=32767, description="Délai de paiement en jours.")]
 
 MASKED_BIC = "••••"
 
@@ -60,14 +62,14 @@ def address_of(instance: Customer | Site) -> dict[str, str]:
     return {name: getattr(instance, name) for name in Customer.ADDRESS_FIELDS}
 
 
-class AddressIn(Schema):
+class AddressIn(InputSchema):
     street: Street = Field(..., description="Numéro et rue.")
     postcode: Postcode = Field(..., description="Code postal (5 chiffres en France).")
     city: City
     country: Country = Field("FR", description="Code pays ISO 3166 à deux lettres.")
 
 
-class AddressPatch(Schema):
+class AddressPatch(InputSchema):
     street: Street = None
     postcode: Postcode = None
     city: City = None
@@ -81,14 +83,14 @@ class AddressOut(Schema):
     country: str
 
 
-class CustomerIn(Schema):
+class CustomerIn(InputSchema):
     name: text_of(Customer, "name")
     kind: CustomerKind = Field(..., description="`individual` (particulier) ou `business`.")
     billing_address: AddressIn
     email: Email = ""
     phone: Identifier = Field("", description="Saisi au format national ou international.")
     mobile: Identifier = ""
-    family_id: int | None = None
+    family_id: DbId | None = None
     sales_rep: Username | None = Field(
         None,
         description="Identifiant (username) du commercial. Pour un commercial, lui-même "
@@ -102,17 +104,17 @@ class CustomerIn(Schema):
     accounting_code: text_of(Customer, "accounting_code") = Field(
         "", description="Par défaut 411 suivi du code client."
     )
-    payment_terms_days: int = None
+    payment_terms_days: PaymentTermsDays = 30
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(InputSchema):
     name: text_of(Customer, "name") = None
     kind: CustomerKind = None
     billing_address: AddressPatch = None
     email: Email = None
     phone: Identifier = None
     mobile: Identifier = None
-    family_id: int | None = Field(None, description="`null` retire la famille.")
+    family_id: DbId | None = Field(None, description="`null` retire la famille.")
     sales_rep: Username | None = Field(None, description="`null` retire le commercial.")
     notes: text_of(Customer, "notes") = None
     iban: Identifier = None
@@ -120,7 +122,7 @@ class CustomerPatch(Schema):
     siret: Identifier = None
     vat_number: Identifier = None
     accounting_code: text_of(Customer, "accounting_code") = None
-    payment_terms_days: int = None
+    payment_terms_days: PaymentTermsDays = None
     is_active: bool = None
 
 
@@ -172,7 +174,7 @@ class CustomerOut(Schema):
         return bank_detail_as_read(obj, "bic", context["request"].auth)
 
 
-class CustomerFilters(Schema):
+class CustomerFilters(InputSchema):
     q: Search = Field(
         "",
         description="Texte libre : nom, code, téléphone, e-mail, ville, code postal, "
@@ -188,8 +190,8 @@ class CustomerFilters(Schema):
     sort: SortKey = "name"
 
 
-class SiteIn(Schema):
-    customer_id: int
+class SiteIn(InputSchema):
+    customer_id: DbId
     name: text_of(Site, "name")
     address: AddressIn | None = Field(
         None, description="Omise : l'adresse de facturation du client."
@@ -204,7 +206,7 @@ class SiteIn(Schema):
     )
 
 
-class SitePatch(Schema):
+class SitePatch(InputSchema):
     name: text_of(Site, "name") = None
     address: AddressPatch = None
     billing_group: Code = None
@@ -227,24 +229,24 @@ class SiteOut(Schema):
         return address_of(obj)
 
 
-class SiteFilters(Schema):
+class SiteFilters(InputSchema):
     customer_id: DbId | None = None
 
 
-class ContactIn(Schema):
-    customer_id: int
+class ContactIn(InputSchema):
+    customer_id: DbId
     name: text_of(Contact, "name")
     role: ContactRole = "other"
-    site_id: int | None = Field(None, description="Un site du même client.")
+    site_id: DbId | None = Field(None, description="Un site du même client.")
     phone: Identifier = ""
     mobile: Identifier = ""
     email: text_of(Contact, "email") = ""
 
 
-class ContactPatch(Schema):
+class ContactPatch(InputSchema):
     name: text_of(Contact, "name") = None
     role: ContactRole = None
-    site_id: int | None = Field(None, description="`null` détache l'interlocuteur du site.")
+    site_id: DbId | None = Field(None, description="`null` détache l'interlocuteur du site.")
     phone: Identifier = None
     mobile: Identifier = None
     email: text_of(Contact, "email") = None
@@ -262,16 +264,16 @@ class ContactOut(Schema):
     created_at: datetime
 
 
-class ContactFilters(Schema):
+class ContactFilters(InputSchema):
     customer_id: DbId | None = None
     site_id: DbId | None = None
 
 
-class FamilyIn(Schema):
+class FamilyIn(InputSchema):
     name: text_of(Family, "name")
 
 
-class FamilyPatch(Schema):
+class FamilyPatch(InputSchema):
     name: text_of(Family, "name") = None
 
 
@@ -281,24 +283,10 @@ class FamilyOut(Schema):
     created_at: datetime
 
 
-class Message(Schema):
-    detail: str = Field(..., description="Message en français.")
+__all__ = ["FieldError", "Message", "ValidationErrors"]  # shared by the API modules (core)
 
-
-class FieldError(Schema):
-    loc: list[str]
-    field: str = Field(
-        ..., description="Le champ du corps ou de la requête, pointé s'il est imbriqué."
-    )
-    msg: str = Field(..., description="Message en français.")
-    type: str = Field(None, description="Le contrôle de forme qui a échoué, s'il y a lieu.")
-
-
-class ValidationErrors(Schema):
-    detail: list[FieldError]
-
-
-# The error answers, for the OpenAPI document (core/api.py writes them).
+# The error answers, for the OpenAPI document (core/api.py writes them and documents the
+# shared ones on every route as well).
 LIST_ERRORS = {401: Message, 422: ValidationErrors}
 READ_ERRORS = {401: Message, 404: Message}
 CREATE_ERRORS = {400: Message, 401: Message, 403: Message, 422: ValidationErrors}

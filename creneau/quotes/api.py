@@ -4,7 +4,7 @@ refuse, duplicate and the PDF. A sales rep reaches its own customers' quotes onl
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from typing import Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,12 +15,13 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.conf import settings as ninja_settings
 from ninja.errors import HttpError
 
-from creneau.catalog.api import decimal_text, resolve_vat_rate
+from creneau.catalog.api import VatPercentIn, decimal_text, resolve_vat_rate
 from creneau.catalog.models import Service
-from creneau.core.api_params import DbId
-from creneau.core.api_text import KEYWORD_MAX_LENGTH, text_of, text_up_to
+from creneau.core.api_params import MAX_PAGE_SIZE, DbId
+from creneau.core.api_text import text_of, text_up_to
 from creneau.core.models import OutboxEmail
 from creneau.core.pdf import pdf_response
+from creneau.core.schemas import InputSchema, decimal_out, decimal_string
 from creneau.core.selectors import emails_for
 from creneau.core.text import EMAIL_BODY_MAX_LENGTH, SEARCH_MAX_LENGTH
 from creneau.customers.selectors import customers_visible_to
@@ -28,6 +29,7 @@ from creneau.quotes import services
 from creneau.quotes.documents import quote_pdf_document, quote_pdf_filename
 from creneau.quotes.models import Quote, QuoteLine
 from creneau.quotes.selectors import (
+    SORTABLE,
     quote_get,
     quote_lines,
     quotes_filter,
@@ -36,8 +38,17 @@ from creneau.quotes.selectors import (
 
 router = Router(tags=["quotes"])
 
-MAX_QUANTITY = Decimal("999999999.999")
-MAX_UNIT_PRICE = Decimal("99999999.9999")
+# The columns' sizes: quantity 9 digits before the point and 3 after, price 8 and 4. The
+# services may bound them further (business sizes); the document states the columns'.
+QuantityIn = decimal_string(digits=9, places=3, signed=True, description="ex. « 2.5 ».")
+LinePriceIn = decimal_string(
+    digits=8, places=4, signed=True, description="HT ; par défaut, prix du site ou du catalogue."
+)
+PercentIn = decimal_string(digits=3, places=2, description="Remise en %, de 0 à 100.")
+# A quote's lines, and the recipients of one sending (To and Cc each).
+MAX_LINES = 500
+MAX_RECIPIENTS = 10
+Amount = decimal_out(places=2)
 
 
 class LineOut(Schema):
@@ -46,13 +57,13 @@ class LineOut(Schema):
     line_type: str
     service: int | None = Field(None, alias="service_id")
     description: str
-    quantity: str
+    quantity: decimal_out(places=3)
     unit: str
-    unit_price: str
-    vat_rate: str | None
+    unit_price: decimal_out(places=4)
+    vat_rate: decimal_out(places=2, signed=False) | None
     vat_rate_id: int | None
-    discount_percent: str
-    net: str
+    discount_percent: decimal_out(places=2, signed=False)
+    net: Amount
 
     @staticmethod
     def resolve_quantity(obj: QuoteLine) -> str:
@@ -76,9 +87,9 @@ class LineOut(Schema):
 
 
 class VatRow(Schema):
-    rate: str
-    base: str
-    vat: str
+    rate: decimal_out(places=2, signed=False)
+    base: Amount
+    vat: Amount
     exemption_wording: str = ""
 
 
@@ -101,9 +112,9 @@ class QuoteSummary(Schema):
     site: int | None = Field(None, alias="site_id")
     date: date
     validity_date: date
-    total_net: str
-    total_vat: str
-    total_gross: str
+    total_net: Amount
+    total_vat: Amount
+    total_gross: Amount
 
     @staticmethod
     def resolve_status(obj: Quote) -> str:
@@ -152,60 +163,58 @@ class QuotePage(Schema):
     items: list[QuoteSummary]
 
 
-class LineIn(Schema):
+class LineIn(InputSchema):
     line_type: QuoteLine.LineType | None = Field(
         None, description="service, free, discount, section ou comment."
     )
     service: DbId | None = Field(None, description="Prestation du catalogue (ligne « service »).")
     description: text_of(QuoteLine, "description") | None = None
-    # The bounds of the columns (quantity 9 digits before the point, price 8).
-    quantity: Decimal | None = Field(None, ge=-MAX_QUANTITY, le=MAX_QUANTITY)
+    quantity: QuantityIn | None = None
     unit: Service.Unit | None = None
-    unit_price: Decimal | None = Field(
-        None, le=MAX_UNIT_PRICE, description="HT ; par défaut, prix du site ou du catalogue."
-    )
-    vat_rate: Decimal | None = Field(None, description="Taux en %, parmi les taux actifs.")
+    unit_price: LinePriceIn | None = None
+    vat_rate: VatPercentIn | None = None
     vat_rate_id: DbId | None = None
-    discount_percent: Decimal | None = None
+    discount_percent: PercentIn | None = None
 
 
-class QuoteIn(Schema):
-    customer: DbId | None = None
+class QuoteIn(InputSchema):
+    customer: DbId
     site: DbId | None = None
     validity_date: date | None = None
     notes: text_of(Quote, "notes") | None = None
-    lines: list[LineIn] = []
+    lines: list[LineIn] = Field([], max_length=MAX_LINES)
 
 
-class QuotePatch(Schema):
+class QuotePatch(InputSchema):
     site: DbId | None = None
     validity_date: date | None = None
     notes: text_of(Quote, "notes") | None = None
 
 
-Keyword = text_up_to(KEYWORD_MAX_LENGTH)
 # An e-mail address, as long as the standard allows (Django's EmailField).
 EmailAddress = text_up_to(254)
 
 
-class QuoteFilters(Schema):
-    status: Keyword = ""
+class QuoteFilters(InputSchema):
+    status: Literal["", *Quote.Status.values] = ""  # type: ignore[valid-type]
     customer: DbId | None = None
     date_from: date | None = None
     date_to: date | None = None
     q: text_up_to(SEARCH_MAX_LENGTH) = ""
-    sort: Keyword = "-date"
-    limit: int = Field(50, ge=1, le=500)
+    sort: Literal[tuple(SORTABLE)] = "-date"  # type: ignore[valid-type]
+    limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
     offset: int = Field(0, ge=0, le=ninja_settings.PAGINATION_MAX_OFFSET)
 
 
-class OrderIn(Schema):
-    line_ids: list[int] = []
+class OrderIn(InputSchema):
+    line_ids: list[DbId] = Field([], max_length=MAX_LINES)
 
 
-class SendIn(Schema):
-    to: list[EmailAddress] = Field([], description="Adresses des destinataires (au moins une).")
-    cc: list[EmailAddress] = []
+class SendIn(InputSchema):
+    to: list[EmailAddress] = Field(
+        [], max_length=MAX_RECIPIENTS, description="Adresses des destinataires (au moins une)."
+    )
+    cc: list[EmailAddress] = Field([], max_length=MAX_RECIPIENTS)
     subject: text_of(OutboxEmail, "subject") | None = Field(
         None, description="Par défaut : « Devis D-2026-00001 - Société »."
     )
@@ -232,11 +241,11 @@ def quote_payload(quote: Quote) -> Quote:
     return quote
 
 
-def _visible_quote(request: HttpRequest, quote_id: int) -> Quote:
+def _visible_quote(request: HttpRequest, quote_id: DbId) -> Quote:
     return quote_get(user=request.user, pk=quote_id)
 
 
-def _writable_quote(request: HttpRequest, quote_id: int) -> Quote:
+def _writable_quote(request: HttpRequest, quote_id: DbId) -> Quote:
     quote = _visible_quote(request, quote_id)
     if not user_edits_quotes(request.user):
         raise HttpError(403, _("Votre rôle ne permet pas de modifier les devis."))
@@ -279,8 +288,6 @@ def quote_list(request: HttpRequest, filters: Query[QuoteFilters]):
 
 @router.post("/quotes", response={201: QuoteOut}, summary="Créer un devis (brouillon)")
 def quote_add(request: HttpRequest, payload: QuoteIn):
-    if payload.customer is None:
-        raise ValidationError({"customer": _("Ce champ est obligatoire.")})
     customer = get_object_or_404(customers_visible_to(request.user), pk=payload.customer)
     if not user_edits_quotes(request.user):
         raise HttpError(403, _("Votre rôle ne permet pas de modifier les devis."))
@@ -302,13 +309,13 @@ def quote_add(request: HttpRequest, payload: QuoteIn):
     return Status(201, quote_payload(_visible_quote(request, quote.pk)))
 
 
-@router.get("/quotes/{int:quote_id}", response=QuoteOut)
-def quote_detail(request: HttpRequest, quote_id: int):
+@router.get("/quotes/{quote_id}", response=QuoteOut)
+def quote_detail(request: HttpRequest, quote_id: DbId):
     return quote_payload(_visible_quote(request, quote_id))
 
 
-@router.patch("/quotes/{int:quote_id}", response=QuoteOut)
-def quote_change(request: HttpRequest, quote_id: int, payload: QuotePatch):
+@router.patch("/quotes/{quote_id}", response=QuoteOut)
+def quote_change(request: HttpRequest, quote_id: DbId, payload: QuotePatch):
     quote = _writable_quote(request, quote_id)
     fields = payload.dict(exclude_unset=True, exclude_none=True)
     if "site" in fields:
@@ -320,25 +327,25 @@ def quote_change(request: HttpRequest, quote_id: int, payload: QuotePatch):
     return quote_payload(_visible_quote(request, quote_id))
 
 
-@router.delete("/quotes/{int:quote_id}", response={204: None}, summary="Supprimer un brouillon")
-def quote_remove(request: HttpRequest, quote_id: int):
+@router.delete("/quotes/{quote_id}", response={204: None}, summary="Supprimer un brouillon")
+def quote_remove(request: HttpRequest, quote_id: DbId):
     services.quote_delete(quote=_writable_quote(request, quote_id), by=request.user)
     return Status(204, None)
 
 
-@router.get("/quotes/{int:quote_id}/lines", response=list[LineOut])
-def line_list(request: HttpRequest, quote_id: int):
+@router.get("/quotes/{quote_id}/lines", response=list[LineOut])
+def line_list(request: HttpRequest, quote_id: DbId):
     return quote_lines(quote=_visible_quote(request, quote_id))
 
 
-@router.post("/quotes/{int:quote_id}/lines", response={201: LineOut})
-def line_add(request: HttpRequest, quote_id: int, payload: LineIn):
+@router.post("/quotes/{quote_id}/lines", response={201: LineOut})
+def line_add(request: HttpRequest, quote_id: DbId, payload: LineIn):
     quote = _writable_quote(request, quote_id)
     fields = _line_fields(payload, partial=False)
     return Status(201, services.quote_line_add(quote=quote, by=request.user, **fields))
 
 
-def _line_of(quote: Quote, line_id: int) -> QuoteLine:
+def _line_of(quote: Quote, line_id: DbId) -> QuoteLine:
     return get_object_or_404(
         QuoteLine.objects.select_related("quote", "quote__customer", "vat_rate"),
         pk=line_id,
@@ -346,36 +353,36 @@ def _line_of(quote: Quote, line_id: int) -> QuoteLine:
     )
 
 
-@router.patch("/quotes/{int:quote_id}/lines/{int:line_id}", response=LineOut)
-def line_change(request: HttpRequest, quote_id: int, line_id: int, payload: LineIn):
+@router.patch("/quotes/{quote_id}/lines/{line_id}", response=LineOut)
+def line_change(request: HttpRequest, quote_id: DbId, line_id: DbId, payload: LineIn):
     quote = _writable_quote(request, quote_id)
     line = _line_of(quote, line_id)
     fields = _line_fields(payload, partial=True)
     return services.quote_line_update(line=line, by=request.user, **fields)
 
 
-@router.delete("/quotes/{int:quote_id}/lines/{int:line_id}", response={204: None})
-def line_remove(request: HttpRequest, quote_id: int, line_id: int):
+@router.delete("/quotes/{quote_id}/lines/{line_id}", response={204: None})
+def line_remove(request: HttpRequest, quote_id: DbId, line_id: DbId):
     quote = _writable_quote(request, quote_id)
     services.quote_line_delete(line=_line_of(quote, line_id), by=request.user)
     return Status(204, None)
 
 
-@router.post("/quotes/{int:quote_id}/reorder", response=list[LineOut], summary="Ordre des lignes")
-def line_reorder(request: HttpRequest, quote_id: int, payload: OrderIn):
+@router.post("/quotes/{quote_id}/reorder", response=list[LineOut], summary="Ordre des lignes")
+def line_reorder(request: HttpRequest, quote_id: DbId, payload: OrderIn):
     quote = _writable_quote(request, quote_id)
     services.quote_lines_reorder(quote=quote, line_ids=payload.line_ids, by=request.user)
     return quote_lines(quote=quote)
 
 
-@router.post("/quotes/{int:quote_id}/finalize", response=QuoteOut, summary="Numéroter")
-def quote_finalize(request: HttpRequest, quote_id: int):
+@router.post("/quotes/{quote_id}/finalize", response=QuoteOut, summary="Numéroter")
+def quote_finalize(request: HttpRequest, quote_id: DbId):
     quote = services.quote_finalize(quote=_writable_quote(request, quote_id), by=request.user)
     return quote_payload(_visible_quote(request, quote.pk))
 
 
-@router.post("/quotes/{int:quote_id}/send", response=QuoteOut, summary="Envoyer par e-mail")
-def quote_send(request: HttpRequest, quote_id: int, payload: SendIn):
+@router.post("/quotes/{quote_id}/send", response=QuoteOut, summary="Envoyer par e-mail")
+def quote_send(request: HttpRequest, quote_id: DbId, payload: SendIn):
     """Finalise a draft if needed and e-mail its PDF; the e-mail leaves after commit."""
     quote = _writable_quote(request, quote_id)
     services.quote_send(
@@ -389,25 +396,37 @@ def quote_send(request: HttpRequest, quote_id: int, payload: SendIn):
     return quote_payload(_visible_quote(request, quote_id))
 
 
-@router.post("/quotes/{int:quote_id}/accept", response=QuoteOut)
-def quote_accept(request: HttpRequest, quote_id: int):
+@router.post("/quotes/{quote_id}/accept", response=QuoteOut)
+def quote_accept(request: HttpRequest, quote_id: DbId):
     services.quote_accept(quote=_writable_quote(request, quote_id), by=request.user)
     return quote_payload(_visible_quote(request, quote_id))
 
 
-@router.post("/quotes/{int:quote_id}/refuse", response=QuoteOut)
-def quote_refuse(request: HttpRequest, quote_id: int):
+@router.post("/quotes/{quote_id}/refuse", response=QuoteOut)
+def quote_refuse(request: HttpRequest, quote_id: DbId):
     services.quote_refuse(quote=_writable_quote(request, quote_id), by=request.user)
     return quote_payload(_visible_quote(request, quote_id))
 
 
-@router.post("/quotes/{int:quote_id}/duplicate", response={201: QuoteOut})
-def quote_duplicate(request: HttpRequest, quote_id: int):
+@router.post("/quotes/{quote_id}/duplicate", response={201: QuoteOut})
+def quote_duplicate(request: HttpRequest, quote_id: DbId):
     copy = services.quote_duplicate(quote=_writable_quote(request, quote_id), by=request.user)
     return Status(201, quote_payload(_visible_quote(request, copy.pk)))
 
 
-@router.get("/quotes/{int:quote_id}/pdf", summary="PDF du devis")
-def quote_pdf_download(request: HttpRequest, quote_id: int):
+@router.get(
+    "/quotes/{quote_id}/pdf",
+    summary="PDF du devis",
+    response={200: None},
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Le PDF (PDF/A-3b), en pièce jointe.",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def quote_pdf_download(request: HttpRequest, quote_id: DbId):
     quote = _visible_quote(request, quote_id)
     return pdf_response(quote_pdf_document(quote=quote), quote_pdf_filename(quote), inline=False)

@@ -173,8 +173,10 @@ def test_services_api(api_for, direction, rep):
     assert bad.status_code == 422 and "Taux de TVA inconnu" in bad.json()["detail"][0]["msg"]
     bad = api.patch(f"/api/v1/services/{data['id']}", {"unit": "litre"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["msg"] == "Valeur non autorisée."
-    assert api_for(rep).get("/api/v1/services", {"q": "ménage"}).json()[0]["code"] == "MEN-01"
-    assert api_for(rep).post("/api/v1/services", {"code": "X"}).status_code == 403
+    found = api_for(rep).get("/api/v1/services", {"q": "ménage"}).json()
+    assert (found["count"], found["items"][0]["code"]) == (1, "MEN-01")
+    new = {"code": "X", "label": "X", "unit_price": "1", "vat_rate": "20"}
+    assert api_for(rep).post("/api/v1/services", new).status_code == 403
     rates = api_for(rep).get("/api/v1/vat-rates").json()
     assert {rate["rate"] for rate in rates} >= {"20.00", "10.00", "5.50", "2.10", "0.00"}
 
@@ -190,9 +192,9 @@ def test_site_prices_api_applies_visibility(api_for, rep, other_rep):
     price = response.json()
     assert (price["unit_price"], price["catalogue_price"]) == ("25.0000", "30.0000")
     assert api.patch(f"/api/v1/site-prices/{price['id']}", {"unit_price": "-2"}).status_code == 422
-    assert api.get("/api/v1/site-prices", {"site": site.pk}).json()[0]["id"] == price["id"]
+    assert api.get("/api/v1/site-prices", {"site": site.pk}).json()["items"][0]["id"] == price["id"]
     outsider = api_for(other_rep)
-    assert outsider.get("/api/v1/site-prices").json() == []
+    assert outsider.get("/api/v1/site-prices").json() == {"items": [], "count": 0}
     assert (
         outsider.post(
             "/api/v1/site-prices", {"site": site.pk, "service": service.pk, "unit_price": "1"}

@@ -446,8 +446,10 @@ def test_a_page_holds_at_most_500_items(api_for, direction):
         Customer(code=f"B{index:05d}", name=f"Client {index}", street="1 rue", postcode="75011")
         for index in range(501)
     )
-    page = api_for(direction).get("/api/v1/customers", {"limit": 1000}).json()
+    page = api_for(direction).get("/api/v1/customers", {"limit": 500}).json()
     assert (page["count"], len(page["items"])) == (501, 500)
+    too_many = api_for(direction).get("/api/v1/customers", {"limit": 501})
+    assert errors_by_field(too_many)["limit"] == "Valeur trop grande."
     assert len(api_for(direction).get("/api/v1/customers").json()["items"]) == 25
 
 

@@ -272,7 +272,9 @@ def test_openapi_document_describes_every_route():
     assert create[422]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ValidationErrors"
     }
-    assert set(schema["paths"]["/api/v1/sites/{site_id}"]["get"]["responses"]) == {200, 401, 404}
+    # Every route documents the shared answers: 400 (not JSON, a NUL), 422 (a bad value).
+    site_answers = set(schema["paths"]["/api/v1/sites/{site_id}"]["get"]["responses"])
+    assert site_answers == {200, 400, 401, 404, 422}
 
 
 def test_openapi_document_is_served_as_json(api_for, planner):

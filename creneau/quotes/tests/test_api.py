@@ -68,8 +68,11 @@ def test_a_service_line_takes_the_site_price(api_for, rep, customer):
         ({"description": ""}, "lines.0.description", "Une ligne doit avoir un libellé."),
         ({"vat_rate": "19.6"}, "lines.0.vat_rate", "Taux de TVA inconnu ou inactif"),
         ({"discount_percent": "101"}, "lines.0.discount_percent", "entre 0 et 100"),
-        ({"quantity": "1e30"}, "lines.0.quantity", "Valeur trop grande."),
-        ({"vat_rate": "1e1000"}, "lines.0.vat_rate", "Taux de TVA inconnu"),
+        # Decimals are strings of digits with a point (the OpenAPI pattern), in bounds.
+        ({"quantity": "1e30"}, "lines.0.quantity", "Saisissez un nombre décimal en texte"),
+        ({"quantity": "9999999999"}, "lines.0.quantity", "9 chiffres au plus avant le point"),
+        ({"quantity": 2.5}, "lines.0.quantity", "Saisissez un nombre décimal en texte"),
+        ({"vat_rate": "1e1000"}, "lines.0.vat_rate", "Saisissez un nombre décimal en texte"),
     ],
 )
 def test_bad_lines_answer_422_in_french(api_for, rep, customer, line, field, message):

@@ -1,0 +1,50 @@
+"""One object of each kind the API serves, for the tests that walk every route."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from creneau.catalog.tests.factories import ServiceFactory, SitePriceFactory, vat_rate
+from creneau.customers.documents.services import document_upload
+from creneau.customers.models import Document
+from creneau.customers.tests.document_samples import pdf_bytes
+from creneau.customers.tests.factories import (
+    ContactFactory,
+    CustomerFactory,
+    FamilyFactory,
+    SiteFactory,
+)
+from creneau.quotes.services import quote_create, quote_line_add
+
+
+def one_of_each(user: User) -> dict[str, int]:
+    """Create a customer with a family, a site, a contact, a document, a site price and a
+    draft quote with a line; answer their ids by the name of the path parameter of each."""
+    family = FamilyFactory()
+    customer = CustomerFactory(family=family, sales_rep=None)
+    site = SiteFactory(customer=customer)
+    contact = ContactFactory(customer=customer, site=site)
+    service = ServiceFactory(unit_price=Decimal("30"), vat_rate=vat_rate("20"))
+    price = SitePriceFactory(site=site, service=service, unit_price=Decimal("25"))
+    quote = quote_create(customer=customer, site=site, by=user)
+    line = quote_line_add(quote=quote, by=user, service=service, quantity=Decimal("2"))
+    document = document_upload(
+        customer=customer,
+        by=user,
+        file=SimpleUploadedFile("rib.pdf", pdf_bytes(), content_type="application/pdf"),
+        kind=Document.Kind.RIB,
+    )
+    return {
+        "customer_id": customer.pk,
+        "site_id": site.pk,
+        "contact_id": contact.pk,
+        "family_id": family.pk,
+        "document_id": document.pk,
+        "service_id": service.pk,
+        "price_id": price.pk,
+        "quote_id": quote.pk,
+        "line_id": line.pk,
+    }
