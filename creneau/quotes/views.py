@@ -6,8 +6,6 @@ line's amount, its errors and the totals by VAT rate, computed on the server.
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from creneau.catalog.models import Service
 from creneau.catalog.selectors import services_filter, vat_rates_active
+from creneau.core.csv_export import csv_response, decimal_places
 from creneau.core.pagination import NarrowPaginator
 from creneau.core.params import parse_id
 from creneau.core.pdf import pdf_response
@@ -78,29 +77,25 @@ def quote_list(request: HttpRequest) -> HttpResponse:
 
 def quote_export(request: HttpRequest) -> HttpResponse:
     """The list's current filter as CSV (semicolons, decimal commas, BOM: French Excel)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="devis.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
-        [_("Numéro"), _("Statut"), _("Date"), _("Valable jusqu'au"), _("Code client"),
-         _("Client"), _("Site"), _("Total HT"), _("TVA"), _("Total TTC")]
-    )  # fmt: skip
-    for quote in quotes_filter(user=request.user, filters=request.GET.dict()).iterator(2000):
-        writer.writerow(
-            [
-                quote.number or _("brouillon"),
-                quote.get_effective_status_display(),
-                quote.date.strftime("%d/%m/%Y"),
-                quote.validity_date.strftime("%d/%m/%Y"),
-                quote.customer.code,
-                quote.customer.name,
-                quote.site.name if quote.site else "",
-                *(f"{amount:.2f}".replace(".", ",") for amount in
-                  (quote.total_net, quote.total_vat, quote.total_gross)),
-            ]
-        )  # fmt: skip
-    return response
+    quotes = quotes_filter(user=request.user, filters=request.GET.dict())
+    rows = (
+        [
+            quote.number or _("brouillon"),
+            quote.get_effective_status_display(),
+            quote.date,
+            quote.validity_date,
+            quote.customer.code,
+            quote.customer.name,
+            quote.site.name if quote.site else "",
+            decimal_places(quote.total_net, 2),
+            decimal_places(quote.total_vat, 2),
+            decimal_places(quote.total_gross, 2),
+        ]
+        for quote in quotes.iterator(2000)
+    )
+    header = [_("Numéro"), _("Statut"), _("Date"), _("Valable jusqu'au"), _("Code client"),
+              _("Client"), _("Site"), _("Total HT"), _("TVA"), _("Total TTC")]  # fmt: skip
+    return csv_response(filename="devis.csv", header=header, rows=rows)
 
 
 def tab_customer(request: HttpRequest, pk: int) -> HttpResponse:

@@ -87,7 +87,7 @@ def test_list_csv_export_follows_the_filter(client_for, direction, customer, quo
     )
     quote_finalize(quote=sent, by=rep)
     response = client_for(direction).get(reverse("quotes:export"), {"status": "sent"})
-    rows = response.content.decode("utf-8-sig").strip().splitlines()
+    rows = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
     assert rows[0].startswith("Numéro;Statut;Date")
     assert len(rows) == 2
     assert rows[1].startswith(f"{sent.number};Envoyé;") and rows[1].endswith("200,00;11,00;211,00")
