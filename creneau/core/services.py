@@ -102,8 +102,9 @@ def api_token_create(*, user: User) -> str:
 
 
 COMPANY_FIELDS = [
-    "legal_name", "legal_form", "capital", "siret", "vat_number", "street", "postcode", "city",
-    "country", "phone", "email", "sap_number", "sepa_creditor_id", "iban", "bic", "logo",
+    "legal_name", "legal_form", "capital", "siret", "register", "register_city", "vat_number",
+    "street", "postcode", "city", "country", "phone", "email", "sap_number", "sepa_creditor_id",
+    "iban", "bic", "logo",
 ]  # fmt: skip
 
 
