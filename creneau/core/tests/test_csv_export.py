@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
 
 from creneau.catalog.tests.factories import ServiceFactory
 from creneau.core.csv_export import csv_cell
@@ -101,7 +100,7 @@ def test_cells_are_formatted_the_french_way():
     assert csv_cell(Decimal("-2.00")) == "-2,00"  # a number, not a formula
     assert csv_cell(Decimal("32.5000")) == "32,5000"
     assert csv_cell(date(2026, 3, 9)) == "09/03/2026"
-    winter = timezone.make_aware(datetime(2026, 1, 31, 23, 30), timezone.get_current_timezone())
-    assert csv_cell(winter) == "31/01/2026"
+    # Late on 31 January in UTC is already 1 February in Paris: the local day is written.
+    assert csv_cell(datetime(2026, 1, 31, 23, 30, tzinfo=UTC)) == "01/02/2026"
     assert csv_cell(None) == "" and csv_cell(12) == "12"
     assert csv_cell("-2") == "'-2" and csv_cell("Dupont") == "Dupont"
