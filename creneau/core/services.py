@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 import mimetypes
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from email.headerregistry import Address
+from email.utils import parseaddr
 from functools import partial
 from typing import Any
 
@@ -222,7 +224,7 @@ def email_queue(
             to=recipients,
             cc=copies,
             reply_to=_clean_addresses(reply_to, field="reply_to", required=False),
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=email_sender(),
             subject=subject[:255],
             body=body,
             html_body=html_body,
@@ -243,6 +245,20 @@ def email_queue(
             )
         transaction.on_commit(partial(_enqueue_sending, email.pk), robust=True)
     return email
+
+
+def email_sender() -> str:
+    """The From header: the company's name, at the address of settings.DEFAULT_FROM_EMAIL.
+
+    Customers see who writes to them ("Clair & Net Services"), not the software. The name
+    is stored unencoded and quoted as RFC 5322 wants it (a comma or a quote in it stays
+    part of the name); Django encodes it (RFC 2047) when the message is built. The
+    settings' own display name is kept only for a company without a name.
+    """
+    settings_name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    # A header holds one line: a pasted line break in the name must not start another.
+    name = " ".join(Company.load().legal_name.split()) or settings_name
+    return str(Address(display_name=name, addr_spec=address))
 
 
 def _enqueue_sending(email_id: int, run_after: datetime | None = None) -> None:
@@ -337,6 +353,24 @@ def _smtp_send(message: EmailMultiAlternatives) -> None:
             logger.warning("Closing the SMTP connection failed", exc_info=True)
 
 
+# What to do when an e-mail about an object of a given type has left (its related_type:
+# "quote" marks the quote sent). Core sits below the apps: they register here (in their
+# AppConfig.ready) rather than core importing them.
+_SENT_HANDLERS: dict[str, Callable[[OutboxEmail], None]] = {}
+
+
+def email_sent_handler_register(related_type: str, handler: Callable[[OutboxEmail], None]) -> None:
+    """Call `handler(email)` when an e-mail about a `related_type` object was accepted by
+    the mail server, inside the transaction that marks it sent."""
+    _SENT_HANDLERS[related_type] = handler
+
+
+def _notify_sent(email: OutboxEmail) -> None:
+    handler = _SENT_HANDLERS.get(email.related_type)
+    if handler is not None:
+        handler(email)
+
+
 def email_send(*, email_id: int) -> str | None:
     """Send one outbox e-mail if it is due; return its new status, or None if skipped.
 
@@ -372,7 +406,11 @@ def email_send(*, email_id: int) -> str | None:
             email.status = OutboxEmail.Status.SENT
             email.attempts += 1
             email.sent_at = timezone.now()
-            email.save(update_fields=["status", "attempts", "sent_at"])
+            email.last_error = ""  # an earlier attempt's error no longer concerns anyone
+            email.save(update_fields=["status", "attempts", "sent_at", "last_error"])
+            # In the same transaction: the e-mail is marked sent and its object (a quote)
+            # learns it together, or neither does.
+            _notify_sent(email)
     if email.status == OutboxEmail.Status.RETRYING:
         _enqueue_sending(email.pk, run_after=email.next_attempt_at)
     return email.status
