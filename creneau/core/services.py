@@ -37,6 +37,19 @@ from creneau.core.models import (
 logger = logging.getLogger(__name__)
 
 
+class TooManyRequests(Exception):
+    """A user did an action more often than allowed (quote e-mails in an hour...).
+
+    Pages and the API answer 429 with `message` (French) and a Retry-After of
+    `retry_after` seconds; nothing was written.
+    """
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
+
+
 def counter_next(*, name: str) -> int:
     """Take the next value of a named counter, locking its row until the transaction ends.
 

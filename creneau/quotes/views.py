@@ -21,6 +21,7 @@ from creneau.core.pagination import NarrowPaginator
 from creneau.core.params import parse_id
 from creneau.core.pdf import pdf_response
 from creneau.core.selectors import emails_for
+from creneau.core.services import TooManyRequests
 from creneau.customers.selectors import customer_get, customers_visible_to, search_terms
 from creneau.quotes import services
 from creneau.quotes.documents import quote_email_defaults, quote_pdf_document, quote_pdf_filename
@@ -383,6 +384,7 @@ def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
     quote = quote_get(user=request.user, pk=pk)
     _require_editor(request)
     choices = quote_recipient_choices(quote=quote)
+    retry_after = None
     if request.method == "POST":
         form = SendForm(request.POST, recipient_choices=choices)
         if form.is_valid():
@@ -396,15 +398,28 @@ def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 _send_errors_to_form(form, error)
+            except TooManyRequests as refusal:
+                form.add_error(None, refusal.message)
+                retry_after = refusal.retry_after
             else:
-                messages.success(request, _("Devis envoyé : l'e-mail part dans un instant."))
+                messages.success(
+                    request,
+                    _(
+                        "L'e-mail du devis part dans un instant : le devis sera « envoyé » "
+                        "dès que le serveur d'envoi l'aura accepté."
+                    ),
+                )
                 return redirect("quotes:detail", pk=pk)
     else:
         subject, body = quote_email_defaults(quote=quote, by=request.user)
         initial = {"recipients": [choices[0][0]] if choices else [], "subject": subject,
                    "message": body}  # fmt: skip
         form = SendForm(initial=initial, recipient_choices=choices)
-    return render(request, "quotes/quote_send.html", {"quote": quote, "form": form})
+    response = render(request, "quotes/quote_send.html", {"quote": quote, "form": form})
+    if retry_after is not None:  # over the hourly allowance: nothing was sent
+        response.status_code = 429
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _send_errors_to_form(form: SendForm, error: ValidationError) -> None:
