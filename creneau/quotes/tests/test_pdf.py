@@ -102,7 +102,7 @@ def test_a_draft_is_watermarked_and_has_nothing_to_sign(quote, rep):
     [draft] = pages(quote_pdf(quote=quote))
     assert "BROUILLON" in draft
     assert "BON POUR ACCORD" not in draft and "Signature" not in draft
-    assert "Brouillon : ce document n’est pas une offre" in draft
+    assert "Brouillon : ce document n\N{RIGHT SINGLE QUOTATION MARK}est pas une offre" in draft
     quote_finalize(quote=quote, by=rep)
     quote.refresh_from_db()
     [final] = pages(quote_pdf(quote=quote))

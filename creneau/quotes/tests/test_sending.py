@@ -205,14 +205,14 @@ def test_subject_and_text_hold_the_raw_characters(rep, company, smtp_server, set
     customer = CustomerFactory(sales_rep=rep, name=HOSTILE_NAME, email="client@example.fr")
     quote = new_quote(rep, customer, SiteFactory(customer=customer, name=HOSTILE_NAME))
     subject, body = quote_email_defaults(quote=quote, by=rep)
-    assert subject == "Devis [n° du devis] – Clair & Net Services"
+    assert subject == "Devis [n° du devis] \N{EN DASH} Clair & Net Services"
     assert f"pour le site «\xa0{HOSTILE_NAME}\xa0»" in body and f"Anne {HOSTILE_NAME}" in body
     assert "&amp;" not in body + subject and "&#x27;" not in body and "&lt;" not in body
     with transaction.atomic():
         quote_send(quote=quote, by=rep, to=["client@example.fr"])
     quote.refresh_from_db()
     [message] = smtp_server.messages
-    assert message["Subject"] == f"Devis {quote.number} – Clair & Net Services"
+    assert message["Subject"] == f"Devis {quote.number} \N{EN DASH} Clair & Net Services"
     text = message.get_body(("plain",)).get_content()
     assert f"«\xa0{HOSTILE_NAME}\xa0»" in text and "Clair & Net Services" in text
 
@@ -222,7 +222,7 @@ def test_the_send_form_is_prefilled_escaped_once(rep, company, client_for):
     customer = CustomerFactory(sales_rep=rep, name=HOSTILE_NAME, email="client@example.fr")
     quote = new_quote(rep, customer, SiteFactory(customer=customer, name=HOSTILE_NAME))
     page = client_for(rep).get(reverse("quotes:send", args=[quote.pk])).content.decode()
-    assert 'value="Devis [n° du devis] – Clair &amp; Net Services"' in page
+    assert 'value="Devis [n° du devis] \N{EN DASH} Clair &amp; Net Services"' in page
     assert "«\xa0O&#x27;Brien &lt;test&gt;\xa0»" in page  # the message, in its textarea
     assert "&amp;amp;" not in page and "&amp;#x27;" not in page and "&amp;lt;" not in page
 
