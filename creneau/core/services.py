@@ -226,8 +226,9 @@ def email_queue(
     """
     recipients = _clean_addresses(to, field="to", required=True)
     copies = _clean_addresses(cc, field="cc", required=False)
+    company = Company.load()
     if reply_to is None:
-        reply_to = [email] if (email := Company.load().email) else []
+        reply_to = [company.email] if company.email else []
     # A header cannot hold a line break; a pasted subject often does.
     subject = " ".join((subject or "").split())
     if not subject:
@@ -237,7 +238,7 @@ def email_queue(
             to=recipients,
             cc=copies,
             reply_to=_clean_addresses(reply_to, field="reply_to", required=False),
-            from_email=email_sender(),
+            from_email=email_sender(company),
             subject=subject[:255],
             body=body,
             html_body=html_body,
@@ -260,7 +261,7 @@ def email_queue(
     return email
 
 
-def email_sender() -> str:
+def email_sender(company: Company | None = None) -> str:
     """The From header: the company's name, at the address of settings.DEFAULT_FROM_EMAIL.
 
     Customers see who writes to them ("Clair & Net Services"), not the software. The name
@@ -270,7 +271,7 @@ def email_sender() -> str:
     """
     settings_name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
     # A header holds one line: a pasted line break in the name must not start another.
-    name = " ".join(Company.load().legal_name.split()) or settings_name
+    name = " ".join((company or Company.load()).legal_name.split()) or settings_name
     return str(Address(display_name=name, addr_spec=address))
 
 
