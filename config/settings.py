@@ -179,7 +179,11 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "1025"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Its address is the sender of every e-mail; the company's name (Paramètres > Société) is
+# the display name, this one only for a company without a name.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Créneau <no-reply@localhost>")
+# Quote e-mails one user may send in an hour (counted in the outbox); past it, 429.
+QUOTE_SEND_RATE_PER_HOUR = int(os.environ.get("QUOTE_SEND_RATE_PER_HOUR", "30"))
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
 # Minutes between attempts after each SMTP failure; one more failure after the last delay
 # marks the e-mail "échec définitif". `send_outbox` leaves a due e-mail to its task for

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -42,6 +40,7 @@ from creneau.catalog.services import (
     vat_rate_create,
     vat_rate_update,
 )
+from creneau.core.csv_export import csv_response, decimal_places
 
 PAGE_SIZE = 25
 
@@ -85,28 +84,22 @@ def service_list(request: HttpRequest) -> HttpResponse:
 
 def service_export(request: HttpRequest) -> HttpResponse:
     """The catalogue list's current filter as CSV (semicolons and a BOM, for French Excel)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="catalogue.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
-        [_("Code"), _("Libellé"), _("Unité"), _("Prix HT"), _("TVA (%)"),
-         _("Services à la personne"), _("Compte de produits"), _("Active")]
-    )  # fmt: skip
-    for service in services_filter(filters=request.GET.dict()):
-        writer.writerow(
-            [
-                service.code,
-                service.label,
-                service.get_unit_display(),
-                f"{service.unit_price:.4f}".replace(".", ","),
-                f"{service.vat_rate.rate:.2f}".replace(".", ","),
-                _("oui") if service.is_personal_service else _("non"),
-                service.revenue_account,
-                _("oui") if service.is_active else _("non"),
-            ]
-        )
-    return response
+    rows = (
+        [
+            service.code,
+            service.label,
+            service.get_unit_display(),
+            decimal_places(service.unit_price, 4),
+            decimal_places(service.vat_rate.rate, 2),
+            _("oui") if service.is_personal_service else _("non"),
+            service.revenue_account,
+            _("oui") if service.is_active else _("non"),
+        ]
+        for service in services_filter(filters=request.GET.dict())
+    )
+    header = [_("Code"), _("Libellé"), _("Unité"), _("Prix HT"), _("TVA (%)"),
+              _("Services à la personne"), _("Compte de produits"), _("Active")]  # fmt: skip
+    return csv_response(filename="catalogue.csv", header=header, rows=rows)
 
 
 def service_new(request: HttpRequest) -> HttpResponse:

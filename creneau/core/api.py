@@ -35,6 +35,7 @@ from creneau.core.api_requests import (
 from creneau.core.models import ApiToken
 from creneau.core.pdf import PdfRenderError
 from creneau.core.schemas import Message, ValidationErrors
+from creneau.core.services import TooManyRequests
 
 
 class BearerToken(HttpBearer):
@@ -211,6 +212,14 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": _("Introuvable.")}, status=404)
+
+
+@api.exception_handler(TooManyRequests)
+def on_too_many_requests(request: HttpRequest, exc: TooManyRequests) -> HttpResponse:
+    """An action done more often than allowed (quote e-mails an hour): 429, nothing done."""
+    response = api.create_response(request, {"detail": exc.message}, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(PdfRenderError)

@@ -98,6 +98,8 @@ def company_fill(company: Company, rng: random.Random) -> None:
     company.city = "Nantes"
     company.country = "FR"
     company.siret = sample_data.siret(rng, siren)
+    company.register = Company.Register.RCS
+    company.register_city = "Nantes"
     company.vat_number = sample_data.vat_number(siren)
     company.phone = sample_data.phone_landline(rng, "44000", fiction=True)
     company.email = "contact@clairnet.example.com"

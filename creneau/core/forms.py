@@ -50,8 +50,9 @@ class BootstrapForm(forms.Form):
 
 
 COMPANY_FORM_FIELDS = [
-    "legal_name", "legal_form", "capital", "siret", "vat_number", "sap_number", "street",
-    "postcode", "city", "country", "phone", "email", "iban", "bic", "sepa_creditor_id",
+    "legal_name", "legal_form", "capital", "siret", "register", "register_city", "vat_number",
+    "sap_number", "street", "postcode", "city", "country", "phone", "email", "iban", "bic",
+    "sepa_creditor_id",
 ]  # fmt: skip
 
 COMPANY_PLACEHOLDERS = {
@@ -61,6 +62,7 @@ COMPANY_PLACEHOLDERS = {
     "sap_number": _("ex. SAP123456789"),
     "iban": _("FR76 …"),
     "sepa_creditor_id": _("ex. FR72ZZZ123456"),
+    "register_city": _("ex. Lyon"),
 }
 COMPANY_HELP = {
     "siret": _("9 chiffres (SIREN) ou 14 chiffres (SIRET du siège)."),
@@ -92,6 +94,7 @@ class CompanyForm(BootstrapForm):
         # Documents print the address: the service refuses a company without one.
         for name in ("street", "postcode", "city"):
             fields[name].required = True
+        fields["register"].choices = [("", _("— Non renseigné —")), *Company.Register.choices]
         fields["capital"].localize = True
         fields["capital"].widget = forms.TextInput(attrs={"inputmode": "decimal"})
         for name, text in COMPANY_PLACEHOLDERS.items():

@@ -160,6 +160,13 @@ class Company(NormalisedFieldsMixin, Address):
         "sepa_creditor_id": normalise_sepa_creditor_id,
     }
 
+    class Register(models.TextChoices):
+        """Where the company is registered: a trading company at the RCS (its greffe's
+        city), a craftsman at the Répertoire des métiers (its chamber's département)."""
+
+        RCS = "rcs", _("RCS (registre du commerce et des sociétés)")
+        RM = "rm", _("RM (répertoire des métiers)")
+
     legal_name = models.CharField(
         _("raison sociale"), max_length=NAME_MAX_LENGTH, default="Ma société"
     )
@@ -169,6 +176,15 @@ class Company(NormalisedFieldsMixin, Address):
     )
     siret = models.CharField(_("SIREN / SIRET"), max_length=14, blank=True)
     vat_number = models.CharField(_("n° de TVA intracommunautaire"), max_length=20, blank=True)
+    register = models.CharField(
+        _("registre d'immatriculation"), max_length=3, choices=Register.choices, blank=True
+    )
+    register_city = models.CharField(
+        _("ville du greffe ou département"),
+        max_length=100,
+        blank=True,
+        help_text=_("Ville du greffe (RCS Lyon) ou département de la chambre des métiers (RM)."),
+    )
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     sap_number = models.CharField(_("n° de déclaration SAP"), max_length=30, blank=True)
@@ -196,10 +212,37 @@ class Company(NormalisedFieldsMixin, Address):
                 check()
             except ValidationError as error:
                 errors = error.update_error_dict(errors)
+        errors.update(self._register_errors())
         if self.capital is not None and self.capital < 0:
             errors["capital"] = [ValidationError(_("Le capital ne peut pas être négatif."))]
         if errors:
             raise ValidationError(errors)
+
+    def _register_errors(self) -> dict[str, list[ValidationError]]:
+        """Invoices print "RCS <city> <SIREN>": the register, its city and the SIREN go
+        together."""
+        self.register_city = " ".join((self.register_city or "").split())
+        if self.register and not self.register_city:
+            message = _("Indiquez la ville du greffe (ou le département pour le RM).")
+            return {"register_city": [ValidationError(message)]}
+        if self.register_city and not self.register:
+            return {"register": [ValidationError(_("Choisissez le registre (RCS ou RM)."))]}
+        if self.register and not self.siret:
+            message = _("Le numéro d'immatriculation est le SIREN : indiquez-le.")
+            return {"siret": [ValidationError(message)]}
+        return {}
+
+    @property
+    def registration(self) -> str:
+        """The registration as invoices print it: "RCS Lyon 493 868 806", "RM 493 868 806
+        (Rhône)"; empty when not given."""
+        if not (self.register and self.register_city and self.siret):
+            return ""
+        siren = self.siret[:9]
+        siren = f"{siren[:3]} {siren[3:6]} {siren[6:]}"
+        if self.register == self.Register.RM:
+            return f"RM {siren} ({self.register_city})"
+        return f"RCS {self.register_city} {siren}"
 
     def _clean_address(self) -> None:
         check_address(self, required=True)

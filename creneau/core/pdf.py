@@ -270,6 +270,8 @@ def legal_mentions(company: Company) -> list[str]:
     if company.siret:
         kind = "SIREN" if len(company.siret) == 9 else "SIRET"
         mentions.append(f"{kind} {siret(company.siret)}")
+    if company.registration:
+        mentions.append(company.registration)
     if company.vat_number:
         mentions.append(f"N° TVA {company.vat_number}")
     if company.sap_number:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import logging
 import mimetypes
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from email.headerregistry import Address
+from email.utils import parseaddr
 from functools import partial
 from typing import Any
 
@@ -34,6 +36,19 @@ from creneau.core.models import (
 from creneau.core.text import strip_invisible
 
 logger = logging.getLogger(__name__)
+
+
+class TooManyRequests(Exception):
+    """A user did an action more often than allowed (quote e-mails in an hour...).
+
+    Pages and the API answer 429 with `message` (French) and a Retry-After of
+    `retry_after` seconds; nothing was written.
+    """
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
 
 
 def counter_next(*, name: str) -> int:
@@ -181,8 +196,9 @@ def api_token_revoke(*, token: ApiToken, by: User | None) -> ApiToken:
 
 
 COMPANY_FIELDS = [
-    "legal_name", "legal_form", "capital", "siret", "vat_number", "street", "postcode", "city",
-    "country", "phone", "email", "sap_number", "sepa_creditor_id", "iban", "bic", "logo",
+    "legal_name", "legal_form", "capital", "siret", "register", "register_city", "vat_number",
+    "street", "postcode", "city", "country", "phone", "email", "sap_number", "sepa_creditor_id",
+    "iban", "bic", "logo",
 ]  # fmt: skip
 
 
@@ -289,8 +305,9 @@ def email_queue(
     """
     recipients = _clean_addresses(to, field="to", required=True)
     copies = _clean_addresses(cc, field="cc", required=False)
+    company = Company.load()
     if reply_to is None:
-        reply_to = [email] if (email := Company.load().email) else []
+        reply_to = [company.email] if company.email else []
     # A header cannot hold a line break; a pasted subject often does.
     subject = " ".join((subject or "").split())
     if not subject:
@@ -300,7 +317,7 @@ def email_queue(
             to=recipients,
             cc=copies,
             reply_to=_clean_addresses(reply_to, field="reply_to", required=False),
-            from_email=settings.DEFAULT_FROM_EMAIL,
+            from_email=email_sender(company),
             subject=subject[:255],
             body=body,
             html_body=html_body,
@@ -321,6 +338,20 @@ def email_queue(
             )
         transaction.on_commit(partial(_enqueue_sending, email.pk), robust=True)
     return email
+
+
+def email_sender(company: Company | None = None) -> str:
+    """The From header: the company's name, at the address of settings.DEFAULT_FROM_EMAIL.
+
+    Customers see who writes to them ("Clair & Net Services"), not the software. The name
+    is stored unencoded and quoted as RFC 5322 wants it (a comma or a quote in it stays
+    part of the name); Django encodes it (RFC 2047) when the message is built. The
+    settings' own display name is kept only for a company without a name.
+    """
+    settings_name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    # A header holds one line: a pasted line break in the name must not start another.
+    name = " ".join((company or Company.load()).legal_name.split()) or settings_name
+    return str(Address(display_name=name, addr_spec=address))
 
 
 def _enqueue_sending(email_id: int, run_after: datetime | None = None) -> None:
@@ -415,6 +446,24 @@ def _smtp_send(message: EmailMultiAlternatives) -> None:
             logger.warning("Closing the SMTP connection failed", exc_info=True)
 
 
+# What to do when an e-mail about an object of a given type has left (its related_type:
+# "quote" marks the quote sent). Core sits below the apps: they register here (in their
+# AppConfig.ready) rather than core importing them.
+_SENT_HANDLERS: dict[str, Callable[[OutboxEmail], None]] = {}
+
+
+def email_sent_handler_register(related_type: str, handler: Callable[[OutboxEmail], None]) -> None:
+    """Call `handler(email)` when an e-mail about a `related_type` object was accepted by
+    the mail server, inside the transaction that marks it sent."""
+    _SENT_HANDLERS[related_type] = handler
+
+
+def _notify_sent(email: OutboxEmail) -> None:
+    handler = _SENT_HANDLERS.get(email.related_type)
+    if handler is not None:
+        handler(email)
+
+
 def email_send(*, email_id: int) -> str | None:
     """Send one outbox e-mail if it is due; return its new status, or None if skipped.
 
@@ -450,7 +499,11 @@ def email_send(*, email_id: int) -> str | None:
             email.status = OutboxEmail.Status.SENT
             email.attempts += 1
             email.sent_at = timezone.now()
-            email.save(update_fields=["status", "attempts", "sent_at"])
+            email.last_error = ""  # an earlier attempt's error no longer concerns anyone
+            email.save(update_fields=["status", "attempts", "sent_at", "last_error"])
+            # In the same transaction: the e-mail is marked sent and its object (a quote)
+            # learns it together, or neither does.
+            _notify_sent(email)
     if email.status == OutboxEmail.Status.RETRYING:
         _enqueue_sending(email.pk, run_after=email.next_attempt_at)
     return email.status

@@ -106,7 +106,10 @@ class EmailOut(Schema):
 class QuoteSummary(Schema):
     id: int
     number: str | None
-    status: str = Field(description="draft, sent, accepted, refused ou expired.")
+    status: str = Field(
+        description="draft, finalised (numéroté, e-mail pas encore parti), sent (e-mail "
+        "accepté par le serveur d'envoi), accepted, refused ou expired."
+    )
     customer: int = Field(alias="customer_id")
     customer_name: str
     site: int | None = Field(None, alias="site_id")
@@ -212,7 +215,9 @@ class OrderIn(InputSchema):
 
 class SendIn(InputSchema):
     to: list[EmailAddress] = Field(
-        [], max_length=MAX_RECIPIENTS, description="Adresses des destinataires (au moins une)."
+        [],
+        max_length=MAX_RECIPIENTS,
+        description="Adresses des destinataires (au moins une ; 10 au plus avec cc).",
     )
     cc: list[EmailAddress] = Field([], max_length=MAX_RECIPIENTS)
     subject: text_of(OutboxEmail, "subject") | None = Field(
@@ -381,9 +386,19 @@ def quote_finalize(request: HttpRequest, quote_id: DbId):
     return quote_payload(_visible_quote(request, quote.pk))
 
 
-@router.post("/quotes/{quote_id}/send", response=QuoteOut, summary="Envoyer par e-mail")
+class TooManyRequestsOut(Schema):
+    detail: str = Field(description="Le message en français ; l'en-tête Retry-After dit quand.")
+
+
+@router.post(
+    "/quotes/{quote_id}/send",
+    response={200: QuoteOut, 429: TooManyRequestsOut},
+    summary="Envoyer par e-mail",
+)
 def quote_send(request: HttpRequest, quote_id: DbId, payload: SendIn):
-    """Finalise a draft if needed and e-mail its PDF; the e-mail leaves after commit."""
+    """Finalise a draft if needed and e-mail its PDF; the e-mail leaves after commit and
+    the quote turns "sent" when the mail server has accepted it. 10 addresses at most
+    (to and cc); past QUOTE_SEND_RATE_PER_HOUR sends in an hour by the same user, 429."""
     quote = _writable_quote(request, quote_id)
     services.quote_send(
         quote=quote,

@@ -169,6 +169,7 @@ QUOTES = [
     ("draft", 0, True, ["Parties communes", ("NET-PC", "52"), ("VIT-STD", "140")]),
     ("draft", 2, False, [("AD-MEN", "16"), ("JAR-SAP", "8")]),
     ("expired", 0, True, [("MNT-PLB", "3"), ("NET-PC", "12")]),
+    ("finalised", 2, False, [("AD-MEN", "8"), ("FRAIS-DEP", "1")]),
     ("sent", 1, True, [("NET-BUR", "40", "5"), ("MNT-CLIM", "3"), ("FRAIS-DEP", "1")]),
     ("sent", 0, True, ["Façade", ("VIT-NAC", "1"), "Intérieur", ("VIT-STD", "220")]),
     ("accepted", 1, False, [("NET-FIN", "320"), ("FRAIS-DEP", "1")]),
@@ -197,6 +198,12 @@ def demo_quotes() -> int:
             if status == "draft":
                 continue
             quote_finalize(quote=quote, by=by)
+            if status in ("sent", "accepted", "refused"):
+                # As if its e-mail had left: the demo sends no e-mail.
+                Quote.objects.filter(pk=quote.pk).update(
+                    status=Quote.Status.SENT, sent_at=timezone.now()
+                )
+                quote.refresh_from_db()
             if status == "accepted":
                 quote_accept(quote=quote, by=by)
             elif status == "refused":

@@ -31,14 +31,16 @@ def quote_pdf_path(instance: Quote, filename: str) -> str:
 class Quote(CleanTextMixin, models.Model):
     """An offer made to a customer (devis), optionally for one of its sites.
 
-    A draft is edited freely and has no number. Finalising or sending gives it the next
-    number of its year (D-2026-00001, gapless) and freezes it: a sent quote is no longer
-    edited, it is duplicated into a new draft. It is then accepted or refused, or expires
-    when its validity date has passed.
+    A draft is edited freely and has no number. Finalising (or sending a draft) gives it
+    the next number of its year (D-2026-00001, gapless) and freezes it: a finalised quote
+    is no longer edited, it is duplicated into a new draft. It becomes "sent" when its
+    e-mail has left (the mail server accepted it), not when it is queued. It is then
+    accepted or refused, or expires when its validity date has passed.
     """
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Brouillon")
+        FINALISED = "finalised", _("Finalisé")
         SENT = "sent", _("Envoyé")
         ACCEPTED = "accepted", _("Accepté")
         REFUSED = "refused", _("Refusé")
@@ -89,7 +91,12 @@ class Quote(CleanTextMixin, models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
     finalized_at = models.DateTimeField(_("finalisé le"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
+    sent_at = models.DateTimeField(
+        _("envoyé le"),
+        null=True,
+        blank=True,
+        help_text=_("Quand le serveur d'envoi a accepté son premier e-mail."),
+    )
     accepted_at = models.DateTimeField(_("accepté le"), null=True, blank=True)
     refused_at = models.DateTimeField(_("refusé le"), null=True, blank=True)
     pdf = models.FileField(
@@ -114,7 +121,9 @@ class Quote(CleanTextMixin, models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["draft", "sent", "accepted", "refused", "expired"]),
+                condition=models.Q(
+                    status__in=["draft", "finalised", "sent", "accepted", "refused", "expired"]
+                ),
                 name="quote_status_valid",
                 violation_error_message=_("Statut de devis inconnu."),
             ),
@@ -140,10 +149,15 @@ class Quote(CleanTextMixin, models.Model):
         return self.status == self.Status.DRAFT
 
     @property
+    def is_offered(self) -> bool:
+        """Numbered and waiting for the customer's answer (finalised or sent)."""
+        return self.status in OFFERED_STATUSES
+
+    @property
     def effective_status(self) -> str:
-        """The status as the user sees it: a sent quote past its validity date has expired,
-        even before the daily expire_quotes command records it."""
-        if self.status == self.Status.SENT and self.validity_date < timezone.localdate():
+        """The status as the user sees it: an offered quote past its validity date has
+        expired, even before the daily expire_quotes command records it."""
+        if self.is_offered and self.validity_date < timezone.localdate():
             return self.Status.EXPIRED
         return self.status
 
@@ -163,6 +177,11 @@ class Quote(CleanTextMixin, models.Model):
         if lines is None:
             lines = list(self.lines.select_related("vat_rate"))
         return quote_lines_totals(lines)
+
+
+# Numbered quotes waiting for the customer's answer: handed over or e-mailed, a quote may
+# be accepted, refused, sent (again), and expires at its validity date.
+OFFERED_STATUSES = (Quote.Status.FINALISED, Quote.Status.SENT)
 
 
 def quote_lines_totals(lines: list[QuoteLine]) -> DocumentTotals:

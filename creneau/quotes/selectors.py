@@ -16,7 +16,7 @@ from creneau.core.params import parse_date_or_none, parse_id
 from creneau.core.roles import Role, user_role
 from creneau.customers.models import Contact, Customer
 from creneau.customers.selectors import AnyUser, customers_visible_to, search_terms
-from creneau.quotes.models import Quote, QuoteLine
+from creneau.quotes.models import OFFERED_STATUSES, Quote, QuoteLine
 
 
 def user_edits_quotes(user: AnyUser) -> bool:
@@ -81,11 +81,13 @@ SORTABLE = {
 
 
 def _status_filter(status: str, today: date) -> Q:
-    """Filter on the status the user sees: a sent quote past its validity has expired."""
+    """Filter on the status the user sees: an offered quote past its validity has expired."""
     if status == Quote.Status.EXPIRED:
-        return Q(status=Quote.Status.EXPIRED) | Q(status=Quote.Status.SENT, validity_date__lt=today)
-    if status == Quote.Status.SENT:
-        return Q(status=Quote.Status.SENT, validity_date__gte=today)
+        return Q(status=Quote.Status.EXPIRED) | Q(
+            status__in=OFFERED_STATUSES, validity_date__lt=today
+        )
+    if status in OFFERED_STATUSES:
+        return Q(status=status, validity_date__gte=today)
     return Q(status=status)
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -22,7 +23,9 @@ from django.utils.translation import gettext as _
 from creneau.catalog.models import Service
 from creneau.catalog.selectors import service_price_for_site
 from creneau.core.models import AuditEvent, OutboxEmail
+from creneau.core.params import parse_id
 from creneau.core.services import (
+    TooManyRequests,
     audit_record,
     counter_next,
     email_queue,
@@ -39,6 +42,7 @@ from creneau.quotes.documents import (
 )
 from creneau.quotes.models import (
     DEFAULT_VALIDITY_DAYS,
+    OFFERED_STATUSES,
     Quote,
     QuoteLine,
     quote_lines_totals,
@@ -344,7 +348,7 @@ def quote_finalize(*, quote: Quote, by: User | None) -> Quote:
             locked.validity_date = today + timedelta(days=max(length, 1))
         locked.date = today
         locked.number = f"D-{today.year}-{counter_next(name=f'quote-{today.year}'):05d}"
-        locked.status = Quote.Status.SENT
+        locked.status = Quote.Status.FINALISED
         locked.finalized_at = timezone.now()
         locked.save()
         quote_recompute(quote=locked)
@@ -360,17 +364,18 @@ def quote_finalize(*, quote: Quote, by: User | None) -> Quote:
 
 
 def quote_accept(*, quote: Quote, by: User | None) -> Quote:
-    """Record that the customer accepted a sent quote (before its validity date)."""
-    if quote.status != Quote.Status.SENT:
-        raise ValidationError(_("Seul un devis envoyé peut être accepté."))
+    """Record that the customer accepted a finalised or sent quote (before its validity
+    date): a quote handed over in person is accepted without an e-mail."""
+    if not quote.is_offered:
+        raise ValidationError(_("Seul un devis finalisé ou envoyé peut être accepté."))
     if quote.effective_status == Quote.Status.EXPIRED:
         raise ValidationError(
             _("Ce devis a expiré le %(date)s : dupliquez-le pour en proposer un nouveau.")
             % {"date": date_format(quote.validity_date, "SHORT_DATE_FORMAT")}
         )
     with transaction.atomic():
-        if _lock(quote).status != Quote.Status.SENT:
-            raise ValidationError(_("Seul un devis envoyé peut être accepté."))
+        if _lock(quote).status not in OFFERED_STATUSES:
+            raise ValidationError(_("Seul un devis finalisé ou envoyé peut être accepté."))
         quote.status = Quote.Status.ACCEPTED
         quote.accepted_at = timezone.now()
         quote.save(update_fields=["status", "accepted_at", "updated_at"])
@@ -379,12 +384,13 @@ def quote_accept(*, quote: Quote, by: User | None) -> Quote:
 
 
 def quote_refuse(*, quote: Quote, by: User | None) -> Quote:
-    """Record that the customer refused a sent (or expired) quote."""
-    if quote.status not in (Quote.Status.SENT, Quote.Status.EXPIRED):
-        raise ValidationError(_("Seul un devis envoyé peut être refusé."))
+    """Record that the customer refused a finalised, sent (or expired) quote."""
+    refusable = (*OFFERED_STATUSES, Quote.Status.EXPIRED)
+    if quote.status not in refusable:
+        raise ValidationError(_("Seul un devis finalisé ou envoyé peut être refusé."))
     with transaction.atomic():
-        if _lock(quote).status not in (Quote.Status.SENT, Quote.Status.EXPIRED):
-            raise ValidationError(_("Seul un devis envoyé peut être refusé."))
+        if _lock(quote).status not in refusable:
+            raise ValidationError(_("Seul un devis finalisé ou envoyé peut être refusé."))
         quote.status = Quote.Status.REFUSED
         quote.refused_at = timezone.now()
         quote.save(update_fields=["status", "refused_at", "updated_at"])
@@ -393,32 +399,40 @@ def quote_refuse(*, quote: Quote, by: User | None) -> Quote:
 
 
 def quotes_expire(*, today=None) -> int:
-    """Mark as expired the sent quotes whose validity date has passed (the daily command)."""
+    """Mark as expired the offered quotes whose validity date has passed (the daily
+    command)."""
     today = today or timezone.localdate()
     expired = 0
-    stale = Quote.objects.filter(status=Quote.Status.SENT, validity_date__lt=today)
+    stale = Quote.objects.filter(status__in=OFFERED_STATUSES, validity_date__lt=today)
     for quote in stale.select_related("customer").iterator():
         with transaction.atomic():
-            updated = Quote.objects.filter(pk=quote.pk, status=Quote.Status.SENT).update(
-                status=Quote.Status.EXPIRED, updated_at=timezone.now()
-            )
+            offered = Quote.objects.filter(pk=quote.pk, status__in=OFFERED_STATUSES)
+            updated = offered.update(status=Quote.Status.EXPIRED, updated_at=timezone.now())
             if updated:
                 expired += 1
                 _audit(quote, None, AuditEvent.Action.OTHER, message=_("Expiré"))
     return expired
 
 
-def _check_recipients(to: list[str] | str | None) -> list[str]:
-    """The typed or picked addresses, cleaned; a French message at `to` when none is valid."""
-    if isinstance(to, str):
-        to = to.replace(";", ",").split(",")
+# A quote goes to its customer and a few colleagues, not to a mailing list: the outbox
+# must never relay a sales rep's mass mailing under the company's name.
+MAX_RECIPIENTS = 10
+SEND_RATE_WINDOW = timedelta(hours=1)
+
+
+def _check_recipients(
+    addresses: list[str] | str | None, *, field: str, required: bool = True
+) -> list[str]:
+    """The typed or picked addresses, cleaned; a French message at `field` for a bad one."""
+    if isinstance(addresses, str):
+        addresses = addresses.replace(";", ",").split(",")
     recipients = []
-    for address in to or []:
+    for address in addresses or []:
         address = (address or "").strip()
         if address and address.lower() not in {known.lower() for known in recipients}:
             recipients.append(address)
-    if not recipients:
-        raise ValidationError({"to": _("Indiquez au moins un destinataire.")})
+    if required and not recipients:
+        raise ValidationError({field: _("Indiquez au moins un destinataire.")})
     bad = []
     for address in recipients:
         try:
@@ -428,11 +442,58 @@ def _check_recipients(to: list[str] | str | None) -> list[str]:
     if bad:
         raise ValidationError(
             {
-                "to": _("« %(address)s » n'est pas une adresse e-mail valide.")
+                field: _("« %(address)s » n'est pas une adresse e-mail valide.")
                 % {"address": ", ".join(bad)}
             }
         )
     return recipients
+
+
+def _check_recipient_count(recipients: list[str], copies: list[str]) -> None:
+    count = len(recipients) + len(copies)
+    limit = getattr(settings, "QUOTE_SEND_MAX_RECIPIENTS", MAX_RECIPIENTS)
+    if count > limit:
+        raise ValidationError(
+            {
+                "to": _(
+                    "Un devis s'envoie à %(limit)s adresses au plus (destinataires et copies "
+                    "comprises) : vous en avez indiqué %(count)s."
+                )
+                % {"limit": limit, "count": count}
+            },
+            code="too_many_recipients",
+        )
+
+
+def _check_send_rate(by: User | None) -> None:
+    """Refuse a send past the user's hourly allowance (QUOTE_SEND_RATE_PER_HOUR).
+
+    Counted from the outbox rows, not from a process's memory: every web worker and
+    machine sees the same count. The user's row is locked until the caller's transaction
+    ends, so two sends at once by the same user are counted one after the other.
+    """
+    if by is None or not by.is_authenticated:
+        return
+    limit = settings.QUOTE_SEND_RATE_PER_HOUR
+    User.objects.select_for_update().filter(pk=by.pk).first()
+    now = timezone.now()
+    sends = OutboxEmail.objects.filter(
+        created_by=by,
+        related_type=Quote._meta.model_name,
+        created_at__gt=now - SEND_RATE_WINDOW,
+    )
+    if sends.count() < limit:
+        return
+    oldest = sends.order_by("created_at").values_list("created_at", flat=True).first()
+    retry_after = max(int((oldest + SEND_RATE_WINDOW - now).total_seconds()) + 1, 1)
+    raise TooManyRequests(
+        _(
+            "Trop d'envois : %(limit)s e-mails de devis par heure au plus. "
+            "Réessayez dans %(minutes)s min."
+        )
+        % {"limit": limit, "minutes": -(-retry_after // 60)},
+        retry_after=retry_after,
+    )
 
 
 def quote_send(
@@ -446,14 +507,25 @@ def quote_send(
 ) -> OutboxEmail:
     """Send a quote by e-mail, its PDF attached; a draft is finalised (numbered) first.
 
-    The e-mail goes through the outbox: it is written in this transaction and leaves after
-    commit, so a failure here sends nothing and gives the number back.
+    At most MAX_RECIPIENTS addresses (to and cc together), and QUOTE_SEND_RATE_PER_HOUR
+    sends by one user in an hour (TooManyRequests past it). The e-mail goes through the
+    outbox: it is written in this transaction and leaves after commit, so a refusal or a
+    failure here sends nothing and gives the number back. The quote stays "finalisé"
+    until the mail server has accepted the e-mail (quote_email_sent).
     """
-    recipients = _check_recipients(to)
+    recipients = _check_recipients(to, field="to")
+    lowered = {address.lower() for address in recipients}
+    copies = [
+        address
+        for address in _check_recipients(cc, field="cc", required=False)
+        if address.lower() not in lowered
+    ]
+    _check_recipient_count(recipients, copies)
     with transaction.atomic():
+        _check_send_rate(by)
         _lock(quote)
         quote.refresh_from_db()  # the status as the lock leaves it
-        if quote.status not in (Quote.Status.DRAFT, Quote.Status.SENT):
+        if quote.status not in (Quote.Status.DRAFT, *OFFERED_STATUSES):
             raise ValidationError(
                 _("Ce devis est %(status)s : il n'est plus envoyé.")
                 % {"status": quote.get_effective_status_display().lower()}
@@ -463,7 +535,7 @@ def quote_send(
         default_subject, default_body = quote_email_defaults(quote=quote, by=by)
         email = email_queue(
             to=recipients,
-            cc=list(cc or ()),
+            cc=copies,
             subject=fill_number((subject or "").strip() or default_subject, quote),
             body=fill_number((message or "").strip() or default_body, quote),
             attachments=[
@@ -477,12 +549,33 @@ def quote_send(
             customer_id=quote.customer_id,
             related=quote,
         )
-        quote.sent_at = timezone.now()
-        quote.save(update_fields=["sent_at", "updated_at"])
         _audit(
             quote,
             by,
             AuditEvent.Action.OTHER,
-            message=_("Envoyé par e-mail à %(to)s") % {"to": ", ".join(recipients)},
+            message=_("E-mail mis en file d'envoi pour %(to)s")
+            % {"to": ", ".join([*recipients, *copies])},
         )
     return email
+
+
+def quote_email_sent(email: OutboxEmail) -> None:
+    """The outbox's word that an e-mail about a quote has left (the mail server accepted
+    it), in the transaction that marks the e-mail sent: a finalised quote becomes "sent",
+    `sent_at` is when its first e-mail left, and the history says to whom."""
+    quote = (
+        Quote.objects.filter(pk=parse_id(email.related_id) or 0).select_related("customer").first()
+    )
+    if quote is None:  # deleted meanwhile: nothing left to mark
+        return
+    Quote.objects.filter(pk=quote.pk, status=Quote.Status.FINALISED).update(
+        status=Quote.Status.SENT, updated_at=timezone.now()
+    )
+    Quote.objects.filter(pk=quote.pk, sent_at__isnull=True).update(sent_at=email.sent_at)
+    _audit(
+        quote,
+        email.created_by,
+        AuditEvent.Action.OTHER,
+        message=_("E-mail parti vers %(to)s (accepté par le serveur d'envoi)")
+        % {"to": ", ".join([*email.to, *email.cc])},
+    )

@@ -6,8 +6,6 @@ line's amount, its errors and the totals by VAT rate, computed on the server.
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -18,10 +16,12 @@ from django.views.decorators.http import require_POST
 
 from creneau.catalog.models import Service
 from creneau.catalog.selectors import services_filter, vat_rates_active
+from creneau.core.csv_export import csv_response, decimal_places
 from creneau.core.pagination import NarrowPaginator
 from creneau.core.params import parse_id
 from creneau.core.pdf import pdf_response
 from creneau.core.selectors import emails_for
+from creneau.core.services import TooManyRequests
 from creneau.customers.selectors import customer_get, customers_visible_to, search_terms
 from creneau.quotes import services
 from creneau.quotes.documents import quote_email_defaults, quote_pdf_document, quote_pdf_filename
@@ -78,29 +78,25 @@ def quote_list(request: HttpRequest) -> HttpResponse:
 
 def quote_export(request: HttpRequest) -> HttpResponse:
     """The list's current filter as CSV (semicolons, decimal commas, BOM: French Excel)."""
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="devis.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
-        [_("Numéro"), _("Statut"), _("Date"), _("Valable jusqu'au"), _("Code client"),
-         _("Client"), _("Site"), _("Total HT"), _("TVA"), _("Total TTC")]
-    )  # fmt: skip
-    for quote in quotes_filter(user=request.user, filters=request.GET.dict()).iterator(2000):
-        writer.writerow(
-            [
-                quote.number or _("brouillon"),
-                quote.get_effective_status_display(),
-                quote.date.strftime("%d/%m/%Y"),
-                quote.validity_date.strftime("%d/%m/%Y"),
-                quote.customer.code,
-                quote.customer.name,
-                quote.site.name if quote.site else "",
-                *(f"{amount:.2f}".replace(".", ",") for amount in
-                  (quote.total_net, quote.total_vat, quote.total_gross)),
-            ]
-        )  # fmt: skip
-    return response
+    quotes = quotes_filter(user=request.user, filters=request.GET.dict())
+    rows = (
+        [
+            quote.number or _("brouillon"),
+            quote.get_effective_status_display(),
+            quote.date,
+            quote.validity_date,
+            quote.customer.code,
+            quote.customer.name,
+            quote.site.name if quote.site else "",
+            decimal_places(quote.total_net, 2),
+            decimal_places(quote.total_vat, 2),
+            decimal_places(quote.total_gross, 2),
+        ]
+        for quote in quotes.iterator(2000)
+    )
+    header = [_("Numéro"), _("Statut"), _("Date"), _("Valable jusqu'au"), _("Code client"),
+              _("Client"), _("Site"), _("Total HT"), _("TVA"), _("Total TTC")]  # fmt: skip
+    return csv_response(filename="devis.csv", header=header, rows=rows)
 
 
 def tab_customer(request: HttpRequest, pk: int) -> HttpResponse:
@@ -388,6 +384,7 @@ def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
     quote = quote_get(user=request.user, pk=pk)
     _require_editor(request)
     choices = quote_recipient_choices(quote=quote)
+    retry_after = None
     if request.method == "POST":
         form = SendForm(request.POST, recipient_choices=choices)
         if form.is_valid():
@@ -401,15 +398,28 @@ def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 _send_errors_to_form(form, error)
+            except TooManyRequests as refusal:
+                form.add_error(None, refusal.message)
+                retry_after = refusal.retry_after
             else:
-                messages.success(request, _("Devis envoyé : l'e-mail part dans un instant."))
+                messages.success(
+                    request,
+                    _(
+                        "L'e-mail du devis part dans un instant : le devis sera « envoyé » "
+                        "dès que le serveur d'envoi l'aura accepté."
+                    ),
+                )
                 return redirect("quotes:detail", pk=pk)
     else:
         subject, body = quote_email_defaults(quote=quote, by=request.user)
         initial = {"recipients": [choices[0][0]] if choices else [], "subject": subject,
                    "message": body}  # fmt: skip
         form = SendForm(initial=initial, recipient_choices=choices)
-    return render(request, "quotes/quote_send.html", {"quote": quote, "form": form})
+    response = render(request, "quotes/quote_send.html", {"quote": quote, "form": form})
+    if retry_after is not None:  # over the hourly allowance: nothing was sent
+        response.status_code = 429
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _send_errors_to_form(form: SendForm, error: ValidationError) -> None:

@@ -120,7 +120,7 @@ def test_catalogue_pages_for_direction_and_read_only_for_others(client_for, dire
     assert reader.get(reverse("catalog:new")).status_code == 403
     assert reader.post(reverse("catalog:detail", args=[service.pk]), {}).status_code == 403
     assert reader.post(reverse("catalog:vat_rates"), {}).status_code == 403
-    csv = client.get(reverse("catalog:export")).content.decode("utf-8-sig")
+    csv = b"".join(client.get(reverse("catalog:export")).streaming_content).decode("utf-8-sig")
     assert "JAR-01;Tonte;heure;32,5000;10,00" in csv
 
 

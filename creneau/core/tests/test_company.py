@@ -255,3 +255,44 @@ def test_the_logo_is_served_to_logged_in_staff_only(direction, rep, client_for, 
 @pytest.mark.django_db
 def test_no_logo_answers_404(direction, client_for):
     assert client_for(direction).get(reverse("company_logo")).status_code == 404
+
+
+# --- the registration (RCS or RM) and its city --------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("register", "city", "printed"),
+    [("rcs", "Paris", "RCS Paris 732 829 320"), ("rm", "Rhône", "RM 732 829 320 (Rhône)")],
+)
+def test_direction_records_the_register_and_its_city(
+    direction, client_for, register, city, printed
+):
+    data = {**VALID_IDENTITY, "register": register, "register_city": f"  {city} "}
+    response = client_for(direction).post(URL, data, follow=True)
+    assert "Enregistré." in response.content.decode()
+    company = Company.load()
+    assert (company.register, company.register_city) == (register, city)
+    assert company.registration == printed
+    page = client_for(direction).get(URL).content.decode()
+    assert f'value="{city}"' in page and f'<option value="{register}" selected>' in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("typed", "field", "message"),
+    [
+        ({"register": "rcs", "register_city": ""}, "register_city", "ville du greffe"),
+        ({"register": "", "register_city": "Lyon"}, "register", "RCS ou RM"),
+        ({"register": "rcs", "register_city": "Lyon", "siret": ""}, "siret", "SIREN"),
+        ({"register": "xyz", "register_city": "Lyon"}, "register", "choix valide"),
+    ],
+)
+def test_a_register_without_its_city_or_siren_is_refused(
+    direction, client_for, typed, field, message
+):
+    response = client_for(direction).post(URL, {**VALID_IDENTITY, **typed})
+    form = response.context["form"]
+    assert list(form.errors) == [field]
+    assert message in form.errors[field][0]
+    assert Company.load().legal_name == "Ma société"

@@ -352,3 +352,37 @@ def test_sweep_leaves_a_fresh_email_to_its_task(smtp_server, database_tasks):
     run_worker()
     email.refresh_from_db()
     assert email.status == "sent"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "name", ["Clair & Net Services", 'Nettoyage Dupont, "Élite" & Fils', "Crème\nBrûlée SARL"]
+)
+def test_emails_come_from_the_company_at_the_configured_address(
+    smtp_server, immediate_tasks, settings, name
+):
+    settings.DEFAULT_FROM_EMAIL = "Créneau <devis@clairnet.example.com>"
+    company = Company.load()
+    company.legal_name = name
+    company.save()
+    queue(1)
+    [message] = smtp_server.messages
+    [sender] = message["From"].addresses
+    assert sender.display_name == " ".join(name.split())
+    assert sender.addr_spec == "devis@clairnet.example.com"
+    raw = message.as_bytes()
+    assert raw.isascii()  # the accents travel encoded (RFC 2047)
+    assert message["Message-ID"].endswith("@clairnet.example.com>")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_successful_retry_clears_the_last_error(smtp_server, immediate_tasks):
+    smtp_server.stop()
+    email = queue(1)
+    email.refresh_from_db()
+    assert email.status == OutboxEmail.Status.RETRYING and email.last_error
+    smtp_server.start()
+    make_due([email])
+    assert email_send(email_id=email.pk) == OutboxEmail.Status.SENT
+    email.refresh_from_db()
+    assert email.last_error == "" and email.sent_at is not None

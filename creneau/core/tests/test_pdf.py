@@ -41,6 +41,8 @@ def company(db) -> Company:
     company.siret = "73282932000074"
     company.vat_number = "FR44732829320"
     company.sap_number = "SAP732829320"
+    company.register = Company.Register.RCS
+    company.register_city = "Paris"
     company.street = "12 rue de la Paix"
     company.postcode = "75002"
     company.city = "Paris"
@@ -100,7 +102,7 @@ def test_legal_mentions_and_page_numbers_on_every_page(company):
         text = page.extract_text()
         assert page_size(page) == A4_POINTS
         assert f"Page {number} / {total}" in text
-        assert "SIRET 732 829 320 00074" in text
+        assert "SIRET 732 829 320 00074" in text and "RCS Paris 732 829 320" in text
         assert f"SAS au capital de 10{NNBSP}000,00{NBSP}€" in text
         assert "N° TVA FR44732829320" in text
         assert "Déclaration SAP n° SAP732829320" in text
@@ -115,9 +117,11 @@ def test_optional_mentions_are_left_out(company):
     company.sap_number = company.vat_number = ""
     company.capital = None
     company.siret = "732829320"
+    company.register = company.register_city = ""
     company.save()
     text = render_example().pages[0].extract_text()
     assert "SAP" not in text and "TVA" not in text and "capital" not in text
+    assert "RCS" not in text
     assert "SIREN 732 829 320" in text
 
 
@@ -320,3 +324,11 @@ def test_the_print_folder_is_made_again_when_a_cleaner_removed_it(db):
 
     shutil.rmtree(print_root().path)
     assert render_example().pages  # a new folder, its links and a new compiler
+
+
+def test_a_craftsman_prints_its_repertoire_des_metiers(company):
+    company.register = Company.Register.RM
+    company.register_city = "Rhône"
+    company.save()
+    text = render_example().pages[0].extract_text()
+    assert "RM 732 829 320 (Rhône)" in text and "RCS" not in text

@@ -3,12 +3,8 @@ and the top search box's suggestions."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
-
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,6 +12,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from creneau.core.csv_export import Cell, csv_response
 from creneau.core.validators import format_phone
 from creneau.customers.forms import CustomerFilterForm, staff_label
 from creneau.customers.models import Customer
@@ -56,40 +53,25 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return response
 
 
-class _Echo:
-    """A file-like object whose write() returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    # A cell starting like a formula would run as one in a spreadsheet (CSV injection).
-    return f"'{value}" if value.startswith(FORMULA_START) else value
-
-
-def _csv_row(customer: Customer) -> list[str]:
+def _csv_row(customer: Customer) -> list[Cell]:
     return [
         customer.code,
-        _cell(customer.name),
+        customer.name,
         customer.get_kind_display(),
-        _cell(customer.street),
+        customer.street,
         customer.postcode,
-        _cell(customer.city),
+        customer.city,
         customer.get_country_display(),
         format_phone(customer.phone),
         format_phone(customer.mobile),
-        _cell(customer.email),
+        customer.email,
         customer.family.name if customer.family else "",
         staff_label(customer.sales_rep) if customer.sales_rep else "",
         customer.siret,
         customer.vat_number,
         customer.accounting_code,
         _("Oui") if customer.is_active else _("Non"),
-        timezone.localtime(customer.created_at).strftime("%d/%m/%Y"),
+        customer.created_at,
     ]
 
 
@@ -101,22 +83,13 @@ CSV_HEADERS = [
 ]  # fmt: skip
 
 
-def _csv_lines(customers: QuerySet[Customer]) -> Iterator[str]:
-    writer = csv.writer(_Echo(), delimiter=";")
-    # The BOM tells spreadsheets (Excel first) that the file is UTF-8.
-    yield "\ufeff" + writer.writerow([str(header) for header in CSV_HEADERS])
-    for customer in customers.iterator(chunk_size=2000):
-        yield writer.writerow(_csv_row(customer))
-
-
 def customer_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The list's current filter (all pages) as CSV: UTF-8 with BOM, `;` separated, streamed."""
     customers = customers_filter(user=request.user, filters=_filter_form(request).filters())
-    filename = f"clients-{timezone.localdate():%Y-%m-%d}.csv"
-    return StreamingHttpResponse(
-        (line.encode("utf-8") for line in _csv_lines(customers)),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    return csv_response(
+        filename=f"clients-{timezone.localdate():%Y-%m-%d}.csv",
+        header=[str(header) for header in CSV_HEADERS],
+        rows=(_csv_row(customer) for customer in customers.iterator(chunk_size=2000)),
     )
 
 

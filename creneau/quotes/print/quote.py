@@ -77,6 +77,9 @@ def _quote_data(*, quote: Quote, company_name: str) -> dict[str, Any]:
         "title": f"{label} \N{EN DASH} {company_name}",
         "heading": "Devis",
         "heading_mark": "(brouillon)" if quote.is_draft else "",
+        # A draft is not an offer: marked across every page, and nothing to sign.
+        "watermark": "BROUILLON" if quote.is_draft else "",
+        "with_signature": not quote.is_draft,
         "meta": _meta(quote),
         "recipient": {"name": customer.name, "lines": customer.address_lines},
         "running_reference": f"{label} · {customer.name}",

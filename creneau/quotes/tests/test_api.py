@@ -108,7 +108,7 @@ def test_lines_are_edited_while_draft_and_frozen_after_finalize(api_for, rep, cu
     reordered = api.post(f"{url}/reorder", {"line_ids": list(reversed(ids))}).json()
     assert [line["id"] for line in reordered] == list(reversed(ids))
     finalized = api.post(f"{url}/finalize").json()
-    assert finalized["number"].startswith("D-") and finalized["status"] == "sent"
+    assert finalized["number"].startswith("D-") and finalized["status"] == "finalised"
     refused = api.patch(f"{url}/lines/{line_id}", {"quantity": "5"})
     assert refused.status_code == 422
     assert "ne peut plus être modifié" in refused.json()["detail"][0]["msg"]
@@ -126,7 +126,8 @@ def test_send_queues_the_email_with_the_pdf(api_for, rep, customer):
     )
     assert response.status_code == 200, response.json()
     data = response.json()
-    assert data["status"] == "sent" and data["sent_at"]
+    # Queued, not yet left: "finalised" until the mail server accepts it.
+    assert data["status"] == "finalised" and data["sent_at"] is None
     assert data["emails"][0]["to"] == ["client@example.fr"]
     assert data["emails"][0]["status"] == "pending"
     email = OutboxEmail.objects.get()
@@ -175,8 +176,9 @@ def test_list_filters_and_visibility(api_for, rep, other_rep, customer):
     listing = api.get("/api/v1/quotes").json()
     assert listing["count"] == 2
     assert theirs["id"] not in [item["id"] for item in listing["items"]]
-    sent = api.get("/api/v1/quotes", {"status": "sent"}).json()
-    assert [item["id"] for item in sent["items"]] == [mine["id"]]
+    finalised = api.get("/api/v1/quotes", {"status": "finalised"}).json()
+    assert [item["id"] for item in finalised["items"]] == [mine["id"]]
+    assert api.get("/api/v1/quotes", {"status": "sent"}).json()["count"] == 0
     assert api.get(f"/api/v1/quotes/{theirs['id']}").status_code == 404
     assert api.get("/api/v1/quotes", {"customer": theirs["customer"]}).json()["count"] == 0
     assert create(api, CustomerFactory(sales_rep=other_rep)).status_code == 404

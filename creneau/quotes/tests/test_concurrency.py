@@ -54,7 +54,7 @@ def test_writes_loaded_before_the_quote_was_finalised_are_refused(quote, rep):
         with pytest.raises(ValidationError, match="plus un brouillon"):
             attempt()
     fresh = Quote.objects.get(pk=quote.pk)
-    assert fresh.status == Quote.Status.SENT and fresh.number
+    assert fresh.status == Quote.Status.FINALISED and fresh.number
     assert (fresh.total_net, fresh.total_gross) == (Decimal("20.00"), Decimal("24.00"))
     assert [line.unit_price for line in fresh.lines.all()] == [Decimal("10"), Decimal("10")]
     assert fresh.notes == ""

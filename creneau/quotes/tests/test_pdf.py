@@ -98,6 +98,18 @@ def test_a_draft_says_so(quote):
     assert "Devis (brouillon)" in text
 
 
+def test_a_draft_is_watermarked_and_has_nothing_to_sign(quote, rep):
+    [draft] = pages(quote_pdf(quote=quote))
+    assert "BROUILLON" in draft
+    assert "BON POUR ACCORD" not in draft and "Signature" not in draft
+    assert "Brouillon : ce document n\N{RIGHT SINGLE QUOTATION MARK}est pas une offre" in draft
+    quote_finalize(quote=quote, by=rep)
+    quote.refresh_from_db()
+    [final] = pages(quote_pdf(quote=quote))
+    assert "BROUILLON" not in final and "pas une offre" not in final
+    assert "BON POUR ACCORD" in final and "Signature, précédée" in final
+
+
 def test_a_long_quote_has_the_legal_mentions_and_its_reference_on_every_page(quote, rep):
     for n in range(30):
         quote_line_add(quote=quote, by=rep, line_type="free", description=f"Passage {n}",
@@ -109,7 +121,8 @@ def test_a_long_quote_has_the_legal_mentions_and_its_reference_on_every_page(quo
         assert f"Page {number} / 2" in text
         assert "SIRET 732 829 320 00074" in text and "Clair & Net Services, SAS" in text
     assert "Devis brouillon · Résidence Les Tilleuls" in texts[1]
-    assert "Total TTC" in texts[1] and "BON POUR ACCORD" in texts[1]
+    assert "Total TTC" in texts[1]
+    assert all("BROUILLON" in text for text in texts)
 
 
 def test_user_text_is_printed_verbatim_never_evaluated(rep, company):

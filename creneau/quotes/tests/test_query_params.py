@@ -43,7 +43,7 @@ def test_bad_filters_are_ignored_on_the_list_and_the_export(quote, rep, client_f
     assert "Copropriété Azur" in response.content.decode()
     export = client.get(f"/quotes/export.csv?{query}")
     assert export.status_code == 200
-    assert "Copropriété Azur" in export.content.decode("utf-8-sig")
+    assert "Copropriété Azur" in b"".join(export.streaming_content).decode("utf-8-sig")
 
 
 def test_bad_filters_are_refused_by_the_api_in_french(quote, rep, api_for):

@@ -231,7 +231,7 @@ def test_accept_refuse_and_expire(customer, rep):
         quotes.append(quote_finalize(quote=quote, by=rep))
     assert quote_accept(quote=quotes[0], by=rep).status == Quote.Status.ACCEPTED
     assert quote_refuse(quote=quotes[1], by=rep).status == Quote.Status.REFUSED
-    with pytest.raises(ValidationError, match="Seul un devis envoyé"):
+    with pytest.raises(ValidationError, match="Seul un devis finalisé ou envoyé"):
         quote_accept(quote=quotes[1], by=rep)
     Quote.objects.filter(pk=quotes[2].pk).update(
         date=timezone.localdate() - timedelta(days=40),
@@ -253,7 +253,8 @@ def test_send_finalises_and_queues_the_email_with_the_pdf(
     add_free(quote, rep, price="80")
     email = quote_send(quote=quote, by=rep, to=["client@example.fr", "autre@example.fr"])
     quote.refresh_from_db()
-    assert quote.number and quote.status == Quote.Status.SENT and quote.sent_at
+    # Numbered, and "finalised" until the mail server has accepted the e-mail.
+    assert quote.number and quote.status == Quote.Status.FINALISED and quote.sent_at is None
     assert email.to == ["client@example.fr", "autre@example.fr"]
     assert quote.number in email.subject
     assert "96,00" in email.body  # 80 + 20 % VAT, in French
@@ -264,7 +265,7 @@ def test_send_finalises_and_queues_the_email_with_the_pdf(
     assert list(emails_for(quote)) == [email]
     assert email.status == OutboxEmail.Status.PENDING
     messages = [event.message for event in quote_history(quote=quote)]
-    assert "Envoyé par e-mail à client@example.fr, autre@example.fr" in messages
+    assert "E-mail mis en file d'envoi pour client@example.fr, autre@example.fr" in messages
 
 
 @pytest.mark.parametrize(

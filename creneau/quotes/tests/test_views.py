@@ -86,11 +86,12 @@ def test_list_csv_export_follows_the_filter(client_for, direction, customer, quo
         vat_rate=vat_rate("5.5"),
     )
     quote_finalize(quote=sent, by=rep)
-    response = client_for(direction).get(reverse("quotes:export"), {"status": "sent"})
-    rows = response.content.decode("utf-8-sig").strip().splitlines()
+    response = client_for(direction).get(reverse("quotes:export"), {"status": "finalised"})
+    rows = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
     assert rows[0].startswith("Numéro;Statut;Date")
     assert len(rows) == 2
-    assert rows[1].startswith(f"{sent.number};Envoyé;") and rows[1].endswith("200,00;11,00;211,00")
+    assert rows[1].startswith(f"{sent.number};Finalisé;")
+    assert rows[1].endswith("200,00;11,00;211,00")
 
 
 def test_list_query_count_does_not_grow_with_the_quotes(client_for, direction, customer, rep):
@@ -241,7 +242,7 @@ def test_finalize_duplicate_accept_refuse_from_the_page(client_for, rep, quote):
     client = client_for(rep)
     client.post(reverse("quotes:finalize", args=[quote.pk]))
     quote.refresh_from_db()
-    assert quote.number and quote.status == Quote.Status.SENT
+    assert quote.number and quote.status == Quote.Status.FINALISED
     response = client.post(reverse("quotes:duplicate", args=[quote.pk]))
     copy = Quote.objects.exclude(pk=quote.pk).get()
     assert response["Location"] == reverse("quotes:detail", args=[copy.pk])
@@ -249,7 +250,7 @@ def test_finalize_duplicate_accept_refuse_from_the_page(client_for, rep, quote):
     quote.refresh_from_db()
     assert quote.status == Quote.Status.ACCEPTED
     response = client.post(reverse("quotes:refuse", args=[quote.pk]), follow=True)
-    assert "Seul un devis envoyé peut être refusé." in response.content.decode()
+    assert "Seul un devis finalisé ou envoyé peut être refusé." in response.content.decode()
 
 
 def test_planner_reads_quotes_but_cannot_write(client_for, planner, quote):
@@ -298,7 +299,7 @@ def test_send_page_offers_the_contacts_and_queues_the_email(client_for, rep, cus
     assert quote.number in email.body
     assert email.attachments.get().filename.endswith(".pdf")
     history = client.get(reverse("quotes:detail", args=[quote.pk])).content.decode()
-    assert "Envoyé par e-mail à paul@example.fr, copie@example.fr" in history
+    assert "E-mail mis en file d&#x27;envoi pour paul@example.fr, copie@example.fr" in history
     assert "en attente" in history
 
 
