@@ -152,7 +152,7 @@ def test_upload_on_the_record_keeps_the_tab_and_the_other_tabs_answer(browser_pa
     assert page.locator("#tab-pane #documents-filters").is_visible()
 
     page.get_by_role("tab", name="Sites").click()
-    page.locator("#tab-pane").get_by_text("Entrepôt de Montreuil").wait_for()
+    page.locator("#tab-pane .app-site-list").get_by_text("Entrepôt de Montreuil").wait_for()
     assert page.locator("#tab-pane [data-document-dropzone]").count() == 0
     page.get_by_role("tab", name="Documents").click()
     page.locator("#tab-pane #documents-list").get_by_text("Contrat.pdf").wait_for()
