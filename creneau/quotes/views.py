@@ -23,6 +23,7 @@ from creneau.core.params import parse_id
 from creneau.core.pdf import pdf_response
 from creneau.core.selectors import emails_for
 from creneau.customers.selectors import customer_get, customers_visible_to, search_terms
+from creneau.customers.views.common import add_tab_messages
 from creneau.quotes import services
 from creneau.quotes.documents import quote_email_defaults, quote_pdf_document, quote_pdf_filename
 from creneau.quotes.forms import LineForm, QuoteFilterForm, QuoteHeaderForm, SendForm
@@ -114,7 +115,7 @@ def tab_customer(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": user_edits_quotes(request.user),
     }
     if getattr(request, "htmx", False):
-        return render(request, "quotes/tab_customer.html", context)
+        return add_tab_messages(request, render(request, "quotes/tab_customer.html", context))
     return render(request, "quotes/tab_customer_page.html", context)
 
 
