@@ -21,7 +21,7 @@ from creneau.core.api_params import DbId
 from creneau.core.pdf import pdf_response
 from creneau.core.selectors import emails_for
 from creneau.customers.selectors import customers_visible_to
-from creneau.quotes import services
+from creneau.quotes import bounds, services
 from creneau.quotes.documents import quote_pdf_document, quote_pdf_filename
 from creneau.quotes.models import Quote, QuoteLine
 from creneau.quotes.selectors import (
@@ -33,8 +33,10 @@ from creneau.quotes.selectors import (
 
 router = Router(tags=["quotes"])
 
-MAX_QUANTITY = Decimal("999999999.999")
-MAX_UNIT_PRICE = Decimal("99999999.9999")
+# The business sizes (settings, see bounds.py), declared in the schema; the services refuse
+# the same values with a French message at the field.
+MAX_QUANTITY = bounds.max_quantity()
+MAX_UNIT_PRICE = bounds.max_unit_price()
 
 
 class LineOut(Schema):
@@ -155,11 +157,12 @@ class LineIn(Schema):
     )
     service: DbId | None = Field(None, description="Prestation du catalogue (ligne « service »).")
     description: str | None = None
-    # The bounds of the columns (quantity 9 digits before the point, price 8).
-    quantity: Decimal | None = Field(None, ge=-MAX_QUANTITY, le=MAX_QUANTITY)
+    quantity: Decimal | None = Field(
+        None, ge=-MAX_QUANTITY, le=MAX_QUANTITY, description="Négative sur une ligne de remise."
+    )
     unit: Service.Unit | None = None
     unit_price: Decimal | None = Field(
-        None, le=MAX_UNIT_PRICE, description="HT ; par défaut, prix du site ou du catalogue."
+        None, ge=0, le=MAX_UNIT_PRICE, description="HT ; par défaut, prix du site ou du catalogue."
     )
     vat_rate: Decimal | None = Field(None, description="Taux en %, parmi les taux actifs.")
     vat_rate_id: DbId | None = None

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creneau.catalog.models import Service, VatRate
+from creneau.quotes.bounds import line_bound_errors
 from creneau.quotes.models import Quote, QuoteLine
 
 
@@ -54,6 +55,11 @@ class LineForm(forms.Form):
                 self.add_error(name, message)
         if "discount_percent" in self.fields and data.get("discount_percent") is None:
             data["discount_percent"] = 0
+        # The business sizes (settings), in the same words as the services that enforce them.
+        bounds = line_bound_errors(quantity=data.get("quantity"), unit_price=data.get("unit_price"))
+        for name, message in bounds.items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
         return data
 
 
