@@ -504,7 +504,9 @@ def test_a_confirmation_shows_once_and_the_next_tab_clears_it(rep, client_for, c
     assert 'id="messages" hx-swap-oob="true"' in saved and "Enregistré." in saved
     answer = client.get(f"/customers/{customer.pk}/?tab={tab}").content.decode()
     assert "Enregistré." not in answer  # consumed by the save's answer
-    pane = client.get(record_tab_url(customer, tab), headers=HTMX).content.decode()
+    pane = client.get(
+        record_tab_url(customer, tab), headers={**HTMX, "HX-Target": "tab-pane"}
+    ).content.decode()
     oob = pane[pane.index('<div id="messages" hx-swap-oob="true">') :]
     assert "alert" not in oob.split("</div>", 1)[0]
 

@@ -109,10 +109,12 @@ def add_tab_messages(request: HttpRequest, response: HttpResponse) -> HttpRespon
     """Append the pending flash messages, out of band, to a tab's htmx answer.
 
     Every tab answer replaces the page's messages, so that a confirmation shows once and
-    goes when the user opens another tab (an empty list clears the one on screen). Not on
+    goes when the user opens another tab (an empty list clears the one on screen). Only
+    into the record's pane (a page without it may have no #messages either), and not on
     the record's first paint: the page itself shows them there.
     """
-    if request.htmx and not getattr(request, INLINE_TAB, False):
+    in_pane = request.htmx and request.htmx.target == "tab-pane"
+    if in_pane and not getattr(request, INLINE_TAB, False):
         response.content += render_to_string(
             "components/htmx_messages.html", request=request
         ).encode()
