@@ -5,6 +5,7 @@ DEBUG=false, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (see .env.example).
 """
 
 import os
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -165,6 +166,13 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Customers' documents: the largest file accepted, in bytes (20 MB by default).
 DOCUMENT_MAX_UPLOAD_SIZE = int(os.environ.get("DOCUMENT_MAX_UPLOAD_SIZE", 20 * 1024 * 1024))
+
+# The business sizes of a quote line (creneau.quotes.bounds): the largest quantity, unit
+# price (HT, in euros) and amount (a line's total, and a quote's totals). Larger values
+# are refused in the editor and the API; the printed columns are laid out for them.
+QUOTE_LINE_MAX_QUANTITY = Decimal(os.environ.get("QUOTE_LINE_MAX_QUANTITY", "99999"))
+QUOTE_LINE_MAX_UNIT_PRICE = Decimal(os.environ.get("QUOTE_LINE_MAX_UNIT_PRICE", "999999.99"))
+QUOTE_MAX_AMOUNT = Decimal(os.environ.get("QUOTE_MAX_AMOUNT", "9999999.99"))
 
 # E-mail leaves through the outbox (docs/email.md). In development (DEBUG) with no
 # EMAIL_HOST, the task worker prints messages on its console; set EMAIL_HOST (e.g. a

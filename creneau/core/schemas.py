@@ -68,11 +68,20 @@ def _decimal_pattern(digits: int, places: int, signed: bool) -> str:
     return rf"^{sign}\d{{1,{digits}}}(\.\d{{1,{places}}})?$"
 
 
-def decimal_string(*, digits: int, places: int, signed: bool = False, description: str = ""):
+def decimal_string(
+    *,
+    digits: int,
+    places: int,
+    signed: bool = False,
+    description: str = "",
+    minimum: Decimal | None = None,
+    maximum: Decimal | None = None,
+):
     """A decimal sent as a JSON string ("12.50"), never a JSON number: a number goes
     through binary floating point in most clients (0.1 + 0.2), a string is exact. At most
     `digits` digits before the point and `places` after, so that the database column
-    holds it; the OpenAPI document states the pattern."""
+    holds it; the OpenAPI document states the pattern, and the bounds in words (JSON
+    Schema's minimum and maximum apply to numbers only)."""
     pattern = _decimal_pattern(digits, places, signed)
     compiled = re.compile(pattern)
     example = "-12.5" if signed else "12.5"
@@ -87,11 +96,20 @@ def decimal_string(*, digits: int, places: int, signed: bool = False, descriptio
                 {"digits": digits, "places": places, "example": example},
             )
         try:
-            return Decimal(value)
+            number = Decimal(value)
         except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
             raise PydanticCustomError("decimal_parsing", "decimal") from None
+        if maximum is not None and number > maximum:
+            raise PydanticCustomError("less_than_equal", "too large", {"le": str(maximum)})
+        if minimum is not None and number < minimum:
+            raise PydanticCustomError("greater_than_equal", "too small", {"ge": str(minimum)})
+        return number
 
     schema = {"type": "string", "pattern": pattern}
+    bounds = [f"au moins {minimum}" if minimum is not None else "",
+              f"au plus {maximum}" if maximum is not None else ""]  # fmt: skip
+    if any(bounds):
+        description = " ; ".join(filter(None, [description, *filter(None, bounds)]))
     if description:
         schema["description"] = description
     return Annotated[Decimal, BeforeValidator(parse), WithJsonSchema(schema)]

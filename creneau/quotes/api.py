@@ -4,6 +4,7 @@ refuse, duplicate and the PDF. A sales rep reaches its own customers' quotes onl
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
@@ -25,7 +26,7 @@ from creneau.core.schemas import InputSchema, decimal_out, decimal_string
 from creneau.core.selectors import emails_for
 from creneau.core.text import EMAIL_BODY_MAX_LENGTH, SEARCH_MAX_LENGTH
 from creneau.customers.selectors import customers_visible_to
-from creneau.quotes import services
+from creneau.quotes import bounds, services
 from creneau.quotes.documents import quote_pdf_document, quote_pdf_filename
 from creneau.quotes.models import Quote, QuoteLine
 from creneau.quotes.selectors import (
@@ -40,9 +41,25 @@ router = Router(tags=["quotes"])
 
 # The columns' sizes: quantity 9 digits before the point and 3 after, price 8 and 4. The
 # services may bound them further (business sizes); the document states the columns'.
-QuantityIn = decimal_string(digits=9, places=3, signed=True, description="ex. « 2.5 ».")
+# The business sizes (settings, see bounds.py) are declared too; the services refuse the
+# same values with a French message at the field.
+MAX_QUANTITY = bounds.max_quantity()
+MAX_UNIT_PRICE = bounds.max_unit_price()
+QuantityIn = decimal_string(
+    digits=9,
+    places=3,
+    signed=True,
+    description="ex. « 2.5 » ; négative sur une ligne de remise",
+    minimum=-MAX_QUANTITY,
+    maximum=MAX_QUANTITY,
+)
 LinePriceIn = decimal_string(
-    digits=8, places=4, signed=True, description="HT ; par défaut, prix du site ou du catalogue."
+    digits=8,
+    places=4,
+    signed=True,
+    description="HT ; par défaut, prix du site ou du catalogue",
+    minimum=Decimal(0),
+    maximum=MAX_UNIT_PRICE,
 )
 PercentIn = decimal_string(digits=3, places=2, description="Remise en %, de 0 à 100.")
 # A quote's lines, and the recipients of one sending (To and Cc each).

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from creneau.catalog.models import Service, VatRate
 from creneau.core.collation import french_collate
 from creneau.core.text import EMAIL_BODY_MAX_LENGTH, SEARCH_MAX_LENGTH
+from creneau.quotes.bounds import line_bound_errors
 from creneau.quotes.models import Quote, QuoteLine
 
 # Room for ten addresses of the longest kind (254 characters) and their separators.
@@ -64,6 +65,11 @@ class LineForm(forms.Form):
                 self.add_error(name, message)
         if "discount_percent" in self.fields and data.get("discount_percent") is None:
             data["discount_percent"] = 0
+        # The business sizes (settings), in the same words as the services that enforce them.
+        bounds = line_bound_errors(quantity=data.get("quantity"), unit_price=data.get("unit_price"))
+        for name, message in bounds.items():
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, message)
         return data
 
 

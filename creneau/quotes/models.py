@@ -16,6 +16,7 @@ from creneau.core.amounts import AmountLine, DocumentTotals, document_totals, li
 from creneau.core.models import CleanTextMixin, LimitedTextField
 from creneau.core.text import DESCRIPTION_MAX_LENGTH, NOTES_MAX_LENGTH
 from creneau.customers.models import Customer, Site
+from creneau.quotes.bounds import line_bound_errors
 
 DEFAULT_VALIDITY_DAYS = 30
 
@@ -271,6 +272,25 @@ class QuoteLine(CleanTextMixin, models.Model):
     def has_amount(self) -> bool:
         return self.line_type in self.AMOUNT_TYPES
 
+    @classmethod
+    def starting_description(cls, line_type: str) -> str:
+        """The text a line added by hand starts with, for the user to type over."""
+        texts = {
+            cls.LineType.FREE: _("Nouvelle ligne"),
+            cls.LineType.DISCOUNT: _("Remise"),
+            cls.LineType.SECTION: _("Titre de section"),
+            cls.LineType.COMMENT: _("Commentaire"),
+        }
+        return str(texts.get(line_type, texts[cls.LineType.FREE]))
+
+    @property
+    def has_starting_description(self) -> bool:
+        """Still the text it was added with ("Nouvelle ligne"...): the editor selects it
+        when the field is entered, so that typing replaces it."""
+        return self.line_type != self.LineType.SERVICE and self.description == (
+            self.starting_description(self.line_type)
+        )
+
     @property
     def title(self) -> str:
         """The first line of the description, printed bold; the rest is its detail."""
@@ -324,4 +344,5 @@ class QuoteLine(CleanTextMixin, models.Model):
             errors["unit_price"] = _("Le prix unitaire ne peut pas être négatif.")
         if self.discount_percent is not None and not 0 <= self.discount_percent <= 100:
             errors["discount_percent"] = _("La remise est un pourcentage entre 0 et 100.")
-        return errors
+        bounds = line_bound_errors(quantity=self.quantity, unit_price=self.unit_price)
+        return {**bounds, **errors}

@@ -33,6 +33,7 @@ from creneau.core.services import (
     model_snapshot,
 )
 from creneau.customers.models import Customer, Site
+from creneau.quotes.bounds import amount_error, max_amount
 from creneau.quotes.documents import (
     fill_number,
     quote_email_defaults,
@@ -87,20 +88,19 @@ def _lock_draft(quote: Quote) -> Quote:
     return locked
 
 
-# The amount columns hold 14 digits, 2 of them after the point.
-AMOUNT_LIMIT = Decimal("1000000000000")
-
-
 def _check_amounts(quote: Quote, line: QuoteLine) -> None:
-    """Refuse, before anything is saved, a line whose amount or whose quote's totals the
-    amount columns cannot hold (the database would refuse it, or SQLite keep it unreadable)."""
-    message = _("Montant trop élevé : un montant ne peut pas dépasser 999 999 999 999,99 €.")
-    if abs(line.net) >= AMOUNT_LIMIT:
-        raise ValidationError({"unit_price": message})
+    """Refuse, before anything is saved, a line whose total, or whose quote's totals, exceed
+    the business size (settings.QUOTE_MAX_AMOUNT, see bounds.py)."""
+    if abs(line.net) > max_amount():
+        raise ValidationError({"unit_price": amount_error()})
     others = [other for other in quote.lines.select_related("vat_rate") if other.pk != line.pk]
-    totals = quote_lines_totals([*others, line])
-    if any(abs(amount) >= AMOUNT_LIMIT for amount in (totals.net, totals.vat, totals.gross)):
-        raise ValidationError({"unit_price": message})
+    _check_totals([*others, line])
+
+
+def _check_totals(lines: list[QuoteLine]) -> None:
+    totals = quote_lines_totals(lines)
+    if any(abs(amount) > max_amount() for amount in (totals.net, totals.vat, totals.gross)):
+        raise ValidationError({"unit_price": amount_error()})
 
 
 def _audit(quote: Quote, by: User | None, action: str, message: str = "", changes=None) -> None:
@@ -330,6 +330,11 @@ def _check_complete(quote: Quote) -> None:
                 _("Ligne %(index)s : %(errors)s")
                 % {"index": index, "errors": " ".join(error.messages)}
             ) from error
+    # A quote drafted before the bounds may hold lines within them and totals beyond.
+    try:
+        _check_totals(lines)
+    except ValidationError as error:
+        raise ValidationError(error.messages) from error
 
 
 def quote_finalize(*, quote: Quote, by: User | None) -> Quote:

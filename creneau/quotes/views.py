@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from creneau.catalog.models import Service
 from creneau.catalog.selectors import services_filter, vat_rates_active
+from creneau.catalog.templatetags.amount_formats import input_decimal
 from creneau.core.csv_export import csv_response, decimal_places
 from creneau.core.pagination import NarrowPaginator
 from creneau.core.params import parse_id
@@ -23,6 +24,7 @@ from creneau.core.pdf import pdf_response
 from creneau.core.selectors import emails_for
 from creneau.core.services import TooManyRequests
 from creneau.customers.selectors import customer_get, customers_visible_to, search_terms
+from creneau.customers.views.common import add_tab_messages
 from creneau.quotes import services
 from creneau.quotes.documents import quote_email_defaults, quote_pdf_document, quote_pdf_filename
 from creneau.quotes.forms import LineForm, QuoteFilterForm, QuoteHeaderForm, SendForm
@@ -110,7 +112,7 @@ def tab_customer(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": user_edits_quotes(request.user),
     }
     if getattr(request, "htmx", False):
-        return render(request, "quotes/tab_customer.html", context)
+        return add_tab_messages(request, render(request, "quotes/tab_customer.html", context))
     return render(request, "quotes/tab_customer_page.html", context)
 
 
@@ -179,12 +181,15 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "quotes/quote_detail.html", context)
 
 
-def _lines_partial(request: HttpRequest, quote: Quote) -> HttpResponse:
+def _lines_partial(
+    request: HttpRequest, quote: Quote, new_line: QuoteLine | None = None
+) -> HttpResponse:
     """The lines and totals, re-rendered after a line is added, moved or deleted; a refusal
-    shows in the page's messages (out of band)."""
+    shows in the page's messages (out of band). A line just added gets the focus."""
     context = _editor_context(request, quote)
     context.update(_totals_context(quote, context["lines"]))
     context["oob_messages"] = True
+    context["new_line_id"] = new_line.pk if new_line is not None else None
     return render(request, "quotes/partials/lines.html", context)
 
 
@@ -217,27 +222,19 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
             Service, pk=parse_id(request.POST.get("service")) or 0
         )
     else:
-        default_text = {
-            QuoteLine.LineType.FREE: _("Nouvelle ligne"),
-            QuoteLine.LineType.DISCOUNT: _("Remise"),
-            QuoteLine.LineType.SECTION: _("Titre de section"),
-            QuoteLine.LineType.COMMENT: _("Commentaire"),
-        }
-        fields["description"] = default_text.get(line_type, _("Nouvelle ligne"))
+        fields["description"] = QuoteLine.starting_description(line_type)
         if line_type in (QuoteLine.LineType.FREE, QuoteLine.LineType.DISCOUNT):
-            fields["vat_rate"] = _default_vat_rate(quote)
+            # The company's default: the first active rate of its list (Paramètres, Taux de
+            # TVA, in their order; 20 % as delivered), never the rate of the line above,
+            # which a new line silently carried.
+            fields["vat_rate"] = vat_rates_active().first()
             fields["unit"] = Service.Unit.FLAT
     try:
-        services.quote_line_add(quote=quote, by=request.user, **fields)
+        line = services.quote_line_add(quote=quote, by=request.user, **fields)
     except ValidationError as error:
         _flash_errors(request, error)
-    return _lines_partial(request, quote)
-
-
-def _default_vat_rate(quote: Quote):
-    """A new free line takes the rate of the quote's last line, else the first of the list."""
-    last = quote.lines.filter(vat_rate__is_active=True).order_by("-position").first()
-    return last.vat_rate if last else vat_rates_active().first()
+        line = None
+    return _lines_partial(request, quote, new_line=line)
 
 
 @require_POST
@@ -260,13 +257,34 @@ def line_update(request: HttpRequest, pk: int) -> HttpResponse:
     # Errors about a field the row does not show (or the whole line) go under the label.
     shown = list(form.fields)
     stray = [m for name, messages_ in errors.items() if name not in shown for m in messages_]
+    saved = _saved_values(line)
     field_errors = [
-        (name, " ".join(errors.get(name, []) + (stray if name == "description" else [])))
+        (
+            name,
+            " ".join(errors.get(name, []) + (stray if name == "description" else [])),
+            saved[name],
+        )
         for name in shown
     ]
     context = {"quote": quote, "line": line, "field_errors": field_errors, "oob": True}
     context.update(_totals_context(quote, quote_lines(quote=quote)))
     return render(request, "quotes/partials/line_saved.html", context)
+
+
+def _saved_values(line: QuoteLine) -> dict[str, str]:
+    """What the row's fields hold once saved, as line_row.html writes them: the editor puts
+    a refused field back to it when the user leaves the field (quote_lines.js), so that
+    the fields always show what the totals count."""
+    return {
+        "description": line.description,
+        "quantity": input_decimal(line.quantity, 3),
+        "unit": line.unit,
+        "unit_price": input_decimal(line.unit_price, 4),
+        "vat_rate": str(line.vat_rate_id or ""),
+        "discount_percent": input_decimal(line.discount_percent, 2)
+        if line.discount_percent
+        else "",
+    }
 
 
 def _errors_by_field(error: ValidationError) -> dict[str, list[str]]:

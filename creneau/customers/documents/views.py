@@ -50,6 +50,7 @@ from creneau.customers.documents.services import (
 )
 from creneau.customers.models import Customer
 from creneau.customers.selectors import customer_get
+from creneau.customers.views.common import add_tab_messages
 
 # A form posted without JavaScript may carry several files: its body is refused before
 # reading only past this many times the per-file limit (each file is checked as it streams).
@@ -93,8 +94,9 @@ def tab_documents(request: HttpRequest, pk: int) -> HttpResponse:
         "accepted_labels": accepted_labels(),
         "accept": accepted_extensions(),
     }
-    template = "customers/documents/tab.html" if request.htmx else "customers/documents/page.html"
-    return render(request, template, context)
+    if not request.htmx:
+        return render(request, "customers/documents/page.html", context)
+    return add_tab_messages(request, render(request, "customers/documents/tab.html", context))
 
 
 @require_GET

@@ -119,3 +119,40 @@ def test_tab_loaded_by_htmx_into_a_pane_uploads_once(browser_page, rep):
     page.locator("#documents-list").get_by_role("link", name="photo.jpg", exact=True).wait_for()
     page.locator(".document-upload.is-done").wait_for()
     assert Document.objects.filter(customer=customer).count() == 1
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_upload_on_the_record_keeps_the_tab_and_the_other_tabs_answer(browser_page, rep, tmp_path):
+    """On the record itself (the tab in its pane): after a drop and after a pick, the list
+    refreshes in place, the drop zone and filters stay, and another tab still opens."""
+    page = browser_page
+    customer = CustomerFactory(sales_rep=rep, name="Dupont Électricité")
+    SiteFactory(customer=customer, name="Entrepôt de Montreuil")
+    browser_login(page, "commercial1")
+    page.goto(f"{page.base_url}/customers/{customer.pk}/?tab=documents")
+    page.wait_for_selector("#tab-pane [data-document-dropzone].is-enhanced")
+    listing = page.locator("#tab-pane #documents-list")
+
+    page.evaluate(
+        DROP_FILES, {"files": [as_js_file("photo.jpg", samples.image_bytes("JPEG"), "image/jpeg")]}
+    )
+    listing.get_by_role("link", name="photo.jpg", exact=True).wait_for()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#tab-pane").count() == 1
+    assert page.locator("#tab-pane [data-document-dropzone]").is_visible()
+    assert page.locator("#tab-pane #documents-filters").is_visible()
+
+    contract = tmp_path / "Contrat.pdf"
+    contract.write_bytes(samples.pdf_bytes(("Contrat",)))
+    page.set_input_files("[data-document-input]", str(contract))
+    listing.get_by_role("link", name="Contrat.pdf", exact=True).wait_for()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#tab-pane [data-document-dropzone]").is_visible()
+    assert page.locator("#tab-pane #documents-filters").is_visible()
+
+    page.get_by_role("tab", name="Sites").click()
+    page.locator("#tab-pane .app-site-list").get_by_text("Entrepôt de Montreuil").wait_for()
+    assert page.locator("#tab-pane [data-document-dropzone]").count() == 0
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#tab-pane #documents-list").get_by_text("Contrat.pdf").wait_for()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
@@ -9,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from creneau.core.models import AuditEvent
+from creneau.customers.documents.files import file_size
 from creneau.customers.documents.services import document_upload
 from creneau.customers.models import Document
 from creneau.customers.tests import document_samples as samples
@@ -419,3 +422,22 @@ def test_delete_needs_post(client, customer, rep):
     url = reverse("customers:document_delete", kwargs={"pk": document.pk})
     assert client.get(url).status_code == 405
     assert Document.objects.exists()
+
+
+@pytest.mark.django_db
+def test_history_of_an_upload_lists_only_what_a_person_reads(client, customer, rep):
+    """The trail keeps the digest and MIME type; the Historique tab shows the name, type,
+    site and size in words, and no digest, MIME type, storage path or empty field."""
+    site = SiteFactory(customer=customer, name="Entrepôt de Montreuil")
+    data = samples.pdf_bytes(("RIB",))
+    post_file(client, customer, "RIB Dupont.pdf", data, site=site.pk)
+    document = Document.objects.get()
+    url = reverse("customers:tab_history", kwargs={"pk": customer.pk})
+    html = client.get(url, **HTMX).content.decode()
+    changes = html[html.index("<tbody>") : html.index("</tbody>")]
+    labels = re.findall(r'class="app-change-label">([^<]*)<', changes)
+    assert labels == ["Nom du fichier", "Type", "Site", "Taille"]
+    assert "Entrepôt de Montreuil" in changes and "RIB Dupont.pdf" in changes
+    assert file_size(len(data)) in changes and f">{len(data)}<" not in changes
+    for technical in (document.sha256, "application/pdf", document.file.name, "SHA-256"):
+        assert technical not in changes

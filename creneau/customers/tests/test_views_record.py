@@ -1,6 +1,7 @@
 """The record page: its header actions and its tabs, edited in place through HTMX."""
 
 import pytest
+from django.urls import reverse
 
 from creneau.core.models import AuditEvent
 from creneau.customers.models import Contact, Customer, Site
@@ -489,3 +490,27 @@ def test_the_record_and_its_tabs_do_not_grow_queries(
     for form in ("general/edit", "notes/edit", "sites/new", "contacts/new"):
         with django_assert_max_num_queries(9):
             client.get(f"/customers/{customer.pk}/{form}/", headers=HTMX)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tab", ["general", "sites", "contacts", "notes", "quotes", "documents"])
+def test_a_confirmation_shows_once_and_the_next_tab_clears_it(rep, client_for, customer, tab):
+    """Every tab answers with the page's messages (out of band): the confirmation of a save
+    is not left on screen when the user opens another tab, and never shows twice."""
+    client = client_for(rep)
+    saved = client.post(
+        f"/customers/{customer.pk}/notes/edit/", {"notes": "Code 1234"}, headers=HTMX
+    ).content.decode()
+    assert 'id="messages" hx-swap-oob="true"' in saved and "Enregistré." in saved
+    answer = client.get(f"/customers/{customer.pk}/?tab={tab}").content.decode()
+    assert "Enregistré." not in answer  # consumed by the save's answer
+    pane = client.get(
+        record_tab_url(customer, tab), headers={**HTMX, "HX-Target": "tab-pane"}
+    ).content.decode()
+    oob = pane[pane.index('<div id="messages" hx-swap-oob="true">') :]
+    assert "alert" not in oob.split("</div>", 1)[0]
+
+
+def record_tab_url(customer: Customer, tab: str) -> str:
+    names = {"quotes": "quotes:tab_customer", "documents": "customers:tab_documents"}
+    return reverse(names.get(tab, f"customers:tab_{tab}"), kwargs={"pk": customer.pk})

@@ -105,6 +105,23 @@ def tab_html(request: HttpRequest, customer: Customer, tab: RecordTab) -> str:
     return response.content.decode()
 
 
+def add_tab_messages(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Append the pending flash messages, out of band, to a tab's htmx answer.
+
+    Every tab answer replaces the page's messages, so that a confirmation shows once and
+    goes when the user opens another tab (an empty list clears the one on screen). Only
+    into the record's pane (a page without it may have no #messages either), and not on
+    the record's first paint: the page itself shows them there.
+    """
+    in_pane = request.htmx and request.htmx.target == "tab-pane"
+    if in_pane and not getattr(request, INLINE_TAB, False):
+        response.content += render_to_string(
+            "components/htmx_messages.html", request=request
+        ).encode()
+        patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
 def respond_tab(
     request: HttpRequest,
     customer: Customer,
@@ -121,7 +138,9 @@ def respond_tab(
         return HttpResponse(html)
     if not request.htmx:
         return record_page(request, customer, active=tab, pane_html=html)
-    html += render_to_string("components/htmx_messages.html", request=request)
+    html += render_to_string(
+        "components/htmx_messages.html", request=request
+    )  # see add_tab_messages
     if refresh_header:
         html += render_to_string(
             "customers/_record_header.html",

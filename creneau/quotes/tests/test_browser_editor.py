@@ -1,0 +1,176 @@
+"""The quote editor in Chromium, as a first user met it (issue 9): a new line's starting
+text, its VAT rate, a refused value, the catalogue picker from the keyboard, and a
+customer search filled by a mouse paste. The browser_page fixture fails a test on any
+console error, htmx's oobErrorNoTarget on a line save included."""
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import expect
+
+from conftest import ARTIFACTS, browser_login
+from creneau.catalog.tests.factories import ServiceFactory, vat_rate
+from creneau.customers.tests.factories import CustomerFactory
+from creneau.quotes.models import QuoteLine
+from creneau.quotes.services import quote_create, quote_line_add
+
+NNBSP, NBSP = "\u202f", "\u00a0"
+
+# What a mouse paste (or a drop, or the browser's autocomplete) does: the text arrives
+# with an `input` event and no key is pressed.
+PASTE = """([selector, text]) => {
+  document.querySelector(selector).focus();
+  document.execCommand("insertText", false, text);
+}"""
+
+
+def euros(text: str) -> str:
+    return text.replace(" ", NNBSP) + NBSP + "€"
+
+
+@pytest.fixture
+def quote(rep):
+    customer = CustomerFactory(sales_rep=rep, name="Syndic Horizon Gestion")
+    quote = quote_create(customer=customer, by=rep)
+    quote_line_add(quote=quote, by=rep, line_type="free", description="Aide à domicile",
+                   quantity=Decimal(2), unit_price=Decimal(30),
+                   vat_rate=vat_rate("5.5"))  # fmt: skip
+    return quote
+
+
+def open_editor(page, quote) -> None:
+    browser_login(page, "commercial1")
+    page.goto(f"{page.base_url}/quotes/{quote.pk}/")
+    page.wait_for_function("typeof Sortable !== 'undefined'")
+
+
+def settle(page) -> None:
+    """Nothing in flight when the test reads the database (SQLite locks)."""
+    page.wait_for_timeout(400)  # the rows save 300 ms after the last input
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_free_line_starts_with_its_text_selected_and_the_default_rate(browser_page, quote):
+    page = browser_page
+    open_editor(page, quote)
+    page.get_by_role("button", name="Ligne libre").click()
+    rows = page.locator("#quote-lines tr.quote-line")
+    expect(rows).to_have_count(2)
+    description = rows.nth(1).locator("textarea[name=description]")
+    expect(description).to_be_focused()
+    expect(description).to_have_value("Nouvelle ligne")  # real text, printed if kept
+    selected = description.evaluate(
+        "(field) => field.value.slice(field.selectionStart, field.selectionEnd)"
+    )
+    assert selected == "Nouvelle ligne"
+    # The standard rate of the company's list, not the 5.5 % of the line above.
+    expect(rows.nth(1).locator("select[name=vat_rate] option:checked")).to_have_text("20\u00a0%")
+
+    page.keyboard.type("Lavage des vitres", delay=20)
+    settle(page)
+    line = quote.lines.order_by("position").last()
+    assert (line.description, line.vat_rate.rate) == ("Lavage des vitres", Decimal("20.00"))
+
+    # Entering the field again while it still holds its starting text selects it again.
+    page.get_by_role("button", name="Commentaire").click()
+    comment = rows.nth(2).locator("textarea[name=description]")
+    expect(comment).to_have_value("Commentaire")
+    rows.nth(0).locator("input[name=quantity]").focus()
+    comment.focus()
+    assert comment.evaluate("(f) => f.selectionEnd - f.selectionStart") == len("Commentaire")
+    settle(page)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_refused_quantity_is_marked_and_the_saved_one_comes_back(browser_page, quote):
+    page = browser_page
+    open_editor(page, quote)
+    gross = page.locator('[data-total="gross"]')
+    expect(gross).to_have_text(euros("63,30"))  # 2 x 30 + 5.5 %
+    row = page.locator("#quote-lines tr.quote-line").first
+    quantity = row.locator("input[name=quantity]")
+    quantity.fill("")
+    quantity.press_sequentially("1000000", delay=30)
+    error = row.locator("[id$='-error-quantity']")
+    expect(error).to_have_text("La quantité ne peut pas dépasser 99 999.")
+    expect(quantity).to_have_class("form-control form-control-sm text-end is-invalid")
+    expect(quantity).to_have_attribute("aria-invalid", "true")
+    expect(gross).to_have_text(euros("63,30"))  # the totals count what is saved
+    page.screenshot(path=f"{ARTIFACTS}/quote-refused-quantity.png")
+
+    quantity.press("Tab")  # leaving the field puts back what is saved
+    expect(quantity).to_have_value("2")
+    expect(error).to_have_text("La quantité ne peut pas dépasser 99 999.")
+    settle(page)
+    assert quote.lines.get().quantity == 2
+
+    quantity.fill("3")  # a good value clears the error
+    expect(error).to_have_text("")
+    expect(quantity).to_have_attribute("aria-invalid", "false")
+    expect(gross).to_have_text(euros("94,95"))
+    settle(page)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_catalogue_picker_answers_the_arrow_keys(browser_page, quote):
+    ServiceFactory(code="NET-1", label="Nettoyage des vitres", vat_rate=vat_rate("20"))
+    ServiceFactory(code="NET-2", label="Nettoyage des parties communes", vat_rate=vat_rate("10"))
+    ServiceFactory(code="NET-3", label="Nettoyage de fin de chantier", vat_rate=vat_rate("20"))
+    page = browser_page
+    open_editor(page, quote)
+    search = page.locator("#service-search")
+    search.fill("nettoyage")
+    options = page.locator("#service-results [role=option]")
+    expect(options).to_have_count(3)
+    page.wait_for_load_state("networkidle")
+    expect(search).to_have_attribute("aria-expanded", "true")
+
+    search.press("ArrowDown")
+    search.press("ArrowDown")
+    search.press("ArrowDown")
+    search.press("ArrowUp")
+    second = options.nth(1)
+    expect(second).to_have_attribute("aria-selected", "true")
+    expect(second).to_have_class(
+        "list-group-item list-group-item-action d-flex gap-3 align-items-center active"
+    )
+    expect(search).to_have_attribute("aria-activedescendant", second.get_attribute("id"))
+    expect(search).to_be_focused()
+    picked = second.inner_text()
+    page.screenshot(path=f"{ARTIFACTS}/quote-picker-keyboard.png")
+
+    search.press("Enter")
+    rows = page.locator("#quote-lines tr.quote-line")
+    expect(rows).to_have_count(2)
+    added = quote.lines.order_by("position").last()
+    assert added.line_type == QuoteLine.LineType.SERVICE and added.service.label in picked
+
+    search = page.locator("#service-search")
+    search.fill("nettoyage")
+    expect(options).to_have_count(3)
+    search.press("Escape")
+    expect(options).to_have_count(0)
+    expect(search).to_have_attribute("aria-expanded", "false")
+    settle(page)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_searches_follow_a_mouse_paste(browser_page, rep):
+    CustomerFactory(sales_rep=rep, name="Syndic Horizon Gestion")
+    CustomerFactory(sales_rep=rep, name="Boulangerie Martin")
+    page = browser_page
+    browser_login(page, "commercial1")
+    page.goto(f"{page.base_url}/quotes/new/")
+    page.evaluate(PASTE, ["#customer-search", "horizon"])
+    expect(page.locator("#customer-results")).to_contain_text("Syndic Horizon Gestion")
+
+    page.goto(f"{page.base_url}/customers/")
+    expect(page.locator("#customer-results")).to_contain_text("Boulangerie Martin")
+    page.evaluate(PASTE, ["#id_q", "horizon"])
+    expect(page.locator("#customer-results")).not_to_contain_text("Boulangerie Martin")
+    expect(page.locator("#customer-results")).to_contain_text("Syndic Horizon Gestion")
