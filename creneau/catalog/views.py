@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -44,6 +45,7 @@ from creneau.catalog.services import (
 )
 
 PAGE_SIZE = 25
+RESULTS_TARGET = "service-results"
 
 
 def _require_manager(request: HttpRequest) -> None:
@@ -65,22 +67,25 @@ def _save(form, request: HttpRequest, write) -> bool:
 
 
 def service_list(request: HttpRequest) -> HttpResponse:
+    """The list; an htmx request from its filters, sort links or pages gets only the results."""
     filters = ServiceFilterForm(request.GET or None)
     services = services_filter(filters=request.GET.dict())
     page = Paginator(services, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "catalog/service_list.html",
-        {
-            "filters": filters,
-            "page": page,
-            "query": query.urlencode(),
-            "sort": request.GET.get("sort") or "code",
-            "can_manage": user_manages_catalog(request.user),
-        },
+    context = {
+        "filters": filters,
+        "page": page,
+        "sort": request.GET.get("sort") or "code",
+        "can_manage": user_manages_catalog(request.user),
+    }
+    partial = (
+        request.htmx
+        and request.htmx.target == RESULTS_TARGET
+        and not request.htmx.history_restore_request
     )
+    template = "catalog/partials/list_results.html" if partial else "catalog/service_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def service_export(request: HttpRequest) -> HttpResponse:

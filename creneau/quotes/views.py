@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -39,6 +40,7 @@ from creneau.quotes.selectors import (
 )
 
 PAGE_SIZE = 25
+RESULTS_TARGET = "quote-results"
 
 
 def _require_editor(request: HttpRequest) -> None:
@@ -51,29 +53,29 @@ def _flash_errors(request: HttpRequest, error: ValidationError) -> None:
 
 
 def quote_list(request: HttpRequest) -> HttpResponse:
+    """The list; an htmx request from its filters, sort links or pages gets only the results."""
     filters = QuoteFilterForm(request.GET or None)
     quotes = quotes_filter(user=request.user, filters=request.GET.dict())
     page = NarrowPaginator(quotes, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    sort_query = query.copy()
-    sort_query.pop("sort", None)
     customer = None
     if customer_id := parse_id(request.GET.get("customer")):
         customer = customers_visible_to(request.user).filter(pk=customer_id).first()
-    return render(
-        request,
-        "quotes/quote_list.html",
-        {
-            "filters": filters,
-            "page": page,
-            "query": query.urlencode(),
-            "sort_query": sort_query.urlencode(),
-            "sort": request.GET.get("sort") or "-date",
-            "customer": customer,
-            "can_edit": user_edits_quotes(request.user),
-        },
+    context = {
+        "filters": filters,
+        "page": page,
+        "sort": request.GET.get("sort") or "-date",
+        "customer": customer,
+        "can_edit": user_edits_quotes(request.user),
+    }
+    partial = (
+        request.htmx
+        and request.htmx.target == RESULTS_TARGET
+        and not request.htmx.history_restore_request
     )
+    template = "quotes/partials/list_results.html" if partial else "quotes/quote_list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def quote_export(request: HttpRequest) -> HttpResponse:
