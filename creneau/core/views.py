@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -196,7 +197,17 @@ def email_list(request: HttpRequest) -> HttpResponse:
         "total": sum(counts.values()),
         "overdue": emails_overdue_count(),
     }
-    return render(request, "core/email_list.html", context)
+    # The filters ask for the results only (htmx); a reload or "back" gets the whole page.
+    partial = (
+        request.htmx
+        and request.htmx.target == "email-results"
+        and not request.htmx.history_restore_request
+    )
+    response = render(
+        request, "core/email_results.html" if partial else "core/email_list.html", context
+    )
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def email_detail(request: HttpRequest, pk: int) -> HttpResponse:
