@@ -33,7 +33,6 @@ def quotes(rep):
 
 @pytest.mark.django_db
 def test_the_quotes_list_answers_htmx_with_the_filtered_results_only(quotes, rep, client_for):
-    horizon, tilleuls = quotes
     client = client_for(rep)
     page = client.get("/quotes/").content.decode()
     form = filter_form(page, "quote-filters")
@@ -54,8 +53,8 @@ def test_the_quotes_list_answers_htmx_with_the_filtered_results_only(quotes, rep
     assert response["Vary"].count("HX-Request") == 1
 
     # A reload, or htmx restoring history, gets the whole page.
-    full = client.get("/quotes/", {"q": "horizon"}, headers={"HX-Request": "true",
-                      "HX-Target": "quote-results", "HX-History-Restore-Request": "true"})  # fmt: skip
+    restore = htmx("quote-results") | {"HX-History-Restore-Request": "true"}
+    full = client.get("/quotes/", {"q": "horizon"}, headers=restore)
     assert "<html" in full.content.decode()
 
 
