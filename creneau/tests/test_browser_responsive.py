@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import ARTIFACTS, browser_login
+from creneau.catalog.models import Service
 from creneau.customers.models import Customer
 from creneau.customers.tests.factories import CustomerFactory
 from creneau.quotes.models import Quote
@@ -52,7 +53,11 @@ def demo_pages() -> tuple[list[tuple[str, str]], Customer, Quote]:
 
     demo_load(log=lambda line: None)
     customer = Customer.objects.filter(quotes__status="draft", documents__isnull=False).first()
-    draft = Quote.objects.filter(status="draft", lines__isnull=False).order_by("id").first()
+    draft = (
+        Quote.objects.filter(status="draft", lines__isnull=False, site__isnull=False)
+        .order_by("id")
+        .first()
+    )
     pages = [
         ("customers", "/customers/"),
         ("quotes", "/quotes/"),
@@ -62,6 +67,11 @@ def demo_pages() -> tuple[list[tuple[str, str]], Customer, Quote]:
         ("families", "/customers/families/"),
         ("vat-rates", "/vat-rates/"),
         ("emails", "/settings/emails/"),
+        ("customer-new", "/customers/new/"),
+        ("quote-new", f"/quotes/new/?customer={customer.pk}"),
+        ("quote-send", f"/quotes/{draft.pk}/send/"),
+        ("service", f"/catalog/{Service.objects.order_by('id').first().pk}/"),
+        ("site-prices", f"/customers/sites/{draft.site_id}/prices/"),
     ]
     return pages, customer, draft
 
