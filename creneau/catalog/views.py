@@ -9,7 +9,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -43,9 +42,9 @@ from creneau.catalog.services import (
     vat_rate_create,
     vat_rate_update,
 )
+from creneau.core.lists import render_list
 
 PAGE_SIZE = 25
-RESULTS_TARGET = "service-results"
 
 
 def _require_manager(request: HttpRequest) -> None:
@@ -77,15 +76,13 @@ def service_list(request: HttpRequest) -> HttpResponse:
         "sort": request.GET.get("sort") or "code",
         "can_manage": user_manages_catalog(request.user),
     }
-    partial = (
-        request.htmx
-        and request.htmx.target == RESULTS_TARGET
-        and not request.htmx.history_restore_request
+    return render_list(
+        request,
+        page="catalog/service_list.html",
+        results="catalog/partials/list_results.html",
+        results_id="service-results",
+        context=context,
     )
-    template = "catalog/partials/list_results.html" if partial else "catalog/service_list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def service_export(request: HttpRequest) -> HttpResponse:

@@ -16,7 +16,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_POST
 from creneau.core import selectors
 from creneau.core import staff as staff_services
 from creneau.core.forms import CompanyForm, StaffCreateForm, StaffForm, StaffPasswordForm
+from creneau.core.lists import render_list
 from creneau.core.models import Company, OutboxAttachment, OutboxEmail
 from creneau.core.roles import role_given, user_is_direction, user_sees_outbox
 from creneau.core.selectors import emails_filter, emails_overdue_count, emails_status_counts
@@ -197,17 +197,13 @@ def email_list(request: HttpRequest) -> HttpResponse:
         "total": sum(counts.values()),
         "overdue": emails_overdue_count(),
     }
-    # The filters ask for the results only (htmx); a reload or "back" gets the whole page.
-    partial = (
-        request.htmx
-        and request.htmx.target == "email-results"
-        and not request.htmx.history_restore_request
+    return render_list(
+        request,
+        page="core/email_list.html",
+        results="core/email_results.html",
+        results_id="email-results",
+        context=context,
     )
-    response = render(
-        request, "core/email_results.html" if partial else "core/email_list.html", context
-    )
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def email_detail(request: HttpRequest, pk: int) -> HttpResponse:

@@ -13,12 +13,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from creneau.catalog.models import Service
 from creneau.catalog.selectors import services_filter, vat_rates_active
+from creneau.core.lists import render_list
 from creneau.core.pagination import NarrowPaginator
 from creneau.core.params import parse_id
 from creneau.core.pdf import pdf_response
@@ -40,7 +40,6 @@ from creneau.quotes.selectors import (
 )
 
 PAGE_SIZE = 25
-RESULTS_TARGET = "quote-results"
 
 
 def _require_editor(request: HttpRequest) -> None:
@@ -67,15 +66,13 @@ def quote_list(request: HttpRequest) -> HttpResponse:
         "customer": customer,
         "can_edit": user_edits_quotes(request.user),
     }
-    partial = (
-        request.htmx
-        and request.htmx.target == RESULTS_TARGET
-        and not request.htmx.history_restore_request
+    return render_list(
+        request,
+        page="quotes/quote_list.html",
+        results="quotes/partials/list_results.html",
+        results_id="quote-results",
+        context=context,
     )
-    template = "quotes/partials/list_results.html" if partial else "quotes/quote_list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def quote_export(request: HttpRequest) -> HttpResponse:
