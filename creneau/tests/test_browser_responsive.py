@@ -72,6 +72,7 @@ def demo_pages() -> tuple[list[tuple[str, str]], Customer, Quote]:
         ("quote-send", f"/quotes/{draft.pk}/send/"),
         ("service", f"/catalog/{Service.objects.order_by('id').first().pk}/"),
         ("site-prices", f"/customers/sites/{draft.site_id}/prices/"),
+        ("quote-finalised", f"/quotes/{Quote.objects.exclude(status='draft').first().pk}/"),
     ]
     return pages, customer, draft
 
