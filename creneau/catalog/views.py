@@ -41,6 +41,7 @@ from creneau.catalog.services import (
     vat_rate_update,
 )
 from creneau.core.csv_export import csv_response, decimal_places
+from creneau.core.lists import render_list
 
 PAGE_SIZE = 25
 
@@ -64,21 +65,22 @@ def _save(form, request: HttpRequest, write) -> bool:
 
 
 def service_list(request: HttpRequest) -> HttpResponse:
+    """The list; an htmx request from its filters, sort links or pages gets only the results."""
     filters = ServiceFilterForm(request.GET or None)
     services = services_filter(filters=request.GET.dict())
     page = Paginator(services, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
+    context = {
+        "filters": filters,
+        "page": page,
+        "sort": request.GET.get("sort") or "code",
+        "can_manage": user_manages_catalog(request.user),
+    }
+    return render_list(
         request,
-        "catalog/service_list.html",
-        {
-            "filters": filters,
-            "page": page,
-            "query": query.urlencode(),
-            "sort": request.GET.get("sort") or "code",
-            "can_manage": user_manages_catalog(request.user),
-        },
+        page="catalog/service_list.html",
+        results="catalog/partials/list_results.html",
+        results_id="service-results",
+        context=context,
     )
 
 

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from creneau.core import selectors
 from creneau.core import staff as staff_services
 from creneau.core.forms import CompanyForm, StaffCreateForm, StaffForm, StaffPasswordForm
+from creneau.core.lists import render_list
 from creneau.core.models import Company, OutboxAttachment, OutboxEmail
 from creneau.core.roles import role_given, user_is_direction, user_sees_outbox
 from creneau.core.selectors import emails_filter, emails_overdue_count, emails_status_counts
@@ -196,7 +197,13 @@ def email_list(request: HttpRequest) -> HttpResponse:
         "total": sum(counts.values()),
         "overdue": emails_overdue_count(),
     }
-    return render(request, "core/email_list.html", context)
+    return render_list(
+        request,
+        page="core/email_list.html",
+        results="core/email_results.html",
+        results_id="email-results",
+        context=context,
+    )
 
 
 def email_detail(request: HttpRequest, pk: int) -> HttpResponse:

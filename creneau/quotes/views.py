@@ -18,6 +18,7 @@ from creneau.catalog.models import Service
 from creneau.catalog.selectors import services_filter, vat_rates_active
 from creneau.catalog.templatetags.amount_formats import input_decimal
 from creneau.core.csv_export import csv_response, decimal_places
+from creneau.core.lists import render_list
 from creneau.core.pagination import NarrowPaginator
 from creneau.core.params import parse_id
 from creneau.core.pdf import pdf_response
@@ -53,28 +54,26 @@ def _flash_errors(request: HttpRequest, error: ValidationError) -> None:
 
 
 def quote_list(request: HttpRequest) -> HttpResponse:
+    """The list; an htmx request from its filters, sort links or pages gets only the results."""
     filters = QuoteFilterForm(request.GET or None)
     quotes = quotes_filter(user=request.user, filters=request.GET.dict())
     page = NarrowPaginator(quotes, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    sort_query = query.copy()
-    sort_query.pop("sort", None)
     customer = None
     if customer_id := parse_id(request.GET.get("customer")):
         customer = customers_visible_to(request.user).filter(pk=customer_id).first()
-    return render(
+    context = {
+        "filters": filters,
+        "page": page,
+        "sort": request.GET.get("sort") or "-date",
+        "customer": customer,
+        "can_edit": user_edits_quotes(request.user),
+    }
+    return render_list(
         request,
-        "quotes/quote_list.html",
-        {
-            "filters": filters,
-            "page": page,
-            "query": query.urlencode(),
-            "sort_query": sort_query.urlencode(),
-            "sort": request.GET.get("sort") or "-date",
-            "customer": customer,
-            "can_edit": user_edits_quotes(request.user),
-        },
+        page="quotes/quote_list.html",
+        results="quotes/partials/list_results.html",
+        results_id="quote-results",
+        context=context,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from conftest import ARTIFACTS, browser_login
 from creneau.core.models import OutboxEmail
@@ -198,8 +199,9 @@ def test_email_screen_in_a_browser(browser_page, direction, settings):
     assert page.locator("h1").inner_text() == "E-mails"
     page.screenshot(path=f"{ARTIFACTS}/email-list.png", full_page=True)
 
-    page.click("a:has-text('Échec définitif')")
-    assert page.locator("tbody tr").count() == 1
+    page.click("label:has-text('Échec définitif')")  # filters at once, no page load
+    expect(page.locator("tbody tr")).to_have_count(1)
+    expect(page).to_have_url(f"{page.base_url}{LIST_URL}?status=failed")
     page.click(f"a[href='/settings/emails/{failed.pk}/']")
     page.screenshot(path=f"{ARTIFACTS}/email-detail.png", full_page=True)
     page.click("button:has-text('Renvoyer')")

@@ -8,11 +8,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from creneau.core.csv_export import Cell, csv_response
+from creneau.core.lists import render_list
 from creneau.core.validators import format_phone
 from creneau.customers.forms import CustomerFilterForm, staff_label
 from creneau.customers.models import Customer
@@ -42,15 +42,13 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "sort": filters.get("sort", "name"),
         "shows_sales_rep": "sales_rep" in form.fields,
     }
-    partial = (
-        request.htmx
-        and request.htmx.target == RESULTS_TARGET
-        and not request.htmx.history_restore_request
+    return render_list(
+        request,
+        page="customers/customer_list.html",
+        results="customers/_customer_results.html",
+        results_id=RESULTS_TARGET,
+        context=context,
     )
-    template = "customers/_customer_results.html" if partial else "customers/customer_list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _csv_row(customer: Customer) -> list[Cell]:
