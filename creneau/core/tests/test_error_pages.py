@@ -4,25 +4,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client, RequestFactory
-from django.urls import path
 from django.views.defaults import server_error
 
-from config import urls as project_urls
-
-
-def broken_view(request):
-    raise RuntimeError("a bug")
-
-
-# The project's URLs and a view that fails.
-urlpatterns = [
-    path("test-broken/", broken_view),
-    *project_urls.urlpatterns,
-]
-# This urlconf answers 400s as the project's does.
-handler400 = project_urls.handler400
-
-pytestmark = [pytest.mark.urls(__name__), pytest.mark.django_db]
+pytestmark = [pytest.mark.urls("creneau.core.tests.error_urls"), pytest.mark.django_db]
 
 
 @pytest.fixture(autouse=True)
