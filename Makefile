@@ -24,18 +24,30 @@ translations: $(VENV)/.installed
 	$(MANAGE) makemessages -l en --no-obsolete --ignore=.venv --ignore=var --ignore=bench -v 0
 	msgfmt --statistics -o /dev/null locale/en/LC_MESSAGES/django.po
 
+PORT ?= 8000
+# `make run DEBUG=false` answers as production does (the French error pages, no debug
+# page), still on http://127.0.0.1: a throwaway secret key, no HTTPS, and the static files
+# served by runserver itself (--insecure). A real deployment sets its own
+# (docs/administration.md).
+ifneq ($(filter false 0 no off,$(DEBUG)),)
+run: export SECRET_KEY ?= make-run-without-debug-not-a-secret
+run: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
+run: export HTTPS ?= false
+RUNSERVER_OPTIONS := --insecure
+endif
+
 run: install
 	mkdir -p var
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) demo
-	@echo "Créneau: http://127.0.0.1:8000  (log in as direction / demo)"
+	@echo "Créneau: http://127.0.0.1:$(PORT)  (log in as direction / demo)"
 	@echo "E-mails: sent by the task worker started beside the server (docs/email.md)"
 	@# The task worker and the outbox's retry loop run beside the server, and stop with it.
 	$(MANAGE) db_worker --no-reload --interval 1 -v 0 & worker=$$!; \
 	$(MANAGE) send_outbox --loop -v 0 & sweeper=$$!; \
 	trap 'kill $$worker $$sweeper 2>/dev/null; wait $$worker $$sweeper 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
-	$(MANAGE) runserver 127.0.0.1:8000
+	$(MANAGE) runserver $(RUNSERVER_OPTIONS) 127.0.0.1:$(PORT)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -5,11 +5,14 @@ DEBUG=false, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL (see .env.example).
 """
 
 import os
+import sys
 from decimal import Decimal
 from pathlib import Path
 
-import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+
+from config.database import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CRENEAU_VAR_DIR", BASE_DIR / "var"))
@@ -43,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "django_htmx",
+    "csp",
     "ninja",
     "axes",
     "django_tasks",
@@ -55,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "creneau.core.middleware.ChosenLanguageMiddleware",
     # Before anything reads an API body: one too large answers 413 in JSON.
@@ -90,14 +95,14 @@ TEMPLATES = [
     },
 ]
 
+# Connections: closed after each request under runserver, kept DB_CONN_MAX_AGE seconds
+# with health checks elsewhere; SQLite set up for several writing processes. Why, in
+# config/database.py.
 DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'creneau.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
+    "default": database_settings(
+        environ=os.environ, argv=sys.argv, default_sqlite_path=VAR_DIR / "creneau.sqlite3"
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {"init_command": "PRAGMA journal_mode=WAL;"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "auth.User"
@@ -212,14 +217,57 @@ NINJA_PAGINATION_PER_PAGE = 25
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if not DEBUG:
+# Served over HTTPS, as production is (the default when DEBUG is off): plain HTTP is
+# redirected, cookies are sent over HTTPS only, HSTS. `make run DEBUG=false` sets
+# HTTPS=false to show production's pages on http://127.0.0.1 (README, Configuration).
+HTTPS = env_bool("HTTPS", not DEBUG)
+if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """SECURE_PROXY_SSL_HEADER from the name of the header a TLS-terminating proxy sets
+    (`X-Forwarded-Proto`; "true" means that one), or None when no proxy is declared.
+
+    Django then believes that header about HTTPS. Declare it only behind a proxy that always
+    sets or overwrites it: without one, any visitor could send it and pass plain HTTP off as
+    HTTPS (secure cookies over HTTP, no redirect)."""
+    value = value.strip()
+    if not value or value.lower() in {"0", "false", "no", "off"}:
+        return None
+    if value.lower() in {"1", "true", "yes", "on"}:
+        value = "X-Forwarded-Proto"
+    return ("HTTP_" + value.upper().replace("-", "_"), "https")
+
+
+if header := proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", "")):
+    SECURE_PROXY_SSL_HEADER = header
+
+# Content-Security-Policy (django-csp) on every response: scripts, styles, fonts and
+# requests from this site only; no inline script, no inline style, no eval. Templates keep
+# their JavaScript in static/js (behaviours hang on data- attributes) and htmx is told not
+# to inject its indicator <style> (base.html's htmx-config; the rule is in creneau.css).
+# Images may be data: URIs, which Bootstrap's CSS uses for its check marks and arrows.
+# creneau/core/tests/test_security_headers.py keeps the templates that way.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -23,6 +23,10 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
+# Error pages in the application's layout (templates/400.html ... 500.html); the 400 view
+# tells a request that is too large (413) from a malformed one.
+handler400 = "creneau.core.errors.bad_request"
+
 if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 

@@ -82,7 +82,11 @@ def test_create_a_customer_and_a_site_then_find_it(browser_page, direction, rep)
     page.goto(f"{page.base_url}/customers/")
     page.click("#id_q")
     page.keyboard.type("lilas", delay=30)
-    page.wait_for_function("document.querySelectorAll('#customer-results tbody tr').length === 1")
+    # A function, not an expression: Playwright evals an expression in the page, which the
+    # Content-Security-Policy refuses.
+    page.wait_for_function(
+        "() => document.querySelectorAll('#customer-results tbody tr').length === 1"
+    )
     assert "Résidence Les Tilleuls" in page.inner_text("#customer-results")
     assert "q=lilas" in page.url
     page.screenshot(path=f"{ARTIFACTS}/customers-list-search.png")

@@ -28,6 +28,16 @@ document.addEventListener("htmx:configRequest", (event) => {
     if (value === "") params.delete(name);
   }
 });
+// Filter forms marked data-filters-typed="q": a change of any other field (a select, a
+// box) fires "filters-change" on the form, which its hx-trigger listens to; the typed
+// fields named there send on keyup instead. (htmx's change[...] filter would need eval,
+// which the Content-Security-Policy forbids.)
+document.addEventListener("change", (event) => {
+  const form = event.target.form;
+  if (!form || !form.dataset.filtersTyped) return;
+  if (form.dataset.filtersTyped.split(" ").includes(event.target.name)) return;
+  htmx.trigger(form, "filters-change");
+});
 // Fields that only mean something for one kind of customer (SIREN, VAT for businesses).
 document.addEventListener("change", (event) => {
   if (event.target.name !== "kind" || !event.target.form) return;

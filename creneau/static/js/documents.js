@@ -29,7 +29,9 @@
       '<span class="document-upload-name text-truncate"></span>' +
       '<span class="document-upload-status text-body-secondary"></span></div>' +
       '<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0">' +
-      '<div class="progress-bar" style="width: 0%"></div></div>';
+      '<div class="progress-bar"></div></div>';
+    // The width through the style property: a style="" attribute breaks the page's CSP.
+    item.querySelector(".progress-bar").style.width = "0%";
     item.querySelector(".document-upload-name").textContent = file.name; // never as HTML
     zone.querySelector("[data-document-uploads]").append(item);
     return item;
