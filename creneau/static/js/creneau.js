@@ -30,7 +30,7 @@ document.addEventListener("htmx:configRequest", (event) => {
 });
 // Filter forms marked data-filters-typed="q": a change of any other field (a select, a
 // box) fires "filters-change" on the form, which its hx-trigger listens to; the typed
-// fields named there send on keyup instead. (htmx's change[...] filter would need eval,
+// fields named there send as they are typed instead. (htmx's change[...] filter would need eval,
 // which the Content-Security-Policy forbids.)
 document.addEventListener("change", (event) => {
   const form = event.target.form;
