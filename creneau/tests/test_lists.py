@@ -37,7 +37,7 @@ def test_the_quotes_list_answers_htmx_with_the_filtered_results_only(quotes, rep
     page = client.get("/quotes/").content.decode()
     form = filter_form(page, "quote-filters")
     assert 'hx-get="/quotes/"' in form and 'hx-target="#quote-results"' in form
-    assert 'hx-push-url="true"' in form and "keyup changed" in form
+    assert 'hx-push-url="true"' in form and "input changed" in form
 
     response = client.get(
         "/quotes/", {"q": "horizon", "sort": "customer"}, headers=htmx("quote-results")
