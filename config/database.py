@@ -47,7 +47,7 @@ def database_settings(
     checked before a request reuses it, so that a database restart costs no error page.
     """
     config = dj_database_url.parse(
-        environ.get("DATABASE_URL", f"sqlite:///{default_sqlite_path}"),
+        environ.get("DATABASE_URL") or f"sqlite:///{default_sqlite_path}",  # empty: unset
         conn_max_age=int(environ.get("DB_CONN_MAX_AGE", DEFAULT_CONN_MAX_AGE)),
         conn_health_checks=True,
     )

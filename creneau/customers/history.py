@@ -114,13 +114,22 @@ def _change(
     )
 
 
+def _field_rank(order: dict[str, int], name: str) -> tuple[bool, int, str]:
+    """The object's name first, then the model's order of fields."""
+    base = name.removesuffix("_id")
+    return (name != "name", order.get(name, order.get(base, len(order))), name)
+
+
 def _changes(
     event: AuditEvent, model: type[models.Model] | None, *, reveal_bank: bool
 ) -> list[FieldChange]:
     """The changes a person reads: on a creation (or deletion), the fields that had a
     value; on an update, every shown field that changed."""
     changes = []
-    for name, (old, new) in (event.changes or {}).items():
+    # In a fixed order: PostgreSQL's jsonb keeps a dict's keys in its own order.
+    order = {field.name: index for index, field in enumerate(model._meta.fields)} if model else {}
+    items = sorted((event.changes or {}).items(), key=lambda item: _field_rank(order, item[0]))
+    for name, (old, new) in items:
         if not _is_shown(_field(model, name), name):
             continue
         if event.action == AuditEvent.Action.CREATE and _is_empty(new):

@@ -436,7 +436,7 @@ def test_history_of_an_upload_lists_only_what_a_person_reads(client, customer, r
     html = client.get(url, **HTMX).content.decode()
     changes = html[html.index("<tbody>") : html.index("</tbody>")]
     labels = re.findall(r'class="app-change-label">([^<]*)<', changes)
-    assert labels == ["Nom du fichier", "Type", "Site", "Taille"]
+    assert labels == ["Nom du fichier", "Site", "Type", "Taille"]
     assert "Entrepôt de Montreuil" in changes and "RIB Dupont.pdf" in changes
     assert file_size(len(data)) in changes and f">{len(data)}<" not in changes
     for technical in (document.sha256, "application/pdf", document.file.name, "SHA-256"):
