@@ -148,6 +148,8 @@ def test_the_catalogue_picker_answers_the_arrow_keys(browser_page, quote):
     expect(rows).to_have_count(2)
     added = quote.lines.order_by("position").last()
     assert added.line_type == QuoteLine.LineType.SERVICE and added.service.label in picked
+    # The new line takes the focus once settled; search again only then, as a person would.
+    expect(rows.last.locator("[name=quantity]")).to_be_focused()
 
     search = page.locator("#service-search")
     search.fill("nettoyage")
