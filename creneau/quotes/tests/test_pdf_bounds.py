@@ -102,3 +102,17 @@ def test_the_largest_amounts_print_whole_within_their_columns(rep):
         # From the digits' top to just under the baseline: the rules between rows stay out.
         crossed = column_edges_with_ink(image, rows[label] + 7, rows[label] - 1)
         assert crossed == [], label
+
+
+def test_a_word_without_end_breaks_at_the_margin(rep):
+    """2,000 characters without a space (the longest description) wrap inside the page,
+    rather than run past its right edge."""
+    quote = quote_create(customer=CustomerFactory(sales_rep=rep), by=rep)
+    quote_line_add(quote=quote, by=rep, line_type="free", description="W" * 2000,
+                   quantity=Decimal(1), unit_price=Decimal(1), vat_rate=vat_rate("20"))  # fmt: skip
+    image = page_image(quote)
+    pixels_per_mm = PPI / 25.4
+    right_margin = image.crop(
+        (round((LEFT_MARGIN_MM + TEXT_WIDTH_MM + 1) * pixels_per_mm), 0, image.width, image.height)
+    )
+    assert right_margin.getextrema()[0] > 200  # no ink right of the text's width
