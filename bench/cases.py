@@ -97,6 +97,7 @@ def search_cases(customers: QuerySet[Customer], seed: int = 7) -> list[Case]:
 def list_cases() -> list[Case]:
     return [
         Case("liste sans filtre (nom)", [{}], text_search=False),
+        Case("liste triée par nom (Z → A)", [{"sort": "-name"}], text_search=False),
         Case("liste triée par ville", [{"sort": "city"}], text_search=False),
         Case("liste triée par date (récents)", [{"sort": "-created"}], text_search=False),
         Case(
