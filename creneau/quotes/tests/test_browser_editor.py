@@ -176,3 +176,34 @@ def test_searches_follow_a_mouse_paste(browser_page, rep):
     page.evaluate(PASTE, ["#id_q", "horizon"])
     expect(page.locator("#customer-results")).not_to_contain_text("Boulangerie Martin")
     expect(page.locator("#customer-results")).to_contain_text("Syndic Horizon Gestion")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_quantity_typed_just_before_adding_a_line_is_kept(browser_page, quote):
+    """A hurried user types a quantity and clicks "Ligne libre" at once, before the line's
+    own save (300 ms after the last key) has left: the new lines replace the rows, and the
+    typed quantity must be saved, not dropped with the row it was typed in."""
+    quote_line_add(
+        quote=quote,
+        by=quote.created_by,
+        line_type="free",
+        description="Vitres",
+        quantity=Decimal(1),
+        unit_price=Decimal(10),
+        vat_rate=vat_rate("20"),
+    )
+    page = browser_page
+    open_editor(page, quote)
+    rows = page.locator("#quote-lines tr.quote-line")
+    for row, typed in ((rows.nth(0), "12,5"), (rows.nth(1), "3")):  # two lines left unsaved
+        quantity = row.locator("input[name=quantity]")
+        quantity.fill("")
+        quantity.press_sequentially(typed, delay=10)
+    page.get_by_role("button", name="Ligne libre").click()
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0).locator("input[name=quantity]")).to_have_value("12,5")
+    expect(rows.nth(1).locator("input[name=quantity]")).to_have_value("3")
+    settle(page)
+    quantities = [line.quantity for line in quote.lines.order_by("position")]
+    assert quantities == [Decimal("12.5"), Decimal(3), Decimal(1)]

@@ -47,6 +47,33 @@
     focusNewLine(root);
   });
 
+  // A line saves 300 ms after its last key. A click in that time that redraws the lines
+  // (adding a line, moving or deleting one) would drop the typed value with its row: such
+  // a request waits until the pending lines are saved. "line-save-now" (in the row's
+  // hx-trigger) sends a line's save at once and cancels its delayed one.
+  const unsaved = new Set();
+  const lineOf = (element) =>
+    element instanceof Element ? element.closest("tr[data-line-id][hx-post]") : null;
+  document.addEventListener("input", (event) => {
+    const row = lineOf(event.target);
+    if (row) unsaved.add(row);
+  });
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    unsaved.delete(event.detail.elt);
+  });
+  const saveNow = (row) =>
+    new Promise((resolve) => {
+      row.addEventListener("htmx:afterRequest", resolve, { once: true });
+      htmx.trigger(row, "line-save-now");
+    });
+  document.addEventListener("htmx:confirm", (event) => {
+    if (lineOf(event.detail.elt) === event.detail.elt) return; // a line's own save
+    const rows = Array.from(unsaved).filter((row) => row.isConnected);
+    if (!rows.length) return;
+    event.preventDefault();
+    Promise.all(rows.map(saveNow)).then(() => event.detail.issueRequest());
+  });
+
   // A starting text is selected whenever its field is entered, while it is unchanged.
   document.addEventListener("focusin", (event) => {
     const field = event.target;
