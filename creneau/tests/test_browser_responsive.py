@@ -67,6 +67,8 @@ def demo_pages() -> tuple[list[tuple[str, str]], Customer, Quote]:
         ("families", "/customers/families/"),
         ("vat-rates", "/vat-rates/"),
         ("emails", "/settings/emails/"),
+        ("account", "/account/"),  # a long e-mail address in its fields
+        ("api-tokens", "/settings/api-tokens/"),
         ("customer-new", "/customers/new/"),
         ("quote-new", f"/quotes/new/?customer={customer.pk}"),
         ("quote-send", f"/quotes/{draft.pk}/send/"),
