@@ -207,3 +207,23 @@ def test_a_quantity_typed_just_before_adding_a_line_is_kept(browser_page, quote)
     settle(page)
     quantities = [line.quantity for line in quote.lines.order_by("position")]
     assert quantities == [Decimal("12.5"), Decimal(3), Decimal(1)]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_finalising_right_after_typing_keeps_what_was_typed(browser_page, quote):
+    """Finaliser (or Envoyer, or the PDF) clicked before the last key's save has left: the
+    page waits for the saves, then freezes the quote with what the user typed."""
+    page = browser_page
+    open_editor(page, quote)
+    page.locator("textarea[name=notes]").fill("Accès par le portail B")
+    quantity = page.locator("#quote-lines tr.quote-line input[name=quantity]").first
+    quantity.fill("")
+    quantity.press_sequentially("7", delay=10)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Finaliser").click()
+    expect(page.locator(".quote-lines td.quote-col-qty").first).to_have_text("7")
+    quote.refresh_from_db()
+    assert quote.number
+    assert quote.notes == "Accès par le portail B"
+    assert quote.lines.get().quantity == 7
