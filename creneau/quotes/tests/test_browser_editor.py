@@ -227,3 +227,24 @@ def test_finalising_right_after_typing_keeps_what_was_typed(browser_page, quote)
     assert quote.number
     assert quote.notes == "Accès par le portail B"
     assert quote.lines.get().quantity == 7
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_catalogue_picker_fits_a_phone(browser_page, quote):
+    """On a phone the price of each service comes under its label, whole, not cut at the
+    edge of the list."""
+    ServiceFactory(code="MNT-CLIM", label="Maintenance de climatisation", unit="piece",
+                   unit_price=Decimal("95.00"), vat_rate=vat_rate("20"))  # fmt: skip
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_editor(page, quote)
+    page.locator("#service-search").fill("clim")
+    option = page.locator("#service-results [role=option]")
+    expect(option).to_have_count(1)
+    page.screenshot(path=f"{ARTIFACTS}/quote-picker-390.png", full_page=True)
+    results = page.locator("#service-results")
+    assert results.evaluate("(box) => box.scrollWidth - box.clientWidth") <= 0
+    price = option.get_by_text("95,00")
+    box, list_box = price.bounding_box(), results.bounding_box()
+    assert box["x"] + box["width"] <= list_box["x"] + list_box["width"]
