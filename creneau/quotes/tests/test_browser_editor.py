@@ -248,3 +248,26 @@ def test_the_catalogue_picker_fits_a_phone(browser_page, quote):
     price = option.get_by_text("95,00")
     box, list_box = price.bounding_box(), results.bounding_box()
     assert box["x"] + box["width"] <= list_box["x"] + list_box["width"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_with_nothing_left_to_save_a_link_is_followed_at_once(browser_page, quote):
+    """The editor holds a click back only while a save is pending or in flight. A catalogue
+    line's request comes from its option, which the new lines replace: its end must count
+    as an answer too, or every later click would wait."""
+    ServiceFactory(code="NET-1", label="Nettoyage des vitres", vat_rate=vat_rate("20"))
+    page = browser_page
+    open_editor(page, quote)
+    page.locator("#service-search").fill("vitres")
+    page.locator("#service-results [role=option]").click()
+    expect(page.locator("#quote-lines tr.quote-line")).to_have_count(2)
+    settle(page)
+    page.evaluate(
+        """() => document.addEventListener("click", (event) => {
+          sessionStorage.setItem("heldBack", String(event.defaultPrevented));
+        })"""
+    )
+    page.get_by_role("link", name="Ses autres devis").click()
+    page.wait_for_url("**/quotes/?customer=*")
+    assert page.evaluate("() => sessionStorage.getItem('heldBack')") == "false"
