@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -101,7 +102,9 @@ def service_export(request: HttpRequest) -> HttpResponse:
     )
     header = [_("Code"), _("Libellé"), _("Unité"), _("Prix HT"), _("TVA (%)"),
               _("Services à la personne"), _("Compte de produits"), _("Active")]  # fmt: skip
-    return csv_response(filename="catalogue.csv", header=header, rows=rows)
+    return csv_response(
+        filename=f"catalogue-{timezone.localdate():%Y-%m-%d}.csv", header=header, rows=rows
+    )
 
 
 def service_new(request: HttpRequest) -> HttpResponse:

@@ -17,10 +17,10 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from creneau.core.file_sizes import file_size
 from creneau.core.models import AuditEvent
 from creneau.core.validators import format_phone
 from creneau.customers.display import mask_iban
-from creneau.customers.documents.files import file_size
 
 PHONE_FIELDS = {"phone", "mobile"}
 BANK_FIELDS = {"iban"}

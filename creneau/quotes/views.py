@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -97,7 +98,9 @@ def quote_export(request: HttpRequest) -> HttpResponse:
     )
     header = [_("Numéro"), _("Statut"), _("Date"), _("Valable jusqu'au"), _("Code client"),
               _("Client"), _("Site"), _("Total HT"), _("TVA"), _("Total TTC")]  # fmt: skip
-    return csv_response(filename="devis.csv", header=header, rows=rows)
+    return csv_response(
+        filename=f"devis-{timezone.localdate():%Y-%m-%d}.csv", header=header, rows=rows
+    )
 
 
 def tab_customer(request: HttpRequest, pk: int) -> HttpResponse:

@@ -4,6 +4,7 @@ And the lists filter as you type. Screenshots go to test-artifacts/responsive/ f
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,8 @@ def demo_pages() -> tuple[list[tuple[str, str]], Customer, Quote]:
         ("families", "/customers/families/"),
         ("vat-rates", "/vat-rates/"),
         ("emails", "/settings/emails/"),
+        ("account", "/account/"),  # a long e-mail address in its fields
+        ("api-tokens", "/settings/api-tokens/"),
         ("customer-new", "/customers/new/"),
         ("quote-new", f"/quotes/new/?customer={customer.pk}"),
         ("quote-send", f"/quotes/{draft.pk}/send/"),
@@ -176,3 +179,24 @@ def test_typing_in_the_quotes_filter_narrows_the_rows_without_enter(browser_page
     expect(rows).to_have_count(3)
     assert page.evaluate("window.sameDocument") is True
     shoot(page, "quotes-live-filter", LAPTOP["width"])
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_quotes_list_fits_a_phone_in_english(browser_page, rep):
+    """The English headers are longer ("Total incl. VAT"): on a phone they wrap rather than
+    push the amounts out of the card."""
+    customer = CustomerFactory(sales_rep=rep, name="Syndic Horizon Gestion")
+    QuoteFactory(
+        customer=customer, number="D-2026-00008", status="sent", total_gross=Decimal("1630.80")
+    )
+    QuoteFactory(customer=customer, total_gross=Decimal("12345.60"))
+    page = browser_page
+    page.set_viewport_size(PHONE)
+    browser_login(page, "commercial1")
+    page.goto(f"{page.base_url}/quotes/")
+    page.click(".app-topbar .dropdown-toggle")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("h1")).to_have_text("Quotes")
+    shoot(page, "quotes-en", PHONE["width"])
+    assert overflow(page) == {"page": 0, "table": 0}

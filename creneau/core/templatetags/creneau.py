@@ -1,4 +1,4 @@
-"""Template filters for French display: phones, money, and HTMX helpers."""
+"""Template filters for French display: phones, money, file sizes, and HTMX helpers."""
 
 import functools
 from decimal import Decimal
@@ -7,6 +7,7 @@ from babel.numbers import format_currency, format_decimal
 from django import template
 from django.utils.translation import get_language
 
+from creneau.core.file_sizes import file_size as _file_size
 from creneau.core.validators import format_phone
 
 register = template.Library()
@@ -19,6 +20,12 @@ def _locale() -> str:
 @register.filter
 def phone(value: str) -> str:
     return format_phone(value)
+
+
+@register.filter
+def file_size(size: int | None) -> str:
+    """34000 -> '33,2 Ko', as the documents show it (Django's filesizeformat says 'Kio')."""
+    return _file_size(size)
 
 
 @register.filter

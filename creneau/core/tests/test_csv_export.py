@@ -88,6 +88,19 @@ def test_no_export_writes_a_live_formula(route, direction, client_for, formula_n
     assert [cell for cell in cells if cell.startswith(FORMULA_START)] == []
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "route, name", [("customers", "clients"), ("quotes", "devis"), ("catalog", "catalogue")]
+)
+def test_every_export_is_named_after_its_list_and_the_day(route, name, direction, client_for):
+    """Two exports of one list on two days do not become "devis (1).csv" in Downloads."""
+    from django.utils import timezone
+
+    response = client_for(direction).get(f"/{route}/export.csv")
+    today = timezone.localdate()
+    assert response["Content-Disposition"] == f'attachment; filename="{name}-{today:%Y-%m-%d}.csv"'
+
+
 def test_cells_are_formatted_the_french_way():
     assert csv_cell(Decimal("-2.00")) == "-2,00"  # a number, not a formula
     assert csv_cell(Decimal("32.5000")) == "32,5000"

@@ -209,3 +209,17 @@ def test_email_screen_in_a_browser(browser_page, direction, settings):
     failed.refresh_from_db()
     assert failed.status == "sent"
     page.screenshot(path=f"{ARTIFACTS}/email-retried.png", full_page=True)
+
+
+@pytest.mark.django_db
+def test_attachment_sizes_read_as_on_the_documents_tab(direction, client_for):
+    from creneau.core.services import email_queue
+
+    email = email_queue(
+        to=["client@example.fr"],
+        subject="Votre devis",
+        body="Ci-joint.",
+        attachments=[("devis.pdf", b"%" * 34_000, "application/pdf")],
+    )
+    page = client_for(direction).get(reverse("email_detail", args=[email.pk])).content.decode()
+    assert "(33,2\u00a0Ko)" in page  # not Django's "33,2 Kio"

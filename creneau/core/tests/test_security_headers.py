@@ -104,6 +104,8 @@ def test_htmx_is_configured_without_its_style_and_eval(client_for, direction):
         "includeIndicatorStyles": False,
         "allowEval": False,
         "attributesToSettle": ["class", "width", "height"],
+        "historyCacheSize": 0,  # back to a list: a reload, with its filters in the fields
+        "refreshOnHistoryMiss": True,
     }
     css = (Path(django_settings.BASE_DIR) / "creneau/static/css/creneau.css").read_text()
     assert ".htmx-indicator" in css  # the rule htmx no longer injects

@@ -10,14 +10,15 @@ import zipfile
 from dataclasses import dataclass
 
 import filetype
-from babel.numbers import format_decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
-from django.utils.translation import get_language, gettext_lazy, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image
+
+from creneau.core.file_sizes import file_size
 
 try:  # HEIC (iPhone photos) is accepted only where a library can read it.
     import pillow_heif
@@ -102,27 +103,6 @@ def file_type_of(content_type: str) -> FileType | None:
 
 def max_upload_size() -> int:
     return settings.DOCUMENT_MAX_UPLOAD_SIZE
-
-
-def file_size(size: int | None) -> str:
-    """A size as people read it, French style: 512 o, 12,5 Ko, 1,2 Mo (1 Ko = 1024 o)."""
-    if size is None:
-        return ""
-    locale = "fr_FR" if (get_language() or "fr").startswith("fr") else "en_GB"
-    # A context, so that "Go" is not taken for the button of Django's own catalogue.
-    units = [
-        pgettext("taille de fichier", "o"),
-        pgettext("taille de fichier", "Ko"),
-        pgettext("taille de fichier", "Mo"),
-        pgettext("taille de fichier", "Go"),
-        pgettext("taille de fichier", "To"),
-    ]
-    value, unit = float(size), 0
-    while round(value, 1) >= 1024 and unit < len(units) - 1:
-        value /= 1024
-        unit += 1
-    number = format_decimal(round(value, 1), format="#,##0.#", locale=locale)
-    return f"{number}\u00a0{units[unit]}"
 
 
 class FileTooLarge(ValidationError):

@@ -21,13 +21,13 @@ from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from creneau.core.file_sizes import file_size
 from creneau.core.models import AuditEvent
 from creneau.core.services import audit_record, model_changes, model_snapshot
 from creneau.customers.documents.files import (
     clean_name,
     detect_content_type,
     empty_file_error,
-    file_size,
     max_upload_size,
     name_with_extension,
     too_large_error,

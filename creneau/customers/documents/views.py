@@ -17,13 +17,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from creneau.core.file_sizes import file_size
 from creneau.customers.documents.files import (
     FileTooLarge,
     SizeLimitUploadHandler,
     accepted_extensions,
     accepted_labels,
     clean_name,
-    file_size,
     limit_upload_size,
     max_upload_size,
     request_too_large,

@@ -2,7 +2,7 @@
 
 from django import template
 
-from creneau.customers.documents.files import file_size as _file_size
+from creneau.core.file_sizes import file_size as _file_size
 from creneau.customers.documents.files import file_type_of
 from creneau.customers.models import Document
 

@@ -1,5 +1,7 @@
 """The customer record in a real browser: create a customer and a site, then find it."""
 
+import re
+
 import pytest
 
 from conftest import ARTIFACTS, browser_login
@@ -113,3 +115,37 @@ def test_a_siret_typed_with_spaces_is_saved(browser_page, direction):
     page.wait_for_selector("#messages >> text=Enregistré.")
     customer.refresh_from_db()
     assert (customer.siret, customer.iban) == ("49386880600768", "FR7630006000011234567890189")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_back_button_shows_the_filter_with_its_list(browser_page, direction):
+    """A list filtered as you type pushes each filter into the address; going back there
+    must show the search box with the list it filtered (not an empty box over a filtered
+    list), and restore the page without anything the Content-Security-Policy refuses."""
+    from playwright.sync_api import expect
+
+    for name in ("Dupont Daniel", "Dupuis Anne", "Martin Léa"):
+        CustomerFactory(name=name)
+    page = browser_page
+    browser_login(page, "direction")
+    page.goto(f"{page.base_url}/customers/")
+    search = page.locator("#id_q")
+    rows = page.locator("#customer-results tbody tr")
+    expect(rows).to_have_count(3)
+    search.press_sequentially("dup", delay=20)
+    expect(rows).to_have_count(2)
+    expect(page).to_have_url(re.compile(r"/customers/\?q=dup&active=1(&sort=name)?$"))
+    search.press_sequentially("ont", delay=20)
+    expect(rows).to_have_count(1)
+    page.get_by_role("link", name="Dupont Daniel").click()
+    page.wait_for_url("**/customers/*/")
+
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/customers/\?q=dupont&active=1(&sort=name)?$"))
+    expect(rows).to_have_count(1)
+    expect(search).to_have_value("dupont")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/customers/\?q=dup&active=1(&sort=name)?$"))
+    expect(rows).to_have_count(2)
+    expect(search).to_have_value("dup")

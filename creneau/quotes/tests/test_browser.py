@@ -44,6 +44,9 @@ def test_build_a_quote_type_a_quantity_and_download_the_pdf(browser_page, rep, t
         page.fill("#service-search", query)
         page.click(f"#service-results button:has-text('{label}')")
         expect(page.locator("tr.quote-line")).to_have_count(1 if query == "vitres" else 2)
+        # The new line takes the focus once swapped in: wait for it, or the next search's
+        # text may land in that line's quantity.
+        expect(page.locator("tr[data-new-line] input[name=quantity]")).to_be_focused()
 
     gross = page.locator('[data-total="gross"]')
     expect(gross).to_have_text(euros("77,62"))  # 2.35 + 20 % and 68 + 10 %

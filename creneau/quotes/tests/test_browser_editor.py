@@ -176,3 +176,98 @@ def test_searches_follow_a_mouse_paste(browser_page, rep):
     page.evaluate(PASTE, ["#id_q", "horizon"])
     expect(page.locator("#customer-results")).not_to_contain_text("Boulangerie Martin")
     expect(page.locator("#customer-results")).to_contain_text("Syndic Horizon Gestion")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_quantity_typed_just_before_adding_a_line_is_kept(browser_page, quote):
+    """A hurried user types a quantity and clicks "Ligne libre" at once, before the line's
+    own save (300 ms after the last key) has left: the new lines replace the rows, and the
+    typed quantity must be saved, not dropped with the row it was typed in."""
+    quote_line_add(
+        quote=quote,
+        by=quote.created_by,
+        line_type="free",
+        description="Vitres",
+        quantity=Decimal(1),
+        unit_price=Decimal(10),
+        vat_rate=vat_rate("20"),
+    )
+    page = browser_page
+    open_editor(page, quote)
+    rows = page.locator("#quote-lines tr.quote-line")
+    for row, typed in ((rows.nth(0), "12,5"), (rows.nth(1), "3")):  # two lines left unsaved
+        quantity = row.locator("input[name=quantity]")
+        quantity.fill("")
+        quantity.press_sequentially(typed, delay=10)
+    page.get_by_role("button", name="Ligne libre").click()
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0).locator("input[name=quantity]")).to_have_value("12,5")
+    expect(rows.nth(1).locator("input[name=quantity]")).to_have_value("3")
+    settle(page)
+    quantities = [line.quantity for line in quote.lines.order_by("position")]
+    assert quantities == [Decimal("12.5"), Decimal(3), Decimal(1)]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_finalising_right_after_typing_keeps_what_was_typed(browser_page, quote):
+    """Finaliser (or Envoyer, or the PDF) clicked before the last key's save has left: the
+    page waits for the saves, then freezes the quote with what the user typed."""
+    page = browser_page
+    open_editor(page, quote)
+    page.locator("textarea[name=notes]").fill("Accès par le portail B")
+    quantity = page.locator("#quote-lines tr.quote-line input[name=quantity]").first
+    quantity.fill("")
+    quantity.press_sequentially("7", delay=10)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Finaliser").click()
+    expect(page.locator(".quote-lines td.quote-col-qty").first).to_have_text("7")
+    quote.refresh_from_db()
+    assert quote.number
+    assert quote.notes == "Accès par le portail B"
+    assert quote.lines.get().quantity == 7
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_catalogue_picker_fits_a_phone(browser_page, quote):
+    """On a phone the price of each service comes under its label, whole, not cut at the
+    edge of the list."""
+    ServiceFactory(code="MNT-CLIM", label="Maintenance de climatisation", unit="piece",
+                   unit_price=Decimal("95.00"), vat_rate=vat_rate("20"))  # fmt: skip
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_editor(page, quote)
+    page.locator("#service-search").fill("clim")
+    option = page.locator("#service-results [role=option]")
+    expect(option).to_have_count(1)
+    page.screenshot(path=f"{ARTIFACTS}/quote-picker-390.png", full_page=True)
+    results = page.locator("#service-results")
+    assert results.evaluate("(box) => box.scrollWidth - box.clientWidth") <= 0
+    price = option.get_by_text("95,00")
+    box, list_box = price.bounding_box(), results.bounding_box()
+    assert box["x"] + box["width"] <= list_box["x"] + list_box["width"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_with_nothing_left_to_save_a_link_is_followed_at_once(browser_page, quote):
+    """The editor holds a click back only while a save is pending or in flight. A catalogue
+    line's request comes from its option, which the new lines replace: its end must count
+    as an answer too, or every later click would wait."""
+    ServiceFactory(code="NET-1", label="Nettoyage des vitres", vat_rate=vat_rate("20"))
+    page = browser_page
+    open_editor(page, quote)
+    page.locator("#service-search").fill("vitres")
+    page.locator("#service-results [role=option]").click()
+    expect(page.locator("#quote-lines tr.quote-line")).to_have_count(2)
+    settle(page)
+    page.evaluate(
+        """() => document.addEventListener("click", (event) => {
+          sessionStorage.setItem("heldBack", String(event.defaultPrevented));
+        })"""
+    )
+    page.get_by_role("link", name="Ses autres devis").click()
+    page.wait_for_url("**/quotes/?customer=*")
+    assert page.evaluate("() => sessionStorage.getItem('heldBack')") == "false"

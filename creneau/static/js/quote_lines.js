@@ -47,6 +47,68 @@
     focusNewLine(root);
   });
 
+  // A line saves 300 ms after its last key. A click in that time that redraws the lines
+  // (adding a line, moving or deleting one) would drop the typed value with its row, and
+  // one that leaves the page (Finaliser, Envoyer, the PDF) would freeze or print the old
+  // one: such a click waits until the pending lines are saved and every save has answered.
+  // "line-save-now" (in the row's hx-trigger) sends a line's save at once and cancels its
+  // delayed one.
+  const unsaved = new Set();
+  let inFlight = 0;
+  let whenIdle = [];
+  const lineOf = (element) =>
+    element instanceof Element ? element.closest("tr[data-line-id][hx-post]") : null;
+  document.addEventListener("input", (event) => {
+    const row = lineOf(event.target);
+    if (row) unsaved.add(row);
+  });
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    unsaved.delete(event.detail.elt);
+    inFlight += 1;
+  });
+  const answered = () => {
+    inFlight = Math.max(0, inFlight - 1);
+    if (inFlight === 0) whenIdle.splice(0).forEach((resolve) => resolve());
+  };
+  document.addEventListener("htmx:afterRequest", answered);
+  document.addEventListener("htmx:sendAbort", answered);
+  const pendingLines = () => Array.from(unsaved).filter((row) => row.isConnected);
+  const busy = () => inFlight > 0 || pendingLines().length > 0;
+  const saveNow = (row) =>
+    new Promise((resolve) => {
+      row.addEventListener("htmx:afterRequest", resolve, { once: true });
+      htmx.trigger(row, "line-save-now");
+    });
+  // (At most 5 s: a request that never answers must not hold every click.)
+  const idle = () =>
+    new Promise((resolve) => {
+      if (inFlight === 0) return resolve();
+      whenIdle.push(resolve);
+      setTimeout(resolve, 5000);
+    });
+  const allSaved = () => Promise.all(pendingLines().map(saveNow)).then(idle);
+
+  document.addEventListener("htmx:confirm", (event) => {
+    if (lineOf(event.detail.elt) === event.detail.elt) return; // a line's own save
+    if (!busy()) return;
+    event.preventDefault();
+    allSaved().then(() => event.detail.issueRequest());
+  });
+  // The page's plain forms (Finaliser, Dupliquer…), after their confirmation if any.
+  document.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (event.defaultPrevented || !busy()) return;
+    event.preventDefault();
+    allSaved().then(() => form.submit());
+  });
+  document.addEventListener("click", (event) => {
+    const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+    if (!link || event.defaultPrevented || link.target || event.ctrlKey || event.metaKey) return;
+    if (event.shiftKey || event.button !== 0 || !busy()) return;
+    event.preventDefault();
+    allSaved().then(() => window.location.assign(link.href));
+  });
+
   // A starting text is selected whenever its field is entered, while it is unchanged.
   document.addEventListener("focusin", (event) => {
     const field = event.target;
