@@ -56,13 +56,25 @@ def _account_page(
     return response
 
 
+# The key of a token just created, kept in the (server-side) session from the creation's
+# POST to the page that shows it, and dropped there: a reload of that page shows it no
+# more, and creates no second token, as reloading the POST's own answer would.
+NEW_KEY_SESSION = "api_token_new_key"
+
+
 def account(request: HttpRequest) -> HttpResponse:
-    """Mon compte: the user's name and role, and their API tokens."""
+    """Mon compte: the user's name and role, and their API tokens; once after a creation,
+    the new token's key."""
+    created = request.session.pop(NEW_KEY_SESSION, None)
+    if created:
+        token = ApiToken.objects.filter(user=request.user, pk=created["token"]).first()
+        if token is not None:
+            return _account_page(request, _token_form(), new_key=created["key"], new_token=token)
     return _account_page(request, _token_form())
 
 
 def api_token_new(request: HttpRequest) -> HttpResponse:
-    """Create a token for oneself and show its key in the answer, once: it is not stored
+    """Create a token for oneself, then show its key once on Mon compte: it is not stored
     (only its hash), so no later page can show it again."""
     if request.method != "POST":
         return redirect("account")
@@ -74,7 +86,8 @@ def api_token_new(request: HttpRequest) -> HttpResponse:
             form.add_service_errors(error)
         else:
             token = ApiToken.objects.get(key_hash=ApiToken.hash(key))
-            return _account_page(request, _token_form(), new_key=key, new_token=token)
+            request.session[NEW_KEY_SESSION] = {"key": key, "token": token.pk}
+            return redirect("account")
     return _account_page(request, form)
 
 

@@ -62,6 +62,8 @@ def test_create_shows_the_key_once_and_stores_only_its_hash(client_for, rep):
     last_day = timezone.localdate() + timedelta(days=90)
 
     response = client.post(NEW, {"name": "Export comptable", "expires_on": last_day.isoformat()})
+    assert (response.status_code, response["Location"]) == (302, ACCOUNT)
+    response = client.get(ACCOUNT)
 
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"]
@@ -314,7 +316,7 @@ def test_creation_url_opened_directly_goes_to_the_account(client_for, rep):
 @pytest.mark.django_db
 def test_revoking_from_the_creation_answer_comes_back_to_the_account(client_for, rep):
     make_token(rep, "Ancien")
-    html = client_for(rep).post(NEW, {"name": "Nouveau"}).content.decode()
+    html = client_for(rep).post(NEW, {"name": "Nouveau"}, follow=True).content.decode()
     revoke_form = re.search(r'action="/account/tokens/\d+/revoke/".*?</form>', html, re.S).group(0)
     assert 'name="next" value="/account/"' in revoke_form
 
@@ -336,3 +338,28 @@ def test_token_lists_do_not_grow_queries_with_tokens(client_for, direction, rep,
         for _number in range(5):
             api_token_revoke(token=make_token(user), by=direction)
     assert (queries(SETTINGS), queries(ACCOUNT)) == few
+
+
+@pytest.mark.django_db
+def test_reloading_the_page_of_a_new_key_creates_no_second_token(client_for, rep):
+    """The creation answers with a redirect: the page showing the key is a GET, so a
+    reload neither re-posts the form (a second token) nor shows the key again."""
+    client = client_for(rep)
+    shown = client.post(NEW, {"name": "Script"}, follow=True).content.decode()
+    key = shown_key(shown)
+    reloaded = client.get(ACCOUNT).content.decode()
+    assert key not in reloaded
+    assert ApiToken.objects.filter(user=rep).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_new_key_is_shown_to_its_owner_only(client_for, rep, other_rep):
+    """The page shows the key with its token only if that token is the user's own."""
+    client = client_for(rep)
+    client.post(NEW, {"name": "Script"})
+    foreign = make_token(other_rep, "Jeton d'un autre")
+    session = client.session
+    session["api_token_new_key"] = {**session["api_token_new_key"], "token": foreign.pk}
+    session.save()
+    html = client.get(ACCOUNT).content.decode()
+    assert "Copiez-le maintenant" not in html and "Jeton d&#x27;un autre" not in html
