@@ -133,7 +133,10 @@ def test_the_back_button_shows_the_filter_with_its_list(browser_page, direction)
     search = page.locator("#id_q")
     rows = page.locator("#customer-results tbody tr")
     expect(rows).to_have_count(3)
-    search.press_sequentially("dup", delay=20)
+    # The list answers as you type; wait for that answer itself (a busy machine once took
+    # longer than expect's 5 s to give it, and the test failed on the unfiltered rows).
+    with page.expect_response(lambda response: "q=dup" in response.url):
+        search.press_sequentially("dup", delay=20)
     expect(rows).to_have_count(2)
     expect(page).to_have_url(re.compile(r"/customers/\?q=dup&active=1(&sort=name)?$"))
     search.press_sequentially("ont", delay=20)
