@@ -20,7 +20,7 @@ SPACED = {
     "siret": "493 868 806 00768",
     "vat_number": "FR 40 303 265 045",
     "iban": "FR76 3000 6000 0112 3456 7890 189",
-    "bic": "BNPA FR PP XXX",
+    "bic": "BNPA FR PP XXX",  # BNP Paribas, head office: "XXX" is the branch code SWIFT gives it
     "phone": "+33 (0)1 45 67 89 01",
     "mobile": "0033 (0)6 12 34 56 78",
 }
