@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "creneau.core",
     "creneau.customers",
     "creneau.catalog",
+    "creneau.planning",
     "creneau.quotes",
 ]
 
@@ -205,6 +206,10 @@ OUTBOX_RETRY_MINUTES = [int(m) for m in env_list("OUTBOX_RETRY_MINUTES", "1,5,15
 OUTBOX_SWEEP_GRACE_SECONDS = int(os.environ.get("OUTBOX_SWEEP_GRACE_SECONDS", "60"))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# The planning: how many weeks ahead the schedules' visits are made (extend_planning runs
+# daily in the task worker and keeps this horizon).
+PLANNING_HORIZON_WEEKS = int(os.environ.get("PLANNING_HORIZON_WEEKS", "12"))
 
 CUSTOMERS_PAGE_SIZE = 25
 

@@ -18,6 +18,8 @@ class Role(models.TextChoices):
     SALES = "sales", _("Commercial")
     PLANNER = "planner", _("Planning")
     ACCOUNTANT = "accountant", _("Comptabilité")
+    # An employee who performs the visits: sees only its own day sheet and planning.
+    EMPLOYEE = "intervenant", _("Intervenant")
 
 
 # Roles that see every customer; a sales rep sees only its own portfolio.
@@ -50,6 +52,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.change_customer",
         "customers.view_family",
     ],
+    Role.EMPLOYEE: [],
 }
 
 

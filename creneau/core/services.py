@@ -7,7 +7,7 @@ import logging
 import mimetypes
 import smtplib
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from email.headerregistry import Address
 from email.utils import parseaddr
@@ -70,7 +70,7 @@ def _plain(value: Any) -> Any:
         return str(value)
     if isinstance(value, FieldFile):
         return value.name or ""
-    if isinstance(value, Decimal | date | datetime):
+    if isinstance(value, Decimal | date | datetime | time):
         return str(value)
     return value
 

@@ -90,6 +90,11 @@ class Customer(NormalisedFieldsMixin, Address):
     payment_terms_days = models.PositiveSmallIntegerField(
         _("délai de paiement (jours)"), default=30
     )
+    visit_reminders = models.BooleanField(
+        _("rappel de passage par e-mail"),
+        default=False,
+        help_text=_("Un e-mail la veille de chaque intervention, à l'adresse du client."),
+    )
     is_active = models.BooleanField(_("actif"), default=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
