@@ -85,6 +85,16 @@ def accountant(make_user) -> User:
     return make_user("compta", Role.ACCOUNTANT)
 
 
+@pytest.fixture
+def field_worker(make_user) -> User:
+    """An intervenant's login, linked to an employee of the planning (user.employee)."""
+    from creneau.planning.tests.factories import EmployeeFactory
+
+    user = make_user("intervenant", Role.EMPLOYEE, first_name="Inès", last_name="Intervenante")
+    EmployeeFactory(user=user, first_name="Inès", last_name="Intervenante")
+    return user
+
+
 def logged_in_client(user: User) -> Client:
     client = Client()
     client.force_login(user)
