@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("creneau.core.urls")),
     path("customers/", include("creneau.customers.urls")),
     path("", include("creneau.catalog.urls")),
+    path("planning/", include("creneau.planning.urls")),
     path("quotes/", include("creneau.quotes.urls")),
     # Browsers ask for /favicon.ico on pages that name no icon (a PDF, an error page).
     path(
