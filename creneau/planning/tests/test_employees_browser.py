@@ -76,6 +76,10 @@ def test_the_list_and_the_record_on_a_laptop_and_a_phone(browser_page, planner):
         expect(page.locator(".employee-site-chip")).to_have_count(1)
         fits(page)
         page.screenshot(path=SHOTS / f"record-{name}.png", full_page=True)
+        page.goto(f"{page.base_url}/planning/employees/{jeanne.pk}/edit/")
+        expect(page.locator("input[type=color]")).to_have_value("#e76f51")
+        fits(page)
+        page.screenshot(path=SHOTS / f"form-{name}.png", full_page=True)
 
 
 @pytest.mark.browser
@@ -91,6 +95,8 @@ def test_sections_save_in_place(browser_page, planner):
 
     # An incompatible site found by typing the customer's name, added as a chip.
     page.fill("#employee-site-q", "horizon")
+    expect(page.locator("#employee-site-results li")).to_have_count(1)
+    page.screenshot(path=SHOTS / "record-search-laptop.png", full_page=True)
     page.click("#employee-site-results button:has-text('Ajouter')")
     expect(page.locator(".employee-site-chip")).to_have_count(2)
     expect(page.locator("#messages")).to_contain_text("ajouté aux sites incompatibles")
