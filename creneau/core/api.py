@@ -119,6 +119,11 @@ PYDANTIC_MESSAGES = {
     "date_from_datetime_parsing": "Saisissez une date valide (AAAA-MM-JJ).",
     "date_from_datetime_inexact": "Saisissez une date valide (AAAA-MM-JJ).",
     "date_parsing": "Saisissez une date valide (AAAA-MM-JJ).",
+    "date_range": "Date hors des limites : de 2000 à 2099.",
+    "datetime_type": "Saisissez une date et une heure (AAAA-MM-JJTHH:MM:SS+02:00).",
+    "datetime_parsing": "Saisissez une date et une heure (AAAA-MM-JJTHH:MM:SS+02:00).",
+    "datetime_from_date_parsing": "Saisissez une date et une heure (AAAA-MM-JJTHH:MM:SS+02:00).",
+    "datetime_object_invalid": "Saisissez une date et une heure (AAAA-MM-JJTHH:MM:SS+02:00).",
     "json_invalid": "Corps de requête JSON invalide.",
     "lone_surrogate": "Texte invalide : il contient une moitié de caractère UTF-16 isolée.",
 }
@@ -282,6 +287,11 @@ def api_routers() -> None:
 
     api.add_router("/", catalog_router)
     api.add_router("/", quotes_router)
+    from creneau.planning.api_employees import router as employees_router
+    from creneau.planning.api_interventions import router as interventions_router
+
+    api.add_router("/employees", employees_router)
+    api.add_router("/interventions", interventions_router)
     # Applied to every operation when the routers are bound, in this order: the shared
     # answers are documented, then the refusals of core.api_requests run before each one.
     api.add_decorator(document_answers, mode="view")

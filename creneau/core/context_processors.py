@@ -9,7 +9,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from creneau.core.roles import user_is_direction, user_role, user_sees_outbox
+from creneau.core.roles import Role, user_is_direction, user_role, user_sees_outbox
+
+
+def user_in_office(user) -> bool:
+    """Every staff role but the intervenant's, which sees only its own day and planning.
+    (planning.rules.user_sees_employees says the same; core cannot import planning.)"""
+    role = user_role(user)
+    return role is not None and role != Role.EMPLOYEE
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,7 @@ class MenuItem:
 DAILY_MENU = [
     MenuItem(_("Clients"), "customers:list", "people"),
     MenuItem(_("Devis"), "quotes:list", "file-earmark-text"),
+    MenuItem(_("Intervenants"), "planning:employee_list", "person-vcard", allowed=user_in_office),
 ]
 SETTINGS_MENU: list[MenuItem] = [
     MenuItem(_("Société"), "company", "building", allowed=user_is_direction),

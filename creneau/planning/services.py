@@ -14,10 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creneau.core.models import AuditEvent
+from creneau.core.roles import Role, role_given
 from creneau.core.services import audit_record, model_changes, model_snapshot
+from creneau.core.staff import staff_create
 from creneau.customers.models import Site
 from creneau.planning.generation import planning_horizon, schedule_extend, schedule_sync
 from creneau.planning.models import (
+    MAX_DURATION_MINUTES,
     Absence,
     Availability,
     Employee,
@@ -137,6 +140,60 @@ def employee_ical_renew(*, employee: Employee, by: User | None) -> Employee:
             message=_("Nouvelle adresse du calendrier"),
         )
     return employee
+
+
+def employee_login_link(*, employee: Employee, by: User | None, user: User | None) -> Employee:
+    """Give the employee a staff login, or take it away (None: the account stays, unlinked).
+    The account must have the intervenant role, which sees only its own visits, and belong
+    to no other employee."""
+    if user is not None and role_given(user) != Role.EMPLOYEE:
+        raise ValidationError(
+            {"user": _("Choisissez un compte dont le rôle est « Intervenant ».")}, code="role"
+        )
+    if user is not None:
+        other = Employee.objects.filter(user=user).exclude(pk=employee.pk).first()
+        if other is not None:
+            raise ValidationError(
+                {"user": _("Ce compte est déjà celui de %(name)s.") % {"name": other.full_name}},
+                code="taken",
+            )
+    before = employee.user.username if employee.user_id else None
+    after = user.username if user is not None else None
+    if before == after:
+        return employee
+    employee.user = user
+    with transaction.atomic():
+        employee.save(update_fields=["user"])
+        audit_record(
+            by=by,
+            action=AuditEvent.Action.UPDATE,
+            instance=employee,
+            changes={"user": [before, after]},
+        )
+    return employee
+
+
+def employee_login_create(
+    *, employee: Employee, by: User | None, username: str, password: str
+) -> User:
+    """Create a staff account with the intervenant role for the employee (its names and
+    e-mail), and link it. The password must pass the password validators."""
+    if employee.user_id:
+        raise ValidationError(
+            _("Cet intervenant a déjà un identifiant : retirez-le d'abord."), code="linked"
+        )
+    with transaction.atomic():
+        user = staff_create(
+            by=by,
+            username=username,
+            password=password,
+            role=Role.EMPLOYEE,
+            first_name=employee.first_name,
+            last_name=employee.last_name,
+            email=employee.email,
+        )
+        employee_login_link(employee=employee, by=by, user=user)
+    return user
 
 
 def employee_availability_set(
@@ -296,8 +353,36 @@ def _check_status_change(old: str, new: str) -> None:
         )
 
 
+def _times_errors(visit: Intervention) -> dict[str, list[str]]:
+    """An end after its start, and a visit of 24 hours at most (planned and real times),
+    said at the end's field rather than as the constraint's error about the whole visit."""
+    errors: dict[str, list[str]] = {}
+    longest = timedelta(minutes=MAX_DURATION_MINUTES)
+    pairs = (
+        ("start", "end", _("La fin doit suivre le début.")),
+        ("actual_start", "actual_end", _("La fin réelle doit suivre le début réel.")),
+    )
+    for start_name, end_name, message in pairs:
+        start, end = getattr(visit, start_name), getattr(visit, end_name)
+        if not isinstance(start, datetime) or not isinstance(end, datetime):
+            continue
+        if end <= start:
+            errors[end_name] = [message]
+        elif end - start > longest:
+            errors[end_name] = [_("Une intervention dure 24 heures au plus.")]
+    return errors
+
+
 def _intervention_check(visit: Intervention) -> None:
-    visit.full_clean(exclude=["schedule"])
+    errors = _times_errors(visit)
+    try:
+        # The constraints would say again, about the whole visit, what errors say above.
+        visit.full_clean(exclude=["schedule"], validate_constraints=not errors)
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
     check_employee_may_go(visit.employee, visit.site)
 
 

@@ -1,7 +1,57 @@
 """The planning's pages, under /planning/. Views live in views/, one module per screen."""
 
-from django.urls import path  # noqa: F401 (each screen adds its routes below)
+from django.urls import path
+
+from creneau.planning.views import employee_sections as sections
+from creneau.planning.views import employees
 
 app_name = "planning"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    # Planning > Intervenants: the list, the identity form and the record's sections.
+    path("employees/", employees.employee_list, name="employee_list"),
+    path("employees/export.csv", employees.employee_export, name="employee_export"),
+    path("employees/new/", employees.employee_create, name="employee_create"),
+    path("employees/<int:pk>/", employees.employee_detail, name="employee_detail"),
+    path("employees/<int:pk>/edit/", employees.employee_edit, name="employee_edit"),
+    path(
+        "employees/<int:pk>/availability/",
+        sections.employee_availability,
+        name="employee_availability",
+    ),
+    path(
+        "employees/<int:pk>/absences/", sections.employee_absence_add, name="employee_absence_add"
+    ),
+    path(
+        "employees/<int:pk>/absences/<int:absence_pk>/delete/",
+        sections.employee_absence_delete,
+        name="employee_absence_delete",
+    ),
+    path(
+        "employees/<int:pk>/sites/search/",
+        sections.employee_site_search,
+        name="employee_site_search",
+    ),
+    path("employees/<int:pk>/sites/add/", sections.employee_site_add, name="employee_site_add"),
+    path(
+        "employees/<int:pk>/sites/<int:site_pk>/remove/",
+        sections.employee_site_remove,
+        name="employee_site_remove",
+    ),
+    path(
+        "employees/<int:pk>/login/link/", sections.employee_login_link, name="employee_login_link"
+    ),
+    path(
+        "employees/<int:pk>/login/create/",
+        sections.employee_login_create,
+        name="employee_login_create",
+    ),
+    path(
+        "employees/<int:pk>/login/unlink/",
+        sections.employee_login_unlink,
+        name="employee_login_unlink",
+    ),
+    path(
+        "employees/<int:pk>/ical/renew/", sections.employee_ical_renew, name="employee_ical_renew"
+    ),
+]

@@ -17,12 +17,14 @@ from creneau.customers.tests.factories import (
     FamilyFactory,
     SiteFactory,
 )
+from creneau.planning.tests.factories import EmployeeFactory, InterventionFactory
 from creneau.quotes.services import quote_create, quote_line_add
 
 
 def one_of_each(user: User) -> dict[str, int]:
-    """Create a customer with a family, a site, a contact, a document, a site price and a
-    draft quote with a line; answer their ids by the name of the path parameter of each."""
+    """Create a customer with a family, a site, a contact, a document, a site price, a
+    draft quote with a line, an employee and a visit on the site; answer their ids by the
+    name of the path parameter of each."""
     family = FamilyFactory()
     customer = CustomerFactory(family=family, sales_rep=None)
     site = SiteFactory(customer=customer)
@@ -37,6 +39,8 @@ def one_of_each(user: User) -> dict[str, int]:
         file=SimpleUploadedFile("rib.pdf", pdf_bytes(), content_type="application/pdf"),
         kind=Document.Kind.RIB,
     )
+    employee = EmployeeFactory()
+    visit = InterventionFactory(site=site, employee=employee, service=service)
     return {
         "customer_id": customer.pk,
         "site_id": site.pk,
@@ -47,4 +51,6 @@ def one_of_each(user: User) -> dict[str, int]:
         "price_id": price.pk,
         "quote_id": quote.pk,
         "line_id": line.pk,
+        "employee_id": employee.pk,
+        "intervention_id": visit.pk,
     }

@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from creneau.catalog.tests.factories import ServiceFactory
 from creneau.core.csv_export import csv_cell
 from creneau.customers.tests.factories import CustomerFactory, SiteFactory
+from creneau.planning.tests.factories import EmployeeFactory
 from creneau.quotes.tests.factories import QuoteFactory
 
 # What a spreadsheet runs (or shifts into another cell) when a cell starts with it.
@@ -25,6 +26,7 @@ EXPORTS = {
     "customers/export.csv": "?active=all",
     "quotes/export.csv": "",
     "catalog/export.csv": "",
+    "planning/employees/export.csv": "?active=all",
 }
 SKIPPED_PREFIXES = ("admin/", "api/", "static/", "i18n/", "logout/")
 
@@ -73,6 +75,7 @@ def formula_names(direction):
         site = SiteFactory(customer=customer, name=payload)
         QuoteFactory(customer=customer, site=site, created_by=direction)
         ServiceFactory(label=payload)
+        EmployeeFactory(first_name=payload, last_name=payload, email="")
 
 
 @pytest.mark.django_db
@@ -90,7 +93,13 @@ def test_no_export_writes_a_live_formula(route, direction, client_for, formula_n
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "route, name", [("customers", "clients"), ("quotes", "devis"), ("catalog", "catalogue")]
+    "route, name",
+    [
+        ("customers", "clients"),
+        ("quotes", "devis"),
+        ("catalog", "catalogue"),
+        ("planning/employees", "intervenants"),
+    ],
 )
 def test_every_export_is_named_after_its_list_and_the_day(route, name, direction, client_for):
     """Two exports of one list on two days do not become "devis (1).csv" in Downloads."""

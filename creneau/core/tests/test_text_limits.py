@@ -69,7 +69,7 @@ def test_a_service_fits_in_the_quote_line_it_starts():
 
 def project_form_classes():
     root = Path(creneau.__file__).parent
-    for path in sorted(root.rglob("forms.py")):
+    for path in sorted(root.rglob("forms*.py")):
         module_name = ".".join(path.relative_to(root.parent).with_suffix("").parts)
         module = importlib.import_module(module_name)
         for value in vars(module).values():
