@@ -88,7 +88,8 @@ def test_a_planned_visit_of_an_opted_in_customer_gets_one_reminder():
     assert email.customer_id == site.customer_id
     assert (email.related_type, email.related_id) == ("intervention", str(reminded.pk))
     assert email.subject == (
-        "Rappel : passage le mardi 30 mars 2027 entre 08:30 et 10:30 – Clair & Net Services"
+        "Rappel : passage le mardi 30 mars 2027 entre 08:30 et 10:30 "
+        "\N{EN DASH} Clair & Net Services"
     )
     for text in (
         "Nous vous rappelons notre passage prévu le mardi 30 mars 2027, entre 08:30 et 10:30.",
