@@ -241,3 +241,10 @@ def test_the_feed_costs_the_same_queries_whatever_the_number_of_visits(
     add_visits(40)
     with django_assert_max_num_queries(3):
         assert len(fetch(employee).walk("VEVENT")) == 41
+
+
+def test_the_feed_is_bounded(employee, site, monkeypatch):
+    monkeypatch.setattr("creneau.planning.ical.FEED_MAX_EVENTS", 5)
+    visits = [visit(employee, site, at(tomorrow() + timedelta(days=n), 9)) for n in range(8)]
+    uids = set(events_by_uid(fetch(employee)))
+    assert uids == {f"intervention-{item.pk}@localhost" for item in visits[:5]}  # the first
