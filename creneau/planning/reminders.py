@@ -15,10 +15,12 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from creneau.core.models import AuditEvent, Company
 from creneau.core.services import audit_record, email_queue
+from creneau.core.validators import format_phone
 from creneau.planning.models import Intervention
 from creneau.planning.selectors import local_day_bounds
 
@@ -104,6 +106,10 @@ def visit_reminder_email(visit: Intervention, company: Company) -> tuple[str, st
         "address_lines": site.address_lines or site.customer.address_lines,
         "customer": site.customer,
         "company": company,
+        # A phone number must not break over two lines.
+        "phone_html": format_html(
+            '<span style="white-space:nowrap">{}</span>', format_phone(company.phone)
+        ),
     }
     with translation.override("fr"):
         subject = render_to_string("planning/email/visit_reminder_subject.txt", context)

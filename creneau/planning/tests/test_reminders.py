@@ -99,9 +99,14 @@ def test_a_planned_visit_of_an_opted_in_customer_gets_one_reminder():
         "Clair & Net Services\n02 40 00 00 01",
     ):
         assert text in email.body
-    for html in ("<strong>mardi 30 mars 2027</strong>", "<strong>08:30 - 10:30</strong>",
-                 "Domicile<br>12 rue Oberkampf<br>75011 Paris", "Ménage et repassage",
-                 "Clair &amp; Net Services"):  # fmt: skip
+    for html in (
+        "<strong>mardi 30 mars 2027</strong>",
+        "<strong>08:30 - 10:30</strong>",
+        "Domicile<br>12 rue Oberkampf<br>75011 Paris",
+        "Ménage et repassage",
+        "Clair &amp; Net Services",
+        'appelez-nous au <span style="white-space:nowrap">02 40 00 00 01</span>',
+    ):
         assert html in email.html_body
     reminded.refresh_from_db()
     assert reminded.reminder_sent_at is not None
