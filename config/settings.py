@@ -210,6 +210,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # The planning: how many weeks ahead the schedules' visits are made (extend_planning runs
 # daily in the task worker and keeps this horizon).
 PLANNING_HORIZON_WEEKS = int(os.environ.get("PLANNING_HORIZON_WEEKS", "12"))
+# Visit reminders: the task worker sends tomorrow's every day at this hour (Europe/Paris).
+VISIT_REMINDERS_HOUR = int(os.environ.get("VISIT_REMINDERS_HOUR", "16"))
+# The right-hand side of the calendar feed's event UIDs (intervention-<id>@<this>): a
+# calendar recognises a visit by its UID, so it must never change once feeds are in use.
+# Empty: the domain of DEFAULT_FROM_EMAIL.
+ICAL_UID_DOMAIN = os.environ.get("ICAL_UID_DOMAIN", "")
 
 CUSTOMERS_PAGE_SIZE = 25
 

@@ -27,6 +27,7 @@ DEMO_LOADERS: list[str] = [
     "creneau.customers.demo.load_customers",
     "creneau.customers.demo_documents.load_documents",
     "creneau.quotes.demo.load_quotes",
+    "creneau.planning.demo.load_planning",
 ]
 
 DEMO_PASSWORD = "demo"
@@ -38,6 +39,8 @@ DEMO_STAFF: list[tuple[str, Role, str, str]] = [
     ("commercial2", Role.SALES, "Thomas", "Roussel"),
     ("planning", Role.PLANNER, "Julien", "Fabre"),
     ("compta", Role.ACCOUNTANT, "Nathalie", "Perrin"),
+    # An employee of the planning (creneau.planning.demo links her record to this login).
+    ("intervenant", Role.EMPLOYEE, "Inès", "Moreau"),
 ]
 
 

@@ -213,6 +213,7 @@ class CustomerForm(
             "kind", "name", "street", "postcode", "city", "country",
             "phone", "mobile", "email", "family", "sales_rep",
             "siret", "vat_number", "iban", "bic", "accounting_code", "payment_terms_days",
+            "visit_reminders",
         ]  # fmt: skip
         widgets = {
             **CUSTOMER_WIDGETS,

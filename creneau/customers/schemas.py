@@ -105,6 +105,9 @@ class CustomerIn(InputSchema):
         "", description="Par défaut 411 suivi du code client."
     )
     payment_terms_days: PaymentTermsDays = 30
+    visit_reminders: bool = Field(
+        False, description="Un e-mail de rappel la veille de chaque intervention."
+    )
 
 
 class CustomerPatch(InputSchema):
@@ -123,6 +126,7 @@ class CustomerPatch(InputSchema):
     vat_number: Identifier = None
     accounting_code: text_of(Customer, "accounting_code") = None
     payment_terms_days: PaymentTermsDays = None
+    visit_reminders: bool = None
     is_active: bool = None
 
 
@@ -149,6 +153,9 @@ class CustomerOut(Schema):
     vat_number: str
     accounting_code: str
     payment_terms_days: int
+    visit_reminders: bool = Field(
+        ..., description="Rappel de passage par e-mail, la veille de chaque intervention."
+    )
     is_active: bool
     created_at: datetime
     updated_at: datetime

@@ -20,7 +20,7 @@ from creneau.customers.selectors import customer_name_key, customer_search_text
 CUSTOMER_FIELDS = [
     "kind", "name", "street", "postcode", "city", "country", "phone", "mobile", "email",
     "family", "sales_rep", "notes", "siret", "vat_number", "iban", "bic", "accounting_code",
-    "payment_terms_days", "is_active",
+    "payment_terms_days", "visit_reminders", "is_active",
 ]  # fmt: skip
 SITE_FIELDS = [
     "name", "street", "postcode", "city", "country", "access_notes", "billing_group", "is_active",

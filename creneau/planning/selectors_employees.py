@@ -8,6 +8,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 
 from creneau.core.roles import Role
 from creneau.customers.models import Site
@@ -101,10 +102,9 @@ def logins_available(*, employee: Employee) -> QuerySet[User]:
     )
 
 
-ICAL_PATH = "/planning/ical/{token}.ics"
 
 
 def employee_ical_url(request: HttpRequest, employee: Employee) -> str:
     """The absolute address of the employee's calendar feed (the secret is in it); https
     when the site is served over https (SECURE_PROXY_SSL_HEADER behind a proxy)."""
-    return request.build_absolute_uri(ICAL_PATH.format(token=employee.ical_token))
+    return request.build_absolute_uri(reverse("planning:ical_feed", args=[employee.ical_token]))

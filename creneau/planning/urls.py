@@ -4,6 +4,7 @@ from django.urls import path
 
 from creneau.planning.views import employee_sections as sections
 from creneau.planning.views import employees
+from creneau.planning.views import ical
 
 app_name = "planning"
 
@@ -54,4 +55,6 @@ urlpatterns: list = [
     path(
         "employees/<int:pk>/ical/renew/", sections.employee_ical_renew, name="employee_ical_renew"
     ),
+    # An employee's calendar feed, for their phone: no login, the token is the key.
+    path("ical/<str:token>.ics", ical.ical_feed, name="ical_feed"),
 ]
