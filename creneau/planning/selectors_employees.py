@@ -102,8 +102,6 @@ def logins_available(*, employee: Employee) -> QuerySet[User]:
     )
 
 
-
-
 def employee_ical_url(request: HttpRequest, employee: Employee) -> str:
     """The absolute address of the employee's calendar feed (the secret is in it); https
     when the site is served over https (SECURE_PROXY_SSL_HEADER behind a proxy)."""

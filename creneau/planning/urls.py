@@ -3,8 +3,7 @@
 from django.urls import path
 
 from creneau.planning.views import employee_sections as sections
-from creneau.planning.views import employees
-from creneau.planning.views import ical
+from creneau.planning.views import employees, ical
 
 app_name = "planning"
 
