@@ -29,7 +29,7 @@ BATCH_SIZE = 500
 # on PostgreSQL a temporary table, so that fewer, larger ones are faster.
 FLUSH_ROWS = 10_000
 # What a generated visit takes from its schedule and date (attribute names); every other
-# column is the model's default (planned, not user-owned, sequence 0...), the same for all.
+# column takes the model's default (planned, not user-owned, sequence 0...).
 VISIT_FIELDS = (
     "schedule_id", "occurrence_date", "site_id", "service_id", "employee_id", "start", "end"
 )  # fmt: skip
@@ -86,11 +86,11 @@ def _new_visit(schedule: Schedule, day: date) -> Intervention:
 
 def _visit_rows(schedule: Schedule, days: list[date], zone) -> list[tuple]:
     """_new_visit's values in VISIT_FIELDS order, without building model instances."""
-    same = (schedule.pk, schedule.site_id, schedule.service_id, schedule.employee_id)
+    site, service, employee = schedule.site_id, schedule.service_id, schedule.employee_id
     rows = []
     for day in days:
         start, end = visit_times(schedule, day, zone=zone)
-        rows.append((same[0], day, *same[1:], start, end))
+        rows.append((schedule.pk, day, site, service, employee, start, end))
     return rows
 
 
@@ -167,9 +167,10 @@ def _flush(rows: list[tuple], schedule_ids: list[int], until: date) -> int:
 
 def _copy_visits(rows: list[tuple]) -> int:
     """PostgreSQL: COPY the visits into a temporary table, then insert those whose
-    (schedule, date) is not taken yet. Five times faster than bulk_create for 100,000
-    visits, which spends its time preparing each value in Python; and the count is of the
-    visits actually inserted (bulk_create's ignore_conflicts counts those it was given)."""
+    (schedule, date) is not taken yet. For 140,000 visits, a fifth of bulk_create's Python
+    time (it prepares each value in Python) and a third of its wall time; and the count is
+    of the visits actually inserted (bulk_create's ignore_conflicts counts those it was
+    given)."""
     if not rows:
         return 0
     per_row, constant, constants = _default_columns()
