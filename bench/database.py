@@ -17,12 +17,13 @@ def bench_database_url() -> str:
     return os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
 
 
-def configure_environment() -> str:
-    """Point Django at the bench database with production-like settings (DEBUG off, so that
-    no query log is kept and templates are cached). Call before django.setup()."""
-    url = bench_database_url()
+def configure_environment(url: str | None = None) -> str:
+    """Point Django at the bench database (`url`, by default BENCH_DATABASE_URL's) with
+    production-like settings (DEBUG off, so that no query log is kept and templates are
+    cached). Call before django.setup()."""
+    url = url or bench_database_url()
     if urlsplit(url).scheme not in ("postgres", "postgresql", "pgsql"):
-        raise SystemExit(f"The benchmark runs on PostgreSQL; BENCH_DATABASE_URL is {url!r}.")
+        raise SystemExit(f"The benchmark runs on PostgreSQL, not on {url!r}.")
     os.environ["DATABASE_URL"] = url
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DEBUG"] = "false"
