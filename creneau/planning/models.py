@@ -263,12 +263,19 @@ class Intervention(CleanTextMixin, models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="interventions",
+        db_index=False,  # the unique (schedule, occurrence_date) constraint's index serves
     )
     # The date the schedule's rule gave this occurrence; it stays when the visit is moved,
     # so that the generator never makes that occurrence twice.
     occurrence_date = models.DateField(_("date d'occurrence"), null=True, blank=True)
+    # No index of their own on site and employee: the (site, start) and (employee, start)
+    # indexes serve them, and each index costs every generated visit an insert.
     site = models.ForeignKey(
-        Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="interventions"
+        Site,
+        verbose_name=_("site"),
+        on_delete=models.CASCADE,
+        related_name="interventions",
+        db_index=False,
     )
     service = models.ForeignKey(
         Service,
@@ -285,6 +292,7 @@ class Intervention(CleanTextMixin, models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="interventions",
+        db_index=False,
     )
     start = models.DateTimeField(_("début prévu"))
     end = models.DateTimeField(_("fin prévue"))
