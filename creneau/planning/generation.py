@@ -124,10 +124,16 @@ def _closures_by_site(schedules, until: date) -> dict[int, list[tuple[date, date
 
 
 def _flush(batch: list[Intervention], schedule_ids: list[int], until: date) -> int:
+    if not schedule_ids:
+        return 0
+    # bulk_create(ignore_conflicts=True) returns every row it was given, inserted or not:
+    # count the rows themselves, so that a rerun over existing visits reports 0.
+    rows = Intervention.objects.filter(schedule_id__in=schedule_ids)
     with transaction.atomic():
-        made = Intervention.objects.bulk_create(batch, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        before = rows.count() if batch else 0
+        Intervention.objects.bulk_create(batch, batch_size=BATCH_SIZE, ignore_conflicts=True)
         Schedule.objects.filter(pk__in=schedule_ids).update(generated_until=until)
-    return len(made)
+        return rows.count() - before if batch else 0
 
 
 def schedule_sync(schedule: Schedule, *, now: datetime | None = None) -> dict[str, int]:
