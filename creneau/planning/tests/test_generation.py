@@ -108,7 +108,9 @@ HOLIDAYS_ON_MONDAY_OR_SATURDAY = [
 def test_public_holidays_are_skipped(settings, monkeypatch):
     settings.PLANNING_HORIZON_WEEKS = 12
     freeze_now(monkeypatch, "2027-03-20 10:00")
-    schedule = new_schedule(rrule="FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,SA", start_date=date(2027, 3, 22))
+    schedule = new_schedule(
+        rrule="FREQ=WEEKLY;INTERVAL=1;BYDAY=MO,SA", start_date=date(2027, 3, 22)
+    )
     days = occurrence_dates(schedule)
     assert days[:3] == [date(2027, 3, 22), date(2027, 3, 27), date(2027, 4, 3)]
     for holiday in HOLIDAYS_ON_MONDAY_OR_SATURDAY:
@@ -128,7 +130,11 @@ def test_site_closures_are_skipped(monkeypatch):
     freeze_now(monkeypatch, "2027-04-01 10:00")
     site = SiteFactory()
     site_closure_add(
-        site=site, by=None, start_date=date(2027, 4, 10), end_date=date(2027, 4, 20), reason="Travaux"
+        site=site,
+        by=None,
+        start_date=date(2027, 4, 10),
+        end_date=date(2027, 4, 20),
+        reason="Travaux",
     )
     schedule = new_schedule(site=site)
     days = occurrence_dates(schedule)
@@ -236,7 +242,7 @@ def test_extend_planning_command(monkeypatch):
 
 @pytest.mark.parametrize("until", ["2027-02-30", "30/06/2027", "demain", "2027-6-3x"])
 def test_extend_planning_refuses_a_bad_date_in_french(until):
-    with pytest.raises(CommandError, match="Date invalide : .* \\(AAAA-MM-JJ\\)"):
+    with pytest.raises(CommandError, match=r"Date invalide : .* \(AAAA-MM-JJ\)"):
         call_command("extend_planning", until=until, stdout=io.StringIO())
 
 
