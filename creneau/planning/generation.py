@@ -170,7 +170,9 @@ def schedule_sync(schedule: Schedule, *, now: datetime | None = None) -> dict[st
     for visit in to_update:
         visit.updated_at = now
     Intervention.objects.bulk_update(to_update, fields, batch_size=BATCH_SIZE)
+    # Only visits still to come: an edit at noon that adds today makes no 08:30 visit.
     new = [_new_visit(schedule, day) for day in sorted(wanted - set(existing))]
+    new = [visit for visit in new if visit.start >= now]
     counts["created"] = len(
         Intervention.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
     )

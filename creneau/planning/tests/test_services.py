@@ -437,3 +437,13 @@ def test_changes_are_recorded_in_the_customers_history(planning):
     )
     assert ("schedule", AuditEvent.Action.CREATE) in kinds
     assert ("intervention", AuditEvent.Action.UPDATE) in kinds
+
+
+def test_an_edit_makes_no_visit_that_would_already_be_past(planning):
+    # It is Wednesday noon: adding Wednesdays at 08:30 starts next Wednesday, not this
+    # morning; at 14:00 it starts today.
+    schedule_update(schedule=planning.schedule, by=None, rrule="FREQ=WEEKLY;BYDAY=MO,WE,TH")
+    wednesdays = planning.schedule.interventions.filter(occurrence_date__week_day=4)
+    assert wednesdays.first().occurrence_date == date(2027, 4, 21)
+    schedule_update(schedule=planning.schedule, by=None, start_time=time(14, 0))
+    assert wednesdays.first().occurrence_date == date(2027, 4, 14)
