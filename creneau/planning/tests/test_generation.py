@@ -10,7 +10,7 @@ from datetime import date, time, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from creneau.customers.tests.factories import SiteFactory
@@ -269,3 +269,11 @@ def test_a_weekly_0830_visit_stays_at_0830_across_the_clock_changes(monkeypatch)
     assert visits[date(2027, 3, 28)].start.astimezone(utc).hour == 6  # the day it changes
     assert visits[date(2027, 10, 24)].start.astimezone(utc).hour == 6
     assert visits[date(2027, 10, 31)].start.astimezone(utc).hour == 7  # back to winter
+    # What the database holds is UTC, whatever the engine.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT start FROM planning_intervention WHERE id IN (%s, %s) ORDER BY start",
+            [visits[date(2027, 3, 21)].pk, visits[date(2027, 3, 28)].pk],
+        )
+        stored = [str(row[0])[:19] for row in cursor.fetchall()]
+    assert stored == ["2027-03-21 07:30:00", "2027-03-28 06:30:00"]
