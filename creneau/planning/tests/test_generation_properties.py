@@ -20,7 +20,8 @@ import holidays
 import pytest
 from django.db import transaction
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from creneau.customers.tests.factories import SiteFactory
@@ -242,7 +243,7 @@ def edit(case, change) -> None:
 
 
 @pytest.mark.django_db
-@settings(
+@hypothesis_settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
