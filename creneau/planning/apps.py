@@ -7,3 +7,14 @@ class PlanningConfig(AppConfig):
     label = "planning"
     verbose_name = _("Planning")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from creneau.planning.tasks import daily_run_on_migrate
+
+        # The daily extension of the planning is a chain of tasks (see planning.tasks):
+        # every migrate (`make run` starts with one) starts it again if it is not waiting.
+        post_migrate.connect(
+            daily_run_on_migrate, sender=self, dispatch_uid="creneau_planning_daily_run"
+        )

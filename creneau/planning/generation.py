@@ -155,14 +155,22 @@ def _flush(rows: list[tuple], schedule_ids: list[int], until: date) -> int:
         if connection.vendor == "postgresql":
             made = _copy_visits(rows)
         else:
-            visits = [Intervention(**dict(zip(VISIT_FIELDS, row, strict=True))) for row in rows]
-            made = len(
-                Intervention.objects.bulk_create(
-                    visits, batch_size=BATCH_SIZE, ignore_conflicts=True
-                )
-            )
+            made = _bulk_create_visits(rows, schedule_ids)
         Schedule.objects.filter(pk__in=schedule_ids).update(generated_until=until)
     return made
+
+
+def _bulk_create_visits(rows: list[tuple], schedule_ids: list[int]) -> int:
+    """SQLite: bulk_create, skipping the visits that exist. bulk_create(ignore_conflicts=True)
+    returns every row it was given, inserted or not: count the rows themselves, so that a
+    rerun over existing visits reports 0."""
+    if not rows:
+        return 0
+    existing = Intervention.objects.filter(schedule_id__in=schedule_ids)
+    before = existing.count()
+    visits = [Intervention(**dict(zip(VISIT_FIELDS, row, strict=True))) for row in rows]
+    Intervention.objects.bulk_create(visits, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    return existing.count() - before
 
 
 def _copy_visits(rows: list[tuple]) -> int:
@@ -254,7 +262,9 @@ def schedule_sync(schedule: Schedule, *, now: datetime | None = None) -> dict[st
     for visit in to_update:
         visit.updated_at = now
     Intervention.objects.bulk_update(to_update, fields, batch_size=BATCH_SIZE)
+    # Only visits still to come: an edit at noon that adds today makes no 08:30 visit.
     new = [_new_visit(schedule, day) for day in sorted(wanted - set(existing))]
+    new = [visit for visit in new if visit.start >= now]
     counts["created"] = len(
         Intervention.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
     )

@@ -37,6 +37,11 @@ ALLOWED_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY"}
 _NTH_WEEKDAY = re.compile(r"^([+-]?)([1-5])(MO|TU|WE|TH|FR|SA|SU)$")
 
 
+def _is_number(value: str) -> bool:
+    # ASCII digits only: str.isdigit() also takes "²", which int() cannot read.
+    return value.isascii() and value.isdigit()
+
+
 @dataclass(frozen=True)
 class Recurrence:
     """A rule as the form shows it. kind: weekly, monthly_day or monthly_weekday."""
@@ -97,7 +102,7 @@ def rrule_check(rule: str) -> str:
 
 def _interval(parts: dict[str, str]) -> int:
     value = parts.get("INTERVAL", "1")
-    if not value.isdigit() or not 1 <= int(value) <= MAX_INTERVAL:
+    if not _is_number(value) or not 1 <= int(value) <= MAX_INTERVAL:
         raise ValidationError(_("L'intervalle va de 1 à %(max)s.") % {"max": MAX_INTERVAL})
     return int(value)
 
@@ -131,7 +136,7 @@ def _weekly(parts: dict[str, str], interval: int) -> Recurrence:
 
 def _monthly_day(parts: dict[str, str], interval: int) -> Recurrence:
     value = parts["BYMONTHDAY"]
-    if "BYDAY" in parts or not value.isdigit() or not 1 <= int(value) <= 31:
+    if "BYDAY" in parts or not _is_number(value) or not 1 <= int(value) <= 31:
         raise ValidationError(_("Le jour du mois va de 1 à 31 (BYMONTHDAY=15)."))
     return Recurrence(kind="monthly_day", interval=interval, month_day=int(value))
 

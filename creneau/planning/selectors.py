@@ -126,6 +126,7 @@ def interventions_conflicts(
       available), or during one of its absences;
     - on a closure of the site.
     Cancelled and missed visits have none, and take nobody's time."""
+    interventions = list(interventions)  # read twice below: a generator would be empty
     visits = [
         visit
         for visit in interventions

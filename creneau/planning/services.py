@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -333,8 +334,22 @@ def schedule_end(*, schedule: Schedule, by: User | None, last_date: date | None 
     last_date = last_date or today
     if schedule.end_date is not None and schedule.end_date <= last_date:
         last_date = schedule.end_date
-    last_date = max(last_date, schedule.start_date)
-    return schedule_update(schedule=schedule, by=by, end_date=last_date)
+    with transaction.atomic():
+        schedule = schedule_update(
+            schedule=schedule, by=by, end_date=max(last_date, schedule.start_date)
+        )
+        if last_date < schedule.start_date:
+            # Ended before it began: the last date cannot precede the first (a constraint),
+            # so the first date's visit is cancelled here, as the user's (never revived).
+            schedule.interventions.filter(
+                occurrence_date__gt=last_date, user_owned=False, status=Status.PLANNED
+            ).update(
+                status=Status.CANCELLED,
+                user_owned=True,
+                sequence=F("sequence") + 1,
+                updated_at=timezone.now(),
+            )
+    return schedule
 
 
 # Interventions --------------------------------------------------------------------------
