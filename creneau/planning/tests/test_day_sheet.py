@@ -83,7 +83,7 @@ def test_the_intervenant_reads_its_day_in_order_with_address_access_and_phones(
     # In order of time, whatever the order they were typed in.
     assert page.index("Bâtiment B") < page.index("Cabinet Martin") < page.index("17:00")
     for expected in [
-        "Lundi 30 mars 2026", "08:30 – 11:00", "14:00 – 15:30", "14 rue du Calvaire",
+        "Lundi 30 mars 2026", "08:30 \u2013 11:00", "14:00 \u2013 15:30", "14 rue du Calvaire",
         "44000 Nantes", "Digicode 4521B\nClé chez la gardienne", "Nettoyage des vitres",
         "Apporter l&#x27;échelle", "2 passages", "4\u00a0h prévues",
         # The site's contact; the other site has none: the customer's own phone.
@@ -101,7 +101,7 @@ def test_today_is_the_default_and_the_days_around_are_linked(sheet, field_worker
     visit(sheet["employee"], sheet["tilleuls"], at(today, 10), 60)
     page = page_of(client_for(field_worker))
     employee = sheet["employee"].pk
-    assert "10:00 – 11:00" in page
+    assert "10:00 \u2013 11:00" in page
     yesterday, tomorrow = today - timedelta(1), today + timedelta(1)
     assert f'href="/planning/day/?employee={employee}&amp;date={yesterday}"' in page
     assert f'href="/planning/day/?employee={employee}&amp;date={tomorrow}"' in page
@@ -196,7 +196,7 @@ def test_the_pdf_prints_the_day_the_french_way(sheet, field_worker, client_for):
     text = text_of(pdf_of(client_for(field_worker), date=DAY.isoformat()))
     for expected in [
         "Feuille de route", "lundi 30 mars 2026", "Inès Intervenante", "Passages : 2",
-        "Durée prévue : 4\u00a0h", "08:30 – 11:00", "2\u00a0h\u00a030", "14:00 – 15:30",
+        "Durée prévue : 4\u00a0h", "08:30 \u2013 11:00", "2\u00a0h\u00a030", "14:00 \u2013 15:30",
         "Bâtiment B", "14 rue du Calvaire, 44000 Nantes", "Digicode 4521B",
         "Clé chez la gardienne", "Mme Gardienne : 02 40 00 00 01",
         "Cabinet Martin : 01 45 00 00 00", "Nettoyage des", "Apporter l",
@@ -213,7 +213,7 @@ def test_a_done_visit_prints_its_real_times(sheet, field_worker, client_for):
         status="done", actual_start=at(DAY, 8, 40), actual_end=at(DAY, 10, 55)
     )
     text = text_of(pdf_of(client_for(field_worker), date=DAY.isoformat()))
-    assert "Réalisée\n08:40 – 10:55" in text
+    assert "Réalisée\n08:40 \u2013 10:55" in text
 
 
 def test_the_pdf_is_pdf_a_3b_with_its_title(sheet, field_worker, client_for):
@@ -223,7 +223,7 @@ def test_the_pdf_is_pdf_a_3b_with_its_title(sheet, field_worker, client_for):
     assert "<pdfaid:conformance>B</pdfaid:conformance>" in xmp
     assert reader.trailer["/Root"]["/OutputIntents"]
     assert reader.metadata.title == (
-        "Feuille de route 30/03/2026 – Inès Intervenante – Clair & Net Services"
+        "Feuille de route 30/03/2026 \u2013 Inès Intervenante \u2013 Clair & Net Services"
     )
 
 
@@ -253,11 +253,8 @@ def test_a_long_day_prints_on_several_pages_with_its_reference(field_worker, cli
     for hour in range(30):
         site = SiteFactory(access_notes="Code 1234, badge à l'accueil, monter au 3e étage.")
         visit(field_worker.employee, site, at(DAY, 0) + timedelta(minutes=30 * hour), 20)
-    pages = [
-        page.extract_text()
-        for page in PdfReader(io.BytesIO(pdf_of(client_for(field_worker), date=DAY.isoformat())))
-        .pages  # fmt: skip
-    ]
+    reader = PdfReader(io.BytesIO(pdf_of(client_for(field_worker), date=DAY.isoformat())))
+    pages = [page.extract_text() for page in reader.pages]
     assert len(pages) > 1
     assert all("Feuille de route · Inès Intervenante · 30/03/2026" in text for text in pages[1:])
 
