@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db import models
 from django.http import HttpRequest
@@ -141,6 +142,8 @@ def intervenant_may_open(request: HttpRequest) -> bool:
     """Whether an intervenant's login may open this (resolved) request: the one place that
     says what such a login reaches, for the pages and the API alike."""
     path = request.path_info
+    if path.startswith(f"/{settings.STATIC_URL.lstrip('/')}"):
+        return True  # the stylesheets and scripts of every page, when Django serves them
     if path.startswith("/api/"):
         return path == INTERVENANT_API_PATH or path.startswith(f"{INTERVENANT_API_PATH}/")
     match = getattr(request, "resolver_match", None)
