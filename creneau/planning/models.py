@@ -357,4 +357,7 @@ class Intervention(CleanTextMixin, models.Model):
             start, end = self.actual_start, self.actual_end
         else:
             start, end = self.start, self.end
-        return (Decimal((end - start).total_seconds()) / 3600).quantize(Decimal("0.01"))
+        # Timestamps, not `end - start`: two times in Europe/Paris would subtract as wall-clock
+        # times, an hour off across a change of summer time.
+        seconds = round(end.timestamp() - start.timestamp())
+        return (Decimal(seconds) / 3600).quantize(Decimal("0.01"))

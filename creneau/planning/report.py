@@ -24,9 +24,9 @@ Status = Intervention.Status
 # The columns, in the order the report shows them.
 STATUSES = [Status.PLANNED, Status.DONE, Status.MISSED, Status.CANCELLED]
 BY_EMPLOYEE, BY_SITE = "employee", "site"
-HUNDREDTH = Decimal("0.01")
+HUNDREDTH, ZERO = Decimal("0.01"), Decimal("0.00")
 
-MONTH = re.compile(r"(\d{4})-(\d{2})")
+MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 FIRST_MONTH, LAST_MONTH = date(1900, 1, 1), date(9998, 12, 1)
 
 # Which length counts, as Intervention.hours says: quantity, else real times, else planned.
@@ -49,8 +49,9 @@ def parse_month(value: object) -> date | None:
     match = MONTH.fullmatch(str(value or "").strip())
     if not match or not 1 <= int(match[2]) <= 12:
         return None
-    first = date(int(match[1]), int(match[2]), 1)
-    return first if FIRST_MONTH <= first <= LAST_MONTH else None
+    if not FIRST_MONTH.year <= int(match[1]) <= LAST_MONTH.year:
+        return None
+    return date(int(match[1]), int(match[2]), 1)
 
 
 def month_end(first: date) -> date:
@@ -65,7 +66,7 @@ class ReportRow:
     label: str
     customer: str = ""
     customer_id: int | None = None
-    hours: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(STATUSES, Decimal(0)))
+    hours: dict[str, Decimal] = field(default_factory=lambda: dict.fromkeys(STATUSES, ZERO))
     visits: int = 0
 
     @property
@@ -74,7 +75,7 @@ class ReportRow:
 
     @property
     def total(self) -> Decimal:
-        return sum(self.cells, Decimal(0))
+        return sum(self.cells, ZERO)
 
     @property
     def done_rate(self) -> Decimal | None:

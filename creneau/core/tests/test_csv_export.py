@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from creneau.catalog.tests.factories import ServiceFactory
 from creneau.core.csv_export import csv_cell
 from creneau.customers.tests.factories import CustomerFactory, SiteFactory
+from creneau.planning.tests.factories import InterventionFactory
 from creneau.quotes.tests.factories import QuoteFactory
 
 # What a spreadsheet runs (or shifts into another cell) when a cell starts with it.
@@ -25,6 +27,8 @@ EXPORTS = {
     "customers/export.csv": "?active=all",
     "quotes/export.csv": "",
     "catalog/export.csv": "",
+    # Planned vs done, by site (the customers' and sites' names), this month.
+    "planning/report/export.csv": "?by=site",
 }
 SKIPPED_PREFIXES = ("admin/", "api/", "static/", "i18n/", "logout/")
 
@@ -73,6 +77,8 @@ def formula_names(direction):
         site = SiteFactory(customer=customer, name=payload)
         QuoteFactory(customer=customer, site=site, created_by=direction)
         ServiceFactory(label=payload)
+        now = timezone.now()
+        InterventionFactory(site=site, start=now, end=now + timedelta(hours=1))
 
 
 @pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from creneau.core.csv_export import csv_response
+from creneau.core.csv_export import csv_response, decimal_places
 from creneau.planning.report import (
     BY_EMPLOYEE,
     BY_SITE,
@@ -71,7 +71,8 @@ def report(request: HttpRequest) -> HttpResponse:
 
 def _csv_row(row: ReportRow, by: str) -> list:
     names = [row.customer, row.label] if by == BY_SITE else [row.label]
-    return [*names, *row.cells, row.total, row.visits]
+    hours = [decimal_places(value, 2) for value in [*row.cells, row.total]]
+    return [*names, *hours, row.visits]
 
 
 def report_export(request: HttpRequest) -> HttpResponse:
