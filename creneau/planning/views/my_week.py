@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creneau.core.params import parse_date_or_none
+from creneau.planning.models import Intervention
 from creneau.planning.rules import user_sees_day_sheets
 from creneau.planning.selectors import employee_of, week_visits
 from creneau.planning.views.day_sheet import FIRST_DAY, LAST_DAY, day_sheet_url
@@ -33,12 +34,15 @@ def my_week(request: HttpRequest) -> HttpResponse:
     days = []
     for offset in range(7):
         date = monday + timedelta(days=offset)
+        of_the_day = [v for v in visits if timezone.localtime(v.start).date() == date]
+        due = [v for v in of_the_day if v.status != Intervention.Status.CANCELLED]
         days.append(
             {
                 "date": date,
                 "url": day_sheet_url(None, date),
                 "is_today": date == today,
-                "visits": [v for v in visits if timezone.localtime(v.start).date() == date],
+                "visits": of_the_day,
+                "due_count": len(due),
             }
         )
     context = {
