@@ -112,6 +112,7 @@ def test_an_office_user_picks_the_employee_and_the_day(sheet, planner, client_fo
     client = client_for(planner)
     page = page_of(client)
     assert "Choisissez un intervenant" in page and "Bâtiment B" not in page
+    assert "Choisissez un intervenant" in page_of(client, employee="", date=DAY.isoformat())
     page = page_of(client, employee=sheet["employee"].pk, date=DAY.isoformat())
     assert "Bâtiment B" in page and "Inès Intervenante" in page
     assert f'<option value="{sheet["employee"].pk}" selected>' in page

@@ -68,7 +68,7 @@ def _target(request: HttpRequest) -> Target:
         }
         day = None
     day = day or timezone.localdate()
-    if "employee" in request.GET:
+    if request.GET.get("employee", "").strip():
         # An intervenant asking for another's sheet gets 404, as for any invisible object.
         pk = parse_id(request.GET["employee"])
         if pk is None:
@@ -85,10 +85,10 @@ def day_sheet_url(employee: Employee | None, day: date, *, pdf: bool = False) ->
     return f"{path}?{urlencode({**query, 'date': day.isoformat()})}"
 
 
-def _visit_items(request: HttpRequest, employee: Employee, visits, forms: dict) -> list[dict]:
+def _visit_items(request: HttpRequest, visits, forms: dict) -> list[dict]:
+    """Each visit with whom to call and, if the user may report it, its form."""
     items = []
     for visit in visits:
-        visit.employee = employee  # known already: no query per visit for the rule below
         may_report = visit.status in REPORTED and user_may_report_visit(request.user, visit)
         items.append(
             {
@@ -122,7 +122,7 @@ def render_day_sheet(request: HttpRequest, target: Target, forms: dict | None = 
         "next_url": day_sheet_url(employee, day + timedelta(days=1)),
         "today_url": day_sheet_url(employee, timezone.localdate()),
         "pdf_url": day_sheet_url(employee, day, pdf=True),
-        "items": _visit_items(request, employee, visits, forms or {}) if employee else [],
+        "items": _visit_items(request, visits, forms or {}),
         "due_count": len(due),
         "planned_time": sum((visit.end - visit.start for visit in due), timedelta()),
         "employees": _picker_employees(request, employee),
@@ -173,7 +173,7 @@ def visit_report(request: HttpRequest, pk: int) -> HttpResponse:
     visit = get_object_or_404(day_sheet_queryset(request.user), pk=pk)
     day = timezone.localtime(visit.start).date()
     if getattr(request, "htmx", False):
-        [item] = _visit_items(request, visit.employee, [visit], {visit.pk: form} if form else {})
+        [item] = _visit_items(request, [visit], {visit.pk: form} if form else {})
         return render(request, "planning/partials/day_sheet_visit.html", {"item": item})
     if form is None:
         return redirect(day_sheet_url(visit.employee, day))
