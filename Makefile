@@ -40,7 +40,6 @@ run: install
 	mkdir -p var
 	$(MANAGE) migrate --no-input -v 0
 	$(MANAGE) demo
-	$(MANAGE) send_visit_reminders --daily
 	@echo "Créneau: http://127.0.0.1:$(PORT)  (log in as direction / demo)"
 	@echo "E-mails: sent by the task worker started beside the server (docs/email.md)"
 	@# The task worker and the outbox's retry loop run beside the server, and stop with it.

@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "creneau.core.middleware.StaffLoginRequiredMiddleware",
+    "creneau.core.middleware.IntervenantAllowlistMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "creneau.core.middleware.PdfErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

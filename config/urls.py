@@ -5,10 +5,11 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from creneau.core import views as core_views
 from creneau.core.api import api
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="customers:list", permanent=False)),
+    path("", core_views.home, name="home"),
     path("", include("creneau.core.urls")),
     path("customers/", include("creneau.customers.urls")),
     path("", include("creneau.catalog.urls")),

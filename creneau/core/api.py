@@ -34,6 +34,7 @@ from creneau.core.api_requests import (
 )
 from creneau.core.models import ApiToken
 from creneau.core.pdf import PdfRenderError
+from creneau.core.roles import intervenant_may_open, user_is_intervenant
 from creneau.core.schemas import Message, ValidationErrors
 from creneau.core.services import TooManyRequests
 
@@ -52,6 +53,11 @@ class BearerToken(HttpBearer):
             return None
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
         request.user = api_token.user
+        if user_is_intervenant(api_token.user) and not intervenant_may_open(request):
+            # An intervenant's token opens its own visits and record, nothing else.
+            raise HttpError(
+                403, _("Ce jeton d'intervenant n'ouvre que ses interventions et sa fiche.")
+            )
         return api_token.user
 
 
@@ -65,7 +71,11 @@ def docs_login_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
 
     @wraps(view)
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated or BearerToken()(request) is not None:
+        try:
+            authenticated = request.user.is_authenticated or BearerToken()(request) is not None
+        except HttpError as refusal:  # an intervenant's token
+            return JsonResponse({"detail": str(refusal)}, status=refusal.status_code)
+        if authenticated:
             return view(request, *args, **kwargs)
         if request.path.endswith(".json"):
             response = JsonResponse({"detail": unauthenticated_message()}, status=401)

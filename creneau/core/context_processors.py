@@ -9,14 +9,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from creneau.core.roles import Role, user_is_direction, user_role, user_sees_outbox
-
-
-def user_in_office(user) -> bool:
-    """Every staff role but the intervenant's, which sees only its own day and planning.
-    (planning.rules.user_sees_employees says the same; core cannot import planning.)"""
-    role = user_role(user)
-    return role is not None and role != Role.EMPLOYEE
+from creneau.core.roles import (
+    user_is_direction,
+    user_is_intervenant,
+    user_is_office_staff,
+    user_role,
+    user_sees_outbox,
+)
 
 
 @dataclass(frozen=True)
@@ -24,13 +23,17 @@ class MenuItem:
     label: str
     url_name: str
     icon: str
-    allowed: Callable = user_role  # any staff role by default
+    allowed: Callable = user_is_office_staff  # every back-office role by default
 
 
 DAILY_MENU = [
     MenuItem(_("Clients"), "customers:list", "people"),
     MenuItem(_("Devis"), "quotes:list", "file-earmark-text"),
-    MenuItem(_("Intervenants"), "planning:employee_list", "person-vcard", allowed=user_in_office),
+    MenuItem(_("Intervenants"), "planning:employee_list", "person-vcard"),
+    # An intervenant's whole menu: its day and its week (planning.views.day_sheet).
+    MenuItem(_("Ma journée"), "planning:day_sheet", "calendar-day", allowed=user_is_intervenant),
+    MenuItem(_("Mon planning"), "planning:my_week", "calendar-week", allowed=user_is_intervenant),
+    MenuItem(_("Prévu / réalisé"), "planning:report", "bar-chart-line"),
 ]
 SETTINGS_MENU: list[MenuItem] = [
     MenuItem(_("Société"), "company", "building", allowed=user_is_direction),
@@ -72,4 +75,6 @@ def navigation(request: HttpRequest) -> dict:
         "menu_daily": menu_daily,
         "menu_settings": menu_settings,
         "user_role_label": (role.label if (role := user_role(request.user)) else ""),
+        # The customer search of the top bar: not for an intervenant, who sees no customer.
+        "show_customer_search": user_is_office_staff(request.user),
     }

@@ -4,12 +4,15 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from creneau.core.roles import intervenant_may_open, user_is_intervenant
 
 
 class StaffLoginRequiredMiddleware(LoginRequiredMiddleware):
@@ -19,6 +22,29 @@ class StaffLoginRequiredMiddleware(LoginRequiredMiddleware):
         if request.path.startswith("/api/"):
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
+
+
+class IntervenantAllowlistMiddleware:
+    """An intervenant's login opens only what core.roles.intervenant_may_open allows (its
+    own day sheet and planning, its account); every other page or API route answers 403,
+    whatever its view checks. One list in one place, so that a new screen is closed to
+    intervenants until it is named there."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        if not user_is_intervenant(request.user) or intervenant_may_open(request):
+            return None
+        message = _(
+            "Votre identifiant d'intervenant ouvre seulement votre journée et votre planning."
+        )
+        if request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": message}, status=403)
+        raise PermissionDenied(message)
 
 
 class ChosenLanguageMiddleware:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db import models
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 
@@ -100,3 +102,53 @@ def user_is_direction(user: AbstractBaseUser | AnonymousUser) -> bool:
 def user_sees_outbox(user: AbstractBaseUser | AnonymousUser) -> bool:
     """The E-mails screen (every e-mail sent, with its errors): direction and accounting."""
     return user_role(user) in {Role.DIRECTION, Role.ACCOUNTANT}
+
+
+def user_is_office_staff(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """The back office's roles: every staff role but the intervenant's."""
+    role = user_role(user)
+    return role is not None and role != Role.EMPLOYEE
+
+
+def user_is_intervenant(user: AbstractBaseUser | AnonymousUser) -> bool:
+    """An intervenant's login: its own day sheet and planning, nothing of the back office."""
+    return user_role(user) == Role.EMPLOYEE
+
+
+# What an intervenant's login may open, by URL name: its day sheet (and its PDF), its week,
+# the reporting of its visits, its account, the language switch and logging out. Pages that
+# need no login (the login page, the calendar feed) stay open. In the API, the interventions
+# and employees routes only, which show it its own visits and its own record. Everything
+# else answers 403 (core.middleware.IntervenantAllowlistMiddleware, core.api.BearerToken).
+INTERVENANT_URL_NAMES = frozenset(
+    {
+        "home",
+        "login",
+        "logout",
+        "account",
+        "api_token_new",
+        "api_token_revoke",
+        "set_language",
+        "planning:day_sheet",
+        "planning:day_sheet_pdf",
+        "planning:visit_report",
+        "planning:my_week",
+    }
+)
+INTERVENANT_API_PATHS = ("/api/v1/interventions", "/api/v1/employees")
+
+
+def intervenant_may_open(request: HttpRequest) -> bool:
+    """Whether an intervenant's login may open this (resolved) request: the one place that
+    says what such a login reaches, for the pages and the API alike."""
+    path = request.path_info
+    if path.startswith(f"/{settings.STATIC_URL.lstrip('/')}"):
+        return True  # the stylesheets and scripts of every page, when Django serves them
+    if path.startswith("/api/"):
+        return any(path == api or path.startswith(f"{api}/") for api in INTERVENANT_API_PATHS)
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return False
+    if not getattr(match.func, "login_required", True):
+        return True  # public anyway: the login page, the calendar feed
+    return match.view_name in INTERVENANT_URL_NAMES

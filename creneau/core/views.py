@@ -15,7 +15,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.utils.decorators import method_decorator
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -26,7 +26,12 @@ from creneau.core import staff as staff_services
 from creneau.core.forms import CompanyForm, StaffCreateForm, StaffForm, StaffPasswordForm
 from creneau.core.lists import render_list
 from creneau.core.models import Company, OutboxAttachment, OutboxEmail
-from creneau.core.roles import role_given, user_is_direction, user_sees_outbox
+from creneau.core.roles import (
+    role_given,
+    user_is_direction,
+    user_is_intervenant,
+    user_sees_outbox,
+)
 from creneau.core.selectors import emails_filter, emails_overdue_count, emails_status_counts
 from creneau.core.services import company_update, email_retry
 
@@ -39,6 +44,21 @@ class StaffLoginView(auth_views.LoginView):
 
     template_name = "registration/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        # An intervenant sees nothing of the back office: it starts on its day sheet.
+        if user_is_intervenant(self.request.user):
+            return resolve_url(INTERVENANT_HOME)
+        return super().get_default_redirect_url()
+
+
+# An intervenant's first page (planning.views): its day sheet, today.
+INTERVENANT_HOME = "planning:day_sheet"
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """/: the customers for the office, its day sheet for an intervenant."""
+    return redirect(INTERVENANT_HOME if user_is_intervenant(request.user) else "customers:list")
 
 
 def direction_required(view: Callable) -> Callable:

@@ -357,10 +357,15 @@ class Intervention(CleanTextMixin, models.Model):
 
     @property
     def hours(self) -> Decimal:
-        """The quantity, or the duration in hours (real times if entered, else planned)."""
+        """The quantity, or the duration in hours: real if both real times are entered (a
+        visit done), else planned. planning.report sums the same in the database."""
         if self.quantity is not None:
             return self.quantity
-        start, end = self.actual_start or self.start, self.actual_end or self.end
-        if self.actual_start and not self.actual_end:
-            start = self.start
-        return (Decimal((end - start).total_seconds()) / 3600).quantize(Decimal("0.01"))
+        if self.actual_start and self.actual_end:
+            start, end = self.actual_start, self.actual_end
+        else:
+            start, end = self.start, self.end
+        # Timestamps, not `end - start`: two times in Europe/Paris would subtract as wall-clock
+        # times, an hour off across a change of summer time.
+        seconds = round(end.timestamp() - start.timestamp())
+        return (Decimal(seconds) / 3600).quantize(Decimal("0.01"))

@@ -34,3 +34,13 @@ def user_may_report_visit(user: AnyUser, intervention) -> bool:
         return True
     employee = intervention.employee
     return user_is_employee(user) and employee is not None and employee.user_id == user.pk
+
+
+def user_sees_planning_report(user: AnyUser) -> bool:
+    """Planned vs done: every office role (a sales rep: its customers' visits only)."""
+    return user_sees_employees(user)
+
+
+def user_sees_day_sheets(user: AnyUser) -> bool:
+    """Day sheets: every staff role (each sees the visits it may see); an intervenant its own."""
+    return user_role(user) is not None

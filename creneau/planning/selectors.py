@@ -11,13 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from creneau.core.roles import Role, user_role
+from creneau.customers.models import Contact
 from creneau.customers.selectors import AnyUser, customers_visible_to
 from creneau.planning.models import (
     Absence,
@@ -243,3 +244,54 @@ def upcoming_and_recent(queryset: QuerySet[Intervention], *, count: int = 5):
         list(upcoming.select_related(*related)[:count]),
         list(recent.select_related(*related)[:count]),
     )
+
+
+# Day sheet and week of an employee ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContactPhones:
+    """Whom to call about a visit: the site's contact, else the customer itself."""
+
+    name: str
+    phones: list[str]  # E.164, mobile first
+
+
+def _phones(holder) -> list[str]:
+    return [number for number in (holder.mobile, holder.phone) if number]
+
+
+def visit_contact(visit: Intervention) -> ContactPhones | None:
+    """The first contact of the visit's site with a phone, else the customer's phones.
+    Reads the contacts that day_sheet_visits prefetched: no query."""
+    site = visit.site
+    for contact in getattr(site, "phone_contacts", None) or []:
+        return ContactPhones(contact.name, _phones(contact))
+    customer = site.customer
+    phones = _phones(customer)
+    return ContactPhones(customer.name, phones) if phones else None
+
+
+def day_sheet_queryset(user: AnyUser) -> QuerySet[Intervention]:
+    """The visits the user may see, each with its site, customer, service, employee and the
+    site's contacts that have a phone (prefetched: one more query for them all)."""
+    with_phone = Contact.objects.filter(~Q(phone="") | ~Q(mobile="")).order_by("name", "id")
+    return (
+        interventions_visible_to(user)
+        .select_related("site__customer", "service", "employee")
+        .prefetch_related(Prefetch("site__contacts", queryset=with_phone, to_attr="phone_contacts"))
+        .order_by("start", "id")
+    )
+
+
+def day_sheet_visits(*, user: AnyUser, employee: Employee, day: date) -> list[Intervention]:
+    """An employee's visits of one local day that the user may see, in order: two queries."""
+    return list(interventions_between(day_sheet_queryset(user).filter(employee=employee), day, day))
+
+
+def week_visits(*, user: AnyUser, employee: Employee, monday: date) -> list[Intervention]:
+    """An employee's visits of the week starting `monday`, in order: one query."""
+    visits = interventions_between(
+        interventions_visible_to(user).filter(employee=employee), monday, monday + timedelta(6)
+    )
+    return list(visits.select_related("site__customer", "service").order_by("start", "id"))

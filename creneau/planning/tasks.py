@@ -73,11 +73,15 @@ def daily_run_ensure() -> datetime | None:
 
 
 def daily_run_on_migrate(*, using: str = DEFAULT_DB_ALIAS, **_kwargs: Any) -> None:
-    """post_migrate of the planning app: start the daily chain if none is waiting."""
+    """post_migrate of the planning app: start the daily chains (the horizon's extension,
+    the visit reminders) if none is waiting, so that a deployment needs no extra step."""
     from django_tasks_db.models import DBTaskResult
+
+    from creneau.planning.tasks_reminders import visit_reminders_daily_ensure
 
     if using != DEFAULT_DB_ALIAS:
         return
     if DBTaskResult._meta.db_table not in connection.introspection.table_names():
         return  # the task queue's own tables are not migrated yet
     daily_run_ensure()
+    visit_reminders_daily_ensure()

@@ -3,7 +3,7 @@
 `send_visit_reminders_daily` queues tomorrow's reminders (planning.reminders), then puts
 itself back in the queue for the next day at VISIT_REMINDERS_HOUR (Europe/Paris). The chain
 is started once by `visit_reminders_daily_ensure()` (`manage.py send_visit_reminders
---daily`, which `make run` calls), and starting it again adds nothing while a run waits.
+--daily`, and every `migrate`), and starting it again adds nothing while a run waits.
 A run that comes late (the worker was down) still sends: the visits of tomorrow that have
 no reminder yet get one, and a visit never gets two.
 """

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
+from creneau.planning.views import day_sheet, employees, ical, my_week, report
 from creneau.planning.views import employee_sections as sections
-from creneau.planning.views import employees, ical
 
 app_name = "planning"
 
@@ -56,4 +56,12 @@ urlpatterns: list = [
     ),
     # An employee's calendar feed, for their phone: no login, the token is the key.
     path("ical/<str:token>.ics", ical.ical_feed, name="ical_feed"),
+    # The day sheet, the intervenant's week and the reporting of its visits.
+    path("day/", day_sheet.day_sheet, name="day_sheet"),
+    path("day/pdf/", day_sheet.day_sheet_pdf, name="day_sheet_pdf"),
+    path("day/visits/<int:pk>/report/", day_sheet.visit_report, name="visit_report"),
+    path("me/", my_week.my_week, name="my_week"),
+    # Planned vs done.
+    path("report/", report.report, name="report"),
+    path("report/export.csv", report.report_export, name="report_export"),
 ]

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from creneau.catalog.tests.factories import ServiceFactory
 from creneau.core.csv_export import csv_cell
 from creneau.customers.tests.factories import CustomerFactory, SiteFactory
-from creneau.planning.tests.factories import EmployeeFactory
+from creneau.planning.tests.factories import EmployeeFactory, InterventionFactory
 from creneau.quotes.tests.factories import QuoteFactory
 
 # What a spreadsheet runs (or shifts into another cell) when a cell starts with it.
@@ -27,6 +28,8 @@ EXPORTS = {
     "quotes/export.csv": "",
     "catalog/export.csv": "",
     "planning/employees/export.csv": "?active=all",
+    # Planned vs done, by site (the customers' and sites' names), this month.
+    "planning/report/export.csv": "?by=site",
 }
 SKIPPED_PREFIXES = ("admin/", "api/", "static/", "i18n/", "logout/")
 
@@ -76,6 +79,8 @@ def formula_names(direction):
         QuoteFactory(customer=customer, site=site, created_by=direction)
         ServiceFactory(label=payload)
         EmployeeFactory(first_name=payload, last_name=payload, email="")
+        now = timezone.now()
+        InterventionFactory(site=site, start=now, end=now + timedelta(hours=1))
 
 
 @pytest.mark.django_db
