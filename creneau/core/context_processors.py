@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from creneau.core.roles import user_is_direction, user_role, user_sees_outbox
+from creneau.core.roles import Role, user_is_direction, user_role, user_sees_outbox
 
 
 @dataclass(frozen=True)
@@ -20,8 +20,14 @@ class MenuItem:
     allowed: Callable = user_role  # any staff role by default
 
 
+def _office_role(user) -> bool:
+    """Every staff role but the intervenant's, which has pages of its own."""
+    return user_role(user) not in (None, Role.EMPLOYEE)
+
+
 DAILY_MENU = [
     MenuItem(_("Clients"), "customers:list", "people"),
+    MenuItem(_("Planning"), "planning:week", "calendar-week", allowed=_office_role),
     MenuItem(_("Devis"), "quotes:list", "file-earmark-text"),
 ]
 SETTINGS_MENU: list[MenuItem] = [

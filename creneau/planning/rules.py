@@ -34,3 +34,9 @@ def user_may_report_visit(user: AnyUser, intervention) -> bool:
         return True
     employee = intervention.employee
     return user_is_employee(user) and employee is not None and employee.user_id == user.pk
+
+
+def user_sees_planning(user: AnyUser) -> bool:
+    """The week and month views of every employee: the office roles (a sales rep sees
+    there only its own customers' visits); an intervenant has its own pages instead."""
+    return user_sees_employees(user)

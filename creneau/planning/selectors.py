@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
-from creneau.core.roles import Role, user_role
+from creneau.core.roles import Role, user_role, user_sees_all_customers
 from creneau.customers.selectors import AnyUser, customers_visible_to
 from creneau.planning.models import (
     Absence,
@@ -118,14 +118,17 @@ def _within_availability(visit: Intervention, slots: list[Availability]) -> bool
 
 
 def interventions_conflicts(
-    interventions: Iterable[Intervention],
+    interventions: Iterable[Intervention], *, viewer: AnyUser | None = None
 ) -> dict[int, list[Conflict]]:
     """The conflicts of each visit, by id, in four queries whatever their number:
     - the same employee booked twice at once;
     - outside the employee's weekly availability (an employee with none is always
       available), or during one of its absences;
     - on a closure of the site.
-    Cancelled and missed visits have none, and take nobody's time."""
+    Cancelled and missed visits have none, and take nobody's time.
+
+    With a `viewer` who does not see every customer (a sales rep), a double booking on
+    another rep's site is told without that site's name (one more query)."""
     visits = [
         visit
         for visit in interventions
@@ -148,10 +151,11 @@ def interventions_conflicts(
             Intervention.objects.active()
             .filter(employee_id__in=employee_ids, start__lt=latest, end__gt=earliest)
             .select_related("site")
-            .only("id", "employee_id", "start", "end", "site__name", "status")
+            .only("id", "employee_id", "start", "end", "site__name", "site__customer_id", "status")
         )
         for other in others:
             others_by_employee[other.employee_id].append(other)
+        _hide_invisible_sites(others_by_employee, viewer)
         for slot in Availability.objects.filter(employee_id__in=employee_ids):
             slots_by_employee[slot.employee_id].append(slot)
         for absence in Absence.objects.filter(
@@ -175,6 +179,22 @@ def interventions_conflicts(
     return result
 
 
+def _hide_invisible_sites(
+    others_by_employee: dict[int, list[Intervention]], viewer: AnyUser | None
+) -> None:
+    """Blank the site name of the visits the viewer may not see (another rep's customer)."""
+    if viewer is None or user_sees_all_customers(viewer):
+        return
+    others = [other for group in others_by_employee.values() for other in group]
+    customer_ids = {other.site.customer_id for other in others}
+    visible = set(
+        customers_visible_to(viewer).filter(pk__in=customer_ids).values_list("pk", flat=True)
+    )
+    for other in others:
+        if other.site.customer_id not in visible:
+            other.site.name = ""
+
+
 def _conflicts_of(
     visit: Intervention,
     *,
@@ -188,17 +208,14 @@ def _conflicts_of(
     if visit.employee_id:
         for other in others:
             if other.pk != visit.pk and other.start < visit.end and visit.start < other.end:
-                conflicts.append(
-                    Conflict(
-                        "double_booking",
-                        _("Intervenant déjà pris de %(start)s à %(end)s (%(site)s).")
-                        % {
-                            "start": _hhmm(other.start),
-                            "end": _hhmm(other.end),
-                            "site": other.site.name,
-                        },
-                    )
+                times = {"start": _hhmm(other.start), "end": _hhmm(other.end)}
+                message = (
+                    _("Intervenant déjà pris de %(start)s à %(end)s (%(site)s).")
+                    % {**times, "site": other.site.name}
+                    if other.site.name
+                    else _("Intervenant déjà pris de %(start)s à %(end)s.") % times
                 )
+                conflicts.append(Conflict("double_booking", message))
         if slots and not _within_availability(visit, slots):
             conflicts.append(
                 Conflict("unavailable", _("En dehors des disponibilités de l'intervenant."))
