@@ -22,7 +22,8 @@
     const grid = gridOf(cell);
     const bySite = grid.dataset.view === "week_sites";
     const employee = bySite ? card.dataset.employee : cell.closest("tr").dataset.employee;
-    const url = grid.dataset.moveUrl.replace(/\/0\/move\/$/, `/${card.dataset.visit}/move/`);
+    const visitId = card.pathname.match(/\/(\d+)\/$/)[1]; // a card links to /planning/visits/<id>/
+    const url = grid.dataset.moveUrl.replace(/\/0\/move\/$/, `/${visitId}/move/`);
     card.classList.add("is-moving");
     htmx.ajax("POST", url + window.location.search, {
       source: card,
