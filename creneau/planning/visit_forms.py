@@ -143,7 +143,8 @@ class VisitForm(VisitTimesForm):
 
     def __init__(self, *args, visit: Intervention, **kwargs):
         self.visit = visit
-        if not args and "data" not in kwargs:
+        data = args[0] if args else kwargs.get("data")
+        if data is None:
             kwargs["initial"] = self.initial_of(visit)
         super().__init__(*args, employee=visit.employee, service=visit.service, **kwargs)
 
