@@ -33,13 +33,11 @@ def move(client, pk: int, *, day, employee="", view="week", query=None):
     return client.post(path, {**data, "view": view}, headers=HTMX)
 
 
-# Drag and drop ---------------------------------------------------------------------------------
+# Drag and drop ------------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
-def test_a_drop_moves_the_visit_and_answers_both_rows_with_the_conflict(
-    planner, client_for, team
-):
+def test_a_drop_moves_the_visit_and_answers_both_rows_with_the_conflict(planner, client_for, team):
     alice, bruno = team
     moved = visit(employee=alice, hour=9, site=SiteFactory(name="Les Tilleuls"))
     visit(employee=bruno, day=TUESDAY, hour=10, site=SiteFactory(name="Le Clos Fleuri"))
@@ -110,7 +108,8 @@ def test_a_drop_in_the_week_by_site_keeps_the_employee_and_redraws_the_grid(
 ):
     alice, _bruno = team
     moved = visit(employee=alice, site=SiteFactory(name="Les Tilleuls"))
-    response = move(client_for(planner), moved.pk, day=TUESDAY, employee=alice.pk, view="week_sites")
+    client = client_for(planner)
+    response = move(client, moved.pk, day=TUESDAY, employee=alice.pk, view="week_sites")
     html = response.content.decode()
     assert '<table class="planning-grid planning-by-site" id="planning-grid"' in html
     assert 'hx-swap-oob="true"' in html
@@ -133,7 +132,7 @@ def test_only_planners_move_and_an_outsider_finds_nothing(
     assert moved.employee == bruno
 
 
-# The edit form -----------------------------------------------------------------------------------
+# The edit form ------------------------------------------------------------------------------
 
 
 def form_data(visit_: Intervention, **changes) -> dict:
@@ -189,8 +188,11 @@ def test_the_edit_form_says_what_is_wrong_at_the_field(planner, client_for, team
         ({"employee": "999999"}, "employee", "Cet intervenant n'est pas dans la liste."),
         ({"quantity": "-1"}, "quantity", None),
         ({"quantity": "abc"}, "quantity", None),
-        ({"status": "done", "actual_start_time": "10:00", "actual_end_time": "09:00"},
-         "actual_end_time", "La fin réelle doit suivre le début réel."),  # fmt: skip
+        (
+            {"status": "done", "actual_start_time": "10:00", "actual_end_time": "09:00"},
+            "actual_end_time",
+            "La fin réelle doit suivre le début réel.",
+        ),
         ({"notes": "x" * 20_000}, "notes", None),
     ]
     for changes, field, message in cases:
@@ -248,7 +250,7 @@ def test_the_status_buttons_mark_done_cancel_and_reopen(planner, client_for, tea
     assert response["Location"] == "/planning/?week=2027-06-07"
 
 
-# A new one-off visit -------------------------------------------------------------------------------
+# A new one-off visit ------------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -278,9 +280,7 @@ def test_a_new_visit_is_made_on_a_searched_site(planner, client_for, team):
 
 
 @pytest.mark.django_db
-def test_a_new_visit_refused_shows_why_at_the_field_and_keeps_the_site(
-    planner, client_for, team
-):
+def test_a_new_visit_refused_shows_why_at_the_field_and_keeps_the_site(planner, client_for, team):
     _alice, bruno = team
     site = SiteFactory(name="Résidence Interdite", customer=CustomerFactory(name="Syndic"))
     bruno.incompatible_sites.add(site)

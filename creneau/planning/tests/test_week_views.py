@@ -197,6 +197,10 @@ def test_the_pickers_search_visible_customers_and_sites(rep, client_for):
         "Aucun site ne correspond."
         in client.get("/planning/search/sites/", {"site_q": "zzz"}).content.decode()
     )
+    # A query of a thousand words is cut, not a 500.
+    assert client.get("/planning/search/sites/", {"site_q": "abc " * 1000}).status_code == 200
+    long_query = {"customer_q": "a " * 2000}
+    assert client.get("/planning/search/customers/", long_query).status_code == 200
 
 
 # Who sees what -----------------------------------------------------------------------------

@@ -194,7 +194,7 @@ class CardMaker:
         times = f"{start.hour:02d}:{start.minute:02d}\u2013{end.hour:02d}:{end.minute:02d}"
         return (
             f'<a class="{classes}" href="{self.edit_url}{visit.pk}/"{data} title="{title}">'
-            f'<span class="visit-time">{times}{icons}</span>'
+            f'<span class="visit-time">{icons}{times}</span>'
             f"{second}<span>{service}</span>{hidden}</a>"
         )
 

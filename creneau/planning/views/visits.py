@@ -18,10 +18,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from creneau.core.collation import french_collate
 from creneau.core.params import parse_date_or_none, parse_id
 from creneau.core.roles import user_sees_all_customers
 from creneau.customers.selectors import customers_visible_to, search_terms, sites_visible_to
 from creneau.planning import services
+from creneau.planning.forms import NewVisitForm, VisitForm
 from creneau.planning.models import Intervention
 from creneau.planning.rules import user_may_edit_planning
 from creneau.planning.selectors import (
@@ -32,7 +34,6 @@ from creneau.planning.selectors import (
 from creneau.planning.views.filters import active_employees, planning_filters, week_of
 from creneau.planning.views.grid import employee_grid, site_grid
 from creneau.planning.views.week import require_planning_reader
-from creneau.planning.visit_forms import NewVisitForm, VisitForm
 
 SEARCH_RESULTS = 10
 # The status buttons of the edit page: the status they set, and what they say once done.
@@ -98,7 +99,7 @@ def _status_actions(visit: Intervention) -> list[tuple[str, str, str, str]]:
     Status = Intervention.Status
     buttons = {
         Status.DONE: (_("Marquer réalisée"), "check-circle", "btn-success"),
-        Status.MISSED: (_("Client absent"), "person-x", "btn-outline-warning"),
+        Status.MISSED: (_("Client absent"), "person-x", "btn-outline-secondary"),
         Status.CANCELLED: (_("Annuler l'intervention"), "x-circle", "btn-outline-danger"),
         Status.PLANNED: (_("Rouvrir"), "arrow-counterclockwise", "btn-outline-secondary"),
     }
@@ -224,7 +225,9 @@ def site_search(request: HttpRequest) -> HttpResponse:
     sites = sites.select_related("customer").only(
         "id", "name", "city", "customer__id", "customer__name"
     )
-    found = list(sites.order_by("customer__name_key", "name", "id")[:SEARCH_RESULTS])
+    found = list(
+        sites.order_by("customer__name_key", french_collate("name"), "id")[:SEARCH_RESULTS]
+    )
     found = found if terms or customer_id else []
     options = [(s.pk, f"{s.customer.name} \u2013 {s.name}", s.city) for s in found]
     return render(

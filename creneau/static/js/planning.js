@@ -57,9 +57,26 @@
     if (!event.detail.successful && form) htmx.trigger(form, "filters-change");
   });
 
+  // On a desk the grid scrolls in its own box, down to the bottom of the window, so that
+  // the days and the names stay in sight (CSS gives a fallback height; a phone scrolls the
+  // page, the week being a list there).
+  function fitGrid() {
+    const box = document.querySelector(".planning-scroll");
+    if (!box) return;
+    if (window.matchMedia("(max-width: 767.98px)").matches) {
+      box.style.removeProperty("max-height");
+      return;
+    }
+    const hint = box.nextElementSibling?.offsetHeight || 0;
+    const room = window.innerHeight - box.getBoundingClientRect().top - window.scrollY - hint - 24;
+    box.style.setProperty("max-height", `${Math.max(room, 288)}px`);
+  }
+  window.addEventListener("resize", fitGrid);
+
   htmx.onLoad((root) => {
     if (!(root instanceof Element)) return;
     paint(root);
+    fitGrid();
     const cells = root.matches("td[data-day]") ? [root] : [];
     cells.push(...root.querySelectorAll("td[data-day]"));
     cells.forEach(makeSortable);

@@ -1,4 +1,6 @@
-"""Forms of a visit: its edit form (the keyboard's way to move it) and a one-off visit.
+"""Forms of the planning.
+
+A visit's: its edit form (the keyboard's way to move it) and a one-off visit.
 
 They read a day and local times (Europe/Paris) and give the services aware datetimes; the
 services validate the rest and say what is wrong, at the field.
@@ -193,6 +195,7 @@ class NewVisitForm(VisitTimesForm):
 
     site = forms.CharField(
         label=_("Site"),
+        max_length=20,  # an id
         widget=forms.HiddenInput,
         error_messages={"required": _("Choisissez le site de l'intervention.")},
     )
