@@ -167,7 +167,8 @@ def test_the_edit_form_moves_a_visit_and_goes_back_to_the_grid(planner, client_f
     data["next"] = "/planning/?week=2027-06-07&employee=" + str(bruno.pk)
     response = client.post(f"/planning/visits/{edited.pk}/", data)
     assert response.status_code == 302
-    assert response["Location"] == f"/planning/?week=2027-06-07&employee={bruno.pk}"
+    # Back on the grid it came from, its filter kept, on the week the visit is in now.
+    assert response["Location"] == f"/planning/?week=2027-06-10&employee={bruno.pk}"
     edited.refresh_from_db()
     assert edited.employee == bruno
     assert timezone.localtime(edited.start) == at(MONDAY + timedelta(days=3), 14, 30)
@@ -230,8 +231,8 @@ def test_the_status_buttons_mark_done_cancel_and_reopen(planner, client_for, tea
     edited = visit(employee=alice)
     client = client_for(planner)
     path = f"/planning/visits/{edited.pk}/status/"
-    response = client.post(path, {"status": "done", "next": "/planning/?week=2027-06-07"})
-    assert response["Location"] == "/planning/?week=2027-06-07"
+    response = client.post(path, {"status": "done", "next": "/planning/sites/?status=done"})
+    assert response["Location"] == "/planning/sites/?status=done&week=2027-06-07"
     edited.refresh_from_db()
     assert edited.status == "done" and edited.actual_start == edited.start
     page = client.get(f"/planning/visits/{edited.pk}/").content.decode()

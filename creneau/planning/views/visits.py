@@ -7,9 +7,11 @@ another rep's customer owns answers 404 first, whatever the method.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -50,18 +52,26 @@ def _require_writer(request: HttpRequest) -> None:
         raise PermissionDenied(_("Votre rôle ne permet pas de modifier le planning."))
 
 
-def _next_url(request: HttpRequest, visit: Intervention | None) -> str:
-    """Where to go back: the planning view the user came from, or the visit's week."""
+def _next_url(request: HttpRequest, visit: Intervention | None, *, follow: bool = False) -> str:
+    """Where to go back: the planning view the user came from (its filter kept), or the
+    visit's week. `follow`: on the period the visit is in now (it may have moved)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     safe = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    if safe and target.startswith(reverse("planning:week")):
-        return target
     week = reverse("planning:week")
-    if visit is None:
-        return week
-    return f"{week}?week={timezone.localdate(visit.start).isoformat()}"
+    if not (safe and target.startswith(week)):
+        target = week
+    if visit is None or not (follow or target == week):
+        return target
+    parts = urlsplit(target)
+    query = QueryDict(parts.query, mutable=True)
+    day = timezone.localdate(visit.start)
+    if parts.path == reverse("planning:month"):
+        query["month"] = day.strftime("%Y-%m")
+    else:
+        query["week"] = day.isoformat()
+    return f"{parts.path}?{query.urlencode()}"
 
 
 def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -81,7 +91,7 @@ def visit_edit(request: HttpRequest, pk: int) -> HttpResponse:
             visit.refresh_from_db()
         else:
             messages.success(request, _("Intervention enregistrée."))
-            return redirect(_next_url(request, visit))
+            return redirect(_next_url(request, visit, follow=True))
     context = {
         "visit": visit,
         "form": form,
@@ -122,7 +132,7 @@ def visit_status(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect("planning:visit_edit", pk=visit.pk)
     messages.success(request, STATUS_ACTIONS[status])
-    return redirect(_next_url(request, visit))
+    return redirect(_next_url(request, visit, follow=True))
 
 
 @require_POST
@@ -185,7 +195,7 @@ def visit_new(request: HttpRequest) -> HttpResponse:
             form.add_service_error(error)
         else:
             messages.success(request, _("Intervention créée."))
-            return redirect(_next_url(request, visit))
+            return redirect(_next_url(request, visit, follow=True))
     site = form.picked_site()
     context = {
         "form": form,
