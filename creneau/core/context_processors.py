@@ -28,8 +28,9 @@ class MenuItem:
 
 DAILY_MENU = [
     MenuItem(_("Clients"), "customers:list", "people"),
-    MenuItem(_("Devis"), "quotes:list", "file-earmark-text"),
+    MenuItem(_("Planning"), "planning:week", "calendar-week"),
     MenuItem(_("Intervenants"), "planning:employee_list", "person-vcard"),
+    MenuItem(_("Devis"), "quotes:list", "file-earmark-text"),
     # An intervenant's whole menu: its day and its week (planning.views.day_sheet).
     MenuItem(_("Ma journée"), "planning:day_sheet", "calendar-day", allowed=user_is_intervenant),
     MenuItem(_("Mon planning"), "planning:my_week", "calendar-week", allowed=user_is_intervenant),

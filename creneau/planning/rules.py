@@ -44,3 +44,9 @@ def user_sees_planning_report(user: AnyUser) -> bool:
 def user_sees_day_sheets(user: AnyUser) -> bool:
     """Day sheets: every staff role (each sees the visits it may see); an intervenant its own."""
     return user_role(user) is not None
+
+
+def user_sees_planning(user: AnyUser) -> bool:
+    """The week and month views of every employee: the office roles (a sales rep sees
+    there only its own customers' visits); an intervenant has its own pages instead."""
+    return user_sees_employees(user)

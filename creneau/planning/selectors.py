@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
-from creneau.core.roles import Role, user_role
+from creneau.core.roles import Role, user_role, user_sees_all_customers
 from creneau.customers.models import Contact
 from creneau.customers.selectors import AnyUser, customers_visible_to
 from creneau.planning.models import (
@@ -97,6 +98,28 @@ class Conflict:
     message: str
 
 
+class VisitTimes(Protocol):
+    """What the conflicts read of a visit: an Intervention, or a lighter row of one."""
+
+    pk: int
+    status: str
+    employee_id: int | None
+    site_id: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(slots=True)
+class _Busy:
+    """Another visit that takes an employee's time."""
+
+    pk: int
+    start: datetime
+    end: datetime
+    site_name: str
+    customer_id: int
+
+
 def _local(moment: datetime) -> datetime:
     return timezone.localtime(moment)
 
@@ -105,7 +128,7 @@ def _hhmm(moment: datetime) -> str:
     return time_format(_local(moment), "H:i")
 
 
-def _within_availability(visit: Intervention, slots: list[Availability]) -> bool:
+def _within_availability(visit: VisitTimes, slots: list[Availability]) -> bool:
     start, end = _local(visit.start), _local(visit.end)
     if start.date() != end.date() and end.time() != datetime.min.time():
         return False
@@ -119,15 +142,18 @@ def _within_availability(visit: Intervention, slots: list[Availability]) -> bool
 
 
 def interventions_conflicts(
-    interventions: Iterable[Intervention],
+    interventions: Iterable[VisitTimes], *, viewer: AnyUser | None = None
 ) -> dict[int, list[Conflict]]:
     """The conflicts of each visit, by id, in four queries whatever their number:
     - the same employee booked twice at once;
     - outside the employee's weekly availability (an employee with none is always
       available), or during one of its absences;
     - on a closure of the site.
-    Cancelled and missed visits have none, and take nobody's time."""
-    interventions = list(interventions)  # read twice below: a generator would be empty
+    Cancelled and missed visits have none, and take nobody's time.
+
+    With a `viewer` who does not see every customer (a sales rep), a double booking on
+    another rep's site is told without that site's name (one more query)."""
+    interventions = list(interventions)
     visits = [
         visit
         for visit in interventions
@@ -142,18 +168,20 @@ def interventions_conflicts(
     latest = max(visit.end for visit in visits)
     first_day, last_day = _local(earliest).date(), _local(latest).date()
 
-    others_by_employee: dict[int, list[Intervention]] = defaultdict(list)
+    others_by_employee: dict[int, list[_Busy]] = defaultdict(list)
     slots_by_employee: dict[int, list[Availability]] = defaultdict(list)
     absences_by_employee: dict[int, list[Absence]] = defaultdict(list)
     if employee_ids:
+        # Plain rows, not models: a week of 2,000 visits reads as many here.
         others = (
             Intervention.objects.active()
             .filter(employee_id__in=employee_ids, start__lt=latest, end__gt=earliest)
-            .select_related("site")
-            .only("id", "employee_id", "start", "end", "site__name", "status")
+            .values_list("id", "employee_id", "start", "end", "site__name", "site__customer_id")
+            .order_by("start", "id")
         )
-        for other in others:
-            others_by_employee[other.employee_id].append(other)
+        for pk, employee_id, start, end, site_name, customer_id in others:
+            others_by_employee[employee_id].append(_Busy(pk, start, end, site_name, customer_id))
+        _hide_invisible_sites(others_by_employee, viewer)
         for slot in Availability.objects.filter(employee_id__in=employee_ids):
             slots_by_employee[slot.employee_id].append(slot)
         for absence in Absence.objects.filter(
@@ -166,9 +194,11 @@ def interventions_conflicts(
     ):
         closures_by_site[closure.site_id].append(closure)
 
+    zone = timezone.get_current_timezone()
     for visit in visits:
         result[visit.pk] = _conflicts_of(
             visit,
+            day=visit.start.astimezone(zone).date(),
             others=others_by_employee.get(visit.employee_id, []),
             slots=slots_by_employee.get(visit.employee_id, []),
             absences=absences_by_employee.get(visit.employee_id, []),
@@ -177,30 +207,45 @@ def interventions_conflicts(
     return result
 
 
+def _hide_invisible_sites(
+    others_by_employee: dict[int, list[_Busy]], viewer: AnyUser | None
+) -> None:
+    """Blank the site name of the visits the viewer may not see (another rep's customer)."""
+    if viewer is None or user_sees_all_customers(viewer):
+        return
+    others = [other for group in others_by_employee.values() for other in group]
+    customer_ids = {other.customer_id for other in others}
+    visible = set(
+        customers_visible_to(viewer).filter(pk__in=customer_ids).values_list("pk", flat=True)
+    )
+    for other in others:
+        if other.customer_id not in visible:
+            other.site_name = ""
+
+
 def _conflicts_of(
-    visit: Intervention,
+    visit: VisitTimes,
     *,
-    others: list[Intervention],
+    day: date,
+    others: list[_Busy],
     slots: list[Availability],
     absences: list[Absence],
     closures: list[SiteClosure],
 ) -> list[Conflict]:
     conflicts = []
-    day = _local(visit.start).date()
     if visit.employee_id:
         for other in others:
-            if other.pk != visit.pk and other.start < visit.end and visit.start < other.end:
-                conflicts.append(
-                    Conflict(
-                        "double_booking",
-                        _("Intervenant déjà pris de %(start)s à %(end)s (%(site)s).")
-                        % {
-                            "start": _hhmm(other.start),
-                            "end": _hhmm(other.end),
-                            "site": other.site.name,
-                        },
-                    )
+            if other.start >= visit.end:
+                break  # the others come in the order of their start
+            if other.pk != visit.pk and visit.start < other.end:
+                times = {"start": _hhmm(other.start), "end": _hhmm(other.end)}
+                message = (
+                    _("Intervenant déjà pris de %(start)s à %(end)s (%(site)s).")
+                    % {**times, "site": other.site_name}
+                    if other.site_name
+                    else _("Intervenant déjà pris de %(start)s à %(end)s.") % times
                 )
+                conflicts.append(Conflict("double_booking", message))
         if slots and not _within_availability(visit, slots):
             conflicts.append(
                 Conflict("unavailable", _("En dehors des disponibilités de l'intervenant."))

@@ -28,6 +28,13 @@ def pages(objects) -> list[tuple[str, str]]:
     paths = []
     # Day sheet: reporting a visit.
     paths += [("post", f"/planning/day/visits/{visit}/report/")]
+    # The planner's views and visits (views/week.py, views/visits.py).
+    paths += [
+        ("get", f"/planning/visits/{visit}/"),
+        ("post", f"/planning/visits/{visit}/"),
+        ("post", f"/planning/visits/{visit}/move/"),
+        ("post", f"/planning/visits/{visit}/status/"),
+    ]
     return paths
 
 

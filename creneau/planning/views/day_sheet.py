@@ -24,7 +24,7 @@ from creneau.core.models import Company
 from creneau.core.params import parse_date_or_none, parse_id
 from creneau.core.pdf import pdf_response, render_pdf
 from creneau.planning import services
-from creneau.planning.forms import VisitReportForm
+from creneau.planning.forms_day_sheet import VisitReportForm
 from creneau.planning.models import Employee, Intervention
 from creneau.planning.print.day_sheet import day_sheet_print_data
 from creneau.planning.rules import (
