@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from creneau.core.models import AuditEvent
@@ -215,8 +216,19 @@ def _sync_site(site: Site) -> None:
 # Schedules ------------------------------------------------------------------------------
 
 
-def _schedule_check(schedule: Schedule) -> None:
+# How far back a schedule's first date may go: its past visits are made too (to enter a
+# running contract), and a first date centuries ago would make them by the million.
+MAX_PAST_START = timedelta(days=366)
+
+
+def _schedule_check(schedule: Schedule, *, new_start: bool = True) -> None:
     errors: dict[str, list] = {}
+    earliest = timezone.localdate() - MAX_PAST_START
+    if new_start and schedule.start_date and schedule.start_date < earliest:
+        errors["start_date"] = [
+            _("La première date ne peut remonter à plus d'un an (au plus tôt le %(date)s).")
+            % {"date": date_format(earliest, "SHORT_DATE_FORMAT")}
+        ]
     try:
         schedule.rrule = rrule_check(schedule.rrule or "")
     except ValidationError as error:
@@ -252,7 +264,7 @@ def schedule_update(*, schedule: Schedule, by: User | None, **fields: Any) -> Sc
     """Change a schedule: its future untouched visits follow; past and user-owned ones stay."""
     before = model_snapshot(schedule, SCHEDULE_FIELDS)
     _apply(schedule, fields, SCHEDULE_FIELDS)
-    _schedule_check(schedule)
+    _schedule_check(schedule, new_start=schedule.start_date != before["start_date"])
     changes = model_changes(before, model_snapshot(schedule, SCHEDULE_FIELDS))
     if not changes:
         return schedule
@@ -276,8 +288,13 @@ def schedule_end(*, schedule: Schedule, by: User | None, last_date: date | None 
     last_date = last_date or today
     if schedule.end_date is not None and schedule.end_date <= last_date:
         last_date = schedule.end_date
-    last_date = max(last_date, schedule.start_date)
-    return schedule_update(schedule=schedule, by=by, end_date=last_date)
+    if last_date >= schedule.start_date:
+        return schedule_update(schedule=schedule, by=by, end_date=last_date)
+    # Ended before its first date: it makes no visit at all. Its dates become yesterday
+    # (a last date may not precede the first one, and the rule might give any later day),
+    # so that nothing is left planned nor made again later.
+    gone = today - timedelta(days=1)
+    return schedule_update(schedule=schedule, by=by, start_date=gone, end_date=gone)
 
 
 # Interventions --------------------------------------------------------------------------
