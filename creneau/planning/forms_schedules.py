@@ -212,9 +212,7 @@ class ScheduleForm(RecurrenceForm):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
     )
     duration_hours = _number(_("Durée : heures"), minimum=0, maximum=24, initial=1, required=False)
-    duration_extra_minutes = _number(
-        _("minutes"), minimum=0, maximum=59, initial=0, required=False
-    )
+    duration_extra_minutes = _number(_("minutes"), minimum=0, maximum=59, initial=0, required=False)
     start_date = forms.DateField(label=_("Première date"), widget=_date_input())
     end_date = forms.DateField(
         label=_("Dernière date"),

@@ -17,12 +17,14 @@ from creneau.customers.tests.factories import (
     FamilyFactory,
     SiteFactory,
 )
+from creneau.planning.tests.factories import ScheduleFactory
 from creneau.quotes.services import quote_create, quote_line_add
 
 
 def one_of_each(user: User) -> dict[str, int]:
-    """Create a customer with a family, a site, a contact, a document, a site price and a
-    draft quote with a line; answer their ids by the name of the path parameter of each."""
+    """Create a customer with a family, a site, a contact, a document, a site price, a
+    draft quote with a line and a schedule; answer their ids by the name of the path
+    parameter of each."""
     family = FamilyFactory()
     customer = CustomerFactory(family=family, sales_rep=None)
     site = SiteFactory(customer=customer)
@@ -37,7 +39,9 @@ def one_of_each(user: User) -> dict[str, int]:
         file=SimpleUploadedFile("rib.pdf", pdf_bytes(), content_type="application/pdf"),
         kind=Document.Kind.RIB,
     )
+    schedule = ScheduleFactory(site=site, service=service)
     return {
+        "schedule_id": schedule.pk,
         "customer_id": customer.pk,
         "site_id": site.pk,
         "contact_id": contact.pk,

@@ -54,7 +54,7 @@ def snapshot() -> dict[str, list[dict]]:
     return {
         model._meta.label: list(model.objects.order_by("pk").values())
         for model in apps.get_models()
-        if model._meta.app_label in ("core", "customers", "catalog", "quotes")
+        if model._meta.app_label in ("core", "customers", "catalog", "quotes", "planning")
         and model is not ApiToken
     }
 

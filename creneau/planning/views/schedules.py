@@ -108,9 +108,7 @@ def schedule_create(request: HttpRequest, site_pk: int) -> HttpResponse:
     form = ScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            schedule = services.schedule_create(
-                site=site, by=request.user, **form.service_fields()
-            )
+            schedule = services.schedule_create(site=site, by=request.user, **form.service_fields())
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -181,8 +179,10 @@ def schedule_end(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("planning:schedule_edit", pk=schedule.pk)
     messages.success(
         request,
-        _("Programmation terminée au %(date)s : ses interventions non modifiées après cette "
-          "date sont annulées.")  # fmt: skip
+        _(
+            "Programmation terminée au %(date)s : ses interventions non modifiées après "
+            "cette date sont annulées."
+        )
         % {"date": date_format(schedule.end_date, "SHORT_DATE_FORMAT")},
     )
     return redirect("planning:site_schedules", site_pk=schedule.site_id)
@@ -241,14 +241,10 @@ def schedule_new(request: HttpRequest) -> HttpResponse:
     sites: list[Site] = []
     if customer_id := parse_id(request.GET.get("customer")):
         customer = customer_get(user=request.user, pk=customer_id)
-        sites = list(
-            customer.sites.filter(is_active=True).order_by(french_collate("name"), "id")
-        )
+        sites = list(customer.sites.filter(is_active=True).order_by(french_collate("name"), "id"))
         if len(sites) == 1:
             return redirect("planning:schedule_create", site_pk=sites[0].pk)
-    return render(
-        request, "planning/schedules/new.html", {"customer": customer, "sites": sites}
-    )
+    return render(request, "planning/schedules/new.html", {"customer": customer, "sites": sites})
 
 
 def schedule_site_search(request: HttpRequest) -> HttpResponse:
@@ -256,9 +252,7 @@ def schedule_site_search(request: HttpRequest) -> HttpResponse:
     terms = search_terms(request.GET.get("q", ""))
     sites = sites_visible_to(request.user).filter(is_active=True, customer__is_active=True)
     for term in terms:
-        sites = sites.filter(
-            Q(customer__search_text__contains=term) | Q(name__icontains=term)
-        )
+        sites = sites.filter(Q(customer__search_text__contains=term) | Q(name__icontains=term))
     found = (
         list(sites.select_related("customer").order_by("customer__name_key", "name", "id")[:15])
         if terms
