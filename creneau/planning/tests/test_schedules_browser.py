@@ -110,7 +110,7 @@ def test_the_planning_tab_and_the_site_page(browser_page, planner):
 
     browser_login(page, "planning")
     page.goto(f"{page.base_url}/customers/{customer.pk}/?tab=sites")
-    page.click("a[href='/planning/sites/%s/schedules/']" % site.pk)
+    page.click(f"a[href='/planning/sites/{site.pk}/schedules/']")
     page.wait_for_url(f"**/planning/sites/{site.pk}/schedules/")
     expect(page.locator("#closures")).to_contain_text("Travaux de ravalement")
     shoot(page, "site")
