@@ -263,8 +263,9 @@ def schedule_create(*, site: Site, by: User | None, **fields: Any) -> Schedule:
 def schedule_update(*, schedule: Schedule, by: User | None, **fields: Any) -> Schedule:
     """Change a schedule: its future untouched visits follow; past and user-owned ones stay."""
     before = model_snapshot(schedule, SCHEDULE_FIELDS)
+    old_start = schedule.start_date
     _apply(schedule, fields, SCHEDULE_FIELDS)
-    _schedule_check(schedule, new_start=schedule.start_date != before["start_date"])
+    _schedule_check(schedule, new_start=schedule.start_date != old_start)
     changes = model_changes(before, model_snapshot(schedule, SCHEDULE_FIELDS))
     if not changes:
         return schedule

@@ -255,3 +255,13 @@ def test_the_openapi_document_bounds_the_inputs(direction, api_for):
         1440,
     )
     assert schema["start_time"]["pattern"]
+
+
+def test_a_schedule_begun_long_ago_is_still_edited(site, planner, api_for):
+    old = ScheduleFactory(site=site, start_date=timezone.localdate() - timedelta(days=800))
+    client = api_for(planner)
+    response = client.patch(f"{URL}/{old.pk}", {"notes": "Toujours en cours"})
+    assert response.status_code == 200, response.content
+    moved = client.patch(f"{URL}/{old.pk}", {"start_date": str(old.start_date - timedelta(1))})
+    assert "plus d'un an" in errors(moved)["start_date"]
+    assert client.delete(f"{URL}/{old.pk}").status_code == 200
