@@ -302,6 +302,9 @@ def api_routers() -> None:
 
     api.add_router("/employees", employees_router)
     api.add_router("/interventions", interventions_router)
+    from creneau.planning.api_schedules import router as schedules_router
+
+    api.add_router("/", schedules_router)
     # Applied to every operation when the routers are bound, in this order: the shared
     # answers are documented, then the refusals of core.api_requests run before each one.
     api.add_decorator(document_answers, mode="view")

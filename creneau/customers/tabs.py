@@ -23,6 +23,7 @@ class RecordTab:
 RECORD_TABS: list[RecordTab] = [
     RecordTab("general", _("Général"), "customers:tab_general"),
     RecordTab("sites", _("Sites"), "customers:tab_sites"),
+    RecordTab("planning", _("Planning"), "planning:tab_customer"),
     RecordTab("contacts", _("Interlocuteurs"), "customers:tab_contacts"),
     RecordTab("notes", _("Observations"), "customers:tab_notes"),
     RecordTab("quotes", _("Devis"), "quotes:tab_customer"),

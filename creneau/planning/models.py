@@ -12,6 +12,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -238,6 +239,13 @@ class Schedule(CleanTextMixin, models.Model):
     @property
     def duration(self) -> timedelta:
         return timedelta(minutes=self.duration_minutes)
+
+    def clean(self) -> None:
+        # Said at the field (the constraint alone would say it above the form).
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError(
+                {"end_date": _("La dernière date ne peut précéder la première date.")}
+            )
 
 
 class InterventionQuerySet(models.QuerySet):

@@ -178,9 +178,14 @@ def rrule_describe(rule: str) -> str:
     )
     if recurrence.kind == "monthly_day":
         return _("%(every)s, le %(day)s") % {"every": every, "day": recurrence.month_day}
-    nth = _("dernier") if recurrence.nth == -1 else _("%(n)se") % {"n": recurrence.nth}
-    if recurrence.nth == 1:
-        nth = _("1er")
+    nth = {
+        -1: _("dernier"),
+        1: _("1er"),
+        2: _("2e"),
+        3: _("3e"),
+        4: _("4e"),
+        5: _("5e"),
+    }[recurrence.nth]
     return _("%(every)s, le %(nth)s %(weekday)s") % {
         "every": every,
         "nth": nth,

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from creneau.core.models import AuditEvent
@@ -273,8 +274,19 @@ def _sync_site(site: Site) -> None:
 # Schedules ------------------------------------------------------------------------------
 
 
-def _schedule_check(schedule: Schedule) -> None:
+# How far back a schedule's first date may go: its past visits are made too (to enter a
+# running contract), and a first date centuries ago would make them by the million.
+MAX_PAST_START = timedelta(days=366)
+
+
+def _schedule_check(schedule: Schedule, *, new_start: bool = True) -> None:
     errors: dict[str, list] = {}
+    earliest = timezone.localdate() - MAX_PAST_START
+    if new_start and schedule.start_date and schedule.start_date < earliest:
+        errors["start_date"] = [
+            _("La première date ne peut remonter à plus d'un an (au plus tôt le %(date)s).")
+            % {"date": date_format(earliest, "SHORT_DATE_FORMAT")}
+        ]
     try:
         schedule.rrule = rrule_check(schedule.rrule or "")
     except ValidationError as error:
@@ -309,8 +321,9 @@ def schedule_create(*, site: Site, by: User | None, **fields: Any) -> Schedule:
 def schedule_update(*, schedule: Schedule, by: User | None, **fields: Any) -> Schedule:
     """Change a schedule: its future untouched visits follow; past and user-owned ones stay."""
     before = model_snapshot(schedule, SCHEDULE_FIELDS)
+    old_start = schedule.start_date
     _apply(schedule, fields, SCHEDULE_FIELDS)
-    _schedule_check(schedule)
+    _schedule_check(schedule, new_start=schedule.start_date != old_start)
     changes = model_changes(before, model_snapshot(schedule, SCHEDULE_FIELDS))
     if not changes:
         return schedule

@@ -2,7 +2,16 @@
 
 from django.urls import path
 
-from creneau.planning.views import day_sheet, employees, ical, my_week, report, visits, week
+from creneau.planning.views import (
+    day_sheet,
+    employees,
+    ical,
+    my_week,
+    report,
+    schedules,
+    visits,
+    week,
+)
 from creneau.planning.views import employee_sections as sections
 
 app_name = "planning"
@@ -74,4 +83,18 @@ urlpatterns: list = [
     path("visits/<int:pk>/status/", visits.visit_status, name="visit_status"),
     path("search/customers/", visits.customer_search, name="customer_search"),
     path("search/sites/", visits.site_search, name="site_search"),
+]
+
+# Schedules (programmations), site closures, the customer record's Planning tab.
+urlpatterns += [
+    path("customer/<int:pk>/", schedules.tab_customer, name="tab_customer"),
+    path("sites/<int:site_pk>/schedules/", schedules.site_schedules, name="site_schedules"),
+    path("sites/<int:site_pk>/schedules/new/", schedules.schedule_create, name="schedule_create"),
+    path("sites/<int:site_pk>/closures/", schedules.site_closure_add, name="site_closure_add"),
+    path("closures/<int:pk>/delete/", schedules.site_closure_delete, name="site_closure_delete"),
+    path("schedules/new/", schedules.schedule_new, name="schedule_new"),
+    path("schedules/new/sites/", schedules.schedule_site_search, name="schedule_site_search"),
+    path("schedules/describe/", schedules.schedule_describe, name="schedule_describe"),
+    path("schedules/<int:pk>/", schedules.schedule_edit, name="schedule_edit"),
+    path("schedules/<int:pk>/end/", schedules.schedule_end, name="schedule_end"),
 ]

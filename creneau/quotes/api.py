@@ -26,6 +26,7 @@ from creneau.core.schemas import InputSchema, decimal_out, decimal_string
 from creneau.core.selectors import emails_for
 from creneau.core.text import EMAIL_BODY_MAX_LENGTH, SEARCH_MAX_LENGTH
 from creneau.customers.selectors import customers_visible_to
+from creneau.planning.rules import user_may_edit_planning
 from creneau.quotes import bounds, services
 from creneau.quotes.documents import quote_pdf_document, quote_pdf_filename
 from creneau.quotes.models import Quote, QuoteLine
@@ -164,6 +165,9 @@ class QuoteOut(QuoteSummary):
     sent_at: datetime | None
     accepted_at: datetime | None
     refused_at: datetime | None
+    planned_at: datetime | None = Field(
+        description="Quand « Planifier » a créé ses programmations (POST …/plan)."
+    )
     duplicated_from: int | None = Field(None, alias="duplicated_from_id")
     lines: list[LineOut]
     vat_breakdown: list[VatRow]
@@ -438,6 +442,34 @@ def quote_accept(request: HttpRequest, quote_id: DbId):
 def quote_refuse(request: HttpRequest, quote_id: DbId):
     services.quote_refuse(quote=_writable_quote(request, quote_id), by=request.user)
     return quote_payload(_visible_quote(request, quote_id))
+
+
+class PlannedOut(Schema):
+    schedule_ids: list[int] = Field(
+        description="Les programmations créées, une par ligne de prestation, dans l'ordre."
+    )
+
+
+@router.post(
+    "/quotes/{quote_id}/plan",
+    response={201: PlannedOut},
+    summary="Planifier un devis accepté",
+)
+def quote_plan(request: HttpRequest, quote_id: DbId):
+    """Crée une programmation par ligne de prestation du catalogue d'un devis accepté qui
+    a un site : hebdomadaire le jour de semaine de la date du devis, à 08:00, pour la
+    quantité d'heures de la ligne (une heure si elle ne se compte pas en heures), à partir
+    de lundi prochain, sans intervenant (à pourvoir), à compléter. Une seule fois : 409 si
+    le devis est déjà planifié ; 422 s'il n'est pas accepté, n'a pas de site ou aucune
+    ligne de prestation. Réservé à la direction et au planning."""
+    quote = _visible_quote(request, quote_id)
+    if not user_may_edit_planning(request.user):
+        raise HttpError(403, _("Votre rôle ne permet pas de modifier le planning."))
+    try:
+        schedules = services.quote_plan(quote=quote, by=request.user)
+    except services.QuoteAlreadyPlanned as error:
+        raise HttpError(409, " ".join(error.messages)) from error
+    return Status(201, {"schedule_ids": [schedule.pk for schedule in schedules]})
 
 
 @router.post("/quotes/{quote_id}/duplicate", response={201: QuoteOut})

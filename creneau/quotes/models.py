@@ -100,6 +100,8 @@ class Quote(CleanTextMixin, models.Model):
     )
     accepted_at = models.DateTimeField(_("accepté le"), null=True, blank=True)
     refused_at = models.DateTimeField(_("refusé le"), null=True, blank=True)
+    # When "Planifier" made the schedules of its service lines: once only.
+    planned_at = models.DateTimeField(_("planifié le"), null=True, blank=True)
     pdf = models.FileField(
         _("PDF finalisé"),
         upload_to=quote_pdf_path,

@@ -7,7 +7,7 @@ may write quotes (user_edits_quotes). Every write records an audit row on the cu
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,9 @@ from creneau.core.services import (
     model_snapshot,
 )
 from creneau.customers.models import Customer, Site
+from creneau.planning.models import MAX_DURATION_MINUTES, Schedule
+from creneau.planning.recurrence import Recurrence
+from creneau.planning.services import schedule_create
 from creneau.quotes.bounds import amount_error, max_amount
 from creneau.quotes.documents import (
     fill_number,
@@ -401,6 +404,101 @@ def quote_refuse(*, quote: Quote, by: User | None) -> Quote:
         quote.save(update_fields=["status", "refused_at", "updated_at"])
         _audit(quote, by, AuditEvent.Action.OTHER, message=_("Refusé par le client"))
     return quote
+
+
+# Planifier: the schedules of an accepted quote -------------------------------------------
+
+PLAN_START_TIME = time(8, 0)
+PLAN_DEFAULT_MINUTES = 60
+
+
+def quote_may_plan(quote: Quote) -> bool:
+    """Accepted, for a site, and not planned yet: "Planifier" is offered."""
+    return (
+        quote.status == Quote.Status.ACCEPTED
+        and quote.site_id is not None
+        and quote.planned_at is None
+    )
+
+
+def _planned_minutes(line: QuoteLine) -> int:
+    """The visit's length: the quantity of hours (1 minute to 24 h) for a line counted in
+    hours, an hour otherwise."""
+    unit = line.unit or line.service.unit
+    if unit != Service.Unit.HOUR:
+        return PLAN_DEFAULT_MINUTES
+    minutes = int((line.quantity * 60).to_integral_value())
+    return min(max(minutes, 1), MAX_DURATION_MINUTES)
+
+
+def _check_plannable(quote: Quote, lines: list[QuoteLine]) -> None:
+    if quote.status != Quote.Status.ACCEPTED:
+        raise ValidationError({"status": _("Seul un devis accepté peut être planifié.")})
+    if quote.site_id is None:
+        raise ValidationError(
+            {"site": _("Ce devis n'a pas de site : indiquez le site d'intervention d'abord.")}
+        )
+    if not lines:
+        raise ValidationError(
+            {"lines": _("Ce devis n'a aucune ligne de prestation du catalogue à planifier.")}
+        )
+
+
+def quote_plan(*, quote: Quote, by: User | None) -> list[Schedule]:
+    """Planifier: one schedule per service line of an accepted quote with a site, for the
+    planner to complete. Each is weekly on the quote date's weekday, at 08:00, for the
+    line's hours (an hour if not counted in hours), from next Monday, with no employee.
+    Once only: the quote records when it was planned."""
+    if quote.planned_at is not None:
+        raise QuoteAlreadyPlanned(quote)
+    lines = [
+        line
+        for line in quote.lines.select_related("service").order_by("position", "id")
+        if line.line_type == QuoteLine.LineType.SERVICE and line.service_id
+    ]
+    _check_plannable(quote, lines)
+    today = timezone.localdate()
+    first_date = today + timedelta(days=7 - today.weekday())  # the Monday after today
+    rule = Recurrence(kind="weekly", weekdays=(quote.date.weekday(),)).to_rrule()
+    with transaction.atomic():
+        locked = _lock(quote)
+        if locked.planned_at is not None:
+            raise QuoteAlreadyPlanned(locked)
+        schedules = [
+            schedule_create(
+                site=quote.site,
+                by=by,
+                service=line.service,
+                employee=None,
+                rrule=rule,
+                start_date=first_date,
+                start_time=PLAN_START_TIME,
+                duration_minutes=_planned_minutes(line),
+                notes=_("D'après le devis %(number)s.") % {"number": quote.number},
+            )
+            for line in lines
+        ]
+        quote.planned_at = timezone.now()
+        quote.save(update_fields=["planned_at", "updated_at"])
+        _audit(
+            quote,
+            by,
+            AuditEvent.Action.OTHER,
+            message=_("Planifié : %(count)s programmation(s) créée(s)") % {"count": len(schedules)},
+        )
+    return schedules
+
+
+class QuoteAlreadyPlanned(ValidationError):
+    """ "Planifier" was already done for this quote (the API answers 409)."""
+
+    def __init__(self, quote: Quote) -> None:
+        super().__init__(
+            {
+                "planned_at": _("Ce devis est déjà planifié (le %(date)s).")
+                % {"date": date_format(timezone.localtime(quote.planned_at), "SHORT_DATE_FORMAT")}
+            }
+        )
 
 
 def quotes_expire(*, today=None) -> int:

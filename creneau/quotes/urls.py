@@ -20,6 +20,7 @@ urlpatterns = [
     path("<int:pk>/accept/", views.quote_accept, name="accept"),
     path("<int:pk>/refuse/", views.quote_refuse, name="refuse"),
     path("<int:pk>/duplicate/", views.quote_duplicate, name="duplicate"),
+    path("<int:pk>/plan/", views.quote_plan, name="plan"),
     path("<int:pk>/delete/", views.quote_delete, name="delete"),
     path("<int:pk>/pdf/", views.quote_pdf_view, name="pdf"),
     path("lines/<int:pk>/", views.line_update, name="line_update"),

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from creneau.catalog.models import Service
@@ -27,6 +28,7 @@ from creneau.core.selectors import emails_for
 from creneau.core.services import TooManyRequests
 from creneau.customers.selectors import customer_get, customers_visible_to, search_terms
 from creneau.customers.views.common import add_tab_messages
+from creneau.planning.rules import user_may_edit_planning
 from creneau.quotes import services
 from creneau.quotes.documents import quote_email_defaults, quote_pdf_document, quote_pdf_filename
 from creneau.quotes.forms import LineForm, QuoteFilterForm, QuoteHeaderForm, SendForm
@@ -179,6 +181,7 @@ def quote_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(_totals_context(quote, context["lines"]))
     context["header_form"] = QuoteHeaderForm(instance=quote, customer=quote.customer)
     context["history"] = list(quote_history(quote=quote)[:50])
+    context["can_plan"] = user_may_edit_planning(request.user) and services.quote_may_plan(quote)
     context["emails"] = list(emails_for(quote)[:20])
     return render(request, "quotes/quote_detail.html", context)
 
@@ -367,6 +370,31 @@ def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def quote_refuse(request: HttpRequest, pk: int) -> HttpResponse:
     return _action(request, pk, services.quote_refuse, _("Devis marqué comme refusé."))
+
+
+@require_POST
+def quote_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """Planifier: one schedule per service line, then the first one, to complete."""
+    quote = quote_get(user=request.user, pk=pk)
+    if not user_may_edit_planning(request.user):
+        raise PermissionDenied(_("Votre rôle ne permet pas de modifier le planning."))
+    try:
+        schedules = services.quote_plan(quote=quote, by=request.user)
+    except ValidationError as error:
+        _flash_errors(request, error)
+        return redirect("quotes:detail", pk=pk)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s programmation créée d'après le devis : complétez-la (intervenant, "
+            "jours, heure).",
+            "%(count)s programmations créées d'après le devis : complétez-les (intervenant, "
+            "jours, heure) ; voici la première.",
+            len(schedules),
+        )
+        % {"count": len(schedules)},
+    )
+    return redirect("planning:schedule_edit", pk=schedules[0].pk)
 
 
 @require_POST

@@ -17,14 +17,14 @@ from creneau.customers.tests.factories import (
     FamilyFactory,
     SiteFactory,
 )
-from creneau.planning.tests.factories import EmployeeFactory, InterventionFactory
+from creneau.planning.tests.factories import EmployeeFactory, InterventionFactory, ScheduleFactory
 from creneau.quotes.services import quote_create, quote_line_add
 
 
 def one_of_each(user: User) -> dict[str, int]:
     """Create a customer with a family, a site, a contact, a document, a site price, a
-    draft quote with a line, an employee and a visit on the site; answer their ids by the
-    name of the path parameter of each."""
+    draft quote with a line, an employee, a schedule and a visit on the site; answer their
+    ids by the name of the path parameter of each."""
     family = FamilyFactory()
     customer = CustomerFactory(family=family, sales_rep=None)
     site = SiteFactory(customer=customer)
@@ -41,7 +41,9 @@ def one_of_each(user: User) -> dict[str, int]:
     )
     employee = EmployeeFactory()
     visit = InterventionFactory(site=site, employee=employee, service=service)
+    schedule = ScheduleFactory(site=site, service=service)
     return {
+        "schedule_id": schedule.pk,
         "customer_id": customer.pk,
         "site_id": site.pk,
         "contact_id": contact.pk,

@@ -159,6 +159,7 @@ SEARCH_PAGES = [
     "/quotes/new/customers/",
     "/catalog/",
     "/settings/emails/",
+    "/planning/schedules/new/sites/",
 ]
 
 

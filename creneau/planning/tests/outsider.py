@@ -6,12 +6,13 @@ api/v1/employees/ in NOT_CUSTOMER_DATA there): their permissions are tested in
 test_employees_views.py and test_employees_api.py.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
 from creneau.customers.tests.factories import SiteFactory
-from creneau.planning.tests.factories import EmployeeFactory, InterventionFactory
+from creneau.planning.models import SiteClosure
+from creneau.planning.tests.factories import EmployeeFactory, InterventionFactory, ScheduleFactory
 
 
 def build(customer, owner) -> dict:
@@ -20,11 +21,22 @@ def build(customer, owner) -> dict:
     visit = InterventionFactory(
         site=site, employee=EmployeeFactory(), start=start, end=start + timedelta(hours=2)
     )
-    return {"customer": customer, "site": site, "intervention": visit}
+    closure = SiteClosure.objects.create(
+        site=site, start_date=date(2030, 8, 1), end_date=date(2030, 8, 31)
+    )
+    return {
+        "customer": customer,
+        "site": site,
+        "intervention": visit,
+        "schedule": ScheduleFactory(site=site),
+        "closure": closure,
+    }
 
 
 def pages(objects) -> list[tuple[str, str]]:
     visit = objects["intervention"].pk
+    customer, site = objects["customer"].pk, objects["site"].pk
+    schedule, closure = objects["schedule"].pk, objects["closure"].pk
     paths = []
     # Day sheet: reporting a visit.
     paths += [("post", f"/planning/day/visits/{visit}/report/")]
@@ -35,9 +47,28 @@ def pages(objects) -> list[tuple[str, str]]:
         ("post", f"/planning/visits/{visit}/move/"),
         ("post", f"/planning/visits/{visit}/status/"),
     ]
+    # Schedules, site closures, the customer record's Planning tab. A sales rep reads the
+    # planning but does not write it: the forms are POSTs here.
+    paths += [
+        ("get", f"/planning/customer/{customer}/"),
+        ("get", f"/planning/sites/{site}/schedules/"),
+        ("post", f"/planning/sites/{site}/schedules/new/"),
+        ("post", f"/planning/sites/{site}/closures/"),
+        ("post", f"/planning/closures/{closure}/delete/"),
+        ("get", f"/planning/schedules/{schedule}/"),
+        ("post", f"/planning/schedules/{schedule}/"),
+        ("post", f"/planning/schedules/{schedule}/end/"),
+    ]
     return paths
 
 
 def api(objects) -> list[tuple[str, str]]:
     visit = f"/api/v1/interventions/{objects['intervention'].pk}"
-    return [("get", visit), ("patch", visit)]
+    schedule = f"/api/v1/schedules/{objects['schedule'].pk}"
+    return [
+        ("get", visit),
+        ("patch", visit),
+        ("get", schedule),
+        ("patch", schedule),
+        ("delete", schedule),
+    ]

@@ -393,7 +393,7 @@ def test_a_moved_occurrence_keeps_its_occurrence_date(planning):
     [
         ({"duration_minutes": 0}, "duration_minutes", "supérieure ou égale à 1"),
         ({"duration_minutes": 24 * 60 + 1}, "duration_minutes", "inférieure ou égale à 1440"),
-        ({"end_date": date(2027, 4, 1)}, "__all__", "La dernière date ne peut précéder"),
+        ({"end_date": date(2027, 4, 1)}, "end_date", "La dernière date ne peut précéder"),
         ({"rrule": "FREQ=DAILY"}, "rrule", "Fréquence non proposée"),
         ({"rrule": "FREQ=WEEKLY;BYDAY=MO;COUNT=3"}, "rrule", "non proposé : COUNT"),
     ],

@@ -38,6 +38,7 @@ def pages(objects) -> list[tuple[str, str]]:
         ("post", f"{q}/accept/"),
         ("post", f"{q}/refuse/"),
         ("post", f"{q}/duplicate/"),
+        ("post", f"{q}/plan/"),
         ("post", f"{q}/delete/"),
         ("post", f"{ln}/"),
         ("post", f"{ln}/move/"),
@@ -62,5 +63,6 @@ def api(objects) -> list[tuple[str, str]]:
         ("post", f"{q}/accept"),
         ("post", f"{q}/refuse"),
         ("post", f"{q}/duplicate"),
+        ("post", f"{q}/plan"),
         ("get", f"{q}/pdf"),
     ]
