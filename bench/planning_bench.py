@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bench.database import configure_environment, database_create_if_missing
+from bench.figures import Percentiles, print_grid
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/creneau_bench_planning"
 WEEKS = 12
@@ -54,7 +55,7 @@ API_URLS = ["/api/v1/interventions", "/api/v1/interventions/"]
 
 
 @dataclass
-class Figure:
+class Figure(Percentiles):
     """One timed case: its times, the rows it answered, its queries per request."""
 
     case: str
@@ -63,15 +64,6 @@ class Figure:
     queries: int | None = None
     target_ms: float | None = None
     target_queries: int | None = None
-
-    @property
-    def p50(self) -> float:
-        return statistics.median(self.times_ms)
-
-    @property
-    def p95(self) -> float:
-        ordered = sorted(self.times_ms)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
     @property
     def verdict(self) -> str:
@@ -194,20 +186,6 @@ def _ok(met: bool) -> str:
     return "ok" if met else "MANQUÉE"
 
 
-def measure(run, params: list[dict], requests: int) -> tuple[list[float], list[int]]:
-    """Time `requests` calls cycling through `params`, after one untimed round."""
-    for query in params:
-        run(query)
-    times, rows = [], []
-    for number in range(requests):
-        started = time.perf_counter()
-        count = run(params[number % len(params)])
-        times.append((time.perf_counter() - started) * 1000)
-        if count is not None:
-            rows.append(count)
-    return times, rows
-
-
 def queries_of(run, params: list[dict]) -> int:
     """The most queries one request made, over a few of them."""
     from django.db import connection
@@ -269,6 +247,7 @@ def time_routes(
     monday: date, full_monday: date, *, parts: list[str], requests: int, full_requests: int
 ) -> tuple[list[Figure], list[str]]:
     from bench.generate import bench_users
+    from bench.timing import measure
     from creneau.planning.models import Intervention
 
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the probes' "Not Found"
@@ -345,18 +324,6 @@ def table_rows(figures: list[Figure]) -> list[list[str]]:
     ]
 
 
-def print_table(figures: list[Figure], notes: list[str]) -> None:
-    table = [HEADERS, *table_rows(figures)]
-    widths = [max(len(line[column]) for line in table) for column in range(len(HEADERS))]
-    print()
-    for number, line in enumerate(table):
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
-        if number == 0:
-            print("  ".join("-" * width for width in widths))
-    for note in notes:
-        print(f"Note : {note}")
-
-
 def save(lines: list[str], figures: list[Figure], notes: list[str], machine: str) -> list:
     from bench.report import RESULTS_DIR
 
@@ -428,7 +395,7 @@ def main(argv: list[str]) -> int:
         monday, monday + timedelta(days=7), parts=parts, requests=args.requests,
         full_requests=args.full_week_requests,
     )  # fmt: skip
-    print_table(figures, notes)
+    print_grid(HEADERS, table_rows(figures), notes)
     paths = save(lines, figures, notes, machine)
     print("Résultats : " + ", ".join(str(path) for path in paths))
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.db import connection
 
+from bench.figures import print_grid
 from bench.timing import Result
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -50,15 +51,7 @@ def machine() -> str:
 
 
 def print_table(results: list[Result], notes: list[str]) -> None:
-    table = [HEADERS, *rows(results)]
-    widths = [max(len(line[column]) for line in table) for column in range(len(HEADERS))]
-    print()
-    for number, line in enumerate(table):
-        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
-        if number == 0:
-            print("  ".join("-" * width for width in widths))
-    for note in notes:
-        print(f"Note : {note}")
+    print_grid(HEADERS, rows(results), notes)
     failed = [result for result in results if result.passed is False]
     print(f"\n{machine()}")
     print(f"{len(results)} cas, {len(failed)} au-dessus de la cible.")

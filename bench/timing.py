@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.core.paginator import Paginator
 from django.test import Client
 
+from bench.figures import Percentiles
 from creneau.core.services import api_token_create
 from creneau.customers.selectors import customers_filter
 
@@ -22,22 +23,13 @@ API_URLS = ["/api/v1/customers", "/api/v1/customers/"]
 
 
 @dataclass
-class Result:
+class Result(Percentiles):
     case: str
     path: str
     user: str
     times_ms: list[float]
     matches: list[int] = field(default_factory=list)
     target_ms: float | None = None
-
-    @property
-    def p50(self) -> float:
-        return statistics.median(self.times_ms)
-
-    @property
-    def p95(self) -> float:
-        ordered = sorted(self.times_ms)
-        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
     @property
     def median_matches(self) -> int | None:

@@ -13,7 +13,7 @@ class PlanningConfig(AppConfig):
 
         from creneau.planning.tasks import daily_run_on_migrate
 
-        # The daily extension of the planning is a chain of tasks (see planning.tasks):
+        # The daily runs of the planning are chains of tasks (see planning.tasks):
         # every migrate (`make run` starts with one) starts it again if it is not waiting.
         post_migrate.connect(
             daily_run_on_migrate, sender=self, dispatch_uid="creneau_planning_daily_run"

@@ -2,7 +2,7 @@
 (Customer.visit_reminders), through the outbox (docs/email.md), at most once per visit.
 
 `visit_reminders_send(day=...)` is the service; `manage.py send_visit_reminders` and the
-daily task (planning.tasks_reminders) call it for tomorrow.
+daily task (planning.tasks) call it for tomorrow.
 """
 
 from __future__ import annotations

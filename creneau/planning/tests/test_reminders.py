@@ -17,11 +17,17 @@ from django_tasks_db.models import DBTaskResult
 
 from creneau.catalog.tests.factories import ServiceFactory
 from creneau.core.models import AuditEvent, Company, OutboxEmail
+from creneau.core.tasks import next_daily_run
 from creneau.customers.models import Customer, Site
 from creneau.customers.tests.factories import CustomerFactory, SiteFactory
+from creneau.planning import tasks
 from creneau.planning.models import Intervention
 from creneau.planning.reminders import visit_reminders_send, visits_to_remind
-from creneau.planning.tasks_reminders import next_daily_run, visit_reminders_daily_ensure
+from creneau.planning.tasks import (
+    send_visit_reminders_daily,
+    visit_reminders_at,
+    visit_reminders_daily_ensure,
+)
 from creneau.planning.tests.factories import EmployeeFactory, InterventionFactory
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -279,11 +285,12 @@ def run_worker() -> None:
 
 def test_the_next_daily_run_is_the_next_reminder_hour(settings):
     settings.VISIT_REMINDERS_HOUR = 16
-    assert next_daily_run(at(DAY, 9)) == at(DAY, 16)
-    assert next_daily_run(at(DAY, 16)) == at(DAY + timedelta(days=1), 16)
-    assert next_daily_run(at(DAY, 23, 59)) == at(DAY + timedelta(days=1), 16)
+    hour = visit_reminders_at()
+    assert next_daily_run(hour, at(DAY, 9)) == at(DAY, 16)
+    assert next_daily_run(hour, at(DAY, 16)) == at(DAY + timedelta(days=1), 16)
+    assert next_daily_run(hour, at(DAY, 23, 59)) == at(DAY + timedelta(days=1), 16)
     # Across the clock change, still 16:00 local.
-    assert next_daily_run(at(date(2027, 3, 27), 17)) == at(date(2027, 3, 28), 16)
+    assert next_daily_run(hour, at(date(2027, 3, 27), 17)) == at(date(2027, 3, 28), 16)
 
 
 @pytest.mark.django_db
@@ -294,7 +301,32 @@ def test_starting_the_daily_run_twice_queues_it_once(database_tasks, settings):
     assert visit_reminders_daily_ensure(now=at(DAY, 10)) is False
     [waiting] = DBTaskResult.objects.filter(task_path__contains="reminders")
     assert waiting.run_after == at(DAY, 16)
-    assert waiting.task_path == "creneau.planning.tasks_reminders.send_visit_reminders_daily"
+    assert waiting.task_path == "creneau.planning.tasks.send_visit_reminders_daily"
+
+
+@pytest.mark.django_db
+def test_started_past_the_hour_the_daily_run_is_at_once(database_tasks, settings):
+    settings.VISIT_REMINDERS_HOUR = 16
+    DBTaskResult.objects.all().delete()  # the runs that migrating the test database queued
+    assert visit_reminders_daily_ensure(now=at(DAY, 17, 5)) is True
+    [waiting] = DBTaskResult.objects.filter(task_path__contains="reminders")
+    assert waiting.run_after == at(DAY, 17, 5)
+
+
+@pytest.mark.django_db
+def test_a_failed_daily_run_still_queues_the_next_one(database_tasks, settings, monkeypatch):
+    settings.VISIT_REMINDERS_HOUR = 16
+    DBTaskResult.objects.all().delete()  # the runs that migrating the test database queued
+    monkeypatch.setattr(timezone, "now", lambda: at(DAY, 16))
+
+    def broken(**_kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(tasks, "visit_reminders_send", broken)
+    with pytest.raises(RuntimeError):
+        send_visit_reminders_daily.call()
+    [waiting] = DBTaskResult.objects.filter(task_path__contains="reminders")
+    assert waiting.run_after == at(DAY + timedelta(days=1), 16)
 
 
 @pytest.mark.django_db

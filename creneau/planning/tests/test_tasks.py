@@ -14,12 +14,17 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from creneau.core.tasks import next_daily_run
 from creneau.customers.tests.factories import SiteFactory
 from creneau.planning import tasks
 from creneau.planning.generation import planning_horizon
 from creneau.planning.models import Schedule
 from creneau.planning.services import schedule_create
-from creneau.planning.tasks import daily_run_ensure, extend_planning_daily, next_daily_run
+from creneau.planning.tasks import (
+    EXTEND_PLANNING_AT,
+    extend_planning_daily,
+    extend_planning_daily_ensure,
+)
 from creneau.planning.tests.clock import freeze_now, paris
 
 pytestmark = pytest.mark.django_db
@@ -54,26 +59,26 @@ def waiting(queue) -> list:
 )
 def test_the_next_run_is_the_next_two_oclock_in_paris(monkeypatch, now, next_run):
     freeze_now(monkeypatch, now)
-    assert next_daily_run() == paris(next_run)
+    assert next_daily_run(EXTEND_PLANNING_AT) == paris(next_run)
 
 
 def test_the_next_run_across_the_clock_changes(monkeypatch):
     # 02:00 does not exist on 2027-03-28 (the clocks jump to 03:00): it runs at 03:00.
     freeze_now(monkeypatch, "2027-03-27 12:00")
-    assert next_daily_run().astimezone(UTC).hour == 1
-    assert timezone.localtime(next_daily_run().astimezone(UTC)).hour == 3
+    assert next_daily_run(EXTEND_PLANNING_AT).astimezone(UTC).hour == 1
+    assert timezone.localtime(next_daily_run(EXTEND_PLANNING_AT).astimezone(UTC)).hour == 3
     freeze_now(monkeypatch, "2027-10-30 12:00")  # 02:00 happens twice: the first one
-    assert next_daily_run().astimezone(UTC).hour == 0
+    assert next_daily_run(EXTEND_PLANNING_AT).astimezone(UTC).hour == 0
     freeze_now(monkeypatch, "2027-11-02 12:00")
-    assert next_daily_run().astimezone(UTC).hour == 1
+    assert next_daily_run(EXTEND_PLANNING_AT).astimezone(UTC).hour == 1
 
 
 def test_the_daily_run_is_queued_once(queue, monkeypatch):
     freeze_now(monkeypatch, "2027-04-14 12:00")
-    assert daily_run_ensure() == paris("2027-04-15 02:00")
-    assert daily_run_ensure() == paris("2027-04-15 02:00")
+    assert extend_planning_daily_ensure() == paris("2027-04-15 02:00")
+    assert extend_planning_daily_ensure() == paris("2027-04-15 02:00")
     freeze_now(monkeypatch, "2027-04-20 12:00")  # a worker that was stopped for days
-    assert daily_run_ensure() == paris("2027-04-15 02:00")
+    assert extend_planning_daily_ensure() == paris("2027-04-15 02:00")
     assert waiting(queue) == [paris("2027-04-15 02:00")]
     [row] = queue
     assert row.args_kwargs == {"args": [], "kwargs": {}}
@@ -143,7 +148,7 @@ def test_without_the_database_queue_nothing_is_chained(settings, monkeypatch):
     DBTaskResult.objects.all().delete()
     settings.TASKS = IMMEDIATE
     freeze_now(monkeypatch, "2027-04-14 12:00")
-    assert daily_run_ensure() is None
+    assert extend_planning_daily_ensure() is None
     assert extend_planning_daily.call() == 0
     err = io.StringIO()
     call_command("extend_planning", schedule_daily=True, stdout=io.StringIO(), stderr=err)
@@ -159,7 +164,7 @@ def test_the_worker_runs_the_chain(settings, monkeypatch):
     queue = DBTaskResult.objects.filter(task_path=extend_planning_daily.module_path)
     queue.delete()
     freeze_now(monkeypatch, "2027-04-14 12:00")
-    daily_run_ensure()
+    extend_planning_daily_ensure()
     queue.update(run_after=timezone.now() - timedelta(hours=1))  # it is due
 
     saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}

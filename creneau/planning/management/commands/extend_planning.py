@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from creneau.planning.generation import planning_horizon, schedules_extend
-from creneau.planning.tasks import daily_run_ensure
+from creneau.planning.tasks import extend_planning_daily_ensure
 
 
 class Command(BaseCommand):
@@ -50,7 +50,7 @@ class Command(BaseCommand):
             self._schedule_daily()
 
     def _schedule_daily(self) -> None:
-        run_after = daily_run_ensure()
+        run_after = extend_planning_daily_ensure()
         if run_after is None:
             self.stderr.write(
                 _(

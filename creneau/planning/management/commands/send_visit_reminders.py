@@ -2,7 +2,7 @@
 opted in, for each planned visit. Running it twice sends nothing twice.
 
 With --daily, it sends nothing now: it starts the daily run in the task worker
-(planning.tasks_reminders), unless it is already waiting in the queue."""
+(planning.tasks), unless it is already waiting in the queue."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creneau.planning.reminders import visit_reminders_send
-from creneau.planning.tasks_reminders import visit_reminders_daily_ensure
+from creneau.planning.tasks import visit_reminders_daily_ensure
 
 
 class Command(BaseCommand):
