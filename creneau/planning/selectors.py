@@ -152,7 +152,10 @@ def _within_availability(visit: VisitTimes, slots: list[Availability], zone) -> 
 
 
 def interventions_conflicts(
-    interventions: Iterable[VisitTimes], *, viewer: AnyUser | None = None
+    interventions: Iterable[VisitTimes],
+    *,
+    viewer: AnyUser | None = None,
+    complete_between: tuple[datetime, datetime] | None = None,
 ) -> dict[int, list[Conflict]]:
     """The conflicts of each visit, by id, in four queries whatever their number:
     - the same employee booked twice at once;
@@ -162,7 +165,11 @@ def interventions_conflicts(
     Cancelled and missed visits have none, and take nobody's time.
 
     With a `viewer` who does not see every customer (a sales rep), a double booking on
-    another rep's site is told without that site's name (one more query)."""
+    another rep's site is told without that site's name (one more query).
+
+    `complete_between` (start, end) says that every visit of these employees starting then
+    is among `interventions` (rows with site_name and customer_id): the others are then
+    read only around that window, not again (a week view reads 2,000 rows once)."""
     interventions = list(interventions)
     visits = [
         visit
@@ -183,14 +190,23 @@ def interventions_conflicts(
     absences_by_employee: dict[int, list[Absence]] = defaultdict(list)
     if employee_ids:
         # Plain rows, not models: a week of 2,000 visits reads as many here.
-        others = (
-            Intervention.objects.active()
-            .filter(employee_id__in=employee_ids, start__lt=latest, end__gt=earliest)
-            .values_list("id", "employee_id", "start", "end", "site__name", "site__customer_id")
-            .order_by("start", "id")
+        others = Intervention.objects.active().filter(
+            employee_id__in=employee_ids, start__lt=latest, end__gt=earliest
         )
-        for pk, employee_id, start, end, site_name, customer_id in others:
+        if complete_between is not None:
+            window_start, window_end = complete_between
+            others = others.exclude(start__gte=window_start, start__lt=window_end)
+            for visit in visits:
+                if visit.employee_id:
+                    others_by_employee[visit.employee_id].append(
+                        _Busy(visit.pk, visit.start, visit.end, visit.site_name, visit.customer_id)
+                    )
+        for pk, employee_id, start, end, site_name, customer_id in others.values_list(
+            "id", "employee_id", "start", "end", "site__name", "site__customer_id"
+        ):
             others_by_employee[employee_id].append(_Busy(pk, start, end, site_name, customer_id))
+        for busy in others_by_employee.values():
+            busy.sort(key=lambda other: (other.start, other.pk))
         _hide_invisible_sites(others_by_employee, viewer)
         for slot in Availability.objects.filter(employee_id__in=employee_ids):
             slots_by_employee[slot.employee_id].append(slot)
@@ -199,17 +215,25 @@ def interventions_conflicts(
         ):
             absences_by_employee[absence.employee_id].append(absence)
     closures_by_site: dict[int, list[SiteClosure]] = defaultdict(list)
-    for closure in SiteClosure.objects.filter(
-        site_id__in=site_ids, start_date__lte=last_day, end_date__gte=first_day
-    ):
-        closures_by_site[closure.site_id].append(closure)
+    # By dates alone, then kept for the visits' sites: few closures meet a week, and a week
+    # may have 2,000 sites (as many query parameters).
+    for closure in SiteClosure.objects.filter(start_date__lte=last_day, end_date__gte=first_day):
+        if closure.site_id in site_ids:
+            closures_by_site[closure.site_id].append(closure)
 
     zone = timezone.get_current_timezone()
+    # Translated once: a loaded week may count thousands of conflicts.
+    texts = {
+        "busy_at": _("Intervenant déjà pris de %(start)s à %(end)s (%(site)s)."),
+        "busy": _("Intervenant déjà pris de %(start)s à %(end)s."),
+        "unavailable": _("En dehors des disponibilités de l'intervenant."),
+    }
     for visit in visits:
         result[visit.pk] = _conflicts_of(
             visit,
             day=visit.start.astimezone(zone).date(),
             zone=zone,
+            texts=texts,
             others=others_by_employee.get(visit.employee_id, []),
             slots=slots_by_employee.get(visit.employee_id, []),
             absences=absences_by_employee.get(visit.employee_id, []),
@@ -239,6 +263,7 @@ def _conflicts_of(
     *,
     day: date,
     zone,
+    texts: dict[str, str],
     others: list[_Busy],
     slots: list[Availability],
     absences: list[Absence],
@@ -252,16 +277,13 @@ def _conflicts_of(
             if other.pk != visit.pk and visit.start < other.end:
                 times = other.times_shown()
                 message = (
-                    _("Intervenant déjà pris de %(start)s à %(end)s (%(site)s).")
-                    % {**times, "site": other.site_name}
+                    texts["busy_at"] % {**times, "site": other.site_name}
                     if other.site_name
-                    else _("Intervenant déjà pris de %(start)s à %(end)s.") % times
+                    else texts["busy"] % times
                 )
                 conflicts.append(Conflict("double_booking", message))
         if slots and not _within_availability(visit, slots, zone):
-            conflicts.append(
-                Conflict("unavailable", _("En dehors des disponibilités de l'intervenant."))
-            )
+            conflicts.append(Conflict("unavailable", texts["unavailable"]))
         for absence in absences:
             if absence.start_date <= day <= absence.end_date:
                 conflicts.append(

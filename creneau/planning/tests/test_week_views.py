@@ -61,6 +61,17 @@ def test_the_week_has_a_row_to_staff_then_a_row_per_active_employee(planner, cli
 
 
 @pytest.mark.django_db
+def test_a_visit_of_the_week_before_that_runs_into_monday_is_a_conflict(planner, client_for, team):
+    """The week's own visits are read once for the conflicts; the others of its employees
+    are read around the week, so a late Sunday visit still books Monday's first hour."""
+    alice, _bruno = team
+    visit(employee=alice, day=MONDAY - timedelta(days=1), hour=23, hours=2)
+    visit(employee=alice, day=MONDAY, hour=0, hours=1)
+    html = client_for(planner).get("/planning/", WEEK).content.decode()
+    assert "has-conflict" in cell_html(html, f"row-employee-{alice.pk}", MONDAY)
+
+
+@pytest.mark.django_db
 def test_a_card_shows_time_site_service_status_and_its_conflicts(planner, client_for, team):
     alice, _bruno = team
     service = ServiceFactory(label="Entretien des parties communes")

@@ -27,6 +27,7 @@ from creneau.planning.selectors import (
     interventions_between,
     interventions_conflicts,
     interventions_visible_to,
+    local_day_bounds,
 )
 from creneau.planning.views.filters import PlanningFilters
 
@@ -298,7 +299,9 @@ def employee_grid(
     customer (somewhere to drop a visit); a sales rep sees the rows of the employees having
     its customers' visits. `only_rows` builds those rows alone (after a move)."""
     visits = week_visits(user, filters, monday, employee_rows=only_rows)
-    conflicts = interventions_conflicts(visits, viewer=user)
+    conflicts = interventions_conflicts(
+        visits, viewer=user, complete_between=_complete_week(filters, monday, sees_everyone)
+    )
     maker = CardMaker(conflicts=conflicts, by_site=False)
     if filters.unassigned:
         shown: list[Employee] = []
@@ -331,6 +334,17 @@ def employee_grid(
         visit_count=len(visits),
         conflict_count=sum(1 for found in conflicts.values() if found),
     )
+
+
+def _complete_week(
+    filters: PlanningFilters, monday: date, sees_everyone: bool
+) -> tuple[datetime, datetime] | None:
+    """The week's bounds when its visits hold every visit of their employees then (nobody
+    hidden, nothing filtered out but whole employees): the conflicts need not read them
+    again."""
+    if not sees_everyone or filters.narrows_visits:
+        return None
+    return local_day_bounds(monday, monday + timedelta(days=DAYS - 1))
 
 
 def site_grid(user: AnyUser, filters: PlanningFilters, monday: date) -> WeekGrid:
