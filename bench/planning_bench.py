@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import logging
@@ -252,6 +253,9 @@ def time_routes(
 
     logging.getLogger("django.request").setLevel(logging.ERROR)  # the probes' "Not Found"
     director, _reps = bench_users()
+    # As config/wsgi.py does in a server process: what is loaded lives as long as the
+    # process, and the garbage collector's full walks leave it alone.
+    gc.freeze()
     figures: list[Figure] = []
     notes: list[str] = []
     sunday = monday + timedelta(days=6)
