@@ -157,11 +157,12 @@ def interventions_conflicts(
     viewer: AnyUser | None = None,
     complete_between: tuple[datetime, datetime] | None = None,
 ) -> dict[int, list[Conflict]]:
-    """The conflicts of each visit, by id, in four queries whatever their number:
+    """The conflicts of each visit, by id, in five queries whatever their number:
     - the same employee booked twice at once;
     - outside the employee's weekly availability (an employee with none is always
       available), or during one of its absences;
-    - on a closure of the site.
+    - on a closure of the site;
+    - on a site the employee was made incompatible with after the visit was planned.
     Cancelled and missed visits have none, and take nobody's time.
 
     With a `viewer` who does not see every customer (a sales rep), a double booking on
@@ -185,6 +186,7 @@ def interventions_conflicts(
     latest = max(visit.end for visit in visits)
     first_day, last_day = _local(earliest).date(), _local(latest).date()
 
+    forbidden: set[tuple[int, int]] = set()
     others_by_employee: dict[int, list[_Busy]] = defaultdict(list)
     slots_by_employee: dict[int, list[Availability]] = defaultdict(list)
     absences_by_employee: dict[int, list[Absence]] = defaultdict(list)
@@ -214,6 +216,13 @@ def interventions_conflicts(
             employee_id__in=employee_ids, start_date__lte=last_day, end_date__gte=first_day
         ):
             absences_by_employee[absence.employee_id].append(absence)
+        # A site made incompatible after the visit was planned: refused for new visits, but
+        # those already there must show it.
+        forbidden = set(
+            Employee.incompatible_sites.through.objects.filter(
+                employee_id__in=employee_ids
+            ).values_list("employee_id", "site_id")
+        )
     closures_by_site: dict[int, list[SiteClosure]] = defaultdict(list)
     # By dates alone, then kept for the visits' sites: few closures meet a week, and a week
     # may have 2,000 sites (as many query parameters).
@@ -227,6 +236,7 @@ def interventions_conflicts(
         "busy_at": _("Intervenant déjà pris de %(start)s à %(end)s (%(site)s)."),
         "busy": _("Intervenant déjà pris de %(start)s à %(end)s."),
         "unavailable": _("En dehors des disponibilités de l'intervenant."),
+        "incompatible": _("Site incompatible : cet intervenant ne doit pas y être envoyé."),
     }
     for visit in visits:
         result[visit.pk] = _conflicts_of(
@@ -239,6 +249,8 @@ def interventions_conflicts(
             absences=absences_by_employee.get(visit.employee_id, []),
             closures=closures_by_site.get(visit.site_id, []),
         )
+        if (visit.employee_id, visit.site_id) in forbidden:
+            result[visit.pk].insert(0, Conflict("incompatible_site", texts["incompatible"]))
     return result
 
 

@@ -1,5 +1,5 @@
-"""Conflicts (double booking, outside availability, absence, site closure) in four queries,
-and who sees which intervention."""
+"""Conflicts (double booking, outside availability, absence, site closure, incompatible
+site) in five queries, and who sees which intervention."""
 
 from __future__ import annotations
 
@@ -150,7 +150,7 @@ def test_several_conflicts_at_once(monkeypatch):
     assert sorted(codes(visit)) == ["absence", "double_booking", "site_closure", "unavailable"]
 
 
-def test_conflicts_of_fifty_visits_in_four_queries(monkeypatch, django_assert_max_num_queries):
+def test_conflicts_of_fifty_visits_in_five_queries(monkeypatch, django_assert_max_num_queries):
     freeze_now(monkeypatch, "2027-04-01 12:00")
     employees = [EmployeeFactory() for _ in range(10)]
     sites = [SiteFactory() for _ in range(5)]
@@ -171,13 +171,26 @@ def test_conflicts_of_fifty_visits_in_four_queries(monkeypatch, django_assert_ma
             status=Status.CANCELLED if number % 9 == 0 else Status.PLANNED,
         )
     visits = list(Intervention.objects.all())
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         conflicts = interventions_conflicts(visits)
     assert set(conflicts) == {visit.pk for visit in visits}
     assert sum(len(found) for found in conflicts.values()) > 50
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         once = interventions_conflicts(visit for visit in visits)  # any iterable, read once
     assert once == conflicts
+
+
+def test_a_site_made_incompatible_after_the_visit_was_planned_is_flagged(monkeypatch):
+    """Refused for new visits (services.check_employee_may_go); the visit already there
+    shows it, so that the planner moves it."""
+    freeze_now(monkeypatch, "2027-04-01 12:00")
+    employee, site = EmployeeFactory(), SiteFactory()
+    planned = visit_at("2027-04-12 09:00", employee=employee, site=site)
+    assert codes(planned) == []
+    employee.incompatible_sites.add(site)
+    assert codes(planned) == ["incompatible_site"]
+    elsewhere = visit_at("2027-04-13 09:00", employee=EmployeeFactory(), site=site)
+    assert codes(elsewhere) == []
 
 
 # Visibility -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The week grids: rows (employees, or sites) of seven day cells holding the visits' cards.
 
 A week of 100 employees holds some 2,000 visits. They are read in one query, their
-conflicts in four more (selectors.interventions_conflicts), and each card's HTML is made
+conflicts in five more (selectors.interventions_conflicts), and each card's HTML is made
 here, once, in Python: a template included per card would cost more than the rest of
 the page together.
 """
