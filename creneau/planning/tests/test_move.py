@@ -41,6 +41,9 @@ def test_a_drop_moves_the_visit_and_answers_both_rows_with_the_conflict(planner,
     alice, bruno = team
     moved = visit(employee=alice, hour=9, site=SiteFactory(name="Les Tilleuls"))
     visit(employee=bruno, day=TUESDAY, hour=10, site=SiteFactory(name="Le Clos Fleuri"))
+    carl = EmployeeFactory(first_name="Carl", last_name="Petit")  # a row the move leaves alone
+    visit(employee=carl, day=TUESDAY, hour=8)
+    visit(employee=carl, day=TUESDAY, hour=9)
 
     response = move(client_for(planner), moved.pk, day=TUESDAY, employee=bruno.pk)
     assert response.status_code == 200
@@ -49,8 +52,12 @@ def test_a_drop_moves_the_visit_and_answers_both_rows_with_the_conflict(planner,
     local = timezone.localtime(moved.start)
     assert (local.date(), local.hour, moved.end - moved.start) == (TUESDAY, 9, timedelta(hours=2))
     html = response.content.decode()
-    # The two rows, out of band, and nothing else of the grid.
-    assert html.count('hx-swap-oob="true"') == 3  # two rows and the messages
+    # The two rows, out of band, and nothing else of the grid but the week's counts.
+    assert html.count('hx-swap-oob="true"') == 4  # two rows, the counts and the messages
+    # The header counts the whole week, the rows not redrawn included (Carl's two).
+    counts = html[html.index('<span id="planning-count"') :]
+    assert "4 interventions" in counts and "4 en conflit" in counts
+    assert f"row-employee-{carl.pk}" not in html
     assert f'<tr id="row-employee-{alice.pk}"' in html
     assert "row-unassigned" not in html
     target = cell_html(html, f"row-employee-{bruno.pk}", TUESDAY)

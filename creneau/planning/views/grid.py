@@ -336,6 +336,23 @@ def employee_grid(
     )
 
 
+def week_counts(
+    user: AnyUser, filters: PlanningFilters, monday: date, *, sees_everyone: bool
+) -> WeekGrid:
+    """The week's numbers of visits and of visits in conflict, without its rows: after a
+    move, the header counts the whole week while only the touched rows are redrawn."""
+    visits = week_visits(user, filters, monday)
+    conflicts = interventions_conflicts(
+        visits, viewer=user, complete_between=_complete_week(filters, monday, sees_everyone)
+    )
+    return WeekGrid(
+        rows=[],
+        days=[],
+        visit_count=len(visits),
+        conflict_count=sum(1 for found in conflicts.values() if found),
+    )
+
+
 def _complete_week(
     filters: PlanningFilters, monday: date, sees_everyone: bool
 ) -> tuple[datetime, datetime] | None:

@@ -34,7 +34,7 @@ from creneau.planning.selectors import (
     interventions_conflicts,
 )
 from creneau.planning.views.filters import active_employees, planning_filters, week_of
-from creneau.planning.views.grid import employee_grid, site_grid
+from creneau.planning.views.grid import employee_grid, site_grid, week_counts
 from creneau.planning.views.week import require_planning_reader
 
 SEARCH_RESULTS = 10
@@ -165,14 +165,16 @@ def visit_move(request: HttpRequest, pk: int) -> HttpResponse:
     if request.POST.get("view") == "week_sites":
         context["grid"] = site_grid(request.user, filters, monday)
         return render(request, "planning/partials/move_sites.html", context)
+    sees_everyone = user_sees_all_customers(request.user)
     context["grid"] = employee_grid(
         request.user,
         filters,
         monday,
         employees=active_employees(),
-        sees_everyone=user_sees_all_customers(request.user),
+        sees_everyone=sees_everyone,
         only_rows={old_employee, employee.pk if employee else None},
     )
+    context["week_counts"] = week_counts(request.user, filters, monday, sees_everyone=sees_everyone)
     return render(request, "planning/partials/move_rows.html", context)
 
 
