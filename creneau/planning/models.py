@@ -124,22 +124,19 @@ class Availability(models.Model):
         return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
 
 
-class Absence(CleanTextMixin, models.Model):
-    """A period when the employee does not work (holiday, illness, training), days inclusive."""
+class DayRange(CleanTextMixin, models.Model):
+    """A period of whole days, both inclusive, with its reason: an absence, a closure."""
 
-    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="absences")
     start_date = models.DateField(_("du"))
     end_date = models.DateField(_("au"))
     reason = models.CharField(_("motif"), max_length=REASON_MAX_LENGTH, blank=True)
 
     class Meta:
-        verbose_name = _("absence")
-        verbose_name_plural = _("absences")
-        ordering = ["employee", "start_date"]
+        abstract = True
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__gte=F("start_date")),
-                name="absence_end_after_start",
+                name="%(class)s_end_after_start",
                 violation_error_message=_("La date de fin ne peut précéder la date de début."),
             )
         ]
@@ -148,31 +145,29 @@ class Absence(CleanTextMixin, models.Model):
         return f"{self.start_date} - {self.end_date}"
 
 
-class SiteClosure(CleanTextMixin, models.Model):
-    """A period when a site is closed (August, works), days inclusive: schedules that skip
-    closures make no visit then, and a visit planned then is flagged."""
+class Absence(DayRange):
+    """A period when the employee does not work (holiday, illness, training)."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.CASCADE, related_name="absences")
+
+    class Meta(DayRange.Meta):
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["employee", "start_date"]
+
+
+class SiteClosure(DayRange):
+    """A period when a site is closed (August, works): schedules that skip closures make no
+    visit then, and a visit planned then is flagged."""
 
     site = models.ForeignKey(
         Site, verbose_name=_("site"), on_delete=models.CASCADE, related_name="closures"
     )
-    start_date = models.DateField(_("du"))
-    end_date = models.DateField(_("au"))
-    reason = models.CharField(_("motif"), max_length=REASON_MAX_LENGTH, blank=True)
 
-    class Meta:
+    class Meta(DayRange.Meta):
         verbose_name = _("fermeture du site")
         verbose_name_plural = _("fermetures du site")
         ordering = ["site", "start_date"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__gte=F("start_date")),
-                name="site_closure_end_after_start",
-                violation_error_message=_("La date de fin ne peut précéder la date de début."),
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.start_date} - {self.end_date}"
 
 
 class Schedule(CleanTextMixin, models.Model):
