@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "creneau.catalog",
     "creneau.planning",
     "creneau.quotes",
+    "creneau.billing",
 ]
 
 MIDDLEWARE = [

@@ -6,13 +6,14 @@ import functools
 import hashlib
 import secrets
 import uuid
+from decimal import Decimal
 from typing import Any
 
 import pycountry
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.text import get_valid_filename
@@ -194,6 +195,26 @@ class Company(NormalisedFieldsMixin, Address):
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
     bic = models.CharField(_("BIC"), max_length=11, blank=True)
     logo = models.ImageField(_("logo"), upload_to=company_logo_path, blank=True)
+    late_penalty_rate = models.DecimalField(
+        _("taux des pénalités de retard (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10.00"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+        help_text=_("Imprimé sur les factures (au moins trois fois le taux d'intérêt légal)."),
+    )
+    vat_on_debits = models.BooleanField(
+        _("option pour le paiement de la TVA d'après les débits"),
+        default=False,
+        help_text=_("Imprimé sur les factures quand la société a pris cette option."),
+    )
+    invoice_line_per_visit = models.BooleanField(
+        _("une ligne de facture par passage"),
+        default=False,
+        help_text=_(
+            "Sinon, les passages d'une même prestation sur un site sont regroupés en une ligne."
+        ),
+    )
 
     class Meta:
         verbose_name = _("société")

@@ -237,6 +237,86 @@ class Contact(NormalisedFieldsMixin, models.Model):
             raise ValidationError({"site": _("Ce site appartient à un autre client.")})
 
 
+class InvoiceRecipient(CleanTextMixin, models.Model):
+    """Who receives a billing group's invoices and/or reminders (destinataire de
+    facturation): a contact of the customer, or a plain e-mail address. Without any, the
+    customer's own e-mail is used."""
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="invoice_recipients",
+    )
+    billing_group = models.CharField(
+        _("groupe de facturation"),
+        max_length=1,
+        default="A",
+        validators=[billing_group_validator],
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("interlocuteur"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="invoice_recipients",
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    for_invoices = models.BooleanField(_("factures"), default=True)
+    for_reminders = models.BooleanField(_("relances"), default=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("destinataire de facturation")
+        verbose_name_plural = _("destinataires de facturation")
+        ordering = ["customer", "billing_group", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(contact__isnull=False, email="")
+                    | models.Q(contact__isnull=True) & ~models.Q(email="")
+                ),
+                name="invoicerecipient_contact_or_email",
+                violation_error_message=_(
+                    "Un destinataire est un interlocuteur ou une adresse e-mail, l'un des deux."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(for_invoices=True) | models.Q(for_reminders=True),
+                name="invoicerecipient_receives_something",
+                violation_error_message=_("Cochez au moins les factures ou les relances."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(billing_group__regex=r"^[A-Z0-9]$"),
+                name="invoicerecipient_billing_group_valid",
+                violation_error_message=_(
+                    "Le groupe de facturation est une lettre (A-Z) ou un chiffre (0-9)."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def address(self) -> str:
+        """The e-mail address to write to (a contact's own, which may be empty)."""
+        return self.contact.email if self.contact_id else self.email
+
+    def clean(self) -> None:
+        if self.contact_id and self.customer_id and self.contact.customer_id != self.customer_id:
+            raise ValidationError({"contact": _("Cet interlocuteur est celui d'un autre client.")})
+        if self.contact_id and self.email:
+            raise ValidationError(
+                {"email": _("Choisissez un interlocuteur ou une adresse e-mail, pas les deux.")}
+            )
+        if not self.contact_id and not self.email:
+            raise ValidationError(
+                {"email": _("Choisissez un interlocuteur ou saisissez une adresse e-mail.")}
+            )
+
+
 def document_storage_path(instance: Document, filename: str) -> str:
     """Where a document's bytes are stored: documents/<customer id>/<random id>.
 

@@ -170,6 +170,15 @@ class SiteClosure(DayRange):
         ordering = ["site", "start_date"]
 
 
+class BillingMode(models.TextChoices):
+    """How a schedule's visits are billed: each done visit at its price, a monthly flat
+    fee whatever the number of visits, or not at all."""
+
+    PER_UNIT = "per_unit", _("À l'unité")
+    MONTHLY_FLAT = "monthly_flat", _("Forfait mensuel")
+    NOT_BILLED = "not_billed", _("Non facturé")
+
+
 class Schedule(CleanTextMixin, models.Model):
     """A recurring visit on a site (programmation): a service, an employee or none ("à
     pourvoir"), a time and duration, and a recurrence stored as an RFC 5545 RRULE."""
@@ -204,6 +213,21 @@ class Schedule(CleanTextMixin, models.Model):
     skip_public_holidays = models.BooleanField(_("sauter les jours fériés"), default=True)
     skip_site_closures = models.BooleanField(_("sauter les fermetures du site"), default=True)
     notes = LimitedTextField(_("notes"), max_length=NOTES_MAX_LENGTH, blank=True)
+    billing_mode = models.CharField(
+        _("facturation"),
+        max_length=12,
+        choices=BillingMode.choices,
+        default=BillingMode.PER_UNIT,
+    )
+    flat_amount = models.DecimalField(
+        _("forfait mensuel HT (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text=_("Facturé une fois par mois, quel que soit le nombre de passages."),
+    )
     # The last date up to which occurrences were made (None: none yet).
     generated_until = models.DateField(_("généré jusqu'au"), null=True, blank=True)
     created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
@@ -241,6 +265,8 @@ class Schedule(CleanTextMixin, models.Model):
             raise ValidationError(
                 {"end_date": _("La dernière date ne peut précéder la première date.")}
             )
+        if self.billing_mode == BillingMode.MONTHLY_FLAT and not self.flat_amount:
+            raise ValidationError({"flat_amount": _("Indiquez le montant du forfait mensuel.")})
 
 
 class InterventionQuerySet(models.QuerySet):

@@ -195,77 +195,20 @@ def quote_lines_totals(lines: list[QuoteLine]) -> DocumentTotals:
     )
 
 
-class QuoteLine(CleanTextMixin, models.Model):
-    """A line of a quote: a catalogue service, free text, a discount, or (without amounts)
-    a section title or a comment."""
+class LineType(models.TextChoices):
+    SERVICE = "service", _("Prestation")
+    FREE = "free", _("Ligne libre")
+    DISCOUNT = "discount", _("Remise")
+    SECTION = "section", _("Titre de section")
+    COMMENT = "comment", _("Commentaire")
 
-    class LineType(models.TextChoices):
-        SERVICE = "service", _("Prestation")
-        FREE = "free", _("Ligne libre")
-        DISCOUNT = "discount", _("Remise")
-        SECTION = "section", _("Titre de section")
-        COMMENT = "comment", _("Commentaire")
 
+class DocumentLineMixin:
+    """What every document line (of a quote, an invoice, a credit note) does with its
+    fields: line_type, description, quantity, unit_price, vat_rate, discount_percent."""
+
+    LineType = LineType
     AMOUNT_TYPES = (LineType.SERVICE, LineType.FREE, LineType.DISCOUNT)
-
-    quote = models.ForeignKey(
-        Quote, verbose_name=_("devis"), on_delete=models.CASCADE, related_name="lines"
-    )
-    position = models.PositiveIntegerField(_("ordre"), default=0)
-    line_type = models.CharField(
-        _("type de ligne"), max_length=10, choices=LineType.choices, default=LineType.SERVICE
-    )
-    service = models.ForeignKey(
-        Service,
-        verbose_name=_("prestation"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    description = LimitedTextField(_("libellé"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
-    quantity = models.DecimalField(_("quantité"), max_digits=12, decimal_places=3, default=1)
-    unit = models.CharField(_("unité"), max_length=10, choices=Service.Unit.choices, blank=True)
-    unit_price = models.DecimalField(
-        _("prix unitaire HT"), max_digits=12, decimal_places=4, default=0
-    )
-    vat_rate = models.ForeignKey(
-        VatRate,
-        verbose_name=_("TVA"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    discount_percent = models.DecimalField(
-        _("remise (%)"), max_digits=5, decimal_places=2, default=0
-    )
-    net = models.DecimalField(_("montant HT"), max_digits=14, decimal_places=2, default=0)
-
-    class Meta:
-        verbose_name = _("ligne de devis")
-        verbose_name_plural = _("lignes de devis")
-        ordering = ["quote", "position", "id"]
-        indexes = [models.Index(fields=["quote", "position"], name="quoteline_quote_position")]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(discount_percent__gte=0, discount_percent__lte=100),
-                name="quoteline_discount_range",
-                violation_error_message=_("La remise est un pourcentage entre 0 et 100."),
-            ),
-            models.CheckConstraint(
-                condition=models.Q(quantity__gte=0) | models.Q(line_type="discount"),
-                name="quoteline_quantity_not_negative",
-                violation_error_message=_(
-                    "La quantité ne peut pas être négative (sauf sur une ligne de remise)."
-                ),
-            ),
-            models.CheckConstraint(
-                condition=models.Q(unit_price__gte=0),
-                name="quoteline_price_not_negative",
-                violation_error_message=_("Le prix unitaire ne peut pas être négatif."),
-            ),
-        ]
 
     def __str__(self) -> str:
         return (self.description or "").split("\n", 1)[0][:80]
@@ -348,3 +291,67 @@ class QuoteLine(CleanTextMixin, models.Model):
             errors["discount_percent"] = _("La remise est un pourcentage entre 0 et 100.")
         bounds = line_bound_errors(quantity=self.quantity, unit_price=self.unit_price)
         return {**bounds, **errors}
+
+
+class QuoteLine(DocumentLineMixin, CleanTextMixin, models.Model):
+    """A line of a quote: a catalogue service, free text, a discount, or (without amounts)
+    a section title or a comment."""
+
+    quote = models.ForeignKey(
+        Quote, verbose_name=_("devis"), on_delete=models.CASCADE, related_name="lines"
+    )
+    position = models.PositiveIntegerField(_("ordre"), default=0)
+    line_type = models.CharField(
+        _("type de ligne"), max_length=10, choices=LineType.choices, default=LineType.SERVICE
+    )
+    service = models.ForeignKey(
+        Service,
+        verbose_name=_("prestation"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    description = LimitedTextField(_("libellé"), max_length=DESCRIPTION_MAX_LENGTH, blank=True)
+    quantity = models.DecimalField(_("quantité"), max_digits=12, decimal_places=3, default=1)
+    unit = models.CharField(_("unité"), max_length=10, choices=Service.Unit.choices, blank=True)
+    unit_price = models.DecimalField(
+        _("prix unitaire HT"), max_digits=12, decimal_places=4, default=0
+    )
+    vat_rate = models.ForeignKey(
+        VatRate,
+        verbose_name=_("TVA"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    discount_percent = models.DecimalField(
+        _("remise (%)"), max_digits=5, decimal_places=2, default=0
+    )
+    net = models.DecimalField(_("montant HT"), max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("ligne de devis")
+        verbose_name_plural = _("lignes de devis")
+        ordering = ["quote", "position", "id"]
+        indexes = [models.Index(fields=["quote", "position"], name="quoteline_quote_position")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(discount_percent__gte=0, discount_percent__lte=100),
+                name="quoteline_discount_range",
+                violation_error_message=_("La remise est un pourcentage entre 0 et 100."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0) | models.Q(line_type="discount"),
+                name="quoteline_quantity_not_negative",
+                violation_error_message=_(
+                    "La quantité ne peut pas être négative (sauf sur une ligne de remise)."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(unit_price__gte=0),
+                name="quoteline_price_not_negative",
+                violation_error_message=_("Le prix unitaire ne peut pas être négatif."),
+            ),
+        ]

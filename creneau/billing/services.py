@@ -1,0 +1,610 @@
+"""Writes of invoices and credit notes: drafts and their lines, issuing (number, frozen
+copy, journal), credit notes, and the amounts due that follow.
+
+Callers have fetched the invoice through the selectors (visibility) and checked the rule
+(rules.user_may_issue_invoices). Every write records an audit row on the customer.
+
+Locking order, always the same, so that two writers never wait for each other in a
+circle: the invoice's row, then the numbering counter, then the journal's counter.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from creneau.billing.journal import invoice_figures, journal_append
+from creneau.billing.models import ZERO, Invoice, InvoiceLine, invoice_lines_totals
+from creneau.catalog.selectors import service_price_for_site
+from creneau.core.models import AuditEvent, Company
+from creneau.core.services import audit_record, counter_next, model_changes, model_snapshot
+from creneau.customers.models import Customer, Site
+from creneau.quotes.bounds import amount_error, max_amount
+from creneau.quotes.models import Quote
+
+INVOICE_FIELDS = ["billing_group", "period_start", "period_end", "notes"]
+LINE_FIELDS = [
+    "line_type", "service", "site", "description", "quantity", "unit", "unit_price",
+    "vat_rate", "discount_percent",
+]  # fmt: skip
+SERIES_PREFIX = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "A"}
+
+
+def _apply(instance: Any, fields: dict[str, Any], allowed: list[str]) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"Unknown fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+def ensure_draft(invoice: Invoice) -> None:
+    """An issued invoice is frozen: it is corrected by a credit note, never edited."""
+    if not invoice.is_draft:
+        raise ValidationError(
+            _(
+                "La facture %(number)s est émise : elle ne peut plus être modifiée ni "
+                "supprimée. Corrigez-la par un avoir."
+            )
+            % {"number": invoice.number}
+        )
+
+
+def _lock(invoice: Invoice) -> Invoice:
+    return Invoice.objects.select_for_update().get(pk=invoice.pk)
+
+
+def _lock_draft(invoice: Invoice) -> Invoice:
+    locked = _lock(invoice)
+    ensure_draft(locked)
+    return locked
+
+
+def _audit(invoice: Invoice, by: User | None, action: str, message: str = "", changes=None):
+    audit_record(
+        by=by,
+        action=action,
+        instance=invoice,
+        customer=invoice.customer,
+        message=message,
+        changes=changes,
+    )
+
+
+def invoice_recompute(*, invoice: Invoice, lines: list[InvoiceLine] | None = None) -> Invoice:
+    """Store the totals and VAT breakdown computed from the lines."""
+    if lines is None:
+        lines = list(invoice.lines.all())
+    totals = invoice_lines_totals(lines)
+    invoice.total_net, invoice.total_vat, invoice.total_gross = (
+        totals.net,
+        totals.vat,
+        totals.gross,
+    )
+    invoice.vat_breakdown = [
+        {
+            "rate": f"{row.rate:.2f}",
+            "exemption": row.key[1],
+            "base": f"{row.base:.2f}",
+            "vat": f"{row.vat:.2f}",
+        }
+        for row in totals.breakdown
+    ]
+    Invoice.objects.filter(pk=invoice.pk).update(
+        total_net=invoice.total_net,
+        total_vat=invoice.total_vat,
+        total_gross=invoice.total_gross,
+        vat_breakdown=invoice.vat_breakdown,
+        updated_at=timezone.now(),
+    )
+    return invoice
+
+
+# Drafts -------------------------------------------------------------------------------
+
+
+def invoice_create(
+    *,
+    customer: Customer,
+    by: User | None,
+    sites: list[Site] | None = None,
+    kind: str = Invoice.Kind.INVOICE,
+    **fields: Any,
+) -> Invoice:
+    """Start a draft invoice for a customer's billing group (manual invoicing)."""
+    invoice = Invoice(customer=customer, kind=kind, created_by=by)
+    _apply(invoice, fields, [*INVOICE_FIELDS, "quote", "billing_run"])
+    invoice.full_clean(exclude=["number"])
+    for site in sites or []:
+        if site.customer_id != customer.pk:
+            raise ValidationError({"sites": _("Ce site appartient à un autre client.")})
+    with transaction.atomic():
+        invoice.save()
+        if sites:
+            invoice.sites.set(sites)
+        _audit(invoice, by, AuditEvent.Action.CREATE)
+    return invoice
+
+
+def invoice_update(*, invoice: Invoice, by: User | None, **fields: Any) -> Invoice:
+    """Change the billing group, period or notes of a draft."""
+    ensure_draft(invoice)
+    before = model_snapshot(invoice, INVOICE_FIELDS)
+    _apply(invoice, fields, INVOICE_FIELDS)
+    invoice.full_clean(exclude=["number"])
+    changes = model_changes(before, model_snapshot(invoice, INVOICE_FIELDS))
+    if changes:
+        with transaction.atomic():
+            _lock_draft(invoice)
+            invoice.save(update_fields=[*INVOICE_FIELDS, "updated_at"])
+            _audit(invoice, by, AuditEvent.Action.UPDATE, changes=changes)
+    return invoice
+
+
+def invoice_delete(*, invoice: Invoice, by: User | None) -> None:
+    """Delete a draft: it has no number, so no gap is made. What it billed is free again."""
+    ensure_draft(invoice)
+    with transaction.atomic():
+        _lock_draft(invoice)
+        _audit(invoice, by, AuditEvent.Action.DELETE)
+        invoice.delete()
+
+
+def _normalise_line(line: InvoiceLine) -> None:
+    """Section titles and comments carry no amounts; the VAT rate and its wording are
+    copied onto the line; every line's net is recomputed."""
+    if not line.has_amount:
+        line.quantity, line.unit_price, line.discount_percent = Decimal(0), Decimal(0), Decimal(0)
+        line.vat_rate, line.unit, line.service = None, "", None
+    if line.line_type != InvoiceLine.LineType.SERVICE:
+        line.service = None
+    if line.discount_percent is None:
+        line.discount_percent = Decimal(0)
+    if line.vat_rate_id:
+        line.vat_rate_value = line.vat_rate.rate
+        line.vat_exemption = line.vat_rate.exemption_wording if not line.vat_rate.rate else ""
+    else:
+        line.vat_rate_value, line.vat_exemption = None, ""
+    line.net = line.compute_net()
+
+
+def _prefill_from_service(line: InvoiceLine, given: dict[str, Any]) -> None:
+    service = line.service
+    if given.get("description") is None:
+        line.description = service.label
+    if given.get("unit") is None:
+        line.unit = service.unit
+    if given.get("unit_price") is None:
+        line.unit_price = service_price_for_site(service=service, site=line.site)
+    if given.get("vat_rate") is None and service.vat_rate.is_active:
+        line.vat_rate = service.vat_rate
+
+
+def _check_totals(lines: list[InvoiceLine]) -> None:
+    if any(abs(line.net) > max_amount() for line in lines):
+        raise ValidationError({"unit_price": amount_error()})
+    totals = invoice_lines_totals(lines)
+    if any(abs(amount) > max_amount() for amount in (totals.net, totals.vat, totals.gross)):
+        raise ValidationError({"unit_price": amount_error()})
+
+
+def invoice_line_build(*, invoice: Invoice, **fields: Any) -> InvoiceLine:
+    """A valid, unsaved line (a service line prefilled from the catalogue, the site's own
+    price first); whatever the caller gave explicitly wins."""
+    given = {name: value for name, value in fields.items() if value is not None}
+    line = InvoiceLine(invoice=invoice)
+    _apply(line, given, LINE_FIELDS)
+    if line.site_id and line.site.customer_id != invoice.customer_id:
+        raise ValidationError({"site": _("Ce site appartient à un autre client.")})
+    if line.line_type == InvoiceLine.LineType.DISCOUNT and "quantity" not in given:
+        line.quantity = Decimal(-1)
+    if line.line_type == InvoiceLine.LineType.SERVICE and line.service_id:
+        if not line.service.is_active:
+            raise ValidationError({"service": _("Cette prestation n'est plus au catalogue.")})
+        _prefill_from_service(line, given)
+    _normalise_line(line)
+    line.full_clean(exclude=["invoice", "position", "net", "vat_rate_value"])
+    return line
+
+
+def invoice_line_add(*, invoice: Invoice, by: User | None, **fields: Any) -> InvoiceLine:
+    """Add a line at the end of a draft."""
+    ensure_draft(invoice)
+    line = invoice_line_build(invoice=invoice, **fields)
+    with transaction.atomic():
+        _lock_draft(invoice)
+        others = list(invoice.lines.all())
+        _check_totals([*others, line])
+        line.position = max((other.position for other in others), default=-1) + 1
+        line.save()
+        invoice_recompute(invoice=invoice, lines=[*others, line])
+        audit_record(
+            by=by, action=AuditEvent.Action.CREATE, instance=line, customer=invoice.customer
+        )
+    return line
+
+
+def invoice_line_update(*, line: InvoiceLine, by: User | None, **fields: Any) -> InvoiceLine:
+    """Change a line of a draft; the invoice's totals follow."""
+    invoice = line.invoice
+    ensure_draft(invoice)
+    before = model_snapshot(line, LINE_FIELDS)
+    _apply(line, fields, LINE_FIELDS)
+    _normalise_line(line)
+    line.full_clean(exclude=["invoice", "position", "net", "vat_rate_value"])
+    changes = model_changes(before, model_snapshot(line, LINE_FIELDS))
+    if not changes:
+        return line
+    with transaction.atomic():
+        _lock_draft(invoice)
+        others = list(invoice.lines.exclude(pk=line.pk))
+        if not InvoiceLine.objects.filter(pk=line.pk, invoice_id=invoice.pk).exists():
+            raise ValidationError(_("Cette ligne a été supprimée entre-temps."))
+        _check_totals([*others, line])
+        line.save()
+        invoice_recompute(invoice=invoice, lines=[*others, line])
+        audit_record(
+            by=by,
+            action=AuditEvent.Action.UPDATE,
+            instance=line,
+            customer=invoice.customer,
+            changes=changes,
+        )
+    return line
+
+
+def invoice_line_delete(*, line: InvoiceLine, by: User | None) -> None:
+    invoice = line.invoice
+    ensure_draft(invoice)
+    with transaction.atomic():
+        _lock_draft(invoice)
+        audit_record(
+            by=by, action=AuditEvent.Action.DELETE, instance=line, customer=invoice.customer
+        )
+        line.delete()
+        invoice_recompute(invoice=invoice)
+
+
+def invoice_from_quote(*, quote: Quote, by: User | None) -> Invoice:
+    """ "Facturer": a draft invoice with the accepted quote's lines, once per quote."""
+    if quote.status != Quote.Status.ACCEPTED:
+        raise ValidationError(_("Seul un devis accepté peut être facturé."))
+    with transaction.atomic():
+        locked = Quote.objects.select_for_update().get(pk=quote.pk)
+        if Invoice.objects.filter(quote=locked).exists():
+            raise ValidationError(_("Ce devis a déjà été facturé."))
+        group = locked.site.billing_group if locked.site_id else "A"
+        invoice = invoice_create(
+            customer=locked.customer,
+            by=by,
+            sites=[locked.site] if locked.site_id else None,
+            quote=locked,
+            billing_group=group,
+            notes=_("Selon notre devis %(number)s du %(date)s.")
+            % {"number": locked.number, "date": locked.date.strftime("%d/%m/%Y")},
+        )
+        lines = []
+        for position, quote_line in enumerate(locked.lines.select_related("vat_rate")):
+            line = InvoiceLine(
+                invoice=invoice,
+                position=position,
+                line_type=quote_line.line_type,
+                service_id=quote_line.service_id,
+                site_id=locked.site_id,
+                description=quote_line.description,
+                quantity=quote_line.quantity,
+                unit=quote_line.unit,
+                unit_price=quote_line.unit_price,
+                vat_rate=quote_line.vat_rate,
+                discount_percent=quote_line.discount_percent,
+            )
+            _normalise_line(line)
+            lines.append(line)
+        InvoiceLine.objects.bulk_create(lines)
+        invoice_recompute(invoice=invoice, lines=lines)
+    return invoice
+
+
+# Issuing ------------------------------------------------------------------------------
+
+
+def _check_complete(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    """Every line valid, at least one with an amount, totals within bounds."""
+    if not any(line.has_amount for line in lines):
+        raise ValidationError(_("Une facture sans ligne chiffrée ne peut pas être émise."))
+    # A credit note's lines are the issued invoice's, checked when it was issued (its VAT
+    # rate may have left the list since).
+    checked = [] if invoice.is_credit_note else lines
+    for index, line in enumerate(checked, start=1):
+        try:
+            line.full_clean(exclude=["invoice", "position", "net", "vat_rate_value"])
+        except ValidationError as error:
+            raise ValidationError(
+                _("Ligne %(index)s : %(errors)s")
+                % {"index": index, "errors": " ".join(error.messages)}
+            ) from error
+    try:
+        _check_totals(lines)
+    except ValidationError as error:
+        raise ValidationError(error.messages) from error
+    if invoice.kind == Invoice.Kind.INVOICE and invoice.total_gross < 0:
+        raise ValidationError(
+            _("Le total d'une facture ne peut pas être négatif : faites un avoir.")
+        )
+
+
+def _take_number(kind: str, today: date) -> str:
+    """The next number of the series, taken under the counter's lock (gapless, unique).
+    Dates never go backwards within a series: refused if the clock did."""
+    prefix = SERIES_PREFIX[kind]
+    value = counter_next(name=f"{kind}-{today.year}")
+    latest = (
+        Invoice.objects.filter(kind=kind, issue_date__year=today.year)
+        .exclude(status=Invoice.Status.DRAFT)
+        .order_by("-issue_date")
+        .values_list("issue_date", flat=True)
+        .first()
+    )
+    if latest is not None and latest > today:
+        raise ValidationError(
+            _("Une pièce de cette série est datée du %(date)s : la date ne peut pas reculer.")
+            % {"date": latest.strftime("%d/%m/%Y")}
+        )
+    return f"{prefix}-{today.year}-{value:05d}"
+
+
+def _freeze_identity(invoice: Invoice, company: Company) -> None:
+    """Copy what the law asks the invoice to say of its customer and sites, as of today."""
+    customer = invoice.customer
+    invoice.customer_name = customer.name
+    invoice.customer_code = customer.code
+    invoice.customer_kind = customer.kind
+    invoice.billing_address = "\n".join(customer.address_lines)
+    is_business = customer.kind == Customer.Kind.BUSINESS
+    invoice.customer_siren = customer.siret[:9] if is_business else ""
+    invoice.customer_vat_number = customer.vat_number if is_business else ""
+    invoice.payment_terms_days = customer.payment_terms_days
+    invoice.late_penalty_rate = company.late_penalty_rate
+    sites = list(invoice.sites.all())
+    invoice.site_addresses = [
+        {"id": site.pk, "name": site.name, "address": "\n".join(site.address_lines)}
+        for site in sites
+    ]
+
+
+def _issue_locked(invoice: Invoice, by: User | None, lines: list[InvoiceLine]) -> Invoice:
+    """Number, date, freeze and journal a locked draft whose lines are saved."""
+    company = Company.load()
+    invoice_recompute(invoice=invoice, lines=lines)
+    _check_complete(invoice, lines)
+    today = timezone.localdate()
+    invoice.number = _take_number(invoice.kind, today)
+    invoice.issue_date = today
+    terms = invoice.customer.payment_terms_days
+    invoice.due_date = today if invoice.is_credit_note else today + timedelta(days=terms)
+    _freeze_identity(invoice, company)
+    invoice.status = Invoice.Status.ISSUED
+    invoice.amount_due = ZERO if invoice.is_credit_note else invoice.total_gross
+    invoice.issued_at = timezone.now()
+    invoice.issued_by = by if by is not None and by.is_authenticated else None
+    invoice.save()
+    journal_append(kind=invoice.kind, figures=invoice_figures(invoice), invoice=invoice)
+    _audit(
+        invoice,
+        by,
+        AuditEvent.Action.OTHER,
+        message=_("Émise : numéro %(number)s") % {"number": invoice.number},
+    )
+    transaction.on_commit(lambda: _queue_pdf(invoice.pk))
+    return invoice
+
+
+def _queue_pdf(invoice_id: int) -> None:
+    from creneau.billing.tasks import make_invoice_pdf
+
+    make_invoice_pdf.enqueue(invoice_id)
+
+
+def invoice_issue(*, invoice: Invoice, by: User | None) -> Invoice:
+    """Give a draft its number (F-YYYY-NNNNN), date and due date, copy the customer's
+    identity onto it, and freeze it; the journal records it and the workers make its PDF."""
+    with transaction.atomic():
+        locked = _lock_draft(invoice)
+        lines = list(locked.lines.select_related("vat_rate", "service"))
+        _issue_locked(locked, by, lines)
+    invoice.refresh_from_db()
+    return invoice
+
+
+# Credit notes -------------------------------------------------------------------------
+
+
+def credited_gross(invoice: Invoice) -> Decimal:
+    """What the invoice's issued credit notes already took off, incl. VAT."""
+    totals = invoice.credit_notes.exclude(status=Invoice.Status.DRAFT).values_list(
+        "total_gross", flat=True
+    )
+    return sum(totals, ZERO)
+
+
+def invoice_amounts_refresh(*, invoice: Invoice) -> Invoice:
+    """Derive the amount due and the status of an issued invoice from its credit notes
+    (and, with payments, its allocations). Call it with the invoice's row locked."""
+    if invoice.is_draft or invoice.is_credit_note:
+        return invoice
+    credited = credited_gross(invoice)
+    due = max(invoice.total_gross - credited, ZERO)
+    # Payments (partially paid, paid) come with their allocations.
+    status = Invoice.Status.CANCELLED if due == 0 else Invoice.Status.ISSUED
+    invoice.amount_due, invoice.status = due, status
+    Invoice.objects.filter(pk=invoice.pk).update(amount_due=due, status=status)
+    return invoice
+
+
+def _credit_line_from(source: InvoiceLine, credit_note: Invoice, quantity: Decimal) -> InvoiceLine:
+    line = InvoiceLine(
+        invoice=credit_note,
+        position=source.position,
+        line_type=source.line_type,
+        service_id=source.service_id,
+        site_id=source.site_id,
+        description=source.description,
+        quantity=quantity,
+        unit=source.unit,
+        unit_price=source.unit_price,
+        vat_rate_id=source.vat_rate_id,
+        vat_rate_value=source.vat_rate_value,
+        vat_exemption=source.vat_exemption,
+        discount_percent=source.discount_percent,
+        credited_line=source,
+    )
+    line.net = line.compute_net()
+    return line
+
+
+def _credited_quantities(invoice: Invoice) -> dict[int, Decimal]:
+    credited: dict[int, Decimal] = {}
+    for line_id, quantity in (
+        InvoiceLine.objects.filter(credited_line__invoice=invoice)
+        .exclude(invoice__status=Invoice.Status.DRAFT)
+        .values_list("credited_line_id", "quantity")
+    ):
+        credited[line_id] = credited.get(line_id, ZERO) + quantity
+    return credited
+
+
+def _credit_lines(
+    invoice: Invoice, credit_note: Invoice, wanted: list[dict[str, Any]] | None
+) -> list[InvoiceLine]:
+    """The credit note's lines: every line's remaining quantity (a total credit), or the
+    given quantities of given lines (a partial one)."""
+    sources = {line.pk: line for line in invoice.lines.all()}
+    already = _credited_quantities(invoice)
+    if wanted is None:
+        wanted = [
+            {"line_id": pk, "quantity": line.quantity - already.get(pk, ZERO)}
+            for pk, line in sources.items()
+            if line.has_amount
+        ]
+        wanted = [item for item in wanted if item["quantity"] != 0]
+    lines = []
+    for index, item in enumerate(wanted, start=1):
+        source = sources.get(item.get("line_id"))
+        if source is None or not source.has_amount:
+            raise ValidationError(
+                _("Ligne %(index)s : elle n'est pas une ligne chiffrée de cette facture.")
+                % {"index": index}
+            )
+        quantity = Decimal(item.get("quantity", source.quantity))
+        left = source.quantity - already.get(source.pk, ZERO)
+        same_sign = (quantity > 0) == (source.quantity > 0)
+        if quantity == 0 or not same_sign or abs(quantity) > abs(left):
+            raise ValidationError(
+                _("Ligne %(index)s : il reste %(left)s à créditer sur « %(label)s ».")
+                % {"index": index, "left": f"{left.normalize():f}", "label": source.title}
+            )
+        lines.append(_credit_line_from(source, credit_note, quantity))
+    return lines
+
+
+def credit_note_create(
+    *,
+    invoice: Invoice,
+    by: User | None,
+    lines: list[dict[str, Any]] | None = None,
+    amount: Decimal | None = None,
+    reason: str = "",
+) -> Invoice:
+    """Issue a credit note (avoir) against an issued invoice: total (no lines nor amount),
+    partial by lines ([{"line_id", "quantity"}]), or partial by an amount incl. VAT (split
+    over the invoice's VAT rates in proportion). Never more than is left to credit."""
+    if invoice.is_draft or invoice.is_credit_note:
+        raise ValidationError(_("Un avoir se fait sur une facture émise."))
+    if lines is not None and amount is not None:
+        raise ValidationError(_("Créditez des lignes ou un montant, pas les deux."))
+    with transaction.atomic():
+        locked = _lock(invoice)
+        left = locked.total_gross - credited_gross(locked)
+        if left <= 0:
+            raise ValidationError(_("Cette facture est déjà entièrement créditée."))
+        credit_note = Invoice(
+            kind=Invoice.Kind.CREDIT_NOTE,
+            customer_id=locked.customer_id,
+            billing_group=locked.billing_group,
+            credited_invoice=locked,
+            period_start=locked.period_start,
+            period_end=locked.period_end,
+            created_by=by,
+            notes=(reason or "").strip()[:1000],
+        )
+        credit_note.save()
+        credit_note.sites.set(locked.sites.all())
+        if amount is not None:
+            new_lines = _amount_lines(locked, credit_note, Decimal(amount), left)
+        else:
+            new_lines = _credit_lines(locked, credit_note, lines)
+            if lines is None and invoice_lines_totals(new_lines).gross != left:
+                # A total credit after a credit by amount: what is left, by VAT rate.
+                new_lines = _amount_lines(locked, credit_note, left, left)
+        InvoiceLine.objects.bulk_create(new_lines)
+        new_lines = list(credit_note.lines.all())
+        invoice_recompute(invoice=credit_note, lines=new_lines)
+        if credit_note.total_gross > left:
+            raise ValidationError(
+                _("L'avoir (%(amount)s €) dépasse ce qui reste à créditer (%(left)s €).")
+                % {"amount": credit_note.total_gross, "left": left}
+            )
+        _issue_locked(credit_note, by, new_lines)
+        invoice_amounts_refresh(invoice=locked)
+    credit_note.refresh_from_db()
+    return credit_note
+
+
+def _amount_lines(
+    invoice: Invoice, credit_note: Invoice, amount: Decimal, left: Decimal
+) -> list[InvoiceLine]:
+    """A credit of an amount incl. VAT: one line per VAT rate of the invoice, the amount
+    shared in proportion of each rate's gross, its net found back from the rate."""
+    if amount <= 0:
+        raise ValidationError({"amount": _("Le montant d'un avoir est positif.")})
+    if amount > left:
+        raise ValidationError(
+            {"amount": _("Il reste %(left)s € à créditer sur cette facture.") % {"left": left}}
+        )
+    rows = invoice.vat_breakdown
+    rate_ids = {
+        (line.vat_rate_value, line.vat_exemption): line.vat_rate_id
+        for line in invoice.lines.all()
+        if line.vat_rate_id
+    }
+    gross_total = sum((Decimal(row["base"]) + Decimal(row["vat"]) for row in rows), ZERO)
+    lines, remaining = [], amount
+    for index, row in enumerate(rows):
+        rate = Decimal(row["rate"])
+        row_gross = Decimal(row["base"]) + Decimal(row["vat"])
+        share = remaining if index == len(rows) - 1 else (amount * row_gross / gross_total)
+        share = share.quantize(Decimal("0.01"))
+        remaining -= share
+        net = (share * 100 / (100 + rate)).quantize(Decimal("0.01"))
+        lines.append(
+            InvoiceLine(
+                invoice=credit_note,
+                position=index,
+                line_type=InvoiceLine.LineType.FREE,
+                description=_("Avoir sur la facture %(number)s") % {"number": invoice.number},
+                quantity=Decimal(1),
+                unit_price=net,
+                vat_rate_id=rate_ids.get((rate, row.get("exemption", ""))),
+                vat_rate_value=rate,
+                vat_exemption=row.get("exemption", ""),
+                net=net,
+            )
+        )
+    return lines
