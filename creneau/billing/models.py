@@ -21,6 +21,8 @@ from creneau.planning.models import Intervention, Schedule
 from creneau.quotes.models import DocumentLineMixin, LineType, Quote
 
 ZERO = Decimal("0.00")
+# Street, postcode and city, and the country: what Address holds, with its line breaks.
+BILLING_ADDRESS_MAX_LENGTH = 400
 
 
 def invoice_pdf_path(instance: Invoice, filename: str) -> str:
@@ -109,7 +111,9 @@ class Invoice(CleanTextMixin, models.Model):
     customer_kind = models.CharField(
         _("type de client"), max_length=20, choices=Customer.Kind.choices, blank=True
     )
-    billing_address = models.TextField(_("adresse de facturation"), blank=True)
+    billing_address = LimitedTextField(
+        _("adresse de facturation"), max_length=BILLING_ADDRESS_MAX_LENGTH, blank=True
+    )
     customer_siren = models.CharField(_("SIREN du client"), max_length=9, blank=True)
     customer_vat_number = models.CharField(_("n° de TVA du client"), max_length=20, blank=True)
     # [{"id", "name", "address"}] of the billed sites: the service addresses.
@@ -401,7 +405,7 @@ class BilledIntervention(models.Model):
         return f"{self.date:%d/%m/%Y}"
 
 
-class BillingRun(models.Model):
+class BillingRun(CleanTextMixin, models.Model):
     """A monthly billing run (facturation): a period and a selection of customers, its
     preview of one proposed invoice per (customer, billing group), then its issuing by the
     task worker."""
@@ -423,7 +427,7 @@ class BillingRun(models.Model):
     send = models.BooleanField(_("envoyer par e-mail"), default=False)
     progress_done = models.PositiveIntegerField(_("faites"), default=0)
     progress_total = models.PositiveIntegerField(_("à faire"), default=0)
-    error = models.TextField(_("erreur"), blank=True)
+    error = LimitedTextField(_("erreur"), max_length=NOTES_MAX_LENGTH, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("lancée par"),
@@ -451,7 +455,7 @@ class BillingRun(models.Model):
         return f"{self.period_start:%d/%m/%Y} - {self.period_end:%d/%m/%Y}"
 
 
-class BillingRunItem(models.Model):
+class BillingRunItem(CleanTextMixin, models.Model):
     """One proposed invoice of a run: a customer and billing group, with its lines as the
     preview computed them (`proposal`), until it is issued (`invoice`) or left out."""
 
@@ -493,7 +497,7 @@ class BillingRunItem(models.Model):
         return f"{self.customer_id}/{self.billing_group}"
 
 
-class JournalEntry(models.Model):
+class JournalEntry(CleanTextMixin, models.Model):
     """One entry of the inalterable journal: an issued invoice or credit note (later, a
     payment), with its key figures and the SHA-256 of the previous entry. Changing a row
     of the journal, or an issued invoice's figures, breaks the chain that verify_journal
@@ -529,7 +533,7 @@ class JournalEntry(models.Model):
         return f"{self.sequence} {self.kind} {self.figures.get('number', '')}"
 
 
-class JournalVerification(models.Model):
+class JournalVerification(CleanTextMixin, models.Model):
     """A walk of the journal's chain (verify_journal, or the accountant's button): when,
     how many entries, and the first broken one if any."""
 
@@ -539,7 +543,7 @@ class JournalVerification(models.Model):
     first_broken_sequence = models.PositiveBigIntegerField(
         _("première écriture rompue"), null=True, blank=True
     )
-    message = models.TextField(_("message"), blank=True)
+    message = models.CharField(_("message"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("vérification du journal")
