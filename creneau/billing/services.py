@@ -345,10 +345,9 @@ def _take_number(kind: str, today: date) -> str:
     Dates never go backwards within a series: refused if the clock did."""
     prefix = SERIES_PREFIX[kind]
     value = counter_next(name=f"{kind}-{today.year}")
+    # The series' previous number, through its unique index: never dated after today.
     latest = (
-        Invoice.objects.filter(kind=kind, issue_date__year=today.year)
-        .exclude(status=Invoice.Status.DRAFT)
-        .order_by("-issue_date")
+        Invoice.objects.filter(number=f"{prefix}-{today.year}-{value - 1:05d}")
         .values_list("issue_date", flat=True)
         .first()
     )

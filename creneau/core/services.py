@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,13 +55,23 @@ def counter_next(*, name: str) -> int:
     """Take the next value of a named counter, locking its row until the transaction ends.
 
     Gapless as long as the caller's transaction commits: a rollback gives the value back.
+    One statement (UPDATE ... RETURNING, on PostgreSQL and SQLite alike): invoices take a
+    number and a journal place each, ten thousand in a billing run.
     """
+    table = connection.ops.quote_name(Counter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value",
+            [name],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
+    # The counter's first use: a concurrent creator waits on the unique name, then both
+    # take their turn on the row.
     with transaction.atomic():
         Counter.objects.get_or_create(name=name)
-        counter = Counter.objects.select_for_update().get(name=name)
-        counter.value += 1
-        counter.save(update_fields=["value"])
-        return counter.value
+    return counter_next(name=name)
 
 
 def _plain(value: Any) -> Any:
