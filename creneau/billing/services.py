@@ -78,10 +78,7 @@ def _audit(invoice: Invoice, by: User | None, action: str, message: str = "", ch
     )
 
 
-def invoice_recompute(*, invoice: Invoice, lines: list[InvoiceLine] | None = None) -> Invoice:
-    """Store the totals and VAT breakdown computed from the lines."""
-    if lines is None:
-        lines = list(invoice.lines.all())
+def _set_totals(invoice: Invoice, lines: list[InvoiceLine]) -> None:
     totals = invoice_lines_totals(lines)
     invoice.total_net, invoice.total_vat, invoice.total_gross = (
         totals.net,
@@ -97,6 +94,11 @@ def invoice_recompute(*, invoice: Invoice, lines: list[InvoiceLine] | None = Non
         }
         for row in totals.breakdown
     ]
+
+
+def invoice_recompute(*, invoice: Invoice, lines: list[InvoiceLine] | None = None) -> Invoice:
+    """Store the totals and VAT breakdown computed from the lines."""
+    _set_totals(invoice, list(invoice.lines.all()) if lines is None else lines)
     Invoice.objects.filter(pk=invoice.pk).update(
         total_net=invoice.total_net,
         total_vat=invoice.total_vat,
@@ -315,14 +317,14 @@ def invoice_from_quote(*, quote: Quote, by: User | None) -> Invoice:
 # Issuing ------------------------------------------------------------------------------
 
 
-def _check_complete(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+def _check_complete(invoice: Invoice, lines: list[InvoiceLine], *, lines_checked: bool) -> None:
     """Every line valid, at least one with an amount, totals within bounds."""
     if not any(line.has_amount for line in lines):
         raise ValidationError(_("Une facture sans ligne chiffrée ne peut pas être émise."))
     # A credit note's lines are the issued invoice's, checked when it was issued (its VAT
-    # rate may have left the list since).
-    checked = [] if invoice.is_credit_note else lines
-    for index, line in enumerate(checked, start=1):
+    # rate may have left the list since); a billing run's were built from checked data.
+    to_check = [] if invoice.is_credit_note or lines_checked else lines
+    for index, line in enumerate(to_check, start=1):
         try:
             line.full_clean(exclude=["invoice", "position", "net", "vat_rate_value"])
         except ValidationError as error:
@@ -378,11 +380,19 @@ def _freeze_identity(invoice: Invoice, company: Company) -> None:
     ]
 
 
-def _issue_locked(invoice: Invoice, by: User | None, lines: list[InvoiceLine]) -> Invoice:
-    """Number, date, freeze and journal a locked draft whose lines are saved."""
-    company = Company.load()
-    invoice_recompute(invoice=invoice, lines=lines)
-    _check_complete(invoice, lines)
+def _issue_locked(
+    invoice: Invoice,
+    by: User | None,
+    lines: list[InvoiceLine],
+    *,
+    company: Company | None = None,
+    lines_checked: bool = False,
+) -> Invoice:
+    """Number, date, freeze and journal a locked draft whose lines are saved. A billing run
+    passes the company once, and its lines as checked (no query per line)."""
+    company = company or Company.load()
+    _set_totals(invoice, lines)
+    _check_complete(invoice, lines, lines_checked=lines_checked)
     today = timezone.localdate()
     invoice.number = _take_number(invoice.kind, today)
     invoice.issue_date = today
