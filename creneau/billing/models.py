@@ -327,7 +327,8 @@ class InvoiceLine(DocumentLineMixin, CleanTextMixin, models.Model):
         verbose_name=_("programmation au forfait"),
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        # A deleted schedule leaves its invoices as they were issued.
+        on_delete=models.SET_NULL,
         related_name="flat_fee_lines",
     )
     flat_month = models.DateField(_("mois du forfait"), null=True, blank=True)

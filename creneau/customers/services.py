@@ -90,7 +90,7 @@ def customer_delete(*, customer: Customer, by: User | None) -> bool:
     """Delete a customer that has no site, document or quote; one with any is deactivated
     instead, so that its history (quotes, later its invoices) stays. Returns True if
     deleted."""
-    kept = (customer.sites, customer.documents, customer.quotes)
+    kept = (customer.sites, customer.documents, customer.quotes, customer.invoices)
     if any(related.exists() for related in kept):
         customer_update(customer=customer, by=by, is_active=False)
         return False
@@ -138,9 +138,12 @@ def site_update(*, site: Site, by: User | None, **fields: Any) -> Site:
 
 
 def site_delete(*, site: Site, by: User | None) -> None:
-    """Delete a site; one that quotes name is kept (their PDFs and history need it)."""
+    """Delete a site; one that quotes or invoices name is kept (their PDFs and history
+    need it)."""
     if site.quotes.exists():
         raise ValidationError(_("Ce site figure sur des devis : désactivez-le plutôt."))
+    if site.invoices.exists():
+        raise ValidationError(_("Ce site figure sur des factures : désactivez-le plutôt."))
     customer = site.customer
     with transaction.atomic():
         audit_record(by=by, action=AuditEvent.Action.DELETE, instance=site, customer=customer)
