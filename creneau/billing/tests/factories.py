@@ -54,9 +54,9 @@ def draft_invoice(
     """A draft through the services. lines: (description, quantity, unit price, VAT %)."""
     customer = customer or CustomerFactory()
     invoice = services.invoice_create(customer=customer, by=by, **fields)
-    for description, quantity, price, rate in lines or [
-        ("Entretien des bureaux", "1", "100", "20")
-    ]:
+    if lines is None:
+        lines = [("Entretien des bureaux", "1", "100", "20")]
+    for description, quantity, price, rate in lines:
         services.invoice_line_add(
             invoice=invoice,
             by=by,
