@@ -15,6 +15,7 @@ from creneau.billing.selectors_list import CUSTOM, LAST_MONTH, PERIODS, THIS_MON
 from creneau.catalog.models import Service, VatRate
 from creneau.catalog.selectors import vat_rates_active
 from creneau.core.forms import BootstrapForm
+from creneau.core.templatetags.creneau import money
 from creneau.core.text import NOTES_MAX_LENGTH, SEARCH_MAX_LENGTH
 from creneau.quotes.bounds import line_bound_errors, max_amount
 
@@ -267,8 +268,16 @@ class CreditNoteForm(BootstrapForm):
         help_text=_("Imprimé sur l'avoir."),
     )
 
-    def __init__(self, *args: Any, lines: list[InvoiceLine], left: dict[int, Decimal], **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        lines: list[InvoiceLine],
+        left: dict[int, Decimal],
+        left_gross: Decimal | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
+        self.left_gross = left_gross
         self.fields["mode"].widget.attrs["class"] = "form-check-input"
         self.credit_lines = [line for line in lines if line.has_amount]
         self.left = left
@@ -289,6 +298,12 @@ class CreditNoteForm(BootstrapForm):
                 self.add_error("amount", _("Indiquez le montant TTC de l'avoir."))
             elif amount <= 0 or amount > max_amount():
                 self.add_error("amount", _("Le montant d'un avoir est positif."))
+            elif self.left_gross is not None and amount > self.left_gross:
+                self.add_error(
+                    "amount",
+                    _("Il reste %(left)s à créditer sur cette facture.")
+                    % {"left": money(self.left_gross)},
+                )
         if mode == BY_LINES:
             wanted = self.wanted_lines()
             if not wanted and not self.errors:

@@ -20,7 +20,7 @@ from creneau.billing.views.common import (
     require_reader,
     require_writer,
 )
-from creneau.billing.views.invoice import editor_context
+from creneau.billing.views.invoice import editor_context, invoice_detail
 from creneau.core.params import parse_id
 from creneau.customers.models import Customer
 from creneau.customers.selectors import customer_get, customers_visible_to, search_terms
@@ -124,7 +124,9 @@ def _lines_answer(
 
 
 def lines(request: HttpRequest, pk: int) -> HttpResponse:
-    """The lines partial as stored (Annuler of a line being edited)."""
+    """The lines partial as stored (Annuler of a line being edited); the page without htmx."""
+    if not request.htmx:
+        return invoice_detail(request, pk)
     invoice = invoice_get(user=request.user, pk=pk)
     return _lines_answer(request, invoice)
 

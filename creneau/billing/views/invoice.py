@@ -92,10 +92,10 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The invoice's Factur-X PDF (the stored one once issued), shown or downloaded."""
+    invoice = invoice_get(user=request.user, pk=pk)
     # Imported here: the Factur-X rendering lives in documents.py with the print template.
     from creneau.billing.documents import invoice_pdf_document, invoice_pdf_filename
 
-    invoice = invoice_get(user=request.user, pk=pk)
     inline = request.GET.get("download") != "1"
     return pdf_response(
         invoice_pdf_document(invoice=invoice), invoice_pdf_filename(invoice), inline=inline
@@ -138,7 +138,8 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
     lines = invoice_lines_shown(invoice=invoice)
     already = credited_quantities(invoice=invoice)
     left = {line.pk: line.quantity - already.get(line.pk, ZERO) for line in lines}
-    form = CreditNoteForm(request.POST or None, lines=lines, left=left)
+    left_gross = credit_left(invoice=invoice) if not invoice.is_draft else ZERO
+    form = CreditNoteForm(request.POST or None, lines=lines, left=left, left_gross=left_gross)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -159,7 +160,7 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "invoice": invoice,
         "form": form,
-        "left_gross": credit_left(invoice=invoice) if not invoice.is_draft else ZERO,
+        "left_gross": left_gross,
     }
     return render(request, "billing/credit_note_form.html", context, status=status)
 
