@@ -75,7 +75,7 @@ class InvoiceFilterForm(BootstrapForm):
     kind = forms.ChoiceField(
         label=_("Type"),
         required=False,
-        choices=[("", _("Factures et avoirs")), *Invoice.Kind.choices],
+        choices=[("", _("Tous")), *Invoice.Kind.choices],
     )
     overdue = forms.BooleanField(label=_("En retard"), required=False)
     customer_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -159,6 +159,12 @@ class LineForm(BootstrapForm):
             kwargs.setdefault("initial", line_initial(line))
         super().__init__(*args, **kwargs)
         rates = vat_rates_active()
+        if line is None and not self.is_bound:
+            # The company's default rate: the first active one of its list (as quotes do).
+            first_rate = rates.first()
+            self.initial.setdefault("vat_rate", first_rate.pk if first_rate else None)
+            self.initial.setdefault("quantity", Decimal(1))
+            self.initial.setdefault("unit", Service.Unit.FLAT)
         if line is not None and line.vat_rate_id:
             rates = VatRate.objects.filter(pk=line.vat_rate_id) | rates
         self.fields["vat_rate"].queryset = rates.distinct().order_by("position", "-rate", "id")
