@@ -44,7 +44,11 @@ SORTABLE = {
 }
 DEFAULT_SORT = "-date"
 # A number as typed in full ("F-2026-00012") or its start ("F-2026", "a-2026-0001").
-NUMBER_START = re.compile(r"^[FA]-\d{0,4}(-\d{0,5})?$", re.IGNORECASE)
+NUMBER_START = re.compile(r"^[FA]-\d{0,4}(-\d*)?$", re.IGNORECASE)
+YEAR_AND_SEQUENCE = re.compile(r"^\d{4}-\d*$")
+SEQUENCE = re.compile(r"^\d{1,9}$")
+# The first year a number may carry (the series are by year: F-2026-00001).
+FIRST_YEAR = 2000
 # Past this many matching customers, the search keeps them in a subquery.
 CUSTOMER_IDS_INLINE = 1000
 
@@ -64,11 +68,25 @@ def period_bounds(period: str, today: date | None = None) -> tuple[date | None, 
     return None, None
 
 
-def _number_filter(text: str) -> Q:
+def _number_filter(text: str, today: date | None = None) -> Q:
+    """A number typed whole or by its start ("F-2026-00012", "f-2026"), its year and
+    sequence ("2026-00012"), or its sequence alone ("12"): each read on the unique index of
+    the number. Anything else is searched inside the numbers (a scan)."""
     text = text.strip()
     if NUMBER_START.match(text):
-        # The start of a number: a range scan of the unique index on the number.
         return Q(number__startswith=text.upper())
+    if YEAR_AND_SEQUENCE.match(text):
+        return Q(number__startswith=f"F-{text}") | Q(number__startswith=f"A-{text}")
+    if SEQUENCE.match(text):
+        # The sequence of any series and year: a few exact numbers.
+        sequence = int(text)
+        last_year = (today or timezone.localdate()).year
+        numbers = [
+            f"{prefix}-{year}-{sequence:05d}"
+            for prefix in ("F", "A")
+            for year in range(FIRST_YEAR, last_year + 1)
+        ]
+        return Q(number__in=numbers)
     return Q(number__icontains=text)
 
 

@@ -63,6 +63,12 @@ def test_filters_by_number_customer_status_and_kind(invoices, direction, client_
     assert first.number in html and second.number not in html
     html = shown(number=first.number[:6].lower())  # "f-2026": the start of a number
     assert first.number in html and second.number in html
+    # Its sequence alone, or with its year: exact numbers of any series, on the index.
+    sequence = str(int(second.number.rsplit("-", 1)[1]))
+    html = shown(number=sequence)
+    assert second.number in html and first.number not in html
+    html = shown(number=second.number[2:])  # "2026-00002"
+    assert second.number in html and first.number not in html
     html = shown(customer="tilleul")
     assert second.number in html and first.number not in html and "Brouillon" not in html
     html = shown(status="draft")
