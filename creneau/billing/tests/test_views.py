@@ -202,3 +202,27 @@ def test_the_customer_tab_lists_its_invoices_with_totals(invoices, direction, cl
     assert "Nouvelle facture" in html
     record = client.get(f"/customers/{first.customer_id}/").content.decode()
     assert "Factures" in record
+
+
+@pytest.mark.django_db
+def test_the_invoice_page_and_tab_read_a_fixed_number_of_queries(
+    direction, client_for, django_assert_max_num_queries
+):
+    few = issued_invoice(by=direction, lines=[("Vitres", "1", "10", "20")])
+    many = issued_invoice(
+        customer=few.customer,
+        by=direction,
+        lines=[
+            (f"Ligne {index}", "1", "10", ["20", "10", "5.5"][index % 3]) for index in range(30)
+        ],
+    )
+    for _index in range(3):
+        credit_note_create(invoice=many, by=direction, amount=Decimal("1.00"))
+    client = client_for(direction)
+    client.get(f"/invoices/{few.pk}/")
+    with django_assert_max_num_queries(12) as counted:
+        client.get(f"/invoices/{few.pk}/")
+    with django_assert_max_num_queries(len(counted.captured_queries)):
+        assert client.get(f"/invoices/{many.pk}/").status_code == 200
+    with django_assert_max_num_queries(12):
+        client.get(f"/invoices/customer/{few.customer_id}/", headers=htmx("tab-pane"))

@@ -125,9 +125,9 @@ def test_lines_are_added_edited_and_deleted_with_htmx(customer, direction, clien
 
 @pytest.mark.django_db
 def test_a_catalogue_service_line_takes_the_sites_price(customer, direction, client_for):
-    invoice = draft_invoice(customer=customer, by=direction, lines=[])
-    service = ServiceFactory(label="Entretien des parties communes", unit=Service.Unit.HOUR)
     site = customer.sites.get(name="Bâtiment A")
+    invoice = draft_invoice(customer=customer, by=direction, lines=[], sites=[site])
+    service = ServiceFactory(label="Entretien des parties communes", unit=Service.Unit.HOUR)
     SitePriceFactory(site=site, service=service, unit_price=Decimal("22.5000"))
     client = client_for(direction)
     client.post(
@@ -138,8 +138,17 @@ def test_a_catalogue_service_line_takes_the_sites_price(customer, direction, cli
     line = InvoiceLine.objects.get(invoice=invoice)
     assert line.description == "Entretien des parties communes" and line.service == service
     assert line.quantity == 4 and line.vat_rate_value == Decimal("20.00")
-    # No site on the line: the catalogue price.
-    assert line.unit_price == Decimal("25.0000")
+    assert line.site == site and line.unit_price == Decimal("22.5000")
+    # An invoice of two sites: the catalogue price.
+    other = draft_invoice(
+        customer=customer, by=direction, lines=[], sites=list(customer.sites.all()[:2])
+    )
+    client.post(
+        f"/invoices/{other.pk}/lines/add/",
+        {"add-line_type": "service", "add-service": service.pk},
+        headers=HX,
+    )
+    assert other.lines.get().unit_price == Decimal("25.0000")
 
 
 @pytest.mark.django_db

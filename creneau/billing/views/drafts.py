@@ -137,8 +137,13 @@ def line_add(request: HttpRequest, pk: int) -> HttpResponse:
     require_writer(request)
     form = LineForm(request.POST, prefix="add")
     if form.is_valid():
+        fields = form.service_fields()
+        sites = list(invoice.sites.all()[:2])
+        if len(sites) == 1 and fields["line_type"] in InvoiceLine.AMOUNT_TYPES:
+            # The invoice's one site: its own price of a service comes first.
+            fields["site"] = sites[0]
         try:
-            services.invoice_line_add(invoice=invoice, by=request.user, **form.service_fields())
+            services.invoice_line_add(invoice=invoice, by=request.user, **fields)
         except ValidationError as error:
             errors_to_form(form, error)
         else:
