@@ -78,19 +78,25 @@ def invoice_header(request: HttpRequest, pk: int) -> HttpResponse:
     form = InvoiceHeaderForm(
         request.POST, groups=customer_billing_groups(customer=invoice.customer)
     )
-    saved = False
+    saved = group_changed = False
     if form.is_valid():
+        group = form.cleaned_data["billing_group"]
+        group_changed = group != invoice.billing_group
         try:
             services.invoice_update(invoice=invoice, by=request.user, **form.cleaned_data)
-            group = form.cleaned_data["billing_group"]
-            invoice.sites.set(_sites_of_group(invoice.customer, group))
-            saved = True
         except ValidationError as error:
             errors_to_form(form, error)
+        else:
+            if group_changed:
+                invoice.sites.set(_sites_of_group(invoice.customer, group))
+            saved = True
     if not request.htmx:
         return redirect("billing:detail", pk=invoice.pk)
     context = {"invoice": invoice, "header_form": form, "saved": saved, "editable": True}
-    return render(request, "billing/partials/header_form.html", context)
+    response = render(request, "billing/partials/header_form.html", context)
+    if saved and group_changed:
+        response["HX-Refresh"] = "true"  # the summary shows the group's sites
+    return response
 
 
 def _line_get(request: HttpRequest, pk: int) -> InvoiceLine:
