@@ -24,6 +24,7 @@ LAPTOP = {"width": 1366, "height": 768}
 def shoot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"]
+    page.evaluate("window.scrollTo(0, 0)")  # the sticky top bar stays at the top
     page.screenshot(path=SCREENSHOTS / f"{name}-{width}.png", full_page=True)
     reach = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert reach <= 0, f"{name} at {width} px: the page is {reach} px too wide"
@@ -71,6 +72,7 @@ def test_make_a_manual_invoice_and_issue_it(browser_page, accountant):
     # Edit the first line in place.
     page.locator("#invoice-lines [aria-label='Modifier la ligne']").first.click()
     page.fill("#id_edit-quantity", "3")
+    shoot(page, "invoice-line-edit")
     page.click("text=Enregistrer la ligne")
     expect(page.locator("#invoice-totals [data-total=gross]")).to_have_text("134,64\u00a0€")
     shoot(page, "invoice-draft")
