@@ -223,6 +223,8 @@ def test_issuing_numbers_the_draft_and_freezes_it(customer, direction, client_fo
                 "edit-unit_price": "1", "edit-vat_rate": str(vat_rate("20").pk)})  # fmt: skip
     line.refresh_from_db()
     assert line.description != "X"
+    form = client.get(f"/invoices/lines/{line.pk}/", headers=HX).content.decode()
+    assert 'name="edit-description"' not in form
     response = client.post(f"/invoices/{invoice.pk}/delete/", follow=True)
     assert Invoice.objects.filter(pk=invoice.pk).exists()
     assert "ne peut plus être modifiée ni supprimée" in response.content.decode()

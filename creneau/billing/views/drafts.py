@@ -163,6 +163,8 @@ def line_edit(request: HttpRequest, pk: int) -> HttpResponse:
     require_writer(request)
     invoice = line.invoice
     if request.method != "POST":
+        if not invoice.is_draft:  # frozen: nothing to edit
+            return _lines_answer(request, invoice)
         return _lines_answer(request, invoice, edit_form=LineForm(line=line, prefix="edit"))
     form = LineForm(request.POST, line=line, prefix="edit")
     if form.is_valid():
