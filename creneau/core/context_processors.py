@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from creneau.core.roles import (
@@ -16,6 +17,12 @@ from creneau.core.roles import (
     user_role,
     user_sees_outbox,
 )
+
+
+def app_rule(app: str, name: str) -> Callable:
+    """A rule of an app below core (its rules.py), read when the menu is drawn: core does
+    not import the apps it lists."""
+    return lambda user: import_string(f"creneau.{app}.rules.{name}")(user)
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,9 @@ DAILY_MENU = [
     MenuItem(_("Planning"), "planning:week", "calendar-week"),
     MenuItem(_("Intervenants"), "planning:employee_list", "person-vcard"),
     MenuItem(_("Devis"), "quotes:list", "file-earmark-text"),
+    MenuItem(
+        _("Factures"), "billing:list", "receipt", allowed=app_rule("billing", "user_sees_invoices")
+    ),
     # An intervenant's whole menu: its day and its week (planning.views.day_sheet).
     MenuItem(_("Ma journée"), "planning:day_sheet", "calendar-day", allowed=user_is_intervenant),
     MenuItem(_("Mon planning"), "planning:my_week", "calendar-week", allowed=user_is_intervenant),

@@ -52,7 +52,7 @@ class BootstrapForm(forms.Form):
 COMPANY_FORM_FIELDS = [
     "legal_name", "legal_form", "capital", "siret", "register", "register_city", "vat_number",
     "sap_number", "street", "postcode", "city", "country", "phone", "email", "iban", "bic",
-    "sepa_creditor_id",
+    "sepa_creditor_id", "late_penalty_rate", "vat_on_debits", "invoice_line_per_visit",
 ]  # fmt: skip
 
 COMPANY_PLACEHOLDERS = {
@@ -95,8 +95,14 @@ class CompanyForm(BootstrapForm):
         for name in ("street", "postcode", "city"):
             fields[name].required = True
         fields["register"].choices = [("", _("— Non renseigné —")), *Company.Register.choices]
-        fields["capital"].localize = True
-        fields["capital"].widget = forms.TextInput(attrs={"inputmode": "decimal"})
+        for name in ("capital", "late_penalty_rate"):
+            fields[name].localize = True
+            fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
+        fields["late_penalty_rate"].label = _("Taux des pénalités de retard (%)")
+        # Left empty, the rate stays as it was (it is never blank).
+        fields["late_penalty_rate"].required = False
+        fields["vat_on_debits"].label = _("Option pour le paiement de la TVA d'après les débits")
+        fields["invoice_line_per_visit"].label = _("Une ligne de facture par passage")
         for name, text in COMPANY_PLACEHOLDERS.items():
             fields[name].widget.attrs["placeholder"] = text
         for name, text in COMPANY_HELP.items():
@@ -114,6 +120,8 @@ class CompanyForm(BootstrapForm):
     def service_fields(self) -> dict[str, Any]:
         """What to hand to company_update: the typed fields, and the logo only if it changes."""
         fields = {name: self.cleaned_data[name] for name in COMPANY_FORM_FIELDS}
+        if fields["late_penalty_rate"] is None:
+            del fields["late_penalty_rate"]
         fields = {name: "" if value is None and name != "capital" else value
                   for name, value in fields.items()}  # fmt: skip
         if self.cleaned_data.get("logo"):

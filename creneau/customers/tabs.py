@@ -18,6 +18,7 @@ class RecordTab:
     label: str
     url_name: str  # reversed with kwargs={"pk": customer.pk}
     permission: str = ""  # a Django permission the user needs to see the tab, if any
+    rule: str = ""  # or the dotted path of a rule (user -> bool) of the tab's app
 
 
 RECORD_TABS: list[RecordTab] = [
@@ -27,6 +28,12 @@ RECORD_TABS: list[RecordTab] = [
     RecordTab("contacts", _("Interlocuteurs"), "customers:tab_contacts"),
     RecordTab("notes", _("Observations"), "customers:tab_notes"),
     RecordTab("quotes", _("Devis"), "quotes:tab_customer"),
+    RecordTab(
+        "invoices",
+        _("Factures"),
+        "billing:tab_customer",
+        rule="creneau.billing.rules.user_sees_invoices",
+    ),
     RecordTab("documents", _("Documents"), "customers:tab_documents"),
     RecordTab("history", _("Historique"), "customers:tab_history"),
 ]

@@ -10,7 +10,8 @@ fields of the body (`site_id`, `employee_id`, `rrule`, `duration_minutes`...).
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, time
-from typing import Annotated, Any
+from decimal import Decimal
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -23,7 +24,7 @@ from ninja.pagination import paginate
 from creneau.catalog.models import Service
 from creneau.core.api_params import BoundedLimitOffsetPagination, DbId
 from creneau.core.api_text import text_of
-from creneau.core.schemas import InputSchema
+from creneau.core.schemas import InputSchema, decimal_out, decimal_string
 from creneau.customers.models import Site
 from creneau.customers.selectors import sites_visible_to
 from creneau.planning import services
@@ -32,6 +33,7 @@ from creneau.planning.rules import user_may_edit_planning
 from creneau.planning.selectors import employees_visible_to, schedule_get, schedules_visible_to
 
 router = Router(tags=["schedules"])
+FlatAmountOut = decimal_out(places=2, signed=False)
 
 # The services' names -> the API's.
 FIELD_NAMES = {"site": "site_id", "service": "service_id", "employee": "employee_id"}
@@ -67,6 +69,13 @@ Rrule = Annotated[
     ),
 ]
 Notes = text_of(Schedule, "notes")
+FlatAmountIn = decimal_string(
+    digits=10,
+    places=2,
+    minimum=Decimal("0.01"),
+    description="Forfait mensuel HT en euros, « 450.00 » ; requis en monthly_flat.",
+)
+BillingModeIn = Literal["per_unit", "monthly_flat", "not_billed"]
 
 
 class ScheduleOut(Schema):
@@ -82,10 +91,18 @@ class ScheduleOut(Schema):
     skip_public_holidays: bool
     skip_site_closures: bool
     notes: str
+    billing_mode: str = Field(
+        description="per_unit (chaque passage), monthly_flat (forfait mensuel), not_billed."
+    )
+    flat_amount: FlatAmountOut | None = Field(description="Forfait mensuel HT, « 450.00 ».")
 
     @staticmethod
     def resolve_start_time(obj: Schedule) -> str:
         return f"{obj.start_time:%H:%M}"
+
+    @staticmethod
+    def resolve_flat_amount(obj: Schedule) -> str | None:
+        return f"{obj.flat_amount:.2f}" if obj.flat_amount is not None else None
 
 
 class ScheduleIn(InputSchema):
@@ -100,6 +117,8 @@ class ScheduleIn(InputSchema):
     skip_public_holidays: bool = True
     skip_site_closures: bool = True
     notes: Notes = ""
+    billing_mode: BillingModeIn = "per_unit"
+    flat_amount: FlatAmountIn | None = None
 
 
 class SchedulePatch(InputSchema):
@@ -116,6 +135,8 @@ class SchedulePatch(InputSchema):
     skip_public_holidays: bool | None = None
     skip_site_closures: bool | None = None
     notes: Notes | None = None
+    billing_mode: BillingModeIn | None = None
+    flat_amount: FlatAmountIn | None = None
 
 
 class ScheduleFilters(InputSchema):
@@ -133,6 +154,7 @@ NOT_NULL = {
     "skip_public_holidays",
     "skip_site_closures",
     "notes",
+    "billing_mode",
 }
 
 

@@ -9,6 +9,7 @@ their errors come back at the fields.
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -23,6 +24,7 @@ from creneau.core.text import NOTES_MAX_LENGTH
 from creneau.planning.models import (
     MAX_DURATION_MINUTES,
     REASON_MAX_LENGTH,
+    BillingMode,
     Employee,
     Schedule,
 )
@@ -232,6 +234,27 @@ class ScheduleForm(RecurrenceForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    billing_mode = forms.ChoiceField(
+        label=_("Facturation"),
+        choices=BillingMode.choices,
+        initial=BillingMode.PER_UNIT,
+        required=False,  # left out: per unit, the default
+        help_text=_(
+            "À l'unité : chaque passage réalisé, au prix de la prestation. Forfait mensuel : "
+            "le montant ci-contre une fois par mois, quel que soit le nombre de passages."
+        ),
+    )
+    flat_amount = forms.DecimalField(
+        label=_("Forfait mensuel HT (€)"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+        localize=True,
+        error_messages={"min_value": _("Le forfait mensuel est d'au moins 0,01 €.")},
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "text-end"}),
+        help_text=_("Pour le forfait mensuel seulement."),
+    )
 
     service_field_names = SERVICE_FIELD_NAMES
 
@@ -258,6 +281,12 @@ class ScheduleForm(RecurrenceForm):
                     "duration_hours", _("La durée va de 1 minute à 24 heures (24 h 00 au plus).")
                 )
             data["duration_minutes"] = total
+        data["billing_mode"] = data.get("billing_mode") or BillingMode.PER_UNIT
+        if data["billing_mode"] == BillingMode.MONTHLY_FLAT:
+            if data.get("flat_amount") is None and "flat_amount" not in self.errors:
+                self.add_error("flat_amount", _("Indiquez le montant du forfait mensuel."))
+        else:
+            data["flat_amount"] = None  # a per-unit or unbilled schedule has no flat fee
         return data
 
     def service_fields(self) -> dict[str, Any]:
@@ -274,6 +303,8 @@ class ScheduleForm(RecurrenceForm):
             "skip_public_holidays": data["skip_public_holidays"],
             "skip_site_closures": data["skip_site_closures"],
             "notes": data["notes"],
+            "billing_mode": data["billing_mode"],
+            "flat_amount": data.get("flat_amount"),
         }
 
     def disable(self) -> None:
@@ -304,6 +335,8 @@ def schedule_initial(schedule: Schedule) -> dict[str, Any]:
         "skip_public_holidays": schedule.skip_public_holidays,
         "skip_site_closures": schedule.skip_site_closures,
         "notes": schedule.notes,
+        "billing_mode": schedule.billing_mode,
+        "flat_amount": schedule.flat_amount,
         **recurrence_initial(schedule.rrule),
     }
 

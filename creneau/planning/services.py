@@ -25,6 +25,7 @@ from creneau.planning.models import (
     MAX_DURATION_MINUTES,
     Absence,
     Availability,
+    BillingMode,
     Employee,
     Intervention,
     Schedule,
@@ -45,6 +46,8 @@ SCHEDULE_FIELDS = [
     "skip_public_holidays",
     "skip_site_closures",
     "notes",
+    "billing_mode",
+    "flat_amount",
 ]
 # A change to one of these makes the visit the user's: the generator leaves it alone.
 OWNING_FIELDS = {"start", "end", "employee", "status", "actual_start", "actual_end"}
@@ -280,6 +283,8 @@ MAX_PAST_START = timedelta(days=366)
 
 
 def _schedule_check(schedule: Schedule, *, new_start: bool = True) -> None:
+    if schedule.billing_mode != BillingMode.MONTHLY_FLAT:
+        schedule.flat_amount = None  # only a monthly flat fee has an amount
     errors: dict[str, list] = {}
     earliest = timezone.localdate() - MAX_PAST_START
     if new_start and schedule.start_date and schedule.start_date < earliest:

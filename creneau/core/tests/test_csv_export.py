@@ -12,6 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
+from creneau.billing.tests.factories import InvoiceFactory
 from creneau.catalog.tests.factories import ServiceFactory
 from creneau.core.csv_export import csv_cell
 from creneau.customers.tests.factories import CustomerFactory, SiteFactory
@@ -26,6 +27,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXPORTS = {
     "customers/export.csv": "?active=all",
     "quotes/export.csv": "",
+    "invoices/export.csv": "",
     "catalog/export.csv": "",
     "planning/employees/export.csv": "?active=all",
     # Planned vs done, by site (the customers' and sites' names), this month.
@@ -77,6 +79,7 @@ def formula_names(direction):
         customer = CustomerFactory(name=payload, street=payload, city=payload, email="")
         site = SiteFactory(customer=customer, name=payload)
         QuoteFactory(customer=customer, site=site, created_by=direction)
+        InvoiceFactory(customer=customer)
         ServiceFactory(label=payload)
         EmployeeFactory(first_name=payload, last_name=payload, email="")
         now = timezone.now()
@@ -102,6 +105,7 @@ def test_no_export_writes_a_live_formula(route, direction, client_for, formula_n
     [
         ("customers", "clients"),
         ("quotes", "devis"),
+        ("invoices", "factures"),
         ("catalog", "catalogue"),
         ("planning/employees", "intervenants"),
     ],

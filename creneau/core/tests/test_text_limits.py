@@ -157,6 +157,8 @@ SEARCH_PAGES = [
     "/customers/quick-search/",
     "/quotes/",
     "/quotes/new/customers/",
+    "/invoices/",
+    "/invoices/new/customers/",
     "/catalog/",
     "/settings/emails/",
     "/planning/schedules/new/sites/",

@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import resolve, reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.module_loading import import_string
 from django_htmx.middleware import HtmxDetails
 
 from creneau.core.roles import Role, user_is_direction, user_role
@@ -41,7 +42,12 @@ def require_permission(user: AnyUser, permission: str) -> None:
 
 
 def visible_tabs(user: AnyUser) -> list[RecordTab]:
-    return [tab for tab in RECORD_TABS if not tab.permission or user.has_perm(tab.permission)]
+    return [
+        tab
+        for tab in RECORD_TABS
+        if (not tab.permission or user.has_perm(tab.permission))
+        and (not tab.rule or import_string(tab.rule)(user))
+    ]
 
 
 def record_url(customer: Customer, tab: str = "") -> str:

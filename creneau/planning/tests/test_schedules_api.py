@@ -18,6 +18,7 @@ URL = "/api/v1/schedules"
 FIELDS = {
     "id", "site_id", "service_id", "employee_id", "rrule", "start_date", "end_date",
     "start_time", "duration_minutes", "skip_public_holidays", "skip_site_closures", "notes",
+    "billing_mode", "flat_amount",
 }  # fmt: skip
 
 
