@@ -72,7 +72,7 @@ class InvoiceLineOut(LineOut):
         return decimal_text(obj.vat_rate_value, 2)
 
 
-class VatRow(Schema):
+class InvoiceVatRow(Schema):
     rate: decimal_out(places=2, signed=False)
     base: Amount
     vat: Amount
@@ -99,7 +99,7 @@ class InvoiceSummary(Schema):
     total_vat: Amount
     total_gross: Amount
     amount_due: Amount
-    vat_breakdown: list[VatRow]
+    vat_breakdown: list[InvoiceVatRow]
     credited_invoice_id: int | None
     sent_at: datetime | None
     needs_posting: bool = Field(description="Sans adresse e-mail : à envoyer par courrier.")
@@ -133,7 +133,7 @@ class InvoiceSummary(Schema):
         return decimal_text(obj.amount_due, 2)
 
 
-class EmailOut(Schema):
+class InvoiceEmailOut(Schema):
     id: int
     to: list[str]
     subject: str
@@ -147,7 +147,7 @@ class InvoiceOut(InvoiceSummary):
     notes: str
     quote_id: int | None
     lines: list[InvoiceLineOut]
-    emails: list[EmailOut]
+    emails: list[InvoiceEmailOut]
 
     @staticmethod
     def resolve_lines(obj: Invoice) -> list[InvoiceLine]:
@@ -204,7 +204,7 @@ class CreditNoteIn(InputSchema):
     reason: text_of(Invoice, "notes") | None = None
 
 
-class SendIn(InputSchema):
+class InvoiceSendIn(InputSchema):
     to: list[text_up_to(254)] | None = Field(
         None,
         max_length=MAX_RECIPIENTS,
@@ -423,25 +423,29 @@ def invoice_pdf_download(request: HttpRequest, invoice_id: DbId):
 )
 def invoice_facturx_download(request: HttpRequest, invoice_id: DbId):
     """Une facture émise (un brouillon n'a pas de numéro : 409)."""
-    from creneau.billing.facturx import invoice_facturx_xml
-
     invoice = _readable(request, invoice_id)
     if invoice.is_draft:
         raise HttpError(409, _("Un brouillon n'a pas de Factur-X : émettez-le d'abord."))
+    from creneau.billing.facturx import invoice_facturx_xml  # helper "facturx"'s module
+
     response = HttpResponse(invoice_facturx_xml(invoice=invoice), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="factur-x-{invoice.number}.xml"'
     return response
 
 
-@router.post("/invoices/{invoice_id}/send", response={202: EmailOut}, summary="Envoyer par e-mail")
-def invoice_send_route(request: HttpRequest, invoice_id: DbId, payload: SendIn | None = None):
+@router.post(
+    "/invoices/{invoice_id}/send", response={202: InvoiceEmailOut}, summary="Envoyer par e-mail"
+)
+def invoice_send_route(
+    request: HttpRequest, invoice_id: DbId, payload: InvoiceSendIn | None = None
+):
     """Met en file d'envoi un e-mail avec le PDF Factur-X : aux adresses données, sinon
     aux destinataires du groupe, sinon à l'e-mail du client ; sans adresse : 422. Un
     brouillon : 409. `sent_at` est daté quand le serveur d'envoi a accepté l'e-mail."""
     invoice = _writable(request, invoice_id)
     if invoice.is_draft:
         raise HttpError(409, _("Une facture en brouillon ne s'envoie pas : émettez-la d'abord."))
-    payload = payload or SendIn()
+    payload = payload or InvoiceSendIn()
     email = invoice_send(
         invoice=invoice,
         by=request.user,

@@ -41,7 +41,9 @@ class RecipientOut(Schema):
 
 
 class RecipientIn(InputSchema):
-    billing_group: text_up_to(1) = Field(description="Une lettre (A-Z) ou un chiffre (0-9).")
+    billing_group: text_up_to(1) = Field(
+        "A", description="Une lettre (A-Z) ou un chiffre (0-9) ; par défaut A."
+    )
     contact_id: DbId | None = Field(None, description="Un interlocuteur du client…")
     email: text_up_to(254) | None = Field(None, description="…ou une adresse e-mail.")
     for_invoices: bool = True
