@@ -28,7 +28,7 @@ from creneau.core.api_params import BoundedLimitOffsetPagination, DbId
 from creneau.core.api_text import text_of, text_up_to
 from creneau.core.models import OutboxEmail
 from creneau.core.pdf import pdf_response
-from creneau.core.schemas import InputSchema, decimal_out, decimal_string
+from creneau.core.schemas import InputSchema, Message, decimal_out, decimal_string
 from creneau.core.text import EMAIL_BODY_MAX_LENGTH, SEARCH_MAX_LENGTH
 from creneau.customers.selectors import customers_visible_to
 from creneau.quotes.api import MAX_LINES, LineIn, LineOut
@@ -317,7 +317,11 @@ def invoices_filter(user, filters: InvoiceFilters) -> QuerySet[Invoice]:
 # Routes --------------------------------------------------------------------------------
 
 
-@router.get("/invoices", response=list[InvoiceSummary], summary="Factures et avoirs")
+@router.get(
+    "/invoices",
+    response={200: list[InvoiceSummary], 404: Message},
+    summary="Factures et avoirs",
+)
 @paginate(BoundedLimitOffsetPagination)
 def invoice_list(request: HttpRequest, filters: Query[InvoiceFilters]):
     if not user_sees_invoices(request.user):
@@ -417,7 +421,7 @@ def invoice_pdf_download(request: HttpRequest, invoice_id: DbId):
 
 @router.get(
     "/invoices/{invoice_id}/facturx.xml",
-    response={200: None},
+    response={200: None, 409: Message},
     summary="XML Factur-X (CII, EN 16931)",
     openapi_extra=_binary("application/xml", "Le XML CII joint au PDF."),
 )
