@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -309,9 +309,9 @@ def invoices_filter(user, filters: InvoiceFilters) -> QuerySet[Invoice]:
             due_date__lt=timezone.localdate(),
         )
         invoices = invoices.filter(overdue if filters.overdue else ~overdue)
-    return (
-        invoices.select_related("customer").prefetch_related("sites").order_by("-issue_date", "-id")
-    )
+    # Drafts (no date yet) first, on every database: PostgreSQL's order of its index.
+    newest = F("issue_date").desc(nulls_first=True)
+    return invoices.select_related("customer").prefetch_related("sites").order_by(newest, "-id")
 
 
 # Routes --------------------------------------------------------------------------------
