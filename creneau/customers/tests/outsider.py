@@ -26,11 +26,11 @@ def pages(objects) -> list[tuple[str, str]]:
     forms = [
         f"{record}/general/edit/", f"{record}/notes/edit/", f"{record}/sites/new/",
         f"{site}/edit/", f"{record}/contacts/new/", f"{contact}/edit/",
+        f"{record}/recipients/new/",
     ]  # fmt: skip
     actions = [
         f"{record}/active/", f"{record}/delete/", f"{site}/active/", f"{site}/delete/",
-        f"{contact}/delete/", f"{record}/recipients/new/",
-        f"{record}/recipients/{objects['recipient'].pk}/delete/",
+        f"{contact}/delete/", f"{record}/recipients/{objects['recipient'].pk}/delete/",
     ]  # fmt: skip
     return [
         *(("get", path) for path in readable + forms),

@@ -85,6 +85,16 @@ def test_the_sites_tab_lists_recipients_by_group_and_adds_them(rep, client_for):
     contact = ContactFactory(customer=customer, email="compta@example.fr", name="Léa Compta")
     client = client_for(rep)
     url = reverse("customers:recipient_create", args=[customer.pk])
+    tab = client.get(
+        reverse("customers:tab_sites", args=[customer.pk]), headers={"HX-Request": "true"}
+    )
+    assert (
+        f'hx-get="{url}"' in tab.content.decode() and "recipient-email" not in tab.content.decode()
+    )
+    opened = client.get(url, headers={"HX-Request": "true"})
+    assert opened.status_code == 200
+    assert opened.context["recipient_form"].initial == {"billing_group": "A"}
+    assert list(opened.context["recipient_form"].fields["contact"].queryset) == [contact]
     response = client.post(
         url,
         {
@@ -155,7 +165,8 @@ def test_others_customers_recipients_are_out_of_reach(rep, other_rep, planner, c
     assert client_for(other_rep).post(delete).status_code == 404
     assert client_for(planner).post(create, data).status_code == 403
     assert client_for(planner).post(delete).status_code == 403
-    assert client_for(rep).get(create).status_code == 405
+    assert client_for(other_rep).get(create).status_code == 404
+    assert client_for(planner).get(create).status_code == 403
     assert list(InvoiceRecipient.objects.all()) == [recipient]
 
 

@@ -1,5 +1,5 @@
 """The invoice recipients (destinataires de facturation), in the sites tab beside the
-billing groups: added and removed in place."""
+billing groups: added (the form opens in place, like a site's) and removed in place."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from creneau.customers.forms import InvoiceRecipientForm, add_service_error
-from creneau.customers.models import Customer, InvoiceRecipient
+from creneau.customers.models import Customer, InvoiceRecipient, Site
 from creneau.customers.selectors import contacts_visible_to, customer_get, invoice_recipients_of
 from creneau.customers.services import invoice_recipient_add, invoice_recipient_delete
 from creneau.customers.views.common import require_permission
@@ -20,43 +20,40 @@ from creneau.customers.views.common import require_permission
 PERMISSION = "customers.change_customer"
 
 
-def recipient_form(
-    request: HttpRequest, customer: Customer, data: dict | None = None
-) -> InvoiceRecipientForm:
-    contacts = contacts_visible_to(request.user).order_by("name", "id")
-    groups = sorted(
-        set(customer.sites.filter(is_active=True).values_list("billing_group", flat=True))
-    )
-    return InvoiceRecipientForm(
-        data,
-        contacts=contacts.filter(customer=customer) if data is None else contacts,
-        initial={"billing_group": groups[0] if groups else "A"},
-        prefix="recipient",
-    )
-
-
-def recipient_groups(customer: Customer) -> list[dict]:
+def recipient_groups(customer: Customer, sites: list[Site]) -> list[dict]:
     """Per billing group (of the active sites, and of any recipient), its recipients."""
     recipients = list(invoice_recipients_of(customer=customer))
-    groups = set(customer.sites.filter(is_active=True).values_list("billing_group", flat=True))
+    groups = {site.billing_group for site in sites if site.is_active}
     groups |= {recipient.billing_group for recipient in recipients}
     return [
-        {
-            "group": group,
-            "recipients": [r for r in recipients if r.billing_group == group],
-        }
+        {"group": group, "recipients": [r for r in recipients if r.billing_group == group]}
         for group in sorted(groups)
     ]
 
 
-@require_POST
+def _form(request: HttpRequest, customer: Customer) -> InvoiceRecipientForm:
+    """The add form: offered the customer's contacts; a posted one is checked against every
+    contact the user sees, so that another customer's is named as such by the service."""
+    contacts = contacts_visible_to(request.user).order_by("name", "id")
+    if request.method != "POST":
+        groups = sorted(
+            set(customer.sites.filter(is_active=True).values_list("billing_group", flat=True))
+        )
+        return InvoiceRecipientForm(
+            contacts=contacts.filter(customer=customer),
+            initial={"billing_group": groups[0] if groups else "A"},
+            prefix="recipient",
+        )
+    return InvoiceRecipientForm(request.POST, contacts=contacts, prefix="recipient")
+
+
 def recipient_create_view(request: HttpRequest, pk: int) -> HttpResponse:
     from creneau.customers.views import sites  # it imports this module
 
     customer = customer_get(user=request.user, pk=pk)
     require_permission(request.user, PERMISSION)
-    form = recipient_form(request, customer, request.POST)
-    if form.is_valid():
+    form = _form(request, customer)
+    if request.method == "POST" and form.is_valid():
         try:
             recipient = invoice_recipient_add(
                 customer=customer, by=request.user, **form.cleaned_data

@@ -22,7 +22,6 @@ from creneau.customers.views.common import (
     respond_saved,
     respond_tab,
 )
-from creneau.customers.views.recipients import recipient_form as recipient_form_for
 from creneau.customers.views.recipients import recipient_groups
 
 TEMPLATE = "customers/tabs/sites.html"
@@ -49,8 +48,8 @@ def _context(
         "editing": editing,
         "billing_group_help": Site._meta.get_field("billing_group").help_text,
         # The invoice recipients, beside the groups (views/recipients.py).
-        "recipient_groups": recipient_groups(customer),
-        "recipient_form": recipient_form or recipient_form_for(request, customer),
+        "recipient_groups": recipient_groups(customer, sites),
+        "recipient_form": recipient_form,
     }
 
 
