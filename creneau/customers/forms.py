@@ -362,6 +362,11 @@ class CustomerFilterForm(BootstrapFormMixin, forms.Form):
         return {name: value for name, value in self.cleaned_data.items() if value}
 
 
+class RecipientContactField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Contact) -> str:
+        return f"{obj.name} <{obj.email}>" if obj.email else f"{obj.name} ({_('sans e-mail')})"
+
+
 class InvoiceRecipientForm(BootstrapFormMixin, forms.Form):
     """Who receives a billing group's invoices and/or reminders: a contact or an address.
     The service checks the rest (a contact of this customer, one of the two, a group)."""
@@ -373,7 +378,7 @@ class InvoiceRecipientForm(BootstrapFormMixin, forms.Form):
             attrs={"maxlength": 1, "class": "app-billing-group", "autocomplete": "off"}
         ),
     )
-    contact = forms.ModelChoiceField(
+    contact = RecipientContactField(
         label=_("Interlocuteur"), queryset=Contact.objects.none(), required=False
     )
     email = forms.EmailField(label=_("ou adresse e-mail"), required=False, max_length=254)
