@@ -1,5 +1,6 @@
 from django.urls import path
 
+from creneau.billing.views import send as send_views
 from creneau.billing.views import drafts, invoice, lists
 
 app_name = "billing"
@@ -21,4 +22,5 @@ urlpatterns = [
     path("<int:pk>/lines/add/", drafts.line_add, name="line_add"),
     path("lines/<int:pk>/", drafts.line_edit, name="line_edit"),
     path("lines/<int:pk>/delete/", drafts.line_delete, name="line_delete"),
+    path("<int:pk>/send/", send_views.invoice_send_view, name="send"),
 ]

@@ -305,6 +305,11 @@ def api_routers() -> None:
     from creneau.planning.api_schedules import router as schedules_router
 
     api.add_router("/", schedules_router)
+    from creneau.billing.api import router as billing_router
+    from creneau.customers.api_recipients import router as recipients_router
+
+    api.add_router("/", recipients_router)
+    api.add_router("/", billing_router)
     # Applied to every operation when the routers are bound, in this order: the shared
     # answers are documented, then the refusals of core.api_requests run before each one.
     api.add_decorator(document_answers, mode="view")

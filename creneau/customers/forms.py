@@ -360,3 +360,36 @@ class CustomerFilterForm(BootstrapFormMixin, forms.Form):
         """The valid filters, for customers_filter(); an invalid value is ignored."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class RecipientContactField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Contact) -> str:
+        return f"{obj.name} <{obj.email}>" if obj.email else f"{obj.name} ({_('sans e-mail')})"
+
+
+class InvoiceRecipientForm(BootstrapFormMixin, forms.Form):
+    """Who receives a billing group's invoices and/or reminders: a contact or an address.
+    The service checks the rest (a contact of this customer, one of the two, a group)."""
+
+    billing_group = forms.CharField(
+        label=_("Groupe"),
+        max_length=1,
+        widget=forms.TextInput(
+            attrs={"maxlength": 1, "class": "app-billing-group", "autocomplete": "off"}
+        ),
+    )
+    contact = RecipientContactField(
+        label=_("Interlocuteur"), queryset=Contact.objects.none(), required=False
+    )
+    email = forms.EmailField(label=_("ou adresse e-mail"), required=False, max_length=254)
+    for_invoices = forms.BooleanField(label=_("Factures"), required=False, initial=True)
+    for_reminders = forms.BooleanField(label=_("Relances"), required=False, initial=True)
+
+    def __init__(self, *args: Any, contacts: QuerySet[Contact], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contact"].queryset = contacts
+        self.fields["contact"].empty_label = _("— Aucun —")
+
+    def clean_billing_group(self) -> str:
+        # Typed "b" means group B, as on a site.
+        return (self.cleaned_data.get("billing_group") or "").strip().upper()

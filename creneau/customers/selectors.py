@@ -17,7 +17,7 @@ from creneau.core.collation import french_collate, name_key
 from creneau.core.models import AuditEvent
 from creneau.core.roles import Role, user_role, user_sees_all_customers
 from creneau.core.text import SEARCH_MAX_LENGTH
-from creneau.customers.models import Contact, Customer, Family, Site
+from creneau.customers.models import Contact, Customer, Family, InvoiceRecipient, Site
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -358,4 +358,14 @@ def sales_reps() -> QuerySet[User]:
         User.objects.filter(is_active=True, groups__name__in=[Role.SALES, Role.DIRECTION])
         .distinct()
         .order_by(french_collate("first_name"), french_collate("last_name"), "username")
+    )
+
+
+def invoice_recipients_of(*, customer: Customer) -> QuerySet[InvoiceRecipient]:
+    """A customer's invoice recipients by billing group (the caller has checked that the
+    user sees the customer)."""
+    return (
+        InvoiceRecipient.objects.filter(customer=customer)
+        .select_related("contact")
+        .order_by("billing_group", "id")
     )

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from creneau.core.models import AuditEvent
 from creneau.core.roles import Role, user_role
 from creneau.core.services import audit_record, counter_next, model_changes, model_snapshot
-from creneau.customers.models import Contact, Customer, Family, Site
+from creneau.customers.models import Contact, Customer, Family, InvoiceRecipient, Site
 from creneau.customers.selectors import customer_name_key, customer_search_text
 
 CUSTOMER_FIELDS = [
@@ -217,3 +217,53 @@ def family_delete(*, family: Family, by: User | None) -> None:
     with transaction.atomic():
         audit_record(by=by, action=AuditEvent.Action.DELETE, instance=family)
         family.delete()
+
+
+def invoice_recipient_add(
+    *,
+    customer: Customer,
+    by: User | None,
+    billing_group: str,
+    contact: Contact | None = None,
+    email: str = "",
+    for_invoices: bool = True,
+    for_reminders: bool = True,
+) -> InvoiceRecipient:
+    """Add who receives a billing group's invoices and/or reminders: one of the customer's
+    contacts (with an e-mail address), or a plain address. Once per group and address."""
+    recipient = InvoiceRecipient(
+        customer=customer,
+        billing_group=(billing_group or "").strip(),
+        contact=contact,
+        email=(email or "").strip(),
+        for_invoices=for_invoices,
+        for_reminders=for_reminders,
+    )
+    recipient.full_clean()
+    if contact is not None and not contact.email:
+        raise ValidationError(
+            {"contact": _("Cet interlocuteur n'a pas d'adresse e-mail : complétez sa fiche.")}
+        )
+    field = "contact" if contact is not None else "email"
+    with transaction.atomic():
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        others = InvoiceRecipient.objects.filter(
+            customer=customer, billing_group=recipient.billing_group
+        ).select_related("contact")
+        if any(other.address.lower() == recipient.address.lower() for other in others):
+            message = _("Cette adresse reçoit déjà les envois du groupe %(group)s.")
+            raise ValidationError({field: message % {"group": recipient.billing_group}})
+        recipient.save()
+        audit_record(by=by, action=AuditEvent.Action.CREATE, instance=recipient, customer=customer)
+    return recipient
+
+
+def invoice_recipient_delete(*, recipient: InvoiceRecipient, by: User | None) -> None:
+    with transaction.atomic():
+        audit_record(
+            by=by,
+            action=AuditEvent.Action.DELETE,
+            instance=recipient,
+            customer=recipient.customer,
+        )
+        recipient.delete()

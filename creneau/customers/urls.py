@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from creneau.customers.views import contacts, create, families, listing, record, sites
+from creneau.customers.views import contacts, create, families, listing, recipients, record, sites
 
 app_name = "customers"
 
@@ -24,6 +24,12 @@ urlpatterns = [
     path("<int:pk>/sites/<int:site_pk>/edit/", sites.site_edit, name="site_edit"),
     path("<int:pk>/sites/<int:site_pk>/active/", sites.site_toggle_active, name="site_toggle"),
     path("<int:pk>/sites/<int:site_pk>/delete/", sites.site_delete_view, name="site_delete"),
+    path("<int:pk>/recipients/new/", recipients.recipient_create_view, name="recipient_create"),
+    path(
+        "<int:pk>/recipients/<int:recipient_pk>/delete/",
+        recipients.recipient_delete_view,
+        name="recipient_delete",
+    ),
     path("<int:pk>/contacts/", contacts.tab_contacts, name="tab_contacts"),
     path("<int:pk>/contacts/new/", contacts.contact_create_view, name="contact_create"),
     path("<int:pk>/contacts/<int:contact_pk>/edit/", contacts.contact_edit, name="contact_edit"),

@@ -1,7 +1,7 @@
 """Invoicing's URLs of customer data, for the outsider test (creneau/tests/test_outsider.py).
 
 A sales rep reads its customers' invoices but writes none: the writing pages are listed as
-POSTs (the owner's GETs must answer 200). The API's routes join `api()` with the API.
+POSTs (the owner's GETs must answer 200).
 """
 
 from creneau.billing.services import credit_note_create
@@ -33,6 +33,9 @@ def pages(objects) -> list[tuple[str, str]]:
         ("get", f"/invoices/{objects['credit_note'].pk}/"),
         ("get", f"{invoice}/pdf/"),
         ("post", f"{invoice}/credit-note/"),
+        # Only direction and accounting open the send page: the owner (a sales rep) gets
+        # 403, so it is walked by POST (404 for the outsider before any right is checked).
+        ("post", f"{invoice}/send/"),
         ("get", f"{draft}/"),
         ("get", f"{draft}/lines/"),
         ("post", f"{draft}/header/"),
@@ -46,4 +49,16 @@ def pages(objects) -> list[tuple[str, str]]:
 
 
 def api(objects) -> list[tuple[str, str]]:
-    return []
+    url = f"/api/v1/invoices/{objects['draft'].pk}"
+    issued = f"/api/v1/invoices/{objects['invoice'].pk}"
+    return [
+        ("get", issued),
+        ("patch", url),
+        ("delete", url),
+        ("post", f"{url}/issue"),
+        ("post", f"{issued}/credit-note"),
+        ("get", f"{issued}/pdf"),
+        ("get", f"{issued}/facturx.xml"),
+        ("post", f"{issued}/send"),
+        ("post", f"/api/v1/quotes/{objects['quote'].pk}/invoice"),
+    ]

@@ -7,9 +7,10 @@ from decimal import Decimal
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from creneau.billing.services import invoice_create, invoice_issue, invoice_line_add
 from creneau.catalog.tests.factories import ServiceFactory, SitePriceFactory, vat_rate
 from creneau.customers.documents.services import document_upload
-from creneau.customers.models import Document
+from creneau.customers.models import Document, InvoiceRecipient
 from creneau.customers.tests.document_samples import pdf_bytes
 from creneau.customers.tests.factories import (
     ContactFactory,
@@ -23,8 +24,9 @@ from creneau.quotes.services import quote_create, quote_line_add
 
 def one_of_each(user: User) -> dict[str, int]:
     """Create a customer with a family, a site, a contact, a document, a site price, a
-    draft quote with a line, an employee, a schedule and a visit on the site; answer their
-    ids by the name of the path parameter of each."""
+    draft quote with a line, an employee, a schedule and a visit on the site, a draft and
+    an issued invoice and an invoice recipient; answer their ids by the name of the path
+    parameter of each."""
     family = FamilyFactory()
     customer = CustomerFactory(family=family, sales_rep=None)
     site = SiteFactory(customer=customer)
@@ -42,7 +44,18 @@ def one_of_each(user: User) -> dict[str, int]:
     employee = EmployeeFactory()
     visit = InterventionFactory(site=site, employee=employee, service=service)
     schedule = ScheduleFactory(site=site, service=service)
+    # Billing: a draft invoice (what PATCH, DELETE and issue reach) and an issued one is
+    # made by the contract tests themselves; a recipient of the customer's group A.
+    invoice = invoice_create(customer=customer, by=user, billing_group="A", sites=[site])
+    invoice_line_add(invoice=invoice, by=user, service=service, site=site, quantity=Decimal("2"))
+    issued = invoice_create(customer=customer, by=user, billing_group="A", sites=[site])
+    invoice_line_add(invoice=issued, by=user, service=service, site=site, quantity=Decimal("1"))
+    invoice_issue(invoice=issued, by=user)
+    recipient = InvoiceRecipient.objects.create(customer=customer, email="compta@example.fr")
     return {
+        "invoice_id": invoice.pk,
+        "issued_invoice_id": issued.pk,
+        "recipient_id": recipient.pk,
         "schedule_id": schedule.pk,
         "customer_id": customer.pk,
         "site_id": site.pk,

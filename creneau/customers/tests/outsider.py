@@ -1,5 +1,6 @@
 """The customer record's URLs, for the outsider test (creneau/tests/test_outsider.py)."""
 
+from creneau.customers.models import InvoiceRecipient
 from creneau.customers.tests.factories import ContactFactory, SiteFactory
 
 
@@ -9,6 +10,7 @@ def build(customer, owner) -> dict:
         "site": SiteFactory(customer=customer),
         "contact": ContactFactory(customer=customer),
         "document": document_build(customer, owner),
+        "recipient": InvoiceRecipient.objects.create(customer=customer, email="a@example.fr"),
     }
 
 
@@ -24,10 +26,11 @@ def pages(objects) -> list[tuple[str, str]]:
     forms = [
         f"{record}/general/edit/", f"{record}/notes/edit/", f"{record}/sites/new/",
         f"{site}/edit/", f"{record}/contacts/new/", f"{contact}/edit/",
+        f"{record}/recipients/new/",
     ]  # fmt: skip
     actions = [
         f"{record}/active/", f"{record}/delete/", f"{site}/active/", f"{site}/delete/",
-        f"{contact}/delete/",
+        f"{contact}/delete/", f"{record}/recipients/{objects['recipient'].pk}/delete/",
     ]  # fmt: skip
     return [
         *(("get", path) for path in readable + forms),
@@ -46,7 +49,13 @@ def api(objects) -> list[tuple[str, str]]:
     return [
         *((method, path) for path in paths for method in ("get", "patch", "delete")),
         *document_api(objects),
+        *recipient_api(objects),
     ]
+
+
+def recipient_api(objects) -> list[tuple[str, str]]:
+    url = f"/api/v1/customers/{objects['customer'].pk}/invoice-recipients"
+    return [("get", url), ("post", url), ("delete", f"{url}/{objects['recipient'].pk}")]
 
 
 def document_build(customer, owner):

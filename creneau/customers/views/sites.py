@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from creneau.core.collation import french_collate
-from creneau.customers.forms import SiteForm, add_service_error
+from creneau.customers.forms import InvoiceRecipientForm, SiteForm, add_service_error
 from creneau.customers.models import Customer, Site
 from creneau.customers.selectors import customer_get, sites_visible_to
 from creneau.customers.services import site_create, site_delete, site_update
@@ -22,12 +22,18 @@ from creneau.customers.views.common import (
     respond_saved,
     respond_tab,
 )
+from creneau.customers.views.recipients import recipient_groups
 
 TEMPLATE = "customers/tabs/sites.html"
 
 
 def _context(
-    request: HttpRequest, customer: Customer, *, form: SiteForm | None = None, editing: int = 0
+    request: HttpRequest,
+    customer: Customer,
+    *,
+    form: SiteForm | None = None,
+    editing: int = 0,
+    recipient_form: InvoiceRecipientForm | None = None,
 ) -> dict:
     sites = list(
         sites_visible_to(request.user)
@@ -41,6 +47,9 @@ def _context(
         "form": form,
         "editing": editing,
         "billing_group_help": Site._meta.get_field("billing_group").help_text,
+        # The invoice recipients, beside the groups (views/recipients.py).
+        "recipient_groups": recipient_groups(customer, sites),
+        "recipient_form": recipient_form,
     }
 
 
@@ -50,7 +59,7 @@ def _site(request: HttpRequest, customer: Customer, site_pk: int) -> Site:
     return site
 
 
-def _respond(request: HttpRequest, customer: Customer, **context) -> HttpResponse:
+def respond(request: HttpRequest, customer: Customer, **context) -> HttpResponse:
     return respond_tab(
         request,
         customer,
@@ -60,7 +69,7 @@ def _respond(request: HttpRequest, customer: Customer, **context) -> HttpRespons
     )
 
 
-def _saved(request: HttpRequest, customer: Customer, message: str) -> HttpResponse:
+def saved(request: HttpRequest, customer: Customer, message: str) -> HttpResponse:
     return respond_saved(
         request,
         customer,
@@ -72,7 +81,7 @@ def _saved(request: HttpRequest, customer: Customer, message: str) -> HttpRespon
 
 
 def tab_sites(request: HttpRequest, pk: int) -> HttpResponse:
-    return _respond(request, customer_get(user=request.user, pk=pk))
+    return respond(request, customer_get(user=request.user, pk=pk))
 
 
 def site_create_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -85,8 +94,8 @@ def site_create_view(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            return _saved(request, customer, _("Site « %(name)s » ajouté.") % {"name": site.name})
-    return _respond(request, customer, form=form)
+            return saved(request, customer, _("Site « %(name)s » ajouté.") % {"name": site.name})
+    return respond(request, customer, form=form)
 
 
 def site_edit(request: HttpRequest, pk: int, site_pk: int) -> HttpResponse:
@@ -101,8 +110,8 @@ def site_edit(request: HttpRequest, pk: int, site_pk: int) -> HttpResponse:
         except ValidationError as error:
             add_service_error(form, error)
         else:
-            return _saved(request, customer, _("Enregistré."))
-    return _respond(request, customer, form=form, editing=site.pk)
+            return saved(request, customer, _("Enregistré."))
+    return respond(request, customer, form=form, editing=site.pk)
 
 
 @require_POST
@@ -112,7 +121,7 @@ def site_toggle_active(request: HttpRequest, pk: int, site_pk: int) -> HttpRespo
     require_permission(request.user, "customers.change_site")
     site_update(site=site, by=request.user, is_active=not site.is_active)
     message = _("Site réactivé.") if site.is_active else _("Site désactivé.")
-    return _saved(request, customer, message)
+    return saved(request, customer, message)
 
 
 @require_POST
@@ -129,4 +138,4 @@ def site_delete_view(request: HttpRequest, pk: int, site_pk: int) -> HttpRespons
         return respond_tab(
             request, customer, tab="sites", template=TEMPLATE, context=_context(request, customer)
         )
-    return _saved(request, customer, _("Site « %(name)s » supprimé.") % {"name": site.name})
+    return saved(request, customer, _("Site « %(name)s » supprimé.") % {"name": site.name})
