@@ -1,7 +1,7 @@
 from django.urls import path
 
-from creneau.billing.views import send as send_views
 from creneau.billing.views import drafts, invoice, lists
+from creneau.billing.views import send as send_views
 
 app_name = "billing"
 

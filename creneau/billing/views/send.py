@@ -23,7 +23,6 @@ from creneau.billing.sending import (
 )
 from creneau.core.text import EMAIL_BODY_MAX_LENGTH
 from creneau.customers.models import Contact
-from creneau.customers.views.common import record_url
 
 OTHER_ADDRESSES_MAX_LENGTH = MAX_RECIPIENTS * 255
 
