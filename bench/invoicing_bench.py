@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import io
 import json
 import logging
 import os
@@ -325,25 +324,24 @@ def time_pdfs(count: int, workers: int) -> str:
 # --- (d) verify_journal ----------------------------------------------------------------
 
 
-def _rss_mb() -> tuple[float, float]:
-    status = Path("/proc/self/status").read_text()
-    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
-
-
 def time_journal() -> str:
-    from django.core.management import call_command
+    """manage.py verify_journal in a process of its own: its time and its peak memory."""
+    import resource
 
-    gc.collect()
-    before, _peak = _rss_mb()
-    output = io.StringIO()
+    from django.conf import settings
+
     started = time.perf_counter()
-    call_command("verify_journal", stdout=output)
+    completed = subprocess.run(
+        [sys.executable, "manage.py", "verify_journal"],
+        cwd=Path(settings.BASE_DIR), env=dict(os.environ), capture_output=True, text=True,
+    )  # fmt: skip
     elapsed = time.perf_counter() - started
-    after, peak = _rss_mb()
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    said = (completed.stdout + completed.stderr).strip().splitlines()
     return (
-        f"(d) verify_journal : {elapsed:.1f} s ; mémoire {before:.0f} Mo avant, {after:.0f} "
-        f"Mo après, pic du processus {peak:.0f} Mo ; il dit : {output.getvalue().strip()}"
+        f"(d) verify_journal : {elapsed:.1f} s (processus entier, démarrage de Django compris), "
+        f"pic de mémoire {peak_mb:.0f} Mo, code de sortie {completed.returncode} ; il dit : "
+        f"{said[-1] if said else ''}"
     )
 
 

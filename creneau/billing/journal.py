@@ -15,7 +15,7 @@ from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from creneau.billing.models import Invoice, JournalEntry, JournalVerification
@@ -115,12 +115,14 @@ VERIFY_BATCH = 5000
 def _check_invoices(batch: list[tuple]) -> JournalBreak | None:
     """Compare the figures of a batch of entries with their invoices as stored now."""
     ids = [row[5] for row in batch if row[5] is not None]
-    stored = {
-        row["pk"]: row
-        for row in Invoice.objects.filter(pk__in=ids)
-        .exclude(status=Invoice.Status.DRAFT)
-        .values(*FIGURE_FIELDS)
-    }
+    invoices = Invoice.objects.exclude(status=Invoice.Status.DRAFT)
+    if connection.vendor == "postgresql":
+        # One array parameter: psycopg spends longer splitting 5,000 placeholders than
+        # PostgreSQL takes to answer.
+        invoices = invoices.extra(where=[f"{Invoice._meta.db_table}.id = ANY(%s)"], params=[ids])
+    else:
+        invoices = invoices.filter(pk__in=ids)
+    stored = {row["pk"]: row for row in invoices.values(*FIGURE_FIELDS)}
     for sequence, _kind, figures, _previous, _hash, invoice_id in batch:
         if invoice_id is None:
             continue
