@@ -3,6 +3,7 @@ back (a journal row, an issued invoice's figures, a deleted entry) is named."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -154,3 +155,31 @@ def test_verification_reads_invoices_in_batches_not_one_query_per_entry(
         issued_invoice(customer, direction)
     with django_assert_max_num_queries(8):
         assert journal_verify().ok
+
+
+@pytest.mark.parametrize(
+    "column, change",
+    [
+        ("number", lambda invoice: "F-1999-99999"),
+        ("issue_date", lambda invoice: invoice.issue_date - timedelta(days=1)),
+        ("due_date", lambda invoice: invoice.due_date + timedelta(days=1)),
+        ("customer_code", lambda invoice: "ZZZ"),
+        ("total_vat", lambda invoice: invoice.total_vat + Decimal("0.01")),
+        ("total_net", lambda invoice: invoice.total_net - Decimal("0.01")),
+    ],
+)
+def test_every_journaled_figure_of_an_invoice_is_compared(issued, column, change):
+    """The same on SQLite (Python, batch by batch) and PostgreSQL (one join)."""
+    invoice = issued[2]
+    table = Invoice._meta.db_table
+    sql(f"UPDATE {table} SET {column} = %s WHERE id = %s", [change(invoice), invoice.pk])
+    verification = journal_verify()
+    assert not verification.ok
+    assert verification.first_broken_sequence == invoice.journal_entries.get().sequence
+
+
+def test_names_with_quotes_and_accents_verify(direction):
+    customer = CustomerFactory(name="Boulangerie « L'Étoile » & fils", code="É0001")
+    invoice = issued_invoice(customer, direction, price="0.10")
+    credit_note_create(invoice=invoice, by=direction)
+    assert journal_verify().ok
