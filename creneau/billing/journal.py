@@ -200,6 +200,10 @@ def _walk(batch_size: int | None = None) -> tuple[int, JournalBreak | None]:
     one query per batch (SQLite) or one join over the whole journal (PostgreSQL)."""
     batch_size = batch_size or VERIFY_BATCH
     in_python = connection.vendor != "postgresql"
+    # Read before the walk: an entry commits with its counter value, so every value read
+    # now has its entry in the walk's later view, even while invoices are being issued.
+    counted = Counter.objects.filter(name=JOURNAL_COUNTER).values_list("value", flat=True)
+    last_counted = counted.first() or 0
     previous_hash, expected, checked, broken = GENESIS_HASH, 1, 0, None
     rows = (
         JournalEntry.objects.order_by("sequence")
@@ -214,11 +218,9 @@ def _walk(batch_size: int | None = None) -> tuple[int, JournalBreak | None]:
         if in_python:
             broken = _earliest(broken, _check_invoices(batch))
         checked += len(batch)
-    if broken is None:
-        last = Counter.objects.filter(name=JOURNAL_COUNTER).values_list("value", flat=True)
-        if (last.first() or 0) >= expected:
-            # The last entries were deleted: the counter remembers how many there were.
-            broken = JournalBreak(expected, str(_("écriture manquante")))
+    if broken is None and last_counted >= expected:
+        # The last entries were deleted: the counter remembers how many there were.
+        broken = JournalBreak(expected, str(_("écriture manquante")))
     if not in_python:
         broken = _earliest(broken, _check_invoices_in_database())
     if broken is not None:

@@ -183,3 +183,20 @@ def test_names_with_quotes_and_accents_verify(direction):
     invoice = issued_invoice(customer, direction, price="0.10")
     credit_note_create(invoice=invoice, by=direction)
     assert journal_verify().ok
+
+
+def test_an_invoice_issued_during_the_walk_is_no_break(issued, direction, monkeypatch):
+    """The bench found it: the counter was read after the walk, and an invoice issued
+    meanwhile looked like a deleted last entry."""
+    from creneau.billing import journal
+
+    check_chain = journal._check_chain
+
+    def issuing_meanwhile(*args):
+        result = check_chain(*args)
+        issued_invoice(issued[0].customer, direction)
+        return result
+
+    monkeypatch.setattr(journal, "_check_chain", issuing_meanwhile)
+    verification = journal_verify()
+    assert verification.ok, verification.message
