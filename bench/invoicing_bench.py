@@ -175,7 +175,7 @@ LIST_FILTERS = [
     {"period": "this_month", "status": "issued"},
     {"period": "this_year", "status": "cancelled"},
     {"period": "last_month", "status": "paid", "page": "3"},
-    {"start": "2025-01-01", "end": "2025-03-31", "status": "partially_paid"},
+    {"period": "custom", "start": "2025-01-01", "end": "2025-03-31", "status": "partially_paid"},
 ]
 
 
