@@ -21,7 +21,7 @@ ISSUERS = 8
 INVOICES_EACH = 500
 CREDIT_EVERY = 20  # a credit note after every 20th invoice: 25 per issuer
 
-# About 4 minutes on a loaded 2-core machine (issuing is serialised by the counter's lock,
+# 100 to 220 s on a loaded 2-core machine (issuing is serialised by the counter's lock,
 # as it must be): marked slow, and still run by `make test` and CI.
 pytestmark = [
     pytest.mark.slow,
