@@ -1,6 +1,7 @@
 from django.urls import path
 
 from creneau.billing.views import drafts, invoice, lists
+from creneau.billing.views import journal as views_journal
 from creneau.billing.views import send as send_views
 
 app_name = "billing"
@@ -23,4 +24,6 @@ urlpatterns = [
     path("lines/<int:pk>/", drafts.line_edit, name="line_edit"),
     path("lines/<int:pk>/delete/", drafts.line_delete, name="line_delete"),
     path("<int:pk>/send/", send_views.invoice_send_view, name="send"),
+    path("journal/", views_journal.journal_list, name="journal"),
+    path("journal/verify/", views_journal.journal_verify_now, name="journal_verify"),
 ]

@@ -53,6 +53,12 @@ SETTINGS_MENU: list[MenuItem] = [
     MenuItem(_("Catalogue"), "catalog:list", "box-seam"),
     MenuItem(_("Taux de TVA"), "catalog:vat_rates", "percent", allowed=user_is_direction),
     MenuItem(_("E-mails"), "email_list", "envelope", allowed=user_sees_outbox),
+    MenuItem(
+        _("Journal des factures"),
+        "billing:journal",
+        "shield-check",
+        allowed=app_rule("billing", "user_sees_journal"),
+    ),
     MenuItem(_("Jetons d'API"), "api_token_list", "key", allowed=user_is_direction),
 ]
 

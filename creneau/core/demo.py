@@ -28,6 +28,7 @@ DEMO_LOADERS: list[str] = [
     "creneau.customers.demo_documents.load_documents",
     "creneau.quotes.demo.load_quotes",
     "creneau.planning.demo.load_planning",
+    "creneau.billing.demo.load_billing",
 ]
 
 DEMO_PASSWORD = "demo"
