@@ -133,7 +133,8 @@ def days_text(days: list[date]) -> str:
 
 
 def visits_description(label: str, days: list[date]) -> str:
-    """ "Entretien des bureaux – 8 passages (03, 06, 10/11)"; one visit: its date."""
+    """The text of a grouped line, its label then an en dash: "Entretien des bureaux
+    \u2013 8 passages (03, 06, 10/11)"; for one visit, its date."""
     if len(days) == 1:
         return f"{label} {DASH} {days[0]:%d/%m/%Y}"
     count = _("%(count)s passages") % {"count": len(days)}
@@ -141,7 +142,8 @@ def visits_description(label: str, days: list[date]) -> str:
 
 
 def flat_description(label: str, month: date, days: list[date]) -> str:
-    """ "Forfait mensuel – Entretien – 03/2026 : 8 passages (03, 06, 10/03)"."""
+    """The text of a flat fee: "Forfait mensuel \u2013 Entretien \u2013 03/2026 :
+    8 passage(s) (03, 06, 10/03)"."""
     head = f"{_('Forfait mensuel')} {DASH} {label} {DASH} {month:%m/%Y}"
     if not days:
         return head

@@ -24,6 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
@@ -55,7 +56,7 @@ logger = logging.getLogger(__name__)
 # How many times an item is rebuilt when another run billed part of it meanwhile.
 ITEM_ATTEMPTS = 3
 # Items issued per transaction on the fast path (runs_bulk).
-BATCH_SIZE = 500
+BATCH_SIZE = getattr(settings, "BILLING_RUN_BATCH_SIZE", 500)
 
 
 class RunInterrupted(Exception):
