@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("creneau.catalog.urls")),
     path("planning/", include("creneau.planning.urls")),
     path("quotes/", include("creneau.quotes.urls")),
+    path("invoices/", include("creneau.billing.urls")),
     # Browsers ask for /favicon.ico on pages that name no icon (a PDF, an error page).
     path(
         "favicon.ico",

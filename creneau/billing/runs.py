@@ -196,6 +196,29 @@ def billing_run_issue(
     return locked
 
 
+def billing_run_item_exclude(
+    *, item: BillingRunItem, by: User, excluded: bool, line_key: str | None = None
+) -> BillingRunItem:
+    """Untick (or tick again) a proposed invoice, or one of its lines, before issuing;
+    its totals follow. The run must still be a preview."""
+    with transaction.atomic():
+        run = BillingRun.objects.select_for_update().get(pk=item.run_id)
+        if run.status != BillingRun.Status.PREVIEW:
+            raise ValidationError(_("Cette facturation est déjà émise ou en cours d'émission."))
+        locked = BillingRunItem.objects.select_for_update().get(pk=item.pk)
+        if line_key is None:
+            locked.excluded = excluded
+        else:
+            lines = [line for line in locked.proposal["lines"] if line["key"] == line_key]
+            if not lines:
+                raise ValidationError(_("Cette ligne n'est pas dans la facture proposée."))
+            lines[0]["excluded"] = excluded
+            locked.excluded = all(line.get("excluded") for line in locked.proposal["lines"])
+            _item_totals(locked)
+        locked.save(update_fields=["excluded", "proposal", "total_net", "total_vat", "total_gross"])
+    return locked
+
+
 def billing_run_resume(*, run: BillingRun, by: User) -> BillingRun:
     """Queue again a run that failed or whose worker stopped: only what is left is made
     (two workers on one run are safe: each item is made once, under its lock)."""
