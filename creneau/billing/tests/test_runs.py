@@ -329,3 +329,30 @@ def test_two_runs_executed_together_bill_nothing_twice(direction, monkeypatch):
         run.refresh_from_db()
         assert run.status == BillingRun.Status.ISSUED
     assert_complete_and_once()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_worker_issues_the_run_then_sends_it(direction, monkeypatch):
+    """db_worker runs the run's task, then its sending (billing.sending, imported by the
+    task when it runs), and the PDFs' tasks."""
+    import signal
+    import sys
+    import types
+
+    make_customers(2)
+    sent: list[int] = []
+    sending = types.ModuleType("creneau.billing.sending")
+    sending.invoice_send_auto = lambda *, invoice_id: sent.append(invoice_id)
+    monkeypatch.setitem(sys.modules, "creneau.billing.sending", sending)
+    run = new_run(direction)
+    billing_run_issue(run=run, by=direction, send=True)
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+    run.refresh_from_db()
+    assert run.status == BillingRun.Status.ISSUED
+    assert sorted(sent) == sorted(Invoice.objects.values_list("pk", flat=True))
+    assert len(sent) == 4
