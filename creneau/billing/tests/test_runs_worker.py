@@ -112,6 +112,13 @@ def test_killed_worker_leaves_no_half_invoice_and_the_run_resumes(direction):
         if worker.poll() is None:
             worker.kill()
             worker.wait()
+        # The killed worker's server session may linger a moment: end it, so that the
+        # test database can be dropped.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
     run.refresh_from_db()
     made = Invoice.objects.count()
     assert run.status == BillingRun.Status.ISSUING, "the worker finished before the kill"
