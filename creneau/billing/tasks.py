@@ -38,7 +38,7 @@ def send_billing_run_invoices(run_id: int) -> int:
     failed = 0
     invoice_ids = (
         BillingRunItem.objects.filter(run_id=run_id, invoice__isnull=False)
-        .filter(invoice__sent_at__isnull=True, invoice__needs_posting=False)
+        .filter(invoice__sent_at__isnull=True)
         .order_by("invoice_id")
         .values_list("invoice_id", flat=True)
     )
