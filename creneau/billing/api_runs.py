@@ -4,17 +4,25 @@ and its progress. Direction and accounting only (403 for the other roles)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from creneau.billing.models import BillingRun, BillingRunItem
 from creneau.billing.rules import user_may_issue_invoices
-from creneau.billing.runs import billing_run_create, billing_run_invoice_ids, billing_run_issue
+from creneau.billing.runs import (
+    EARLIEST,
+    LATEST,
+    billing_run_create,
+    billing_run_invoice_ids,
+    billing_run_issue,
+)
 from creneau.core.params import parse_id
 from creneau.core.schemas import DbId, InputSchema, decimal_out
 
@@ -25,9 +33,18 @@ MAX_CUSTOMERS = 10_000
 Amount = decimal_out(places=2)
 
 
+def _within_bounds(value: date) -> date:
+    if not EARLIEST <= value <= LATEST:
+        raise PydanticCustomError("date_range", "date out of range")
+    return value
+
+
+BillingDate = Annotated[date, AfterValidator(_within_bounds)]
+
+
 class BillingRunIn(InputSchema):
-    period_start: date
-    period_end: date
+    period_start: BillingDate
+    period_end: BillingDate
     customer_ids: list[DbId] | None = Field(None, max_length=MAX_CUSTOMERS)
     include_missed: bool = False
 

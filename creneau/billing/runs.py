@@ -53,6 +53,8 @@ from creneau.customers.models import Customer, InvoiceRecipient
 
 logger = logging.getLogger(__name__)
 
+# The dates a run bills: beyond them, a typo (year 20270), not a month of work.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 # How many times an item is rebuilt when another run billed part of it meanwhile.
 ITEM_ATTEMPTS = 3
 # Items issued per transaction on the fast path (runs_bulk).
@@ -68,6 +70,9 @@ def billing_period_check(period_start: date | None, period_end: date | None) -> 
     form, the API and the services agree."""
     if period_start is None or period_end is None:
         raise ValidationError(_("Indiquez le début et la fin de la période."))
+    for name, value in (("period_start", period_start), ("period_end", period_end)):
+        if not EARLIEST <= value <= LATEST:
+            raise ValidationError({name: _("Date hors des limites : de 2000 à 2099.")})
     if period_end < period_start:
         raise ValidationError({"period_end": _("La fin de la période ne peut précéder son début.")})
     if period_end >= period_start + relativedelta(years=1):

@@ -82,6 +82,7 @@ def test_excluded_customers_are_not_issued(api_for, direction, billed):
         ),
         ({"period_start": "2026-03-01", "period_end": "2026-03-31", "colour": 1}, "colour"),
         ({"period_start": "2026-02-30", "period_end": "2026-03-31"}, "period_start"),
+        ({"period_start": "9999-12-01", "period_end": "9999-12-31"}, "period_start"),
     ],
 )
 def test_bad_input_is_refused_in_french(api_for, direction, body, field):

@@ -65,6 +65,7 @@ def test_the_form_makes_a_preview_and_nothing_numbered(client_for, direction):
             "Codes clients inconnus : ZZZ9",
         ),
         ({"period_start": "2026-02-30", "period_end": "2026-03-31"}, "date valide"),
+        ({"period_start": "9999-12-01", "period_end": "9999-12-31"}, "de 2000 à 2099"),
     ],
 )
 def test_the_form_refuses_bad_input_at_the_field(client_for, direction, data, message):
