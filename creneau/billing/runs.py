@@ -26,7 +26,7 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -46,6 +46,7 @@ from creneau.billing.models import (
     Invoice,
     InvoiceLine,
 )
+from creneau.billing.rules import user_may_issue_invoices
 from creneau.billing.services import _issue_locked
 from creneau.core.models import AuditEvent
 from creneau.core.services import audit_record
@@ -63,6 +64,11 @@ BATCH_SIZE = getattr(settings, "BILLING_RUN_BATCH_SIZE", 500)
 
 class RunInterrupted(Exception):
     """Raised by tests (through `interrupt_after`) to simulate a worker that dies."""
+
+
+def _check_may_issue(by: User | None) -> None:
+    if by is None or not user_may_issue_invoices(by):
+        raise PermissionDenied(_("Votre rôle ne permet pas de facturer."))
 
 
 def billing_period_check(period_start: date | None, period_end: date | None) -> None:
@@ -91,6 +97,7 @@ def billing_run_create(
 ) -> BillingRun:
     """Compute the preview: one item per (customer, billing group) with something to bill
     in the period, its lines and totals. Nothing is numbered yet."""
+    _check_may_issue(by)
     billing_period_check(period_start, period_end)
     filters = BillableFilters(
         customer_ids=tuple(sorted(set(customer_ids or ()))),
@@ -161,6 +168,7 @@ def billing_run_issue(
 ) -> BillingRun:
     """Leave out the unticked customers and lines, then hand the run to the task worker
     (`enqueue=False`: the caller executes it itself, as the command does)."""
+    _check_may_issue(by)
     excluded_customers = set(excluded_customer_ids)
     lines_by_item: dict[int, set[str]] = {}
     for item_id, key in excluded_lines:
@@ -206,6 +214,7 @@ def billing_run_item_exclude(
 ) -> BillingRunItem:
     """Untick (or tick again) a proposed invoice, or one of its lines, before issuing;
     its totals follow. The run must still be a preview."""
+    _check_may_issue(by)
     with transaction.atomic():
         run = BillingRun.objects.select_for_update().get(pk=item.run_id)
         if run.status != BillingRun.Status.PREVIEW:
@@ -227,6 +236,7 @@ def billing_run_item_exclude(
 def billing_run_resume(*, run: BillingRun, by: User) -> BillingRun:
     """Queue again a run that failed or whose worker stopped: only what is left is made
     (two workers on one run are safe: each item is made once, under its lock)."""
+    _check_may_issue(by)
     with transaction.atomic():
         locked = BillingRun.objects.select_for_update().get(pk=run.pk)
         if locked.status not in (BillingRun.Status.ISSUING, BillingRun.Status.FAILED):

@@ -356,3 +356,15 @@ def test_the_task_worker_issues_the_run_then_sends_it(direction, monkeypatch):
     assert run.status == BillingRun.Status.ISSUED
     assert sorted(sent) == sorted(Invoice.objects.values_list("pk", flat=True))
     assert len(sent) == 4
+
+
+def test_only_issuers_may_run(rep, planner, direction):
+    from django.core.exceptions import PermissionDenied
+
+    make_customers(1)
+    for user in (rep, planner, None):
+        with pytest.raises(PermissionDenied):
+            new_run(user)
+    run = new_run(direction)
+    with pytest.raises(PermissionDenied):
+        billing_run_issue(run=run, by=rep)
