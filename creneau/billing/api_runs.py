@@ -167,16 +167,16 @@ def billing_run_post(request: HttpRequest, payload: BillingRunIn):
 
 
 @router.post(
-    "/billing-runs/{run_id}/issue",
+    "/billing-runs/{billing_run_id}/issue",
     response={202: BillingRunOut},
     summary="Émettre une facturation",
 )
-def billing_run_issue_post(request: HttpRequest, run_id: int, payload: BillingRunIssueIn):
+def billing_run_issue_post(request: HttpRequest, billing_run_id: int, payload: BillingRunIssueIn):
     """Émet les factures proposées, sauf celles des clients écartés, dans le traitement des
     tâches ; `GET /billing-runs/{id}` suit l'avancement."""
     _issuer(request)
     run = billing_run_issue(
-        run=_run(run_id),
+        run=_run(billing_run_id),
         by=request.user,
         excluded_customer_ids=payload.excluded_customer_ids,
         send=payload.send,
@@ -184,8 +184,8 @@ def billing_run_issue_post(request: HttpRequest, run_id: int, payload: BillingRu
     return Status(202, run_out(run))
 
 
-@router.get("/billing-runs/{run_id}", response=BillingRunOut, summary="Une facturation")
-def billing_run_get(request: HttpRequest, run_id: int):
+@router.get("/billing-runs/{billing_run_id}", response=BillingRunOut, summary="Une facturation")
+def billing_run_get(request: HttpRequest, billing_run_id: int):
     """Statut (`preview`, `issuing`, `issued`, `failed`), avancement et factures émises."""
     _issuer(request)
-    return run_out(_run(run_id))
+    return run_out(_run(billing_run_id))
