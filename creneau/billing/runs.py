@@ -326,7 +326,12 @@ def invoice_lines_of(invoice: Invoice, lines: list[dict[str, Any]], sites: dict[
             InvoiceLine(
                 invoice=invoice,
                 position=len(result),
-                line_type=InvoiceLine.LineType.SERVICE,
+                # A flat fee of a schedule without a service is a free line.
+                line_type=(
+                    InvoiceLine.LineType.SERVICE
+                    if line["service_id"]
+                    else InvoiceLine.LineType.FREE
+                ),
                 service_id=line["service_id"],
                 site_id=line["site_id"],
                 description=line["description"],
