@@ -382,3 +382,33 @@ def test_flat_fee_of_a_schedule_without_service(direction, monkeypatch):
     issued(direction, first)
     line = InvoiceLine.objects.get(flat_schedule=schedule)
     assert (line.line_type, line.net, line.vat_rate_value) == ("free", Decimal("99.00"), 20)
+
+
+def test_a_failed_task_is_recorded_then_resumed(direction, monkeypatch, client_for):
+    from django.urls import reverse
+
+    from creneau.billing.runs import billing_run_resume
+    from creneau.billing.tasks import execute_billing_run
+
+    make_customers(2)
+    run = new_run(direction)
+    billing_run_issue(run=run, by=direction, enqueue=False)
+
+    def down(*args, **kwargs):
+        raise RuntimeError("base de données indisponible")
+
+    monkeypatch.setattr(runs_bulk, "execute_batch", down)
+    monkeypatch.setattr(runs, "_execute_item_retrying", down)
+    with pytest.raises(RuntimeError):
+        execute_billing_run.call(run.pk)
+    run.refresh_from_db()
+    assert run.status == BillingRun.Status.FAILED
+    assert "indisponible" in run.error
+    page = client_for(direction).get(reverse("billing:run_detail", args=[run.pk]))
+    assert "Reprendre l'émission" in page.content.decode()
+    monkeypatch.undo()
+    billing_run_resume(run=run, by=direction)
+    execute_billing_run.call(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.error) == (BillingRun.Status.ISSUED, "")
+    assert_complete_and_once()
