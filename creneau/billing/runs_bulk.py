@@ -95,22 +95,29 @@ def _items_link(pairs: list[tuple[int, int]]) -> None:
 
 def counter_take(*, name: str, count: int) -> int:
     """Take `count` values of a named counter at once, its row locked until the transaction
-    ends; returns the first (gapless as long as the transaction commits)."""
-    Counter.objects.get_or_create(name=name)
-    counter = Counter.objects.select_for_update().get(name=name)
-    first = counter.value + 1
-    counter.value += count
-    counter.save(update_fields=["value"])
-    return first
+    ends (one UPDATE ... RETURNING, as core's counter_next); returns the first. Gapless as
+    long as the transaction commits."""
+    table = connection.ops.quote_name(Counter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET value = value + %s WHERE name = %s RETURNING value",
+            [count, name],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0] - count + 1
+    with transaction.atomic():
+        Counter.objects.get_or_create(name=name)
+    return counter_take(name=name, count=count)
 
 
 def _numbers(count: int, today: date) -> list[str]:
     kind = Invoice.Kind.INVOICE
     first = counter_take(name=f"{kind}-{today.year}", count=count)
+    prefix = SERIES_PREFIX[kind]
+    # The series' previous number, through its unique index: never dated after today.
     latest = (
-        Invoice.objects.filter(kind=kind, issue_date__year=today.year)
-        .exclude(status=Invoice.Status.DRAFT)
-        .order_by("-issue_date")
+        Invoice.objects.filter(number=f"{prefix}-{today.year}-{first - 1:05d}")
         .values_list("issue_date", flat=True)
         .first()
     )
@@ -119,7 +126,6 @@ def _numbers(count: int, today: date) -> list[str]:
             _("Une pièce de cette série est datée du %(date)s : la date ne peut pas reculer.")
             % {"date": latest.strftime("%d/%m/%Y")}
         )
-    prefix = SERIES_PREFIX[kind]
     return [f"{prefix}-{today.year}-{value:05d}" for value in range(first, first + count)]
 
 

@@ -412,3 +412,26 @@ def test_a_failed_task_is_recorded_then_resumed(direction, monkeypatch, client_f
     run.refresh_from_db()
     assert (run.status, run.error) == (BillingRun.Status.ISSUED, "")
     assert_complete_and_once()
+
+
+def test_run_numbers_follow_the_manual_ones_without_gap(direction):
+    from creneau.billing.services import invoice_issue
+
+    customers = make_customers(2)
+    draft = invoice_create(customer=customers[0], by=direction)
+    invoice_line_add(
+        invoice=draft, by=direction, line_type="free", description="Déplacement",
+        unit_price=Decimal(30), vat_rate=vat_rate("20"),
+    )  # fmt: skip
+    invoice_issue(invoice=draft, by=direction)
+    issued(direction, new_run(direction))
+    later = invoice_create(customer=customers[1], by=direction)
+    invoice_line_add(
+        invoice=later, by=direction, line_type="free", description="Fournitures",
+        unit_price=Decimal(10), vat_rate=vat_rate("20"),
+    )  # fmt: skip
+    invoice_issue(invoice=later, by=direction)
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    year = numbers[0][2:6]
+    assert numbers == [f"F-{year}-{value:05d}" for value in range(1, 7)]
+    assert journal_verify().ok
