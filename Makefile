@@ -63,6 +63,7 @@ bench: install
 	$(PY) -m bench.quotes_bench
 	$(PY) -m bench.planning_bench
 	$(PY) -m bench.invoicing_bench
+	$(PY) -m bench.billing_run_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
-from importlib.util import find_spec
 
 from django.contrib.auth.models import User
 from django.db.models import Min
@@ -99,9 +98,6 @@ def load_billing(*, context: DemoContext) -> str:
     """Demo loader (creneau.core.demo): recipients, the past months billed, a credit note."""
     if Invoice.objects.exists():
         return "Facturation : factures déjà présentes."
-    if find_spec("creneau.billing.runs") is None:
-        # Until the billing runs are merged in (issue 11's integration): the demo still loads.
-        return "Facturation : facturations mensuelles absentes de cette version."
     by = context.users.get("compta") or context.users.get("direction")
     if by is None:
         return "Facturation : pas d'utilisateur de la comptabilité ni de la direction."

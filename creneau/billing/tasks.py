@@ -19,3 +19,50 @@ def make_invoice_pdf(invoice_id: int) -> None:
     from creneau.billing.documents import invoice_pdf_store
 
     invoice_pdf_store(invoice_id=invoice_id)
+
+
+@task()
+def execute_billing_run(run_id: int) -> None:
+    """Issue a billing run's invoices (billing.runs.billing_run_execute); a failure is
+    recorded on the run, which can then be resumed."""
+    from creneau.billing.runs import billing_run_execute, billing_run_fail
+
+    try:
+        billing_run_execute(run_id=run_id)
+    except Exception as error:
+        billing_run_fail(run_id=run_id, error=f"{type(error).__name__}: {error}")
+        raise
+
+
+@task()
+def send_billing_run_invoices(run_id: int) -> int:
+    """E-mail the invoices of an issued run to their recipients (or flag them for the
+    post), one by one: one that fails does not stop the others. Returns how many failed."""
+    import logging
+
+    from creneau.billing.models import BillingRunItem
+    from creneau.billing.sending import invoice_send_auto
+
+    failed = 0
+    invoice_ids = (
+        BillingRunItem.objects.filter(run_id=run_id, invoice__isnull=False)
+        .filter(invoice__sent_at__isnull=True)
+        .order_by("invoice_id")
+        .values_list("invoice_id", flat=True)
+    )
+    for invoice_id in invoice_ids.iterator(chunk_size=1000):
+        try:
+            invoice_send_auto(invoice_id=invoice_id)
+        except Exception:
+            failed += 1
+            logging.getLogger(__name__).exception("invoice %s not sent", invoice_id)
+    return failed
+
+
+@task()
+def make_invoice_pdfs(invoice_ids: list[int]) -> None:
+    """The PDFs of a billing run's batch of invoices, one after the other."""
+    from creneau.billing.documents import invoice_pdf_store
+
+    for invoice_id in invoice_ids:
+        invoice_pdf_store(invoice_id=invoice_id)

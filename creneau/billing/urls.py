@@ -2,6 +2,7 @@ from django.urls import path
 
 from creneau.billing.views import drafts, invoice, lists
 from creneau.billing.views import journal as views_journal
+from creneau.billing.views import runs as views_runs
 from creneau.billing.views import send as send_views
 
 app_name = "billing"
@@ -26,4 +27,11 @@ urlpatterns = [
     path("<int:pk>/send/", send_views.invoice_send_view, name="send"),
     path("journal/", views_journal.journal_list, name="journal"),
     path("journal/verify/", views_journal.journal_verify_now, name="journal_verify"),
+    # The monthly billing run (views_runs).
+    path("runs/new/", views_runs.run_new, name="run_new"),
+    path("runs/<int:pk>/", views_runs.run_detail, name="run_detail"),
+    path("runs/<int:pk>/items/<int:item_pk>/", views_runs.run_item_toggle, name="run_item"),
+    path("runs/<int:pk>/issue/", views_runs.run_issue, name="run_issue"),
+    path("runs/<int:pk>/resume/", views_runs.run_resume, name="run_resume"),
+    path("runs/<int:pk>/progress/", views_runs.run_progress, name="run_progress"),
 ]

@@ -20,7 +20,6 @@ from creneau.planning.models import Intervention
 @pytest.fixture(scope="module")
 def demo_loaded(django_db_setup, django_db_blocker):
     """The demo loaded once for this module (it takes seconds), rolled back at the end."""
-    pytest.importorskip("creneau.billing.runs")  # the billing runs (helper "runs")
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("demo", stdout=StringIO())
         yield

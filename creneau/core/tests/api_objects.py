@@ -68,4 +68,16 @@ def one_of_each(user: User) -> dict[str, int]:
         "line_id": line.pk,
         "employee_id": employee.pk,
         "intervention_id": visit.pk,
+        "billing_run_id": _billing_run(user),
     }
+
+
+def _billing_run(user: User) -> int:
+    """A billing run's preview (of an empty month: nothing is billed)."""
+    from datetime import date
+
+    from creneau.billing.runs import billing_run_create
+
+    return billing_run_create(
+        by=user, period_start=date(2001, 1, 1), period_end=date(2001, 1, 31)
+    ).pk
