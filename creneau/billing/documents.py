@@ -71,8 +71,10 @@ def invoice_pdf_bytes(*, invoice: Invoice) -> bytes:
     pdf = render_pdf(template=TEMPLATE, data=data, company=company)
     if invoice.is_draft:
         return pdf
-    xml = invoice_facturx_xml(invoice=invoice)
-    # The XSD is checked here, with the schema parsed once, rather than by the library.
+    xml = invoice_facturx_xml(invoice=invoice, company=company)
+    # The XSD is checked here, with the schema parsed once a process: the library parses it
+    # on every call (a tenth of a PDF's time). The metadata is given: the library would
+    # otherwise parse the XML again for it.
     facturx_xml_check(xml)
     return facturx.generate_from_binary(
         pdf,

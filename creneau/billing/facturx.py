@@ -181,10 +181,11 @@ def vat_rows(invoice: Invoice, buyer_vat_number: str) -> list[VatRow]:
 # The document --------------------------------------------------------------------------
 
 
-def invoice_facturx_xml(*, invoice: Invoice) -> bytes:
+def invoice_facturx_xml(*, invoice: Invoice, company: Company | None = None) -> bytes:
     """The CII XML (Factur-X, EN 16931 profile) of an issued invoice or credit note, as
-    UTF-8 bytes; a draft gives its preview (no number yet: "BROUILLON-<id>")."""
-    company = Company.load()
+    UTF-8 bytes; a draft gives its preview (no number yet: "BROUILLON-<id>").
+    `company` is the seller (Company.load() by default)."""
+    company = company or Company.load()
     customer = invoice_customer(invoice)
     lines = [
         line
