@@ -24,6 +24,7 @@ from lxml import etree
 
 from creneau.billing.models import Invoice, InvoiceLine
 from creneau.billing.print.invoice import (
+    DISCOUNT_MENTION,
     INDEMNITY_MENTION,
     InvoiceCustomer,
     invoice_customer,
@@ -53,7 +54,11 @@ SEPA_CREDIT_TRANSFER = "58"
 # UNTDID 2005 (BT-8): VAT due on the invoice date (option for debits), else on payment.
 VAT_DUE_ON_ISSUE, VAT_DUE_ON_PAYMENT = "5", "72"
 # UNTDID 4451 subjects of the notes (BT-21).
-NOTE_GENERAL, NOTE_PENALTIES, NOTE_INDEMNITY = "AAI", "PMD", "PMT"
+NOTE_GENERAL, NOTE_PENALTIES, NOTE_INDEMNITY, NOTE_DISCOUNT = "AAI", "PMD", "PMT", "AAB"
+# BT-23, the French "cadre de facturation": S1, an invoice of services.
+BUSINESS_PROCESS = "S1"
+# ISO 6523 scheme of an electronic address by SIREN (French e-invoicing directory).
+SIREN_ADDRESS_SCHEME = "0225"
 
 
 def _ram(parent: etree._Element, tag: str, text: str | None = None, **attributes: str):
@@ -194,6 +199,8 @@ def invoice_facturx_xml(*, invoice: Invoice, company: Company | None = None) -> 
     ]
     root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=NAMESPACES)
     context = etree.SubElement(root, f"{{{RSM}}}ExchangedDocumentContext")
+    process = _ram(context, "BusinessProcessSpecifiedDocumentContextParameter")
+    _ram(process, "ID", BUSINESS_PROCESS)
     guideline = _ram(context, "GuidelineSpecifiedDocumentContextParameter")
     _ram(guideline, "ID", EN16931_GUIDELINE)
     _exchanged_document(root, invoice, company, customer, lines)
@@ -223,6 +230,7 @@ def _exchanged_document(root, invoice, company, customer, lines) -> None:
     mention = sap_mention(invoice, company, customer, lines)
     if mention:
         notes.append((NOTE_GENERAL, mention))
+    notes.append((NOTE_DISCOUNT, DISCOUNT_MENTION))
     notes.append((NOTE_PENALTIES, penalty_mention(invoice, company)))
     if customer.is_business:
         notes.append((NOTE_INDEMNITY, INDEMNITY_MENTION))
@@ -275,9 +283,9 @@ def _party(parent, tag: str, *, name: str, siren: str, vat_number: str, address,
         organisation = _ram(party, "SpecifiedLegalOrganization")
         _ram(organisation, "ID", siren, schemeID=SIREN_SCHEME)
     _address(party, address)
-    if extra.get("email"):
+    if extra.get("electronic_address"):
         communication = _ram(party, "URIUniversalCommunication")
-        _ram(communication, "URIID", extra["email"], schemeID="EM")
+        _ram(communication, "URIID", extra["electronic_address"], schemeID=extra["scheme"])
     if vat_number:
         registration = _ram(party, "SpecifiedTaxRegistration")
         _ram(registration, "ID", vat_number, schemeID="VA")
@@ -310,6 +318,15 @@ def _seller_legal_information(company: Company) -> str:
     return " - ".join(parts)
 
 
+def _electronic_address(siren: str, email: str) -> dict[str, str]:
+    """BT-34/BT-49: the SIREN in the French e-invoicing directory, else an e-mail."""
+    if siren:
+        return {"electronic_address": siren, "scheme": SIREN_ADDRESS_SCHEME}
+    if email:
+        return {"electronic_address": email, "scheme": "EM"}
+    return {}
+
+
 def _agreement(transaction, company: Company, customer: InvoiceCustomer) -> None:
     agreement = _ram(transaction, "ApplicableHeaderTradeAgreement")
     if customer.code:
@@ -322,7 +339,7 @@ def _agreement(transaction, company: Company, customer: InvoiceCustomer) -> None
         vat_number=company.vat_number,
         address=postal_address(company.address_lines, company),
         description=_seller_legal_information(company),
-        email=company.email,
+        **_electronic_address(company.siret[:9], company.email),
     )
     _party(
         agreement,
@@ -331,6 +348,7 @@ def _agreement(transaction, company: Company, customer: InvoiceCustomer) -> None
         siren=customer.siren if customer.is_business else "",
         vat_number=customer.vat_number,
         address=postal_address(customer.address_lines, customer.live),
+        **_electronic_address(customer.siren if customer.is_business else "", ""),
     )
 
 

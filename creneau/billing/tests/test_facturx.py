@@ -19,6 +19,7 @@ from creneau.billing.tests.facturx_fixtures import (
 )
 from creneau.billing.tests.facturx_validation import (
     facturx_problems,
+    french_ctc_failed_asserts,
     schematron_failed_asserts,
     xsd_errors,
 )
@@ -119,6 +120,15 @@ def test_a_business_invoice_names_the_buyer_siren_and_vat_and_the_iban(business_
     )
     notes = xpath(xml, "//ram:IncludedNote/ram:Content")
     assert any("recouvrement" in note for note in notes)
+
+
+def test_a_business_invoice_meets_the_french_ctc_rules_too(business_invoice):
+    """The French e-invoicing rules (BR-FR): notes PMT, PMD and AAB, the billing frame
+    (BT-23, S1: services) and the electronic addresses by SIREN (BT-34, BT-49)."""
+    xml = invoice_facturx_xml(invoice=business_invoice)
+    assert [str(failure) for failure in french_ctc_failed_asserts(xml)] == []
+    assert one(xml, "//ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID") == "S1"
+    assert one(xml, f"{BUYER}/ram:URIUniversalCommunication/ram:URIID") == "552100554"
 
 
 def test_a_mixed_rate_invoice_has_one_vat_row_per_rate(company, business, direction):

@@ -33,6 +33,7 @@ from creneau.billing.tests.facturx_fixtures import (
 from creneau.billing.tests.facturx_validation import facturx_problems
 from creneau.catalog.tests.factories import vat_rate
 from creneau.customers.services import customer_update
+from creneau.customers.tests.factories import SiteFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -244,3 +245,24 @@ def test_store_ignores_drafts_and_unknown_ids(company, individual, direction):
     assert invoice_pdf_store(invoice_id=draft.pk) is None
     assert invoice_pdf_store(invoice_id=999999) is None
     assert not Invoice.objects.get(pk=draft.pk).pdf
+
+
+def test_a_long_invoice_over_two_sites_runs_over_pages(company, business, direction):
+    SiteFactory(customer=business, name="Entrepôt", street="2 quai de la Fosse",
+                postcode="44000", city="Nantes")  # fmt: skip
+    cleaning = service("NET", "25", "20", unit="visit")
+    lines = [{"line_type": "section", "description": "Bâtiment B"}]
+    lines += [{"line_type": "service", "service": cleaning, "quantity": Decimal(1),
+               "description": f"Passage n° {day}"} for day in range(1, 46)]  # fmt: skip
+    invoice = make_invoice(business, direction, lines, period_start=date(2026, 10, 1),
+                           period_end=date(2026, 10, 31))  # fmt: skip
+    pdf = invoice_pdf_bytes(invoice=invoice)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages) >= 2
+    assert "Lieux d'intervention :" in pages[0]
+    assert "Bâtiment B \N{EN DASH} 12 rue des Tilleuls, 44100 Nantes" in pages[0]
+    assert "Entrepôt \N{EN DASH} 2 quai de la Fosse, 44000 Nantes" in pages[0]
+    assert f"Facture {invoice.number} · Résidence Les Tilleuls SARL" in pages[1]
+    assert f"Total TTC {euros('1 350,00')}" in pages[-1]
+    _name, embedded = facturx.get_xml_from_pdf(pdf, check_xsd=False)
+    assert facturx_problems(embedded) == []
