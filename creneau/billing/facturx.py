@@ -61,10 +61,15 @@ BUSINESS_PROCESS = "S1"
 SIREN_ADDRESS_SCHEME = "0225"
 
 
+# What XML 1.0 cannot carry (control characters a paste may bring): left out of the XML,
+# so that no text typed on an invoice stops its Factur-X from being made.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _ram(parent: etree._Element, tag: str, text: str | None = None, **attributes: str):
     element = etree.SubElement(parent, f"{{{RAM}}}{tag}", attributes)
     if text is not None:
-        element.text = text
+        element.text = NOT_XML.sub("", text)
     return element
 
 

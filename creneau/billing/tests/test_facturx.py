@@ -276,3 +276,13 @@ def test_a_foreign_address_is_read_back_from_the_frozen_lines(company, direction
 def test_postal_address_reads_lines_without_a_postcode():
     assert postal_address(["Lieu-dit Les Prés"]).lines == ("Lieu-dit Les Prés",)
     assert postal_address(["1 rue A", "75011 Paris"]).city == "Paris"
+
+
+def test_control_characters_typed_in_a_line_are_left_out_of_the_xml(company, individual, direction):
+    invoice = make_invoice(individual, direction, [
+        {"line_type": "free", "description": "Vitres\x0b étage\x01\nDétail\x1b", "quantity": 1,
+         "unit_price": Decimal("10"), "vat_rate": vat_rate("20")},
+    ])  # fmt: skip
+    xml = invoice_facturx_xml(invoice=invoice)
+    assert facturx_problems(xml) == []
+    assert one(xml, "//ram:SpecifiedTradeProduct/ram:Name") == "Vitres étage"

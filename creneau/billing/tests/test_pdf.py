@@ -266,3 +266,9 @@ def test_a_long_invoice_over_two_sites_runs_over_pages(company, business, direct
     assert f"Total TTC {euros('1 350,00')}" in pages[-1]
     _name, embedded = facturx.get_xml_from_pdf(pdf, check_xsd=False)
     assert facturx_problems(embedded) == []
+
+
+def test_a_new_empty_draft_previews(company, individual, direction):
+    draft = make_invoice(individual, direction, [], issue=False)
+    text = pdf_text(invoice_pdf_document(invoice=draft))
+    assert "Facture provisoire" in text and f"Total TTC {euros('0,00')}" in text
