@@ -20,7 +20,7 @@ from lxml import etree
 
 from creneau.billing.facturx import invoice_facturx_xml
 from creneau.billing.models import Invoice
-from creneau.billing.print.invoice import invoice_print_data
+from creneau.billing.print.invoice import invoice_document_lines, invoice_print_data
 from creneau.core.models import Company
 from creneau.core.pdf import render_pdf
 
@@ -67,11 +67,12 @@ def invoice_pdf_bytes(*, invoice: Invoice) -> bytes:
     """The document's PDF: for an issued invoice or credit note, the Factur-X PDF/A-3b
     (EN 16931 XML attached, checked against the XSD); for a draft, the marked preview."""
     company = Company.load()
-    data = invoice_print_data(invoice=invoice, company=company)
+    lines = invoice_document_lines(invoice)
+    data = invoice_print_data(invoice=invoice, company=company, lines=lines)
     pdf = render_pdf(template=TEMPLATE, data=data, company=company)
     if invoice.is_draft:
         return pdf
-    xml = invoice_facturx_xml(invoice=invoice, company=company)
+    xml = invoice_facturx_xml(invoice=invoice, company=company, lines=lines)
     # The XSD is checked here, with the schema parsed once a process: the library parses it
     # on every call (a tenth of a PDF's time). The metadata is given: the library would
     # otherwise parse the XML again for it.

@@ -28,6 +28,7 @@ from creneau.billing.print.invoice import (
     INDEMNITY_MENTION,
     InvoiceCustomer,
     invoice_customer,
+    invoice_document_lines,
     invoice_sites,
     payment_terms_text,
     penalty_mention,
@@ -191,17 +192,21 @@ def vat_rows(invoice: Invoice, buyer_vat_number: str) -> list[VatRow]:
 # The document --------------------------------------------------------------------------
 
 
-def invoice_facturx_xml(*, invoice: Invoice, company: Company | None = None) -> bytes:
+def invoice_facturx_xml(
+    *,
+    invoice: Invoice,
+    company: Company | None = None,
+    lines: list[InvoiceLine] | None = None,
+) -> bytes:
     """The CII XML (Factur-X, EN 16931 profile) of an issued invoice or credit note, as
     UTF-8 bytes; a draft gives its preview (no number yet: "BROUILLON-<id>").
-    `company` is the seller (Company.load() by default)."""
+    `company` is the seller (Company.load() by default); `lines` are
+    invoice_document_lines(invoice), if already read."""
     company = company or Company.load()
     customer = invoice_customer(invoice)
-    lines = [
-        line
-        for line in invoice.lines.select_related("service").order_by("position", "id")
-        if line.has_amount
-    ]
+    if lines is None:
+        lines = invoice_document_lines(invoice)
+    lines = [line for line in lines if line.has_amount]
     root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=NAMESPACES)
     context = etree.SubElement(root, f"{{{RSM}}}ExchangedDocumentContext")
     process = _ram(context, "BusinessProcessSpecifiedDocumentContextParameter")

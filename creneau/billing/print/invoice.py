@@ -257,15 +257,23 @@ def legal_mentions(
     return mentions
 
 
-def invoice_print_data(*, invoice: Invoice, company: Company) -> dict[str, Any]:
+def invoice_document_lines(invoice: Invoice) -> list[InvoiceLine]:
+    """The lines as the documents print and export them, with their catalogue service."""
+    return list(invoice.lines.select_related("service").order_by("position", "id"))
+
+
+def invoice_print_data(
+    *, invoice: Invoice, company: Company, lines: list[InvoiceLine] | None = None
+) -> dict[str, Any]:
     """What invoice.typ prints. Documents print in French, whatever the language of the
-    user who asks for them."""
+    user who asks for them. `lines`: invoice_document_lines(invoice), if already read."""
+    if lines is None:
+        lines = invoice_document_lines(invoice)
     with translation.override("fr"):
-        return _invoice_data(invoice=invoice, company=company)
+        return _invoice_data(invoice=invoice, company=company, lines=lines)
 
 
-def _invoice_data(*, invoice: Invoice, company: Company) -> dict[str, Any]:
-    lines = list(invoice.lines.select_related("service").order_by("position", "id"))
+def _invoice_data(*, invoice: Invoice, company: Company, lines: list[InvoiceLine]) -> dict:
     customer = invoice_customer(invoice)
     heading, label = _labels(invoice)
     unit_labels = {

@@ -272,3 +272,11 @@ def test_a_new_empty_draft_previews(company, individual, direction):
     draft = make_invoice(individual, direction, [], issue=False)
     text = pdf_text(invoice_pdf_document(invoice=draft))
     assert "Facture provisoire" in text and f"Total TTC {euros('0,00')}" in text
+
+
+def test_a_pdf_costs_a_few_queries_whatever_its_lines(business_invoice,
+                                                      django_assert_num_queries):  # fmt: skip
+    invoice = Invoice.objects.get(pk=business_invoice.pk)
+    # The company, the customer (its structured address), the lines with their services.
+    with django_assert_num_queries(3):
+        invoice_pdf_bytes(invoice=invoice)
