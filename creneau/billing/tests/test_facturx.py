@@ -286,3 +286,14 @@ def test_control_characters_typed_in_a_line_are_left_out_of_the_xml(company, ind
     xml = invoice_facturx_xml(invoice=invoice)
     assert facturx_problems(xml) == []
     assert one(xml, "//ram:SpecifiedTradeProduct/ram:Name") == "Vitres étage"
+
+
+def test_a_draft_previews_its_xml_with_the_live_customer(company, business, direction):
+    draft = make_invoice(business, direction, [
+        {"line_type": "free", "description": "Audit", "quantity": Decimal(1),
+         "unit_price": Decimal("100"), "vat_rate": vat_rate("20")},
+    ], issue=False)  # fmt: skip
+    xml = invoice_facturx_xml(invoice=draft)
+    assert facturx_problems(xml) == []
+    assert one(xml, "//rsm:ExchangedDocument/ram:ID") == f"BROUILLON-{draft.pk}"
+    assert one(xml, f"{BUYER}/ram:SpecifiedLegalOrganization/ram:ID") == "552100554"
