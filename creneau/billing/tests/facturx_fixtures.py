@@ -57,9 +57,9 @@ def individual_customer() -> Customer:
     return customer
 
 
-def business_customer() -> Customer:
+def business_customer(code: str = "C00042") -> Customer:
     customer = CustomerFactory(
-        kind=Customer.Kind.BUSINESS, name="Résidence Les Tilleuls SARL", code="C00042",
+        kind=Customer.Kind.BUSINESS, name="Résidence Les Tilleuls SARL", code=code,
         siret="55210055400013", vat_number="FR96552100554", street="8 boulevard Guist'hau",
         postcode="44000", city="Nantes", payment_terms_days=30,
     )  # fmt: skip
