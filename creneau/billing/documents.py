@@ -139,6 +139,24 @@ def invoice_pdf_document(*, invoice: Invoice) -> bytes:
     return content
 
 
+def invoice_facturx_document(*, invoice: Invoice) -> bytes:
+    """The Factur-X XML to download: an issued invoice's is the one attached to its stored
+    PDF (the seller's identity as it was when issued); a draft's is built now."""
+    if invoice.is_draft:
+        return invoice_facturx_xml(invoice=invoice)
+    pdf = invoice_pdf_document(invoice=invoice)
+    _filename, xml = facturx.get_xml_from_pdf(pdf, check_xsd=False)
+    if not xml:  # a PDF stored without its XML: never made by invoice_pdf_bytes
+        logger.warning("The stored PDF of invoice %s has no Factur-X XML", invoice.pk)
+        return invoice_facturx_xml(invoice=invoice)
+    return xml
+
+
+def invoice_facturx_filename(invoice: Invoice) -> str:
+    """factur-x-F-2026-00001.xml"""
+    return f"factur-x-{invoice.number or f'brouillon-{invoice.pk}'}.xml"
+
+
 def invoice_pdf_filename(invoice: Invoice) -> str:
     """facture-F-2026-00001-dupont.pdf, avoir-A-2026-00001-dupont.pdf,
     facture-brouillon-12-dupont.pdf."""

@@ -11,6 +11,8 @@ import pytest
 from pypdf import PdfReader
 
 from creneau.billing.documents import (
+    invoice_facturx_document,
+    invoice_facturx_filename,
     invoice_pdf_bytes,
     invoice_pdf_document,
     invoice_pdf_filename,
@@ -280,3 +282,19 @@ def test_a_pdf_costs_a_few_queries_whatever_its_lines(business_invoice,
     # The company, the customer (its structured address), the lines with their services.
     with django_assert_num_queries(3):
         invoice_pdf_bytes(invoice=invoice)
+
+
+def test_the_xml_to_download_is_the_one_issued(business_invoice, company):
+    issued = invoice_facturx_xml(invoice=business_invoice)
+    invoice_pdf_store(invoice_id=business_invoice.pk)  # the worker, when it was issued
+    business_invoice.refresh_from_db()
+    company.street = "1 place Royale"
+    company.save()
+    assert invoice_facturx_document(invoice=business_invoice) == issued
+    assert b"1 place Royale" in invoice_facturx_xml(invoice=business_invoice)  # built now
+    assert invoice_facturx_filename(business_invoice) == (f"factur-x-{business_invoice.number}.xml")
+
+
+def test_a_draft_xml_is_built_now(company, individual, direction):
+    draft = make_invoice(individual, direction, home_help_lines(), issue=False)
+    assert f"BROUILLON-{draft.pk}".encode() in invoice_facturx_document(invoice=draft)
