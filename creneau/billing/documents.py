@@ -134,9 +134,8 @@ def invoice_pdf_document(*, invoice: Invoice) -> bytes:
     if invoice.is_draft:
         return invoice_pdf_bytes(invoice=invoice)
     content = invoice_pdf_store(invoice_id=invoice.pk)
-    if content is None:  # issued meanwhile? never a draft here
-        return invoice_pdf_bytes(invoice=invoice)
-    return content
+    # None only if the row is gone (or not issued) in the database: what we hold, unstored.
+    return content if content is not None else invoice_pdf_bytes(invoice=invoice)
 
 
 def invoice_facturx_document(*, invoice: Invoice) -> bytes:

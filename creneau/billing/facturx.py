@@ -26,6 +26,7 @@ from creneau.billing.models import Invoice, InvoiceLine
 from creneau.billing.print.invoice import (
     DISCOUNT_MENTION,
     INDEMNITY_MENTION,
+    VAT_ON_DEBITS_MENTION,
     InvoiceCustomer,
     invoice_customer,
     invoice_document_lines,
@@ -234,7 +235,7 @@ def _exchanged_document(root, invoice, company, customer, lines) -> None:
     _date(document, "IssueDateTime", _issue_date(invoice))
     notes = [(NOTE_GENERAL, "Prestations de services")]
     if company.vat_on_debits:
-        notes.append((NOTE_GENERAL, "Option pour le paiement de la taxe d'après les débits"))
+        notes.append((NOTE_GENERAL, VAT_ON_DEBITS_MENTION))
     if invoice.notes.strip():
         notes.append((NOTE_GENERAL, invoice.notes.strip()))
     mention = sap_mention(invoice, company, customer, lines)
