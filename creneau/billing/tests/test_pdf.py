@@ -298,3 +298,13 @@ def test_the_xml_to_download_is_the_one_issued(business_invoice, company):
 def test_a_draft_xml_is_built_now(company, individual, direction):
     draft = make_invoice(individual, direction, home_help_lines(), issue=False)
     assert f"BROUILLON-{draft.pk}".encode() in invoice_facturx_document(invoice=draft)
+
+
+def test_user_text_is_printed_never_evaluated(company, individual, direction):
+    hostile = '#read("/etc/passwd") *gras* $x$ <l> @ref \\ ]'
+    invoice = make_invoice(individual, direction, [
+        {"line_type": "free", "description": f"{hostile}\n{hostile}", "quantity": Decimal(1),
+         "unit_price": Decimal("10"), "vat_rate": vat_rate("20")},
+    ], notes=hostile)  # fmt: skip
+    text = pdf_text(invoice_pdf_bytes(invoice=invoice))
+    assert text.count('#read("/etc/passwd")') == 3 and "root:" not in text
