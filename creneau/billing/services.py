@@ -23,8 +23,11 @@ from django.utils.translation import gettext as _
 from creneau.billing.journal import invoice_figures, journal_append
 from creneau.billing.models import ZERO, Invoice, InvoiceLine, invoice_lines_totals
 from creneau.catalog.selectors import service_price_for_site
+from creneau.core.amounts import HUNDRED, vat_of
 from creneau.core.models import AuditEvent, Company
+from creneau.core.money import CENT, money_round
 from creneau.core.services import audit_record, counter_next, model_changes, model_snapshot
+from creneau.core.templatetags.creneau import money
 from creneau.customers.models import Customer, Site
 from creneau.quotes.bounds import amount_error, max_amount
 from creneau.quotes.models import Quote
@@ -443,15 +446,37 @@ def credited_gross(invoice: Invoice) -> Decimal:
     return sum(totals, ZERO)
 
 
+def _rate_key(row: dict) -> tuple[Decimal, str]:
+    return Decimal(row["rate"]), row.get("exemption", "")
+
+
+def bases_left(invoice: Invoice) -> dict[tuple[Decimal, str], Decimal]:
+    """Per VAT rate (and wording), the invoice's base not yet credited."""
+    left = {_rate_key(row): Decimal(row["base"]) for row in invoice.vat_breakdown}
+    breakdowns = invoice.credit_notes.exclude(status=Invoice.Status.DRAFT).values_list(
+        "vat_breakdown", flat=True
+    )
+    for breakdown in breakdowns:
+        for row in breakdown:
+            key = _rate_key(row)
+            left[key] = left.get(key, ZERO) - Decimal(row["base"])
+    return left
+
+
 def invoice_amounts_refresh(*, invoice: Invoice) -> Invoice:
     """Derive the amount due and the status of an issued invoice from its credit notes
-    (and, with payments, its allocations). Call it with the invoice's row locked."""
+    (and, with payments, its allocations). Call it with the invoice's row locked.
+
+    Cancelled when every rate's base is credited: VAT rounded per document may leave the
+    credit notes' total a cent away from the invoice's, never a cent due."""
     if invoice.is_draft or invoice.is_credit_note:
         return invoice
-    credited = credited_gross(invoice)
-    due = max(invoice.total_gross - credited, ZERO)
-    # Payments (partially paid, paid) come with their allocations.
-    status = Invoice.Status.CANCELLED if due == 0 else Invoice.Status.ISSUED
+    if all(base <= 0 for base in bases_left(invoice).values()):
+        due, status = ZERO, Invoice.Status.CANCELLED
+    else:
+        due = max(invoice.total_gross - credited_gross(invoice), ZERO)
+        # Payments (partially paid, paid) come with their allocations.
+        status = Invoice.Status.ISSUED
     invoice.amount_due, invoice.status = due, status
     Invoice.objects.filter(pk=invoice.pk).update(amount_due=due, status=status)
     return invoice
@@ -561,14 +586,15 @@ def credit_note_create(
             new_lines = _credit_lines(locked, credit_note, lines)
             if lines is None and invoice_lines_totals(new_lines).gross != left:
                 # A total credit after a credit by amount: what is left, by VAT rate.
-                new_lines = _amount_lines(locked, credit_note, left, left)
+                new_lines = _remaining_lines(locked, credit_note)
         InvoiceLine.objects.bulk_create(new_lines)
         new_lines = list(credit_note.lines.all())
         invoice_recompute(invoice=credit_note, lines=new_lines)
-        if credit_note.total_gross > left:
+        # A total credit may differ by the cent that VAT rounding moves.
+        if credit_note.total_gross > left + (CENT if lines is None and amount is None else 0):
             raise ValidationError(
-                _("L'avoir (%(amount)s €) dépasse ce qui reste à créditer (%(left)s €).")
-                % {"amount": credit_note.total_gross, "left": left}
+                _("L'avoir (%(amount)s) dépasse ce qui reste à créditer (%(left)s).")
+                % {"amount": money(credit_note.total_gross), "left": money(left)}
             )
         _issue_locked(credit_note, by, new_lines)
         invoice_amounts_refresh(invoice=locked)
@@ -576,44 +602,118 @@ def credit_note_create(
     return credit_note
 
 
-def _amount_lines(
-    invoice: Invoice, credit_note: Invoice, amount: Decimal, left: Decimal
-) -> list[InvoiceLine]:
-    """A credit of an amount incl. VAT: one line per VAT rate of the invoice, the amount
-    shared in proportion of each rate's gross, its net found back from the rate."""
-    if amount <= 0:
-        raise ValidationError({"amount": _("Le montant d'un avoir est positif.")})
-    if amount > left:
-        raise ValidationError(
-            {"amount": _("Il reste %(left)s € à créditer sur cette facture.") % {"left": left}}
-        )
-    rows = invoice.vat_breakdown
-    rate_ids = {
+def _gross_of(net: Decimal, rate: Decimal) -> Decimal:
+    return net + vat_of(base=net, rate=rate)
+
+
+def _net_for_gross(gross: Decimal, rate: Decimal) -> Decimal:
+    """The largest net whose gross (net + its VAT rounded to the cent) is at most `gross`.
+    Some amounts incl. VAT cannot be reached (at 20 %, 0,03 € lies between 0,02 and 0,04)."""
+    net = money_round(gross * HUNDRED / (HUNDRED + rate)) + CENT
+    while net > 0 and _gross_of(net, rate) > gross:
+        net -= CENT
+    return max(net, ZERO)
+
+
+def _credit_line(credit_note: Invoice, index: int, net: Decimal, key, rate_id, label: str):
+    rate, exemption = key
+    return InvoiceLine(
+        invoice=credit_note,
+        position=index,
+        line_type=InvoiceLine.LineType.FREE,
+        description=label,
+        quantity=Decimal(1),
+        unit_price=net,
+        vat_rate_id=rate_id,
+        vat_rate_value=rate,
+        vat_exemption=exemption,
+        net=net,
+    )
+
+
+def _rate_ids(invoice: Invoice) -> dict[tuple[Decimal, str], int]:
+    return {
         (line.vat_rate_value, line.vat_exemption): line.vat_rate_id
         for line in invoice.lines.all()
         if line.vat_rate_id
     }
-    gross_total = sum((Decimal(row["base"]) + Decimal(row["vat"]) for row in rows), ZERO)
-    lines, remaining = [], amount
-    for index, row in enumerate(rows):
-        rate = Decimal(row["rate"])
-        row_gross = Decimal(row["base"]) + Decimal(row["vat"])
-        share = remaining if index == len(rows) - 1 else (amount * row_gross / gross_total)
-        share = share.quantize(Decimal("0.01"))
-        remaining -= share
-        net = (share * 100 / (100 + rate)).quantize(Decimal("0.01"))
-        lines.append(
-            InvoiceLine(
-                invoice=credit_note,
-                position=index,
-                line_type=InvoiceLine.LineType.FREE,
-                description=_("Avoir sur la facture %(number)s") % {"number": invoice.number},
-                quantity=Decimal(1),
-                unit_price=net,
-                vat_rate_id=rate_ids.get((rate, row.get("exemption", ""))),
-                vat_rate_value=rate,
-                vat_exemption=row.get("exemption", ""),
-                net=net,
-            )
+
+
+def _remaining_lines(invoice: Invoice, credit_note: Invoice) -> list[InvoiceLine]:
+    """A total credit after partial ones: each rate's base not yet credited."""
+    label = _("Solde de la facture %(number)s") % {"number": invoice.number}
+    rate_ids = _rate_ids(invoice)
+    return [
+        _credit_line(credit_note, index, base, key, rate_ids.get(key), label)
+        for index, (key, base) in enumerate(bases_left(invoice).items())
+        if base > 0
+    ]
+
+
+def _amount_lines(
+    invoice: Invoice, credit_note: Invoice, amount: Decimal, left: Decimal
+) -> list[InvoiceLine]:
+    """A credit of an amount incl. VAT: one line per VAT rate that has a base left, the
+    amount shared in proportion of what each has left, each net found back from its rate.
+    An amount that the cent rounding of VAT cannot reach is refused, naming the nearest."""
+    if amount <= 0:
+        raise ValidationError({"amount": _("Le montant d'un avoir est positif.")})
+    if amount > left:
+        raise ValidationError(
+            {"amount": _("Il reste %(left)s à créditer sur cette facture.") % {"left": money(left)}}
         )
-    return lines
+    rows = [(key, base) for key, base in bases_left(invoice).items() if base > 0]
+    # The share of the first rate may move by a cent or two so that the last one lands on
+    # an amount its VAT rounding reaches.
+    for shift in (ZERO, -CENT, CENT, -2 * CENT, 2 * CENT):
+        nets = _split(rows, amount, shift)
+        if nets is not None:
+            break
+    else:
+        key, _base = rows[-1]
+        net = _net_for_gross(amount, key[0]) if len(rows) == 1 else ZERO
+        raise ValidationError(
+            {
+                "amount": _(
+                    "La TVA arrondie au centime ne permet pas un avoir de %(amount)s "
+                    "TTC : choisissez %(below)s ou %(above)s."
+                )
+                % {
+                    "amount": money(amount),
+                    "below": money(_gross_of(net, key[0])),
+                    "above": money(_gross_of(net + CENT, key[0])),
+                }
+                if len(rows) == 1
+                else _("La TVA arrondie au centime ne permet pas un avoir de %(amount)s TTC.")
+                % {"amount": money(amount)}
+            }
+        )
+    rate_ids = _rate_ids(invoice)
+    label = _("Avoir sur la facture %(number)s") % {"number": invoice.number}
+    return [
+        _credit_line(credit_note, index, net, key, rate_ids.get(key), label)
+        for index, ((key, _base), net) in enumerate(zip(rows, nets, strict=True))
+        if net > 0
+    ]
+
+
+def _split(
+    rows: list[tuple[tuple[Decimal, str], Decimal]], amount: Decimal, shift: Decimal
+) -> list[Decimal] | None:
+    """Each rate's net for its share of `amount` (in proportion of what it has left), or
+    None when the last share cannot be reached exactly."""
+    grosses = [_gross_of(base, key[0]) for key, base in rows]
+    total = sum(grosses, ZERO)
+    nets, remaining = [], amount
+    for index, ((key, base), gross) in enumerate(zip(rows, grosses, strict=True)):
+        last = index == len(rows) - 1
+        share = remaining if last else money_round(amount * gross / total)
+        if index == 0 and not last:
+            share += shift
+        share = max(min(share, gross, remaining), ZERO)
+        net = min(_net_for_gross(share, key[0]), base)
+        if last and _gross_of(net, key[0]) != share:
+            return None
+        remaining -= _gross_of(net, key[0])
+        nets.append(net)
+    return nets

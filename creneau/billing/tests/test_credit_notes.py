@@ -62,7 +62,7 @@ def test_a_partial_credit_by_amount_is_split_over_the_rates(invoice, direction):
     assert credit.total_gross == Decimal("100.00")
     assert {row["rate"] for row in credit.vat_breakdown} == {"20.00", "5.50"}
     assert invoice.amount_due == Decimal("161.10")
-    with pytest.raises(ValidationError, match=r"Il reste 161\.10 € à créditer"):
+    with pytest.raises(ValidationError, match="Il reste 161,10"):
         credit_note_create(invoice=invoice, by=direction, amount=Decimal("161.11"))
     # What is left, in full, then cancels the invoice.
     credit_note_create(invoice=invoice, by=direction)

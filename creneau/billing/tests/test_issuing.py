@@ -165,7 +165,7 @@ def test_credit_notes_by_lines_then_amount_never_exceed_the_invoice():
     credit_note_create(invoice=invoice, by=None, lines=[{"line_id": line.pk, "quantity": 1}])
     with pytest.raises(ValidationError, match="il reste 2"):
         credit_note_create(invoice=invoice, by=None, lines=[{"line_id": line.pk, "quantity": 3}])
-    with pytest.raises(ValidationError, match=r"reste 61\.20"):
+    with pytest.raises(ValidationError, match="reste 61,20"):
         credit_note_create(invoice=invoice, by=None, amount=Decimal("70"))
     credit_note_create(invoice=invoice, by=None, amount=Decimal("1.20"))
     last = credit_note_create(invoice=invoice, by=None)
@@ -174,18 +174,18 @@ def test_credit_notes_by_lines_then_amount_never_exceed_the_invoice():
     assert invoice.amount_due == 0
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(cents=st.integers(min_value=1, max_value=14280))
 def test_a_credit_by_amount_over_several_rates_is_exactly_that_amount(cents):
     invoice = issued(lines=[("A", "1", "100", "20"), ("B", "1", "10", "5.5")])
     amount = Decimal(cents) / 100
     if amount > invoice.total_gross:
         return
+    # Two rates: a cent moved between them reaches any amount.
     credit = credit_note_create(invoice=invoice, by=None, amount=amount)
-    # The net of each rate is found back from its share: a cent may move to the VAT.
-    assert abs(credit.total_gross - amount) <= Decimal("0.02")
+    assert credit.total_gross == amount
     invoice.refresh_from_db()
-    assert invoice.amount_due == invoice.total_gross - credit.total_gross
+    assert invoice.amount_due == invoice.total_gross - amount
 
 
 def test_the_journal_chains_every_issued_document_and_verifies():
