@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from creneau.billing import services
+from creneau.billing import documents, services
 from creneau.billing.models import Invoice, InvoiceLine
 from creneau.billing.rules import user_may_issue_invoices, user_sees_invoices
 from creneau.billing.selectors import invoice_get, invoices_visible_to
@@ -412,8 +412,6 @@ def credit_note_add(request: HttpRequest, invoice_id: DbId, payload: CreditNoteI
     openapi_extra=_binary("application/pdf", "Le PDF Factur-X, en pièce jointe."),
 )
 def invoice_pdf_download(request: HttpRequest, invoice_id: DbId):
-    from creneau.billing import documents
-
     invoice = _readable(request, invoice_id)
     content = documents.invoice_pdf_document(invoice=invoice)
     return pdf_response(content, documents.invoice_pdf_filename(invoice), inline=False)
@@ -430,10 +428,11 @@ def invoice_facturx_download(request: HttpRequest, invoice_id: DbId):
     invoice = _readable(request, invoice_id)
     if invoice.is_draft:
         raise HttpError(409, _("Un brouillon n'a pas de Factur-X : émettez-le d'abord."))
-    from creneau.billing.facturx import invoice_facturx_xml  # helper "facturx"'s module
-
-    response = HttpResponse(invoice_facturx_xml(invoice=invoice), content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="factur-x-{invoice.number}.xml"'
+    # An issued invoice's XML is the one attached to its stored PDF.
+    content = documents.invoice_facturx_document(invoice=invoice)
+    response = HttpResponse(content, content_type="application/xml")
+    filename = documents.invoice_facturx_filename(invoice)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from creneau.billing import documents
 from creneau.billing.models import Invoice
 from creneau.core.models import AuditEvent, Company, OutboxEmail
 from creneau.core.params import parse_id
@@ -69,8 +70,6 @@ def _ensure_sendable(invoice: Invoice) -> None:
 
 def _pdf_attachment(invoice: Invoice) -> tuple[str, bytes, str]:
     # The Factur-X PDF, as issued (documents.py renders and stores it once).
-    from creneau.billing import documents
-
     content = documents.invoice_pdf_document(invoice=invoice)
     return (documents.invoice_pdf_filename(invoice), content, "application/pdf")
 

@@ -1,5 +1,5 @@
-"""Issued invoices for the journal's tests (helper "journal"'s own; the shared factories
-live in factories.py)."""
+"""Issued invoices for the journal's tests (their own helpers; the shared factories live
+in factories.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Helpers of the sending and API tests (helper "sending"): an issued invoice, and the
-invoice's PDF while the Factur-X rendering (documents.invoice_pdf_document) is not there."""
+"""Helpers of the sending and API tests: an issued invoice, the company, the documents."""
 
 from __future__ import annotations
 
@@ -14,8 +13,6 @@ from creneau.billing.services import invoice_create, invoice_issue, invoice_line
 from creneau.catalog.tests.factories import vat_rate
 from creneau.core.models import Company
 from creneau.customers.models import Customer
-
-FAKE_PDF = b"%PDF-1.7\n% facture de test\n%%EOF"
 
 
 def draft_invoice(customer: Customer, by: User, *, group: str = "A", lines: int = 1) -> Invoice:
@@ -42,16 +39,6 @@ def company(db):
 
 
 @pytest.fixture
-def invoice_pdf(monkeypatch):
-    """The real Factur-X PDF once helper "facturx" has merged; a stand-in PDF until then."""
-    if not hasattr(documents, "invoice_pdf_document"):
-        monkeypatch.setattr(
-            documents, "invoice_pdf_document", lambda *, invoice: FAKE_PDF, raising=False
-        )
-        monkeypatch.setattr(
-            documents,
-            "invoice_pdf_filename",
-            lambda invoice: f"facture-{invoice.number}.pdf",
-            raising=False,
-        )
+def invoice_pdf():
+    """The invoice documents (the Factur-X PDF, its file name) the sending attaches."""
     return documents
