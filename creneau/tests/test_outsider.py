@@ -39,6 +39,10 @@ NOT_CUSTOMER_DATA += ("planning/employees/", "api/v1/employees/")
 # An employee's calendar feed needs no login: it is guarded by its secret token (404 for an
 # unknown or renewed one); planning/tests/test_ical.py checks it.
 NOT_CUSTOMER_DATA += ("planning/ical/",)
+# A billing run spans every customer: direction and accounting only, who see them all; any
+# other role is refused before anything is read (billing/tests/test_views_runs.py,
+# test_api_runs.py).
+NOT_CUSTOMER_DATA += ("invoices/runs/", "api/v1/billing-runs")
 
 
 def outsider_modules():
