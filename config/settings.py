@@ -218,6 +218,9 @@ VISIT_REMINDERS_HOUR = int(os.environ.get("VISIT_REMINDERS_HOUR", "16"))
 # calendar recognises a visit by its UID, so it must never change once feeds are in use.
 # Empty: the domain of DEFAULT_FROM_EMAIL.
 ICAL_UID_DOMAIN = os.environ.get("ICAL_UID_DOMAIN", "")
+# The billing run: invoices made per transaction by the task worker (docs/invoicing.md).
+# An interrupted batch rolls back whole; 1 makes each invoice in its own transaction.
+BILLING_RUN_BATCH_SIZE = max(1, int(os.environ.get("BILLING_RUN_BATCH_SIZE", "500")))
 
 CUSTOMERS_PAGE_SIZE = 25
 

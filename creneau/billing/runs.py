@@ -59,7 +59,6 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 # How many times an item is rebuilt when another run billed part of it meanwhile.
 ITEM_ATTEMPTS = 3
 # Items issued per transaction on the fast path (runs_bulk).
-BATCH_SIZE = getattr(settings, "BILLING_RUN_BATCH_SIZE", 500)
 
 
 class RunInterrupted(Exception):
@@ -477,8 +476,9 @@ def billing_run_execute(*, run_id: int, interrupt_after: int | None = None) -> B
     by = run.created_by
     pending = _pending(run)
     made = 0
-    for start in range(0, len(pending), BATCH_SIZE):
-        batch = pending[start : start + BATCH_SIZE]
+    size = settings.BILLING_RUN_BATCH_SIZE
+    for start in range(0, len(pending), size):
+        batch = pending[start : start + size]
         try:
             made += len(execute_batch(run, batch, by))
         except Exception:

@@ -171,9 +171,9 @@ def test_two_previews_of_the_same_period_bill_once(direction):
     assert_complete_and_once()
 
 
-def test_interrupted_batch_leaves_nothing_half_made_and_resumes(direction, monkeypatch):
+def test_interrupted_batch_leaves_nothing_half_made_and_resumes(direction, monkeypatch, settings):
     make_customers(4)  # 8 proposed invoices
-    monkeypatch.setattr(runs, "BATCH_SIZE", 3)
+    settings.BILLING_RUN_BATCH_SIZE = 3
     calls = {"count": 0}
     journal = runs_bulk._Batch._journal
 
@@ -208,9 +208,9 @@ def assert_complete_and_once_so_far() -> None:
     assert journal_verify().ok
 
 
-def test_interrupt_after_then_execute_again_issues_what_is_left(direction, monkeypatch):
+def test_interrupt_after_then_execute_again_issues_what_is_left(direction, monkeypatch, settings):
     make_customers(3)
-    monkeypatch.setattr(runs, "BATCH_SIZE", 2)
+    settings.BILLING_RUN_BATCH_SIZE = 2
     run = new_run(direction)
     billing_run_issue(run=run, by=direction, enqueue=False)
     with pytest.raises(RunInterrupted):
@@ -283,9 +283,9 @@ def test_command_previews_then_issues(direction):
         call_command("billing_run", "--start", "2026-03-31", "--end", "2026-03-01")
 
 
-def test_command_resumes_a_run(direction, monkeypatch):
+def test_command_resumes_a_run(direction, monkeypatch, settings):
     make_customers(2)
-    monkeypatch.setattr(runs, "BATCH_SIZE", 1)
+    settings.BILLING_RUN_BATCH_SIZE = 1
     run = new_run(direction)
     billing_run_issue(run=run, by=direction, enqueue=False)
     with pytest.raises(RunInterrupted):
@@ -297,12 +297,12 @@ def test_command_resumes_a_run(direction, monkeypatch):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_runs_executed_together_bill_nothing_twice(direction, monkeypatch):
+def test_two_runs_executed_together_bill_nothing_twice(direction, monkeypatch, settings):
     """PostgreSQL: two workers issue two runs over the same customers at the same moment."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks between two connections need PostgreSQL")
     make_customers(12)
-    monkeypatch.setattr(runs, "BATCH_SIZE", 5)
+    settings.BILLING_RUN_BATCH_SIZE = 5
     first, second = new_run(direction), new_run(direction)
     for run in (first, second):
         billing_run_issue(run=run, by=direction, enqueue=False)
