@@ -71,6 +71,9 @@ def bulk_data() -> None:
     )
 
 
+WORKER_APPLICATION = "creneau-test-worker"
+
+
 def start_worker() -> subprocess.Popen:
     database = connection.settings_dict
     url = (
@@ -81,6 +84,8 @@ def start_worker() -> subprocess.Popen:
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "creneau.billing.tests.worker_settings",
+        # libpq names the worker's sessions, so that only they are ended after the kill.
+        "PGAPPNAME": WORKER_APPLICATION,
     }
     return subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay",
@@ -112,12 +117,13 @@ def test_killed_worker_leaves_no_half_invoice_and_the_run_resumes(direction):
         if worker.poll() is None:
             worker.kill()
             worker.wait()
-        # The killed worker's server session may linger a moment: end it, so that the
-        # test database can be dropped.
+        # The killed worker's server session may linger a moment: end it (only it: the
+        # browser tests' live server keeps its own), so that the database can be dropped.
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                "WHERE datname = current_database() AND application_name = %s",
+                [WORKER_APPLICATION],
             )
     run.refresh_from_db()
     made = Invoice.objects.count()
