@@ -42,6 +42,9 @@ LINE_FIELDS = [
 # models' clean() and the services say the same in words, and the constraints stay the
 # last word when the row is saved.
 LINE_UNCHECKED = ["invoice", "position", "net", "vat_rate_value"]
+# At issuing, the lines' relations were checked when each line was saved (and are read
+# along with the lines): clean() still checks the rate is active.
+LINE_UNCHECKED_AT_ISSUE = [*LINE_UNCHECKED, "vat_rate", "service", "site"]
 SERIES_PREFIX = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "A"}
 
 
@@ -66,7 +69,12 @@ def ensure_draft(invoice: Invoice) -> None:
 
 
 def _lock(invoice: Invoice) -> Invoice:
-    return Invoice.objects.select_for_update().get(pk=invoice.pk)
+    """The invoice's row, locked until the transaction ends (its customer read along)."""
+    return (
+        Invoice.objects.select_related("customer")
+        .select_for_update(of=("self",))
+        .get(pk=invoice.pk)
+    )
 
 
 def _lock_draft(invoice: Invoice) -> Invoice:
@@ -334,7 +342,7 @@ def _check_complete(invoice: Invoice, lines: list[InvoiceLine], *, lines_checked
     to_check = [] if invoice.is_credit_note or lines_checked else lines
     for index, line in enumerate(to_check, start=1):
         try:
-            line.full_clean(exclude=LINE_UNCHECKED, validate_constraints=False)
+            line.full_clean(exclude=LINE_UNCHECKED_AT_ISSUE, validate_constraints=False)
         except ValidationError as error:
             raise ValidationError(
                 _("Ligne %(index)s : %(errors)s")
@@ -436,7 +444,8 @@ def invoice_issue(*, invoice: Invoice, by: User | None) -> Invoice:
         locked = _lock_draft(invoice)
         lines = list(locked.lines.select_related("vat_rate", "service"))
         _issue_locked(locked, by, lines)
-    invoice.refresh_from_db()
+    for field in Invoice._meta.concrete_fields:
+        setattr(invoice, field.attname, getattr(locked, field.attname))
     return invoice
 
 
