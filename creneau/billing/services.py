@@ -488,9 +488,11 @@ def invoice_amounts_refresh(*, invoice: Invoice) -> Invoice:
     if all(base <= 0 for base in bases_left(invoice).values()):
         due, status = ZERO, Invoice.Status.CANCELLED
     else:
-        due = max(invoice.total_gross - credited_gross(invoice), ZERO)
-        # Payments (partially paid, paid) come with their allocations.
-        status = Invoice.Status.ISSUED
+        credited = credited_gross(invoice)
+        due = max(invoice.total_gross - credited, ZERO)
+        # Nothing left to pay after credit notes (a cent of VAT rounding may remain on a
+        # base): cancelled. Payments (partially paid, paid) come with their allocations.
+        status = Invoice.Status.CANCELLED if due == 0 else Invoice.Status.ISSUED
     invoice.amount_due, invoice.status = due, status
     Invoice.objects.filter(pk=invoice.pk).update(amount_due=due, status=status)
     return invoice
@@ -562,6 +564,32 @@ def _credit_lines(
     return lines
 
 
+def _check_credit(invoice: Invoice, credit_note: Invoice, left: Decimal) -> None:
+    """A credit note takes something off, never more than is left: in all, and at each VAT
+    rate (a credit by amount then by lines could otherwise credit a rate twice)."""
+    if credit_note.total_gross <= 0:
+        raise ValidationError(
+            _("Un avoir doit réduire la facture : son total TTC serait de %(amount)s.")
+            % {"amount": money(credit_note.total_gross)}
+        )
+    if credit_note.total_gross > left:
+        raise ValidationError(
+            _("L'avoir (%(amount)s) dépasse ce qui reste à créditer (%(left)s).")
+            % {"amount": money(credit_note.total_gross), "left": money(left)}
+        )
+    bases = bases_left(invoice)
+    for row in credit_note.vat_breakdown:
+        key = _rate_key(row)
+        if Decimal(row["base"]) > bases.get(key, ZERO):
+            raise ValidationError(
+                _("À %(rate)s %%, il reste %(base)s HT à créditer sur cette facture.")
+                % {
+                    "rate": f"{key[0].normalize():f}",
+                    "base": money(max(bases.get(key, ZERO), ZERO)),
+                }
+            )
+
+
 def credit_note_create(
     *,
     invoice: Invoice,
@@ -600,16 +628,11 @@ def credit_note_create(
             new_lines = _credit_lines(locked, credit_note, lines)
             if lines is None and invoice_lines_totals(new_lines).gross != left:
                 # A total credit after a credit by amount: what is left, by VAT rate.
-                new_lines = _remaining_lines(locked, credit_note)
+                new_lines = _remaining_lines(locked, credit_note, left)
         InvoiceLine.objects.bulk_create(new_lines)
         new_lines = list(credit_note.lines.all())
         invoice_recompute(invoice=credit_note, lines=new_lines)
-        # A total credit may differ by the cent that VAT rounding moves.
-        if credit_note.total_gross > left + (CENT if lines is None and amount is None else 0):
-            raise ValidationError(
-                _("L'avoir (%(amount)s) dépasse ce qui reste à créditer (%(left)s).")
-                % {"amount": money(credit_note.total_gross), "left": money(left)}
-            )
+        _check_credit(locked, credit_note, left)
         _issue_locked(credit_note, by, new_lines)
         invoice_amounts_refresh(invoice=locked)
     credit_note.refresh_from_db()
@@ -653,13 +676,23 @@ def _rate_ids(invoice: Invoice) -> dict[tuple[Decimal, str], int]:
     }
 
 
-def _remaining_lines(invoice: Invoice, credit_note: Invoice) -> list[InvoiceLine]:
-    """A total credit after partial ones: each rate's base not yet credited."""
+def _remaining_lines(invoice: Invoice, credit_note: Invoice, left: Decimal) -> list[InvoiceLine]:
+    """A total credit after partial ones: each rate's base not yet credited, the last one
+    lowered by the cent its VAT rounding may add beyond what is left."""
     label = _("Solde de la facture %(number)s") % {"number": invoice.number}
     rate_ids = _rate_ids(invoice)
+    rows = [(key, base) for key, base in bases_left(invoice).items() if base > 0]
+    if rows:
+        key, base = rows[-1]
+        over = sum((_gross_of(b, k[0]) for k, b in rows), ZERO) - left
+        while over > 0 and base > 0:
+            base -= CENT
+            over = sum((_gross_of(b, k[0]) for k, b in rows[:-1]), ZERO)
+            over += _gross_of(base, key[0]) - left
+        rows[-1] = (key, base)
     return [
         _credit_line(credit_note, index, base, key, rate_ids.get(key), label)
-        for index, (key, base) in enumerate(bases_left(invoice).items())
+        for index, (key, base) in enumerate(rows)
         if base > 0
     ]
 
