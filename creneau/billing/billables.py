@@ -336,6 +336,8 @@ def _flat_fees(
             site__customer__in=customers.values("pk"),
             billing_mode=BillingMode.MONTHLY_FLAT,
             flat_amount__isnull=False,
+            # Billed under its service (name, VAT rate): the schedule's form requires one.
+            service__isnull=False,
         ).only("id", "site_id", "service_id", "flat_amount")
     )
     billed = set(

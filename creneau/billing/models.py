@@ -252,6 +252,10 @@ class Invoice(CleanTextMixin, models.Model):
         return kind == Customer.Kind.BUSINESS
 
     def clean(self) -> None:
+        for name in ("period_start", "period_end"):
+            day = getattr(self, name)
+            if day is not None and not 2000 <= day.year <= 2099:
+                raise ValidationError({name: _("Une date de période va de 2000 à 2099.")})
         if self.period_start and self.period_end and self.period_end < self.period_start:
             raise ValidationError(
                 {"period_end": _("La fin de la période ne peut précéder son début.")}

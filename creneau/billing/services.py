@@ -128,6 +128,11 @@ def invoice_recompute(*, invoice: Invoice, lines: list[InvoiceLine] | None = Non
 # Drafts -------------------------------------------------------------------------------
 
 
+def group_sites(customer: Customer, group: str) -> list[Site]:
+    """The active sites of a customer's billing group."""
+    return list(customer.sites.filter(billing_group=group, is_active=True).order_by("name", "id"))
+
+
 def invoice_create(
     *,
     customer: Customer,
@@ -136,11 +141,14 @@ def invoice_create(
     kind: str = Invoice.Kind.INVOICE,
     **fields: Any,
 ) -> Invoice:
-    """Start a draft invoice for a customer's billing group (manual invoicing)."""
+    """Start a draft invoice for a customer's billing group (manual invoicing). Its sites
+    (the service addresses it prints) are the group's active sites unless given."""
     invoice = Invoice(customer=customer, kind=kind, created_by=by)
     _apply(invoice, fields, [*INVOICE_FIELDS, "quote", "billing_run"])
     invoice.full_clean(exclude=["number"], validate_constraints=False)
-    for site in sites or []:
+    if sites is None:
+        sites = group_sites(customer, invoice.billing_group)
+    for site in sites:
         if site.customer_id != customer.pk:
             raise ValidationError({"sites": _("Ce site appartient à un autre client.")})
     with transaction.atomic():
@@ -162,6 +170,8 @@ def invoice_update(*, invoice: Invoice, by: User | None, **fields: Any) -> Invoi
         with transaction.atomic():
             _lock_draft(invoice)
             invoice.save(update_fields=[*INVOICE_FIELDS, "updated_at"])
+            if "billing_group" in changes:
+                invoice.sites.set(group_sites(invoice.customer, invoice.billing_group))
             _audit(invoice, by, AuditEvent.Action.UPDATE, changes=changes)
     return invoice
 

@@ -267,6 +267,11 @@ class Schedule(CleanTextMixin, models.Model):
             )
         if self.billing_mode == BillingMode.MONTHLY_FLAT and not self.flat_amount:
             raise ValidationError({"flat_amount": _("Indiquez le montant du forfait mensuel.")})
+        if self.billing_mode == BillingMode.MONTHLY_FLAT and not self.service_id:
+            # The flat fee is invoiced under its service's name and VAT rate.
+            raise ValidationError(
+                {"service": _("Un forfait mensuel se facture sous une prestation : choisissez-la.")}
+            )
 
 
 class InterventionQuerySet(models.QuerySet):

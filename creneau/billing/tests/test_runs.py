@@ -370,20 +370,6 @@ def test_only_issuers_may_run(rep, planner, direction):
         billing_run_issue(run=run, by=rep)
 
 
-def test_flat_fee_of_a_schedule_without_service(direction, monkeypatch):
-    """A free line at the highest active VAT rate, by either path."""
-    service = hourly_service()
-    _customer, (site,) = customer_with_sites(["A"])
-    schedule = flat_schedule(site, None, "99.00")
-    day = date(2026, 3, 2)
-    done_visit(site, service, day, schedule=schedule, occurrence_date=day)
-    first = new_run(direction)
-    monkeypatch.setattr(runs_bulk, "execute_batch", lambda *args: 1 / 0)  # item by item
-    issued(direction, first)
-    line = InvoiceLine.objects.get(flat_schedule=schedule)
-    assert (line.line_type, line.net, line.vat_rate_value) == ("free", Decimal("99.00"), 20)
-
-
 def test_a_failed_task_is_recorded_then_resumed(direction, monkeypatch, client_for):
     from django.urls import reverse
 

@@ -22,12 +22,7 @@ from creneau.billing.views.common import (
 )
 from creneau.billing.views.invoice import editor_context, invoice_detail
 from creneau.core.params import parse_id
-from creneau.customers.models import Customer
 from creneau.customers.selectors import customer_get, customers_visible_to, search_terms
-
-
-def _sites_of_group(customer: Customer, group: str) -> list:
-    return list(customer.sites.filter(billing_group=group, is_active=True).order_by("name", "id"))
 
 
 def invoice_new(request: HttpRequest) -> HttpResponse:
@@ -47,7 +42,6 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
             invoice = services.invoice_create(
                 customer=customer,
                 by=request.user,
-                sites=_sites_of_group(customer, data["billing_group"]),
                 **data,
             )
         except ValidationError as error:
@@ -87,8 +81,6 @@ def invoice_header(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             errors_to_form(form, error)
         else:
-            if group_changed:
-                invoice.sites.set(_sites_of_group(invoice.customer, group))
             saved = True
     if not request.htmx:
         return redirect("billing:detail", pk=invoice.pk)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from creneau.catalog.tests.factories import ServiceFactory
 from creneau.customers.tests.factories import CustomerFactory, SiteFactory
 from creneau.planning.models import BillingMode, Schedule
 from creneau.planning.tests.test_schedules_api import URL, body, errors
@@ -18,13 +19,23 @@ def site(rep):
     return SiteFactory(customer=CustomerFactory(sales_rep=rep))
 
 
-def test_the_form_makes_a_monthly_flat_schedule(site, planner, client_for):
+@pytest.fixture
+def service():
+    return ServiceFactory(label="Entretien des bureaux")
+
+
+def test_the_form_makes_a_monthly_flat_schedule(site, service, planner, client_for):
     client = client_for(planner)
     page = client.get(f"/planning/sites/{site.pk}/schedules/new/").content.decode()
     assert 'name="billing_mode"' in page and 'name="flat_amount"' in page
     response = client.post(
         f"/planning/sites/{site.pk}/schedules/new/",
         form_data(billing_mode="monthly_flat", flat_amount="450,50"),
+    )
+    assert any("choisissez-la" in error for error in field_errors(response))
+    response = client.post(
+        f"/planning/sites/{site.pk}/schedules/new/",
+        form_data(billing_mode="monthly_flat", flat_amount="450,50", service=str(service.pk)),
     )
     assert response.status_code == 302, field_errors(response)
     schedule = Schedule.objects.get()
@@ -71,9 +82,9 @@ def test_per_unit_drops_a_flat_amount_and_is_the_default(site, planner, client_f
     assert schedule.billing_mode == BillingMode.NOT_BILLED
 
 
-def test_the_api_reads_and_writes_the_billing_mode(site, planner, api_for):
+def test_the_api_reads_and_writes_the_billing_mode(site, service, planner, api_for):
     client = api_for(planner)
-    response = client.post(URL, body(site))
+    response = client.post(URL, body(site, service_id=service.pk))
     assert response.status_code == 201, response.content
     created = response.json()
     assert created["billing_mode"] == "per_unit" and created["flat_amount"] is None
