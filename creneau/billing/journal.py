@@ -46,6 +46,7 @@ def _amount(value: Decimal) -> str:
 FIGURE_FIELDS = (
     "pk", "number", "kind", "issue_date", "due_date", "customer_id", "customer_code",
     "customer_name", "total_net", "total_vat", "total_gross", "credited_invoice_id",
+    "billing_address", "customer_siren", "customer_vat_number",
 )  # fmt: skip
 
 
@@ -65,6 +66,9 @@ def invoice_figures_of(values: Mapping[str, Any]) -> dict:
         "total_vat": _amount(values["total_vat"]),
         "total_gross": _amount(values["total_gross"]),
         "credited_invoice_id": values["credited_invoice_id"],
+        "billing_address": values["billing_address"],
+        "customer_siren": values["customer_siren"],
+        "customer_vat_number": values["customer_vat_number"],
     }
 
 
@@ -150,6 +154,9 @@ WHERE e.invoice_id IS NOT NULL AND (
     OR e.figures->>'total_vat' IS DISTINCT FROM i.total_vat::text
     OR e.figures->>'total_gross' IS DISTINCT FROM i.total_gross::text
     OR e.figures->>'credited_invoice_id' IS DISTINCT FROM i.credited_invoice_id::text
+    OR e.figures->>'billing_address' IS DISTINCT FROM i.billing_address
+    OR e.figures->>'customer_siren' IS DISTINCT FROM i.customer_siren
+    OR e.figures->>'customer_vat_number' IS DISTINCT FROM i.customer_vat_number
 )
 ORDER BY e.sequence
 LIMIT 1

@@ -166,6 +166,9 @@ def test_verification_reads_invoices_in_batches_not_one_query_per_entry(
         ("customer_code", lambda invoice: "ZZZ"),
         ("total_vat", lambda invoice: invoice.total_vat + Decimal("0.01")),
         ("total_net", lambda invoice: invoice.total_net - Decimal("0.01")),
+        ("billing_address", lambda invoice: "1 rue Ailleurs\n75001 Paris"),
+        ("customer_siren", lambda invoice: "999999999"),
+        ("customer_vat_number", lambda invoice: "FR00999999999"),
     ],
 )
 def test_every_journaled_figure_of_an_invoice_is_compared(issued, column, change):
