@@ -184,7 +184,11 @@ class LineForm(BootstrapForm):
     def chosen_line_type(self) -> str:
         if self.line is not None:
             return self.line.line_type
-        return self.cleaned_data.get("line_type") or InvoiceLine.LineType.FREE
+        chosen = self.cleaned_data.get("line_type") or InvoiceLine.LineType.FREE
+        if chosen == InvoiceLine.LineType.FREE and self.cleaned_data.get("service"):
+            # A catalogue service picked on a free line: the user meant that service.
+            return InvoiceLine.LineType.SERVICE
+        return chosen
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

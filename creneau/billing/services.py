@@ -27,7 +27,7 @@ from creneau.core.amounts import HUNDRED, vat_of
 from creneau.core.models import AuditEvent, Company
 from creneau.core.money import CENT, money_round
 from creneau.core.services import audit_record, counter_next, model_changes, model_snapshot
-from creneau.core.templatetags.creneau import money
+from creneau.core.templatetags.creneau import money, number
 from creneau.customers.models import Customer, Site
 from creneau.quotes.bounds import amount_error, max_amount
 from creneau.quotes.models import Quote
@@ -568,7 +568,11 @@ def _credit_lines(
         if quantity == 0 or not same_sign or abs(quantity) > abs(left):
             raise ValidationError(
                 _("Ligne %(index)s : il reste %(left)s à créditer sur « %(label)s ».")
-                % {"index": index, "left": f"{left.normalize():f}", "label": source.title}
+                % {
+                    "index": index,
+                    "left": number(left, 3).rstrip("0").rstrip(","),
+                    "label": source.title,
+                }
             )
         lines.append(_credit_line_from(source, credit_note, quantity))
     return lines

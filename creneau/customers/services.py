@@ -244,6 +244,11 @@ def invoice_recipient_add(
         raise ValidationError(
             {"contact": _("Cet interlocuteur n'a pas d'adresse e-mail : complétez sa fiche.")}
         )
+    groups = set(customer.sites.values_list("billing_group", flat=True)) or {"A"}
+    if recipient.billing_group not in groups:
+        message = _("Ce client n'a pas de site dans le groupe %(group)s (groupes : %(groups)s).")
+        values = {"group": recipient.billing_group, "groups": ", ".join(sorted(groups))}
+        raise ValidationError({"billing_group": message % values})
     field = "contact" if contact is not None else "email"
     with transaction.atomic():
         Customer.objects.select_for_update().filter(pk=customer.pk).first()

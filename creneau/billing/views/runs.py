@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from creneau.billing.forms_runs import BillingRunForm
 from creneau.billing.models import BillingRun, BillingRunItem, Invoice
-from creneau.billing.rules import user_may_issue_invoices
+from creneau.billing.rules import user_may_issue_invoices, user_sees_invoices
 from creneau.billing.runs import (
     billing_run_create,
     billing_run_issue,
@@ -33,6 +33,10 @@ POSTED_LISTED = 200
 
 
 def _require_issuer(request: HttpRequest) -> None:
+    """404 for a role that reads no invoice (planning), as every invoice page; 403 for a
+    sales rep, who reads invoices but issues none."""
+    if not user_sees_invoices(request.user):
+        raise Http404
     if not user_may_issue_invoices(request.user):
         raise PermissionDenied(_("Votre rôle ne permet pas de facturer."))
 

@@ -22,8 +22,18 @@ def errors(response) -> dict[str, str]:
 # --- services ----------------------------------------------------------------------------
 
 
+def test_a_group_the_customer_has_no_site_in_is_refused(direction):
+    customer = CustomerFactory()
+    SiteFactory(customer=customer, billing_group="A")
+    with pytest.raises(ValidationError, match="pas de site dans le groupe Z"):
+        invoice_recipient_add(
+            customer=customer, by=direction, billing_group="Z", email="dg@example.fr"
+        )
+
+
 def test_add_a_contact_or_an_address_then_delete(direction):
     customer = CustomerFactory()
+    SiteFactory(customer=customer, billing_group="B")
     contact = ContactFactory(customer=customer, email="compta@example.fr")
     by_contact = invoice_recipient_add(customer=customer, by=direction, billing_group="B",
                                        contact=contact, for_reminders=False)  # fmt: skip
@@ -175,6 +185,8 @@ def test_others_customers_recipients_are_out_of_reach(rep, other_rep, planner, c
 
 def test_api_list_create_delete(api_for, rep):
     customer = CustomerFactory(sales_rep=rep)
+    for group in "AB":
+        SiteFactory(customer=customer, billing_group=group)
     contact = ContactFactory(customer=customer, email="compta@example.fr")
     api = api_for(rep)
     url = f"/api/v1/customers/{customer.pk}/invoice-recipients"
