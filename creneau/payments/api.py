@@ -139,7 +139,9 @@ class PaymentIn(InputSchema):
 
 
 class ReverseIn(InputSchema):
-    reason: text_of(Payment, "reason")
+    # Checked by the service (422 in French when empty), after the payment is found: an
+    # invisible payment answers 404 whatever the body.
+    reason: text_of(Payment, "reason") = Field("", description="Obligatoire.")
 
 
 class PaymentFilters(InputSchema):
