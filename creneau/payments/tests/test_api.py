@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from creneau.billing.tests.factories import issued_invoice
@@ -201,3 +203,24 @@ def test_roles(api_for, direction, rep, other_rep, planner, customer, invoices):
     assert api_for(other_rep).get("/api/v1/payments").json()["count"] == 0
     assert api_for(planner).get("/api/v1/payments").status_code == 404
     assert Payment.objects.count() == 1
+
+
+def test_list_and_read_query_counts_do_not_grow(api_for, direction, customer, invoices):
+    client = api_for(direction)
+
+    def record(count):
+        for _ in range(count):
+            body = {"customer_id": customer.pk, "amount": "1", "method": "cash"}
+            assert client.post("/api/v1/payments", body).status_code == 201
+
+    def queries(path):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    record(2)
+    few = queries("/api/v1/payments")
+    balance_few = queries(f"/api/v1/customers/{customer.pk}/balance")
+    record(8)
+    assert queries("/api/v1/payments") == few
+    assert queries(f"/api/v1/customers/{customer.pk}/balance") == balance_few
