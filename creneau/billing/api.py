@@ -66,7 +66,7 @@ def _binary(media_type: str, description: str) -> BinaryAnswer:
 ACTIVE_ALLOCATIONS = Q(payment__reversal_of__isnull=True, payment__reversal__isnull=True)
 
 
-def amount_paid_annotation() -> Subquery:
+def amount_paid_annotation() -> Coalesce:
     allocations = Invoice._meta.get_field("allocations").related_model.objects
     paid = (
         allocations.filter(ACTIVE_ALLOCATIONS, invoice=OuterRef("pk"))
