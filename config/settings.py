@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "creneau.planning",
     "creneau.quotes",
     "creneau.billing",
+    "creneau.payments",
 ]
 
 MIDDLEWARE = [

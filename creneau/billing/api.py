@@ -4,11 +4,13 @@ quote. Sales reps read their customers' invoices (404 for the others); direction
 accounting write; planning reads none (404 everywhere)."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -58,6 +60,25 @@ def _binary(media_type: str, description: str) -> BinaryAnswer:
     }
 
 
+# What payments settle of an invoice, read through the reverse relation `allocations` so
+# that billing does not import payments (which sits above it): allocations of a payment that
+# is neither a reversal nor reversed, as payments.selectors.invoice_paid_amount counts them.
+ACTIVE_ALLOCATIONS = Q(payment__reversal_of__isnull=True, payment__reversal__isnull=True)
+
+
+def amount_paid_annotation() -> Coalesce:
+    allocations = Invoice._meta.get_field("allocations").related_model.objects
+    paid = (
+        allocations.filter(ACTIVE_ALLOCATIONS, invoice=OuterRef("pk"))
+        .order_by()
+        .values("invoice")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return Coalesce(Subquery(paid, output_field=money), Decimal("0"), output_field=money)
+
+
 # Answers -------------------------------------------------------------------------------
 
 
@@ -99,6 +120,7 @@ class InvoiceSummary(Schema):
     total_vat: Amount
     total_gross: Amount
     amount_due: Amount
+    amount_paid: Amount = Field(description="Ce que les règlements (non annulés) en ont réglé.")
     vat_breakdown: list[InvoiceVatRow]
     credited_invoice_id: int | None
     sent_at: datetime | None
@@ -131,6 +153,14 @@ class InvoiceSummary(Schema):
     @staticmethod
     def resolve_amount_due(obj: Invoice) -> str:
         return decimal_text(obj.amount_due, 2)
+
+    @staticmethod
+    def resolve_amount_paid(obj: Invoice) -> str:
+        paid = getattr(obj, "amount_paid", None)
+        if paid is None:  # not read with amount_paid_annotation()
+            paid = obj.allocations.filter(ACTIVE_ALLOCATIONS).aggregate(total=Sum("amount"))
+            paid = paid["total"] or 0
+        return decimal_text(paid, 2)
 
 
 class InvoiceEmailOut(Schema):
@@ -244,6 +274,7 @@ def _payload(invoice_id: int) -> Invoice:
     return (
         Invoice.objects.select_related("customer", "credited_invoice")
         .prefetch_related("sites")
+        .annotate(amount_paid=amount_paid_annotation())
         .get(pk=invoice_id)
     )
 
@@ -311,7 +342,8 @@ def invoices_filter(user, filters: InvoiceFilters) -> QuerySet[Invoice]:
         invoices = invoices.filter(overdue if filters.overdue else ~overdue)
     # Drafts (no date yet) first, on every database: PostgreSQL's order of its index.
     newest = F("issue_date").desc(nulls_first=True)
-    return invoices.select_related("customer").prefetch_related("sites").order_by(newest, "-id")
+    invoices = invoices.select_related("customer").prefetch_related("sites")
+    return invoices.annotate(amount_paid=amount_paid_annotation()).order_by(newest, "-id")
 
 
 # Routes --------------------------------------------------------------------------------

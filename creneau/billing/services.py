@@ -10,6 +10,7 @@ circle: the invoice's row, then the numbering counter, then the journal's counte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -487,22 +488,34 @@ def bases_left(invoice: Invoice) -> dict[tuple[Decimal, str], Decimal]:
     return left
 
 
+# What was paid on an invoice, told by the payments app (below billing in the app order);
+# nothing until it registers.
+_paid_amount: list[Callable[[Invoice], Decimal]] = []
+
+
+def invoice_paid_amount_register(function: Callable[[Invoice], Decimal]) -> None:
+    _paid_amount[:] = [function]
+
+
 def invoice_amounts_refresh(*, invoice: Invoice) -> Invoice:
-    """Derive the amount due and the status of an issued invoice from its credit notes
-    (and, with payments, its allocations). Call it with the invoice's row locked.
+    """Derive the amount due and the status of an issued invoice from its credit notes and
+    its payments' allocations. Call it with the invoice's row locked.
 
     Cancelled when every rate's base is credited: VAT rounded per document may leave the
     credit notes' total a cent away from the invoice's, never a cent due."""
     if invoice.is_draft or invoice.is_credit_note:
         return invoice
+    paid = _paid_amount[0](invoice) if _paid_amount else ZERO
     if all(base <= 0 for base in bases_left(invoice).values()):
         due, status = ZERO, Invoice.Status.CANCELLED
     else:
-        credited = credited_gross(invoice)
-        due = max(invoice.total_gross - credited, ZERO)
-        # Nothing left to pay after credit notes (a cent of VAT rounding may remain on a
-        # base): cancelled. Payments (partially paid, paid) come with their allocations.
-        status = Invoice.Status.CANCELLED if due == 0 else Invoice.Status.ISSUED
+        due = max(invoice.total_gross - credited_gross(invoice) - paid, ZERO)
+        if paid > 0:
+            status = Invoice.Status.PAID if due == 0 else Invoice.Status.PARTIALLY_PAID
+        else:
+            # Nothing left after credit notes (a cent of VAT rounding may remain on a
+            # base): cancelled.
+            status = Invoice.Status.CANCELLED if due == 0 else Invoice.Status.ISSUED
     invoice.amount_due, invoice.status = due, status
     Invoice.objects.filter(pk=invoice.pk).update(amount_due=due, status=status)
     return invoice

@@ -313,6 +313,9 @@ def api_routers() -> None:
     from creneau.billing.api_runs import router as billing_runs_router
 
     api.add_router("/", billing_runs_router)
+    from creneau.payments.api import router as payments_router
+
+    api.add_router("/", payments_router)
     # Applied to every operation when the routers are bound, in this order: the shared
     # answers are documented, then the refusals of core.api_requests run before each one.
     api.add_decorator(document_answers, mode="view")

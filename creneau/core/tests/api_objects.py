@@ -69,7 +69,15 @@ def one_of_each(user: User) -> dict[str, int]:
         "employee_id": employee.pk,
         "intervention_id": visit.pk,
         "billing_run_id": _billing_run(user),
+        "payment_id": _payment(user, customer),
     }
+
+
+def _payment(user: User, customer) -> int:
+    """A payment of the customer, allocated to its issued invoice (oldest due first)."""
+    from creneau.payments.services import payment_create
+
+    return payment_create(customer=customer, by=user, amount=Decimal("10"), method="cash").pk
 
 
 def _billing_run(user: User) -> int:

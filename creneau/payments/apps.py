@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentsConfig(AppConfig):
+    name = "creneau.payments"
+    label = "payments"
+    verbose_name = _("Règlements")
+
+    def ready(self) -> None:
+        from creneau.billing.services import invoice_paid_amount_register
+        from creneau.payments.selectors import invoice_paid_amount
+
+        # Billing sits above payments: it learns what was paid through this callable.
+        invoice_paid_amount_register(invoice_paid_amount)

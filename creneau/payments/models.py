@@ -1,0 +1,123 @@
+"""Payments (règlements): money received from a customer, split over its invoices."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from creneau.billing.models import Invoice
+from creneau.core.models import CleanTextMixin
+from creneau.customers.models import Customer
+
+
+class PaymentMethod(models.TextChoices):
+    TRANSFER = "transfer", _("Virement")
+    CHEQUE = "cheque", _("Chèque")
+    CARD = "card", _("Carte bancaire")
+    CASH = "cash", _("Espèces")
+    SEPA_DEBIT = "sepa_debit", _("Prélèvement SEPA")
+    CESU = "cesu", _("CESU")
+    CESU_PREFINANCED = "cesu_prefinanced", _("CESU préfinancé")
+
+
+class Payment(CleanTextMixin, models.Model):
+    """Money received from a customer: a transfer, a cheque, a card, cash, a direct debit
+    or CESU. It is split over the customer's invoices by allocations; what is left is the
+    customer's credit. Never edited: a mistake, or a bounced cheque, is cancelled by a
+    reversal (a row of its own, `reversal_of` the payment), with a reason."""
+
+    Method = PaymentMethod
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("client"), on_delete=models.PROTECT, related_name="payments"
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
+    method = models.CharField(_("mode de règlement"), max_length=20, choices=PaymentMethod.choices)
+    reference = models.CharField(_("référence"), max_length=100, blank=True)
+    cheque_bank = models.CharField(_("banque du chèque"), max_length=100, blank=True)
+    cheque_number = models.CharField(_("n° de chèque"), max_length=30, blank=True)
+    # A reversal cancels the payment it names (its allocations no longer count).
+    reversal_of = models.OneToOneField(
+        "self",
+        verbose_name=_("annule le règlement"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversal",
+    )
+    reason = models.CharField(_("motif"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saisi par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("règlement")
+        verbose_name_plural = _("règlements")
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["customer", "-date", "-id"], name="payment_customer_date"),
+            models.Index(fields=["-date", "-id"], name="payment_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payment_amount_positive",
+                violation_error_message=_("Le montant d'un règlement est positif."),
+            ),
+            models.CheckConstraint(
+                condition=Q(method__in=PaymentMethod.values),
+                name="payment_method_valid",
+                violation_error_message=_("Mode de règlement inconnu."),
+            ),
+            models.CheckConstraint(
+                condition=Q(reversal_of__isnull=True) | ~Q(reversal_of=F("id")),
+                name="payment_not_its_own_reversal",
+                violation_error_message=_("Un règlement ne s'annule pas lui-même."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} {self.amount} € du {self.date:%d/%m/%Y}"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reversal_of_id is not None
+
+
+class PaymentAllocation(models.Model):
+    """The part of a payment that settles one invoice (lettrage)."""
+
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("règlement"), on_delete=models.CASCADE, related_name="allocations"
+    )
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("facture"), on_delete=models.PROTECT, related_name="allocations"
+    )
+    amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("affectation")
+        verbose_name_plural = _("affectations")
+        ordering = ["payment", "id"]
+        indexes = [models.Index(fields=["invoice", "payment"], name="allocation_invoice")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="allocation_amount_positive",
+                violation_error_message=_("Le montant affecté est positif."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} € → {self.invoice}"
