@@ -20,7 +20,15 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from creneau.customers.tests.factories import CustomerFactory
 
 # core: not customer data, but a user's own API tokens follow the same rule (404 to others).
-APPS_WITH_CUSTOMER_DATA = ["customers", "catalog", "quotes", "core", "planning", "billing"]
+APPS_WITH_CUSTOMER_DATA = [
+    "customers",
+    "catalog",
+    "quotes",
+    "core",
+    "planning",
+    "billing",
+    "payments",
+]
 
 # Parameterised routes that are not customer data (company settings, staff, families):
 # they are checked by their own permission tests.

@@ -1,0 +1,23 @@
+"""Who may do what with payments. Pages, forms, the API and the services ask here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from creneau.core.roles import Role, user_role
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+PAYMENT_WRITERS = {Role.DIRECTION, Role.ACCOUNTANT}
+PAYMENT_READERS = {Role.DIRECTION, Role.ACCOUNTANT, Role.SALES}
+
+
+def user_sees_payments(user: AnyUser) -> bool:
+    """Direction and accounting read every payment, a sales rep its customers' ones (404
+    for the others); planning and intervenants read none."""
+    return user_role(user) in PAYMENT_READERS
+
+
+def user_may_record_payments(user: AnyUser) -> bool:
+    """Recording and cancelling payments: direction and accounting."""
+    return user_role(user) in PAYMENT_WRITERS
