@@ -28,7 +28,7 @@ class PaymentForm(forms.Form):
             (OLDEST_FIRST, _("Aux factures les plus anciennes d'abord")),
             (BY_HAND, _("À la main")),
         ],
-        widget=forms.RadioSelect,
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         initial=OLDEST_FIRST,
     )
 
