@@ -17,6 +17,7 @@ from creneau.billing.rules import user_may_issue_invoices
 from creneau.billing.selectors_list import customer_billed_totals, invoices_of_customer
 from creneau.billing.views.common import errors_to_form
 from creneau.core.params import parse_id
+from creneau.core.templatetags.creneau import money
 from creneau.customers.selectors import customer_get
 from creneau.customers.views.common import respond_tab
 from creneau.payments.forms import PaymentForm, ReverseForm
@@ -111,7 +112,8 @@ def payment_new(request: HttpRequest, pk: int) -> HttpResponse:
                 errors_to_form(form, error)
             else:
                 messages.success(
-                    request, _("Règlement de %(amount)s enregistré.") % {"amount": payment.amount}
+                    request,
+                    _("Règlement de %(amount)s enregistré.") % {"amount": money(payment.amount)},
                 )
                 if preselected_invoice is not None:
                     return redirect("billing:detail", preselected_invoice.pk)
