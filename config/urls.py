@@ -16,6 +16,7 @@ urlpatterns = [
     path("planning/", include("creneau.planning.urls")),
     path("quotes/", include("creneau.quotes.urls")),
     path("invoices/", include("creneau.billing.urls")),
+    path("payments/", include("creneau.payments.urls")),
     # Browsers ask for /favicon.ico on pages that name no icon (a PDF, an error page).
     path(
         "favicon.ico",

@@ -30,9 +30,9 @@ RECORD_TABS: list[RecordTab] = [
     RecordTab("quotes", _("Devis"), "quotes:tab_customer"),
     RecordTab(
         "invoices",
-        _("Factures"),
-        "billing:tab_customer",
-        rule="creneau.billing.rules.user_sees_invoices",
+        _("Factures et règlements"),
+        "payments:tab_customer",
+        rule="creneau.payments.rules.user_sees_payments",
     ),
     RecordTab("documents", _("Documents"), "customers:tab_documents"),
     RecordTab("history", _("Historique"), "customers:tab_history"),

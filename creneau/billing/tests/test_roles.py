@@ -82,7 +82,7 @@ def test_planning_reads_no_invoice(invoices, planner, client_for):
                  "/invoices/new/", "/invoices/new/customers/?q=client"]:  # fmt: skip
         assert client.get(path).status_code == 404, path
     record = client.get(f"/customers/{mine.customer_id}/").content.decode()
-    assert "/invoices/customer/" not in record
+    assert "/invoices/customer/" not in record and "/payments/customer/" not in record
 
 
 @pytest.mark.django_db
@@ -90,7 +90,8 @@ def test_the_record_shows_the_factures_tab_to_readers(invoices, rep, accountant,
     mine = invoices[0]
     for user in (rep, accountant):
         record = client_for(user).get(f"/customers/{mine.customer_id}/").content.decode()
-        assert f"/invoices/customer/{mine.customer_id}/" in record
+        # The tab is payments' "Factures et règlements", which holds the invoices.
+        assert f"/payments/customer/{mine.customer_id}/" in record
 
 
 @pytest.mark.django_db
