@@ -18,7 +18,15 @@ from creneau.core.text import SEARCH_MAX_LENGTH
 from creneau.core.validators import format_phone
 from creneau.customers.display import iban_groups
 from creneau.customers.models import Contact, Customer, Family, Site
-from creneau.customers.selectors import SORTABLE, families_list, sales_reps
+from creneau.customers.selectors import (
+    BALANCE_DUE,
+    BALANCE_OVERDUE,
+    OVERDUE_DAYS_MAX,
+    SORTABLE,
+    families_list,
+    sales_reps,
+    user_sees_invoices,
+)
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -301,6 +309,11 @@ class FamilyForm(BootstrapFormMixin, forms.ModelForm):
 # customers_filter reads a missing `active` as "1" and anything but "1"/"0" as all.
 ACTIVE_CHOICES = [("1", _("Actifs")), ("0", _("Inactifs")), ("all", _("Actifs et inactifs"))]
 NO_SALES_REP = "none"
+BALANCE_CHOICES = [
+    ("", _("Tous")),
+    (BALANCE_DUE, _("Avec un solde")),
+    (BALANCE_OVERDUE, _("En retard")),
+]
 
 
 def _family_choices() -> list[tuple[str, str]]:
@@ -342,6 +355,15 @@ class CustomerFilterForm(BootstrapFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     active = forms.ChoiceField(label=_("État"), required=False, choices=ACTIVE_CHOICES)
+    # The balance filters, for the roles that see invoices (removed for the others).
+    balance = forms.ChoiceField(label=_("Solde"), required=False, choices=BALANCE_CHOICES)
+    overdue_days = forms.IntegerField(
+        label=_("En retard de plus de (jours)"),
+        required=False,
+        min_value=1,
+        max_value=OVERDUE_DAYS_MAX,
+        widget=forms.NumberInput(attrs={"min": 1, "max": OVERDUE_DAYS_MAX, "step": 1}),
+    )
     sort = forms.ChoiceField(
         required=False, choices=[(key, key) for key in SORTABLE], widget=forms.HiddenInput
     )
@@ -355,6 +377,9 @@ class CustomerFilterForm(BootstrapFormMixin, forms.Form):
             self.fields["sales_rep"].choices = functools.cache(_sales_rep_choices)
         else:
             del self.fields["sales_rep"]
+        if not user_sees_invoices(user):
+            del self.fields["balance"]
+            del self.fields["overdue_days"]
 
     def filters(self) -> dict[str, str]:
         """The valid filters, for customers_filter(); an invalid value is ignored."""

@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import connections
-from django.db.models import CharField, Count, Q, QuerySet, Value
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Collate, Concat, Left
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from creneau.core.collation import french_collate, name_key
 from creneau.core.models import AuditEvent
@@ -281,11 +284,42 @@ def list_order(sort: str, terms: list[str]) -> tuple[str, ...]:
     return order
 
 
+# The balance filters ("avec un solde", "en retard", "en retard de plus de N jours").
+BALANCE_DUE = "due"
+BALANCE_OVERDUE = "overdue"
+OVERDUE_DAYS_MAX = 3650
+
+
+def user_sees_invoices(user: AnyUser) -> bool:
+    """billing.rules.user_sees_invoices, read at call time: customers does not import
+    billing (billing is above it)."""
+    return import_string("creneau.billing.rules.user_sees_invoices")(user)
+
+
+def balance_filter(balance: str, overdue_days: int | None) -> Exists | Q:
+    """Customers with an issued document still due; overdue: an invoice (not a credit note)
+    past its due date, by more than overdue_days days when given; Q() (no filter) for
+    other values. Built on the reverse
+    relation `invoices`, so customers never imports billing's models."""
+    if overdue_days is not None and not 1 <= overdue_days <= OVERDUE_DAYS_MAX:
+        overdue_days = None
+    if balance not in (BALANCE_DUE, BALANCE_OVERDUE) and overdue_days is None:
+        return Q()
+    invoice = Customer._meta.get_field("invoices").related_model
+    due = invoice.objects.filter(customer=OuterRef("pk"), amount_due__gt=0).exclude(status="draft")
+    if balance == BALANCE_OVERDUE or overdue_days is not None:
+        before = timezone.localdate() - timedelta(days=overdue_days or 0)
+        due = due.filter(kind="invoice", due_date__lt=before)
+    return Exists(due)
+
+
 def customers_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Customer]:
     """Visible customers matching the list's filters (the page, the CSV export and the API).
 
     filters: q (free text), family (id), sales_rep (id, or "none"), kind, city, active
-    ("1", "0" or "" for all; active only by default), sort (a key of SORTABLE).
+    ("1", "0" or "" for all; active only by default), balance ("due", "overdue"),
+    overdue_days (1 to 3650: overdue by more than that; ignored out of range; the balance
+    filters only for users who see invoices), sort (a key of SORTABLE).
     Its count() is exact up to EXACT_COUNT_LIMIT matches (see CustomerListQuerySet).
     """
     terms = search_terms(filters.get("q") or "")
@@ -306,6 +340,10 @@ def customers_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Cust
         customers = customers.filter(is_active=True)
     elif active in ("0", False):
         customers = customers.filter(is_active=False)
+    balance = filters.get("balance") or ""
+    overdue_days = filters.get("overdue_days")
+    if (balance or overdue_days) and user_sees_invoices(user):
+        customers = customers.filter(balance_filter(balance, _int_or_none(overdue_days)))
     order = list_order(filters.get("sort") or "name", terms)
     customers = customers.select_related("family", "sales_rep").order_by(*order)
     listed = CustomerListQuerySet(model=Customer, query=customers.query.chain(), using=customers.db)
@@ -313,6 +351,13 @@ def customers_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Cust
     # customer_rep_name_key) and beats sorting; over every customer, it is not.
     listed.sort_few_matches = bool(terms) and user_sees_all_customers(user) and not sales_rep
     return listed
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def customer_duplicates(
