@@ -24,7 +24,7 @@ from creneau.core.text import SEARCH_MAX_LENGTH
 from creneau.customers.display import mask_iban
 from creneau.customers.forms import user_sees_bank_details
 from creneau.customers.models import Contact, Customer, Family, Site
-from creneau.customers.selectors import SORTABLE
+from creneau.customers.selectors import OVERDUE_DAYS_MAX, SORTABLE
 
 # Literal (rather than the TextChoices) so that OpenAPI lists the plain values.
 CustomerKind = Literal[tuple(Customer.Kind.values)]  # type: ignore[valid-type]
@@ -194,6 +194,14 @@ class CustomerFilters(InputSchema):
     kind: CustomerKind | None = None
     city: Search = ""
     active: Literal["true", "false", "all"] = Field("true", description="Actifs par défaut.")
+    balance: Literal["due", "overdue"] | None = Field(
+        None,
+        description="`due` : avec un solde ; `overdue` : en retard (rôles qui voient les "
+        "factures, ignoré pour les autres).",
+    )
+    overdue_days: int | None = Field(
+        None, ge=1, le=OVERDUE_DAYS_MAX, description="En retard de plus de N jours."
+    )
     sort: SortKey = "name"
 
 

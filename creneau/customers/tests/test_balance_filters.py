@@ -10,6 +10,7 @@ from django.utils import timezone
 from creneau.billing.models import Invoice
 from creneau.billing.services import invoice_create, invoice_issue, invoice_line_add
 from creneau.catalog.tests.factories import vat_rate
+from creneau.customers.tests.api_helpers import errors_by_field, ids
 from creneau.customers.tests.factories import CustomerFactory
 
 
@@ -145,3 +146,26 @@ def test_the_filtered_list_query_count_does_not_grow(
     with django_assert_max_num_queries(9):
         response = client.get("/customers/?balance=overdue&overdue_days=30")
     assert len(names(response)) == 6
+
+
+@pytest.mark.django_db
+def test_the_api_list_filters_on_the_balance(api_for, direction, planner, invoiced):
+    def listed(user, **filters) -> set[int]:
+        response = api_for(user).get("/api/v1/customers", filters)
+        assert response.status_code == 200
+        return ids(response)
+
+    late_5, late_40 = invoiced["late_5"].pk, invoiced["late_40"].pk
+    assert listed(direction, balance="due") == {invoiced["not_due"].pk, late_5, late_40}
+    assert listed(direction, balance="overdue") == {late_5, late_40}
+    assert listed(direction, overdue_days=30) == {late_40}
+    assert len(listed(planner, balance="overdue")) == 5  # planners do not see balances
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value"), [("balance", "x"), ("overdue_days", "0"), ("overdue_days", "abc")]
+)
+def test_the_api_refuses_a_bad_balance_filter(api_for, direction, field, value):
+    response = api_for(direction).get("/api/v1/customers", {field: value})
+    assert response.status_code == 422 and errors_by_field(response)[field]
