@@ -27,7 +27,13 @@ from creneau.catalog.selectors import service_price_for_site
 from creneau.core.amounts import HUNDRED, vat_of
 from creneau.core.models import AuditEvent, Company
 from creneau.core.money import CENT, money_round
-from creneau.core.services import audit_record, counter_next, model_changes, model_snapshot
+from creneau.core.services import (
+    audit_record,
+    counter_next,
+    fields_apply,
+    model_changes,
+    model_snapshot,
+)
 from creneau.core.templatetags.creneau import money, number
 from creneau.customers.models import Customer, Site
 from creneau.quotes.bounds import amount_error, max_amount
@@ -47,14 +53,6 @@ LINE_UNCHECKED = ["invoice", "position", "net", "vat_rate_value"]
 # along with the lines): clean() still checks the rate is active.
 LINE_UNCHECKED_AT_ISSUE = [*LINE_UNCHECKED, "vat_rate", "service", "site"]
 SERIES_PREFIX = {Invoice.Kind.INVOICE: "F", Invoice.Kind.CREDIT_NOTE: "A"}
-
-
-def _apply(instance: Any, fields: dict[str, Any], allowed: list[str]) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise TypeError(f"Unknown fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(instance, name, value)
 
 
 def ensure_draft(invoice: Invoice) -> None:
@@ -145,7 +143,7 @@ def invoice_create(
     """Start a draft invoice for a customer's billing group (manual invoicing). Its sites
     (the service addresses it prints) are the group's active sites unless given."""
     invoice = Invoice(customer=customer, kind=kind, created_by=by)
-    _apply(invoice, fields, [*INVOICE_FIELDS, "quote", "billing_run"])
+    fields_apply(invoice, fields, [*INVOICE_FIELDS, "quote", "billing_run"])
     invoice.full_clean(exclude=["number"], validate_constraints=False)
     if sites is None:
         sites = group_sites(customer, invoice.billing_group)
@@ -164,7 +162,7 @@ def invoice_update(*, invoice: Invoice, by: User | None, **fields: Any) -> Invoi
     """Change the billing group, period or notes of a draft."""
     ensure_draft(invoice)
     before = model_snapshot(invoice, INVOICE_FIELDS)
-    _apply(invoice, fields, INVOICE_FIELDS)
+    fields_apply(invoice, fields, INVOICE_FIELDS)
     invoice.full_clean(exclude=["number"], validate_constraints=False)
     changes = model_changes(before, model_snapshot(invoice, INVOICE_FIELDS))
     if changes:
@@ -229,7 +227,7 @@ def invoice_line_build(*, invoice: Invoice, **fields: Any) -> InvoiceLine:
     price first); whatever the caller gave explicitly wins."""
     given = {name: value for name, value in fields.items() if value is not None}
     line = InvoiceLine(invoice=invoice)
-    _apply(line, given, LINE_FIELDS)
+    fields_apply(line, given, LINE_FIELDS)
     if line.site_id and line.site.customer_id != invoice.customer_id:
         raise ValidationError({"site": _("Ce site appartient à un autre client.")})
     if line.line_type == InvoiceLine.LineType.DISCOUNT and "quantity" not in given:
@@ -265,7 +263,7 @@ def invoice_line_update(*, line: InvoiceLine, by: User | None, **fields: Any) ->
     invoice = line.invoice
     ensure_draft(invoice)
     before = model_snapshot(line, LINE_FIELDS)
-    _apply(line, fields, LINE_FIELDS)
+    fields_apply(line, fields, LINE_FIELDS)
     _normalise_line(line)
     line.full_clean(exclude=LINE_UNCHECKED, validate_constraints=False)
     changes = model_changes(before, model_snapshot(line, LINE_FIELDS))

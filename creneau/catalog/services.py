@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from creneau.catalog.images import clean_image
 from creneau.catalog.models import Service, ServiceImage, SitePrice, VatRate
 from creneau.core.models import AuditEvent
-from creneau.core.services import audit_record, model_changes, model_snapshot
+from creneau.core.services import audit_record, fields_apply, model_changes, model_snapshot
 from creneau.customers.models import Site
 
 VAT_RATE_FIELDS = ["label", "rate", "exemption_wording", "position", "is_active"]
@@ -26,14 +26,6 @@ SERVICE_FIELDS = [
     "code", "label", "description", "unit", "unit_price", "vat_rate", "is_personal_service",
     "revenue_account", "is_active",
 ]  # fmt: skip
-
-
-def _apply(instance: Any, fields: dict[str, Any], allowed: list[str]) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise TypeError(f"Unknown fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(instance, name, value)
 
 
 def _save_with_audit(instance: Any, fields: list[str], before: dict | None, by: User | None):
@@ -66,7 +58,7 @@ def _check_vat_rate(rate: VatRate) -> None:
 
 def vat_rate_create(*, by: User | None, **fields: Any) -> VatRate:
     rate = VatRate()
-    _apply(rate, fields, VAT_RATE_FIELDS)
+    fields_apply(rate, fields, VAT_RATE_FIELDS)
     _check_vat_rate(rate)
     return _save_with_audit(rate, VAT_RATE_FIELDS, None, by)
 
@@ -75,7 +67,7 @@ def vat_rate_update(*, vat_rate: VatRate, by: User | None, **fields: Any) -> Vat
     """Change a VAT rate. Its percentage is fixed once a document uses it: create a new rate
     and deactivate this one instead (the documents keep the rate they were made with)."""
     before = model_snapshot(vat_rate, VAT_RATE_FIELDS)
-    _apply(vat_rate, fields, VAT_RATE_FIELDS)
+    fields_apply(vat_rate, fields, VAT_RATE_FIELDS)
     _check_vat_rate(vat_rate)
     if Decimal(str(vat_rate.rate)) != Decimal(before["rate"]) and _vat_rate_used(vat_rate):
         raise ValidationError(
@@ -108,7 +100,7 @@ def _check_service(service: Service, *, rate_changed: bool = True) -> None:
 
 def service_create(*, by: User | None, **fields: Any) -> Service:
     service = Service()
-    _apply(service, fields, SERVICE_FIELDS)
+    fields_apply(service, fields, SERVICE_FIELDS)
     _check_service(service)
     return _save_with_audit(service, SERVICE_FIELDS, None, by)
 
@@ -116,7 +108,7 @@ def service_create(*, by: User | None, **fields: Any) -> Service:
 def service_update(*, service: Service, by: User | None, **fields: Any) -> Service:
     before = model_snapshot(service, SERVICE_FIELDS)
     previous_rate = service.vat_rate_id
-    _apply(service, fields, SERVICE_FIELDS)
+    fields_apply(service, fields, SERVICE_FIELDS)
     _check_service(service, rate_changed=service.vat_rate_id != previous_rate)
     return _save_with_audit(service, SERVICE_FIELDS, before, by)
 

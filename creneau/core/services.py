@@ -74,6 +74,16 @@ def counter_next(*, name: str) -> int:
     return counter_next(name=name)
 
 
+def fields_apply(instance: Any, fields: dict[str, Any], allowed: list[str]) -> None:
+    """Set the given fields on a model instance; a field outside `allowed` is a caller's
+    bug (TypeError), never a user's input (forms and schemas bound those)."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"Unknown fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
 def _plain(value: Any) -> Any:
     """A JSON-friendly form of a field value, for the audit trail."""
     if isinstance(value, models.Model):

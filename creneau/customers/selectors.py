@@ -299,8 +299,8 @@ def user_sees_invoices(user: AnyUser) -> bool:
 def balance_filter(balance: str, overdue_days: int | None) -> Exists | Q:
     """Customers with an issued document still due; overdue: an invoice (not a credit note)
     past its due date, by more than overdue_days days when given; Q() (no filter) for
-    other values. Built on the reverse
-    relation `invoices`, so customers never imports billing's models."""
+    other values. Built on the reverse relation `invoices`, so customers never imports
+    billing's models."""
     if overdue_days is not None and not 1 <= overdue_days <= OVERDUE_DAYS_MAX:
         overdue_days = None
     if balance not in (BALANCE_DUE, BALANCE_OVERDUE) and overdue_days is None:

@@ -13,7 +13,13 @@ from django.utils.translation import gettext as _
 
 from creneau.core.models import AuditEvent
 from creneau.core.roles import Role, user_role
-from creneau.core.services import audit_record, counter_next, model_changes, model_snapshot
+from creneau.core.services import (
+    audit_record,
+    counter_next,
+    fields_apply,
+    model_changes,
+    model_snapshot,
+)
 from creneau.customers.models import Contact, Customer, Family, InvoiceRecipient, Site
 from creneau.customers.selectors import customer_name_key, customer_search_text
 
@@ -26,14 +32,6 @@ SITE_FIELDS = [
     "name", "street", "postcode", "city", "country", "access_notes", "billing_group", "is_active",
 ]  # fmt: skip
 CONTACT_FIELDS = ["name", "role", "site", "phone", "mobile", "email"]
-
-
-def _apply(instance: Any, fields: dict[str, Any], allowed: list[str]) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise TypeError(f"Unknown fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(instance, name, value)
 
 
 def customer_refresh_search(*, customer: Customer) -> None:
@@ -51,7 +49,7 @@ def customer_create(*, by: User | None, **fields: Any) -> Customer:
     411 + code. A sales rep who creates a customer without naming a rep owns it.
     """
     customer = Customer()
-    _apply(customer, fields, CUSTOMER_FIELDS)
+    fields_apply(customer, fields, CUSTOMER_FIELDS)
     if "sales_rep" not in fields and user_role(by) == Role.SALES:
         customer.sales_rep = by
     with transaction.atomic():
@@ -69,7 +67,7 @@ def customer_create(*, by: User | None, **fields: Any) -> Customer:
 def customer_update(*, customer: Customer, by: User | None, **fields: Any) -> Customer:
     """Change some fields of a customer; the history records each field's old and new value."""
     before = model_snapshot(customer, CUSTOMER_FIELDS)
-    _apply(customer, fields, CUSTOMER_FIELDS)
+    fields_apply(customer, fields, CUSTOMER_FIELDS)
     customer.full_clean()
     changes = model_changes(before, model_snapshot(customer, CUSTOMER_FIELDS))
     if not changes:
@@ -103,7 +101,7 @@ def customer_delete(*, customer: Customer, by: User | None) -> bool:
 def site_create(*, customer: Customer, by: User | None, **fields: Any) -> Site:
     """Add a site to a customer. An empty address takes the customer's billing address."""
     site = Site(customer=customer)
-    _apply(site, fields, SITE_FIELDS)
+    fields_apply(site, fields, SITE_FIELDS)
     if not (site.street or site.postcode or site.city):
         for name in Site.ADDRESS_FIELDS:
             setattr(site, name, getattr(customer, name))
@@ -118,7 +116,7 @@ def site_create(*, customer: Customer, by: User | None, **fields: Any) -> Site:
 
 def site_update(*, site: Site, by: User | None, **fields: Any) -> Site:
     before = model_snapshot(site, SITE_FIELDS)
-    _apply(site, fields, SITE_FIELDS)
+    fields_apply(site, fields, SITE_FIELDS)
     site.billing_group = (site.billing_group or "").upper()
     site.full_clean()
     changes = model_changes(before, model_snapshot(site, SITE_FIELDS))
@@ -153,7 +151,7 @@ def site_delete(*, site: Site, by: User | None) -> None:
 
 def contact_create(*, customer: Customer, by: User | None, **fields: Any) -> Contact:
     contact = Contact(customer=customer)
-    _apply(contact, fields, CONTACT_FIELDS)
+    fields_apply(contact, fields, CONTACT_FIELDS)
     contact.full_clean()
     with transaction.atomic():
         contact.save()
@@ -163,7 +161,7 @@ def contact_create(*, customer: Customer, by: User | None, **fields: Any) -> Con
 
 def contact_update(*, contact: Contact, by: User | None, **fields: Any) -> Contact:
     before = model_snapshot(contact, CONTACT_FIELDS)
-    _apply(contact, fields, CONTACT_FIELDS)
+    fields_apply(contact, fields, CONTACT_FIELDS)
     contact.full_clean()
     changes = model_changes(before, model_snapshot(contact, CONTACT_FIELDS))
     if not changes:

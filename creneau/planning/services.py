@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from creneau.core.models import AuditEvent
 from creneau.core.roles import Role, role_given
-from creneau.core.services import audit_record, model_changes, model_snapshot
+from creneau.core.services import audit_record, fields_apply, model_changes, model_snapshot
 from creneau.core.staff import staff_create
 from creneau.customers.models import Site
 from creneau.planning.generation import planning_horizon, schedule_extend, schedule_sync
@@ -74,14 +74,6 @@ STATUS_CHANGES = {
 }
 
 
-def _apply(instance: Any, fields: dict[str, Any], allowed: list[str]) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise TypeError(f"Unknown fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(instance, name, value)
-
-
 def check_employee_may_go(employee: Employee | None, site: Site, *, field: str = "employee"):
     """An employee is never sent to one of their incompatible sites."""
     if employee is not None and employee.incompatible_sites.filter(pk=site.pk).exists():
@@ -100,7 +92,7 @@ def employee_create(
     *, by: User | None, incompatible_sites: Iterable[Site] = (), **fields: Any
 ) -> Employee:
     employee = Employee()
-    _apply(employee, fields, EMPLOYEE_FIELDS)
+    fields_apply(employee, fields, EMPLOYEE_FIELDS)
     employee.full_clean()
     with transaction.atomic():
         employee.save()
@@ -118,7 +110,7 @@ def employee_update(
 ) -> Employee:
     before = model_snapshot(employee, EMPLOYEE_FIELDS)
     before_sites = sorted(employee.incompatible_sites.values_list("pk", flat=True))
-    _apply(employee, fields, EMPLOYEE_FIELDS)
+    fields_apply(employee, fields, EMPLOYEE_FIELDS)
     employee.full_clean()
     changes = model_changes(before, model_snapshot(employee, EMPLOYEE_FIELDS))
     with transaction.atomic():
@@ -309,7 +301,7 @@ def _schedule_check(schedule: Schedule, *, new_start: bool = True) -> None:
 def schedule_create(*, site: Site, by: User | None, **fields: Any) -> Schedule:
     """A recurring visit on a site; its occurrences are made at once up to the horizon."""
     schedule = Schedule(site=site)
-    _apply(schedule, fields, SCHEDULE_FIELDS)
+    fields_apply(schedule, fields, SCHEDULE_FIELDS)
     _schedule_check(schedule)
     with transaction.atomic():
         schedule.save()
@@ -327,7 +319,7 @@ def schedule_update(*, schedule: Schedule, by: User | None, **fields: Any) -> Sc
     """Change a schedule: its future untouched visits follow; past and user-owned ones stay."""
     before = model_snapshot(schedule, SCHEDULE_FIELDS)
     old_start = schedule.start_date
-    _apply(schedule, fields, SCHEDULE_FIELDS)
+    fields_apply(schedule, fields, SCHEDULE_FIELDS)
     _schedule_check(schedule, new_start=schedule.start_date != old_start)
     changes = model_changes(before, model_snapshot(schedule, SCHEDULE_FIELDS))
     if not changes:
@@ -422,7 +414,7 @@ def _intervention_check(visit: Intervention) -> None:
 def intervention_create(*, site: Site, by: User | None, **fields: Any) -> Intervention:
     """A one-off visit (not from a schedule). It belongs to the user from the start."""
     visit = Intervention(site=site, user_owned=True)
-    _apply(visit, fields, INTERVENTION_FIELDS)
+    fields_apply(visit, fields, INTERVENTION_FIELDS)
     if visit.status not in (Status.PLANNED, ""):
         _check_status_change(Status.PLANNED, visit.status)
     _intervention_check(visit)
@@ -441,7 +433,7 @@ def intervention_update(
     visit = intervention
     old_status = visit.status
     before = model_snapshot(visit, INTERVENTION_FIELDS)
-    _apply(visit, fields, INTERVENTION_FIELDS)
+    fields_apply(visit, fields, INTERVENTION_FIELDS)
     _check_status_change(old_status, visit.status)
     if visit.status == Status.DONE and old_status != Status.DONE:
         visit.actual_start = visit.actual_start or visit.start

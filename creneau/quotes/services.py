@@ -29,6 +29,7 @@ from creneau.core.services import (
     audit_record,
     counter_next,
     email_queue,
+    fields_apply,
     model_changes,
     model_snapshot,
 )
@@ -57,14 +58,6 @@ LINE_FIELDS = [
     "line_type", "service", "description", "quantity", "unit", "unit_price", "vat_rate",
     "discount_percent",
 ]  # fmt: skip
-
-
-def _apply(instance: Any, fields: dict[str, Any], allowed: list[str]) -> None:
-    unknown = set(fields) - set(allowed)
-    if unknown:
-        raise TypeError(f"Unknown fields: {sorted(unknown)}")
-    for name, value in fields.items():
-        setattr(instance, name, value)
 
 
 def ensure_draft(quote: Quote) -> None:
@@ -135,7 +128,7 @@ def quote_create(
 ) -> Quote:
     """Start a draft quote for a customer (optionally one of its sites), valid 30 days."""
     quote = Quote(customer=customer, site=site, created_by=by)
-    _apply(quote, fields, QUOTE_FIELDS)
+    fields_apply(quote, fields, QUOTE_FIELDS)
     quote.full_clean()
     with transaction.atomic():
         quote.save()
@@ -147,7 +140,7 @@ def quote_update(*, quote: Quote, by: User | None, **fields: Any) -> Quote:
     """Change the site, validity date or notes of a draft."""
     ensure_draft(quote)
     before = model_snapshot(quote, QUOTE_FIELDS)
-    _apply(quote, fields, QUOTE_FIELDS)
+    fields_apply(quote, fields, QUOTE_FIELDS)
     quote.full_clean()
     changes = model_changes(before, model_snapshot(quote, QUOTE_FIELDS))
     if changes:
@@ -199,7 +192,7 @@ def quote_line_add(*, quote: Quote, by: User | None, **fields: Any) -> QuoteLine
     ensure_draft(quote)
     given = {name: value for name, value in fields.items() if value is not None}
     line = QuoteLine(quote=quote)
-    _apply(line, given, LINE_FIELDS)
+    fields_apply(line, given, LINE_FIELDS)
     if line.line_type == QuoteLine.LineType.DISCOUNT and "quantity" not in given:
         line.quantity = Decimal(-1)
     if line.line_type == QuoteLine.LineType.SERVICE and line.service_id:
@@ -224,7 +217,7 @@ def quote_line_update(*, line: QuoteLine, by: User | None, **fields: Any) -> Quo
     quote = line.quote
     ensure_draft(quote)
     before = model_snapshot(line, LINE_FIELDS)
-    _apply(line, fields, LINE_FIELDS)
+    fields_apply(line, fields, LINE_FIELDS)
     _normalise_line(line)
     line.full_clean(exclude=["quote", "position", "net"])
     changes = model_changes(before, model_snapshot(line, LINE_FIELDS))
