@@ -23,6 +23,34 @@ class PaymentMethod(models.TextChoices):
     CESU_PREFINANCED = "cesu_prefinanced", _("CESU préfinancé")
 
 
+class ChequeDeposit(CleanTextMixin, models.Model):
+    """A deposit of cheques at the bank (remise de chèques): the cheques recorded together
+    in Facturation > Règlements, with the slip's reference. Its total is the sum of its
+    payments, never typed."""
+
+    date = models.DateField(_("date de remise"), default=timezone.localdate)
+    reference = models.CharField(_("n° de bordereau"), max_length=100, blank=True)
+    notes = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saisie par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("saisie le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("remise de chèques")
+        verbose_name_plural = _("remises de chèques")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        suffix = f" ({self.reference})" if self.reference else ""
+        return f"Remise du {self.date:%d/%m/%Y}{suffix}"
+
+
 class Payment(CleanTextMixin, models.Model):
     """Money received from a customer: a transfer, a cheque, a card, cash, a direct debit
     or CESU. It is split over the customer's invoices by allocations; what is left is the
@@ -40,6 +68,14 @@ class Payment(CleanTextMixin, models.Model):
     reference = models.CharField(_("référence"), max_length=100, blank=True)
     cheque_bank = models.CharField(_("banque du chèque"), max_length=100, blank=True)
     cheque_number = models.CharField(_("n° de chèque"), max_length=30, blank=True)
+    deposit = models.ForeignKey(
+        ChequeDeposit,
+        verbose_name=_("remise de chèques"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="payments",
+    )
     # A reversal cancels the payment it names (its allocations no longer count).
     reversal_of = models.OneToOneField(
         "self",
@@ -121,3 +157,50 @@ class PaymentAllocation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} € → {self.invoice}"
+
+
+class Refund(CleanTextMixin, models.Model):
+    """Money paid back to a customer out of a payment's unallocated part (its credit): by
+    transfer, cheque or cash. Never edited; it lowers that payment's credit for good."""
+
+    class Method(models.TextChoices):
+        TRANSFER = "transfer", _("Virement")
+        CHEQUE = "cheque", _("Chèque")
+        CASH = "cash", _("Espèces")
+
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("règlement"), on_delete=models.PROTECT, related_name="refunds"
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("client"), on_delete=models.PROTECT, related_name="refunds"
+    )
+    date = models.DateField(_("date"), default=timezone.localdate)
+    amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
+    method = models.CharField(_("mode"), max_length=20, choices=Method.choices)
+    reference = models.CharField(_("référence"), max_length=100, blank=True)
+    reason = models.CharField(_("motif"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saisi par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("saisi le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("remboursement")
+        verbose_name_plural = _("remboursements")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["customer", "-date"], name="refund_customer_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="refund_amount_positive",
+                violation_error_message=_("Le montant d'un remboursement est positif."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Remboursement {self.amount} € du {self.date:%d/%m/%Y}"
