@@ -128,9 +128,7 @@ def payment_new(request: HttpRequest, pk: int) -> HttpResponse:
             }
         form = PaymentForm(initial=initial, invoices=invoices)
     context = {"customer": customer, "form": form, "from_invoice": preselected_invoice}
-    return render(
-        request, "payments/payment_form.html", context, status=422 if form.errors else 200
-    )
+    return render(request, "payments/payment_form.html", context)
 
 
 def payment_reverse_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -152,5 +150,4 @@ def payment_reverse_view(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "payments/payment_reverse.html",
         {"payment": payment, "customer": payment.customer, "form": form},
-        status=422 if form.errors else 200,
     )

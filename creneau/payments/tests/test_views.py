@@ -168,7 +168,7 @@ def test_bad_input_is_refused_at_the_field(
     response = client_for(accountant).post(
         f"/payments/customer/{customer.pk}/new/", form_data(**overrides)
     )
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assert message in response.content.decode().replace("&#x27;", "'")
     assert not Payment.objects.exists()
@@ -178,7 +178,7 @@ def test_an_allocation_beyond_the_amount_due_is_refused(customer, accountant, cl
     invoice = issued_invoice(customer=customer)
     data = form_data(amount="500", allocation="hand", **{f"invoice_{invoice.pk}": "200"})
     response = client_for(accountant).post(f"/payments/customer/{customer.pk}/new/", data)
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert "il reste 120,00" in response.content.decode()
     assert not Payment.objects.exists()
 
@@ -213,7 +213,7 @@ def test_reverse_a_payment_with_a_reason(customer, accountant, client_for):
     page = client.get(f"/payments/{payment.pk}/reverse/").content.decode()
     assert "data-confirm" in page
     refused = client.post(f"/payments/{payment.pk}/reverse/", {"reason": " "})
-    assert refused.status_code == 422
+    assert refused.status_code == 200
     assert "Indiquez le motif" in refused.content.decode()
     response = client.post(f"/payments/{payment.pk}/reverse/", {"reason": "Chèque impayé"})
     assert response.status_code == 302
@@ -221,7 +221,7 @@ def test_reverse_a_payment_with_a_reason(customer, accountant, client_for):
     assert invoice.amount_due == Decimal("120.00")
     assert Payment.objects.get(reversal_of=payment).reason == "Chèque impayé"
     again = client.post(f"/payments/{payment.pk}/reverse/", {"reason": "Encore"})
-    assert again.status_code == 422 and "déjà annulé" in again.content.decode()
+    assert again.status_code == 200 and "déjà annulé" in again.content.decode()
 
 
 def test_roles(customer, rep, other_rep, planner, accountant, direction, client_for):
