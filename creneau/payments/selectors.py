@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from creneau.billing.models import Invoice
@@ -53,15 +53,41 @@ class Balance:
 
 
 def customer_balance(customer: Customer, *, today=None) -> Balance:
+    """Two queries, whatever the number of documents: the record's header shows it."""
     today = today or timezone.localdate()
-    issued = Invoice.objects.filter(customer=customer).exclude(status=Invoice.Status.DRAFT)
-    invoiced = _sum(issued.filter(kind=Invoice.Kind.INVOICE), "total_gross")
-    credited = _sum(issued.filter(kind=Invoice.Kind.CREDIT_NOTE), "total_gross")
-    payments = Payment.objects.filter(customer=customer).filter(ACTIVE)
-    paid = _sum(payments, "amount")
-    allocated = _sum(active_allocations().filter(payment__customer=customer), "amount")
-    overdue = _sum(
-        issued.filter(kind=Invoice.Kind.INVOICE, due_date__lt=today, amount_due__gt=0),
-        "amount_due",
+    invoice = Q(kind=Invoice.Kind.INVOICE)
+    documents = (
+        Invoice.objects.filter(customer=customer)
+        .exclude(status=Invoice.Status.DRAFT)
+        .aggregate(
+            invoiced=Sum("total_gross", filter=invoice),
+            credited=Sum("total_gross", filter=Q(kind=Invoice.Kind.CREDIT_NOTE)),
+            overdue=Sum("amount_due", filter=invoice & Q(due_date__lt=today, amount_due__gt=0)),
+        )
     )
-    return Balance(balance=invoiced - credited - paid, overdue=overdue, credit=paid - allocated)
+
+    def total(queryset: QuerySet, field: str) -> Subquery:
+        summed = queryset.values("customer_id").annotate(total=Sum(field)).values("total")
+        return Subquery(summed)
+
+    money = (
+        Customer.objects.filter(pk=customer.pk)
+        .annotate(
+            paid=total(Payment.objects.filter(ACTIVE, customer=OuterRef("pk")), "amount"),
+            allocated=total(
+                active_allocations()
+                .filter(payment__customer=OuterRef("pk"))
+                .annotate(customer_id=F("payment__customer_id")),
+                "amount",
+            ),
+        )
+        .values("paid", "allocated")
+        .get()
+    )
+    invoiced, credited = documents["invoiced"] or ZERO, documents["credited"] or ZERO
+    paid, allocated_total = money["paid"] or ZERO, money["allocated"] or ZERO
+    return Balance(
+        balance=invoiced - credited - paid,
+        overdue=documents["overdue"] or ZERO,
+        credit=paid - allocated_total,
+    )

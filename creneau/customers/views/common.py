@@ -26,6 +26,7 @@ from django_htmx.middleware import HtmxDetails
 
 from creneau.core.roles import Role, user_is_direction, user_role
 from creneau.customers.models import Customer
+from creneau.customers.selectors import user_sees_invoices
 from creneau.customers.tabs import RECORD_TABS, RecordTab
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -63,10 +64,14 @@ def may_change_activity(user: AnyUser, customer: Customer) -> bool:
 
 
 def header_context(request: HttpRequest, customer: Customer) -> dict[str, Any]:
-    return {
+    context = {
         "customer": customer,
         "may_change_activity": may_change_activity(request.user, customer),
     }
+    if user_sees_invoices(request.user):
+        # The balance at a glance; payments is below customers, so it is read at call time.
+        context["account"] = import_string("creneau.payments.selectors.customer_balance")(customer)
+    return context
 
 
 def record_page(

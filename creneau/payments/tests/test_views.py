@@ -72,6 +72,20 @@ def test_the_tab_shows_balance_invoices_and_payments(customer, accountant, clien
     assert "Saisir un règlement" in html
 
 
+def test_the_record_header_shows_the_balance_to_invoice_readers(
+    customer, accountant, planner, client_for
+):
+    aged(issued_invoice(customer=customer), 40)  # 120 € TTC, overdue
+    issued_invoice(customer=customer)
+    pay(customer, "50")
+    header = client_for(accountant).get(f"/customers/{customer.pk}/").content.decode()
+    balance = header[header.index('id="record-balance"') :].split("</div>", 1)[0]
+    assert "190,00\u00a0€" in balance and "dont 70,00\u00a0€ en retard" in balance
+    # Planning sees the customer, not its money.
+    planning = client_for(planner).get(f"/customers/{customer.pk}/")
+    assert planning.status_code == 200 and "record-balance" not in planning.content.decode()
+
+
 def test_the_record_lists_the_tab_as_factures_et_reglements(customer, direction, client_for):
     response = client_for(direction).get(f"/customers/{customer.pk}/")
     assert "Factures et règlements" in response.content.decode()
