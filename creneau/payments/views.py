@@ -25,6 +25,7 @@ from creneau.payments.models import Payment, PaymentAllocation
 from creneau.payments.rules import user_may_record_payments, user_sees_payments
 from creneau.payments.selectors import customer_balance, payments_visible_to
 from creneau.payments.services import payment_create, payment_reverse
+from creneau.payments.views_statement import statement_context
 
 TAB_ROWS = 50
 PAYMENTS_PER_PAGE = 20
@@ -73,6 +74,7 @@ def tab_customer(request: HttpRequest, pk: int) -> HttpResponse:
             "balance": customer_balance(customer),
             "payments": page,
             "can_record": user_may_record_payments(request.user),
+            **statement_context(request, customer),
         },
     )
 

@@ -1,8 +1,8 @@
 """Payments' URLs of customer data, for the outsider test (creneau/tests/test_outsider.py).
 
-A sales rep reads its customers' payments and balance but records and cancels none: those
-are listed as POSTs (the owner's GETs must answer 200; the owner's POSTs answer 403, the
-outsider's 404 before any right is checked).
+A sales rep reads its customers' payments, balance and statement but records, cancels
+and e-mails none: those are listed as POSTs (the owner's GETs must answer 200; the owner's
+POSTs answer 403, the outsider's 404 before any right is checked).
 """
 
 from decimal import Decimal
@@ -26,6 +26,9 @@ def pages(objects) -> list[tuple[str, str]]:
         ("get", f"/payments/customer/{customer}/"),
         ("post", f"/payments/customer/{customer}/new/"),
         ("post", f"/payments/{objects['payment'].pk}/reverse/"),
+        ("get", f"/payments/customer/{customer}/statement/"),
+        ("get", f"/payments/customer/{customer}/statement.pdf?start=2026-01-01&end=2026-01-31"),
+        ("post", f"/payments/customer/{customer}/statement/send/"),
     ]
 
 
@@ -35,4 +38,5 @@ def api(objects) -> list[tuple[str, str]]:
         ("get", payment),
         ("post", f"{payment}/reverse"),
         ("get", f"/api/v1/customers/{objects['customer'].pk}/balance"),
+        ("get", f"/api/v1/customers/{objects['customer'].pk}/statement.pdf"),
     ]
