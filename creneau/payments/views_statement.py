@@ -49,8 +49,8 @@ def statement_context(
 
 def _page(request: HttpRequest, customer: Customer, form: StatementPeriodForm) -> HttpResponse:
     context = {"customer": customer, **statement_context(request, customer, form)}
-    status = 422 if form.errors else 200
-    return render(request, "payments/statement.html", context, status=status)
+    # 200 with the errors at the field, as every form: a 422 page is a console error.
+    return render(request, "payments/statement.html", context)
 
 
 @require_GET
