@@ -27,7 +27,6 @@ class ReminderLevelForm(forms.Form):
             "required": _("Indiquez le numéro du niveau (1 à 9)."),
         },
         widget=forms.NumberInput(attrs={**TEXT, "min": 1, "max": MAX_RANK}),
-        help_text=_("Les niveaux partent dans l'ordre : 1, puis 2, puis 3..."),
     )
     name = forms.CharField(
         label=_("Nom"),

@@ -216,6 +216,8 @@ def reminder_sample_values() -> dict[str, str]:
     def day(days: int) -> str:
         return formats.date_format(today - timedelta(days=days), "d/m/Y")
 
+    first, second = f"F-{today.year}-00012", f"F-{today.year}-00031"
+
     lines = [
         (
             _(
@@ -231,14 +233,14 @@ def reminder_sample_values() -> dict[str, str]:
             }
         )
         for number, age, total, due in (
-            ("F-2027-00012", 52, "480.00", "480.00"),
-            ("F-2027-00031", 24, "216.00", "96.00"),
+            (first, 52, "480.00", "480.00"),
+            (second, 24, "216.00", "96.00"),
         )
     ]
     values = {
         "client": _("Résidence Les Tilleuls"),
         "code_client": "C00042",
-        "factures": "F-2027-00012, F-2027-00031",
+        "factures": f"{first}, {second}",
         "factures_detail": "\n".join(f"\u2013 {line}" for line in lines),
         "montant_du": money(Decimal("576.00")),
         "echeances": f"{day(52)}, {day(24)}",
