@@ -170,9 +170,10 @@ def hold_create(
 def hold_release(*, hold: DunningHold, by: User | None) -> DunningHold:
     """Resume the reminders: the hold ends now, and stays as history."""
     with transaction.atomic():
+        # Only the hold's row: PostgreSQL locks no row of an outer join's nullable side.
         locked = (
-            DunningHold.objects.select_for_update()
-            .select_related("invoice", "customer")
+            DunningHold.objects.select_for_update(of=("self",))
+            .select_related("invoice__customer", "customer")
             .get(pk=hold.pk)
         )
         if locked.released_at is not None:

@@ -4,11 +4,12 @@ page of a reminder, who may do what, and the query counts."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -451,3 +452,36 @@ def test_a_reminder_not_sent_has_no_page(customer, invoice, direction, client_fo
     reminder.save()
     assert client_for(direction).get(f"/payments/reminders/{reminder.pk}/").status_code == 404
     assert client_for(direction).get("/payments/reminders/999999/").status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_holds_at_once_make_one_and_a_clear_refusal():
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between two connections need PostgreSQL")
+    customer = CustomerFactory()
+    invoice = issued_invoice(customer=customer)
+    barrier, refused, unexpected = threading.Barrier(4), [], []
+
+    def hold(target: dict):
+        try:
+            barrier.wait()
+            hold_create(by=None, reason="Litige", **target)
+        except HoldConflict as error:
+            refused.append(error)
+        except Exception as error:  # an IntegrityError would land here
+            unexpected.append(error)
+        finally:
+            connections.close_all()
+
+    targets = [{"invoice": invoice}] * 2 + [{"customer": customer}] * 2
+    threads = [threading.Thread(target=hold, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert unexpected == []
+    assert sorted(str(error.messages[0])[:40] for error in refused) == [
+        "Les relances de ce client sont déjà susp",
+        "Les relances de cette facture sont déjà ",
+    ]
+    assert DunningHold.objects.count() == 2
