@@ -59,6 +59,7 @@ SETTINGS_MENU: list[MenuItem] = [
         "shield-check",
         allowed=app_rule("billing", "user_sees_journal"),
     ),
+    MenuItem(_("Relances"), "payments:levels", "bell", allowed=user_is_direction),
     MenuItem(_("Jetons d'API"), "api_token_list", "key", allowed=user_is_direction),
 ]
 

@@ -21,3 +21,14 @@ def user_sees_payments(user: AnyUser) -> bool:
 def user_may_record_payments(user: AnyUser) -> bool:
     """Recording and reversing payments: direction and accounting."""
     return user_role(user) in PAYMENT_WRITERS
+
+
+def user_may_set_dunning_levels(user: AnyUser) -> bool:
+    """Paramètres > Relances (the levels, their texts and fees): direction."""
+    return user_role(user) == Role.DIRECTION
+
+
+def user_may_hold_dunning(user: AnyUser) -> bool:
+    """Suspending and resuming the reminders of an invoice or a customer: those who record
+    payments (direction and accounting), who know of a dispute or a payment plan."""
+    return user_may_record_payments(user)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from creneau.payments import views, views_statement
+from creneau.payments import views, views_holds, views_levels, views_statement
 
 app_name = "payments"
 
@@ -19,4 +19,18 @@ urlpatterns = [
         views_statement.statement_send_view,
         name="statement_send",
     ),
+    # Paramètres > Relances.
+    path("levels/", views_levels.level_list, name="levels"),
+    path("levels/new/", views_levels.level_new, name="level_new"),
+    path("levels/preview/", views_levels.level_preview, name="level_preview"),
+    path("levels/<int:pk>/", views_levels.level_edit, name="level_edit"),
+    path("levels/<int:pk>/active/", views_levels.level_toggle, name="level_toggle"),
+    path("levels/<int:pk>/delete/", views_levels.level_delete, name="level_delete"),
+    # Holds and the reminders sent, on the invoice page and the customer record.
+    path("invoice/<int:pk>/dunning/", views_holds.invoice_dunning, name="invoice_dunning"),
+    path("invoice/<int:pk>/hold/", views_holds.invoice_hold, name="invoice_hold"),
+    path("invoice/<int:pk>/release/", views_holds.invoice_release, name="invoice_release"),
+    path("customer/<int:pk>/hold/", views_holds.customer_hold, name="customer_hold"),
+    path("customer/<int:pk>/release/", views_holds.customer_release, name="customer_release"),
+    path("reminders/<int:pk>/", views_holds.reminder_detail, name="reminder_detail"),
 ]

@@ -25,6 +25,7 @@ from creneau.payments.models import Payment, PaymentAllocation
 from creneau.payments.rules import user_may_record_payments, user_sees_payments
 from creneau.payments.selectors import customer_balance, payments_visible_to
 from creneau.payments.services import payment_create, payment_reverse
+from creneau.payments.views_holds import customer_dunning_context
 from creneau.payments.views_statement import statement_context
 
 TAB_ROWS = 50
@@ -44,9 +45,22 @@ def require_writer(request: HttpRequest) -> None:
 
 def tab_customer(request: HttpRequest, pk: int) -> HttpResponse:
     """The record's "Factures et règlements" tab: the balance, the invoices and credit notes,
-    then the payments, a page at a time (a fixed number of queries however many)."""
+    then the payments, a page at a time, and the dunning (hold, reminders sent): a fixed
+    number of queries however many."""
     customer = customer_get(user=request.user, pk=pk)
     require_reader(request)
+    return respond_tab(
+        request,
+        customer,
+        tab="invoices",
+        template="payments/tab_customer.html",
+        context=tab_customer_context(request, customer),
+    )
+
+
+def tab_customer_context(request: HttpRequest, customer, *, hold_form=None) -> dict:
+    """What the tab shows; `hold_form` is a refused "Suspendre les relances" form, shown
+    open with its errors (views_holds)."""
     invoices = list(invoices_of_customer(customer=customer)[: TAB_ROWS + 1])
     payments = (
         Payment.objects.filter(customer=customer, reversal_of__isnull=True)
@@ -60,23 +74,18 @@ def tab_customer(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("-date", "-id")
     )
     page = Paginator(payments, PAYMENTS_PER_PAGE).get_page(request.GET.get("payments_page"))
-    return respond_tab(
-        request,
-        customer,
-        tab="invoices",
-        template="payments/tab_customer.html",
-        context={
-            "invoices": invoices[:TAB_ROWS],
-            "more": len(invoices) > TAB_ROWS,
-            "totals": customer_billed_totals(customer=customer),
-            "drafts": sum(1 for invoice in invoices if invoice.status == Invoice.Status.DRAFT),
-            "can_issue": user_may_issue_invoices(request.user),
-            "balance": customer_balance(customer),
-            "payments": page,
-            "can_record": user_may_record_payments(request.user),
-            **statement_context(request, customer),
-        },
-    )
+    return {
+        "invoices": invoices[:TAB_ROWS],
+        "more": len(invoices) > TAB_ROWS,
+        "totals": customer_billed_totals(customer=customer),
+        "drafts": sum(1 for invoice in invoices if invoice.status == Invoice.Status.DRAFT),
+        "can_issue": user_may_issue_invoices(request.user),
+        "balance": customer_balance(customer),
+        "payments": page,
+        "can_record": user_may_record_payments(request.user),
+        **customer_dunning_context(request, customer, hold_form=hold_form),
+        **statement_context(request, customer),
+    }
 
 
 def _open_invoices(customer) -> list[Invoice]:

@@ -51,6 +51,8 @@ NOT_CUSTOMER_DATA += ("planning/ical/",)
 # other role is refused before anything is read (billing/tests/test_views_runs.py,
 # test_api_runs.py).
 NOT_CUSTOMER_DATA += ("invoices/runs/", "api/v1/billing-runs")
+# The dunning levels (Paramètres > Relances): direction only (payments/tests/test_levels.py).
+NOT_CUSTOMER_DATA += ("payments/levels/",)
 
 
 def outsider_modules():

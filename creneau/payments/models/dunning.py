@@ -87,7 +87,7 @@ def dunning_letters_path(instance: DunningRun, filename: str) -> str:
     return f"dunning/{instance.pk}/{filename}"
 
 
-class DunningRun(models.Model):
+class DunningRun(CleanTextMixin, models.Model):
     """A dunning run at a date (`as_of`, today unless a catch-up or a test says otherwise):
     first a preview of the reminders it proposes, which the user unticks, then sent."""
 

@@ -10,18 +10,21 @@ from decimal import Decimal
 from creneau.billing.tests.factories import issued_invoice
 from creneau.payments.models import PaymentMethod
 from creneau.payments.services import payment_create
+from creneau.payments.tests.dunning_data import sent_reminder
 
 
 def build(customer, owner) -> dict:
-    issued_invoice(customer=customer)
+    invoice = issued_invoice(customer=customer)
     payment = payment_create(
         customer=customer, by=None, amount=Decimal("10.00"), method=PaymentMethod.TRANSFER
     )
-    return {"customer": customer, "payment": payment}
+    reminder = sent_reminder(customer, [invoice])
+    return {"customer": customer, "payment": payment, "invoice": invoice, "reminder": reminder}
 
 
 def pages(objects) -> list[tuple[str, str]]:
     customer = objects["customer"].pk
+    invoice = objects["invoice"].pk
     return [
         ("get", f"/payments/customer/{customer}/"),
         ("post", f"/payments/customer/{customer}/new/"),
@@ -29,6 +32,13 @@ def pages(objects) -> list[tuple[str, str]]:
         ("get", f"/payments/customer/{customer}/statement/"),
         ("get", f"/payments/customer/{customer}/statement.pdf?start=2026-01-01&end=2026-01-31"),
         ("post", f"/payments/customer/{customer}/statement/send/"),
+        # The dunning: the invoice page's card, holds, a reminder sent.
+        ("get", f"/payments/invoice/{invoice}/dunning/"),
+        ("post", f"/payments/invoice/{invoice}/hold/"),
+        ("post", f"/payments/invoice/{invoice}/release/"),
+        ("post", f"/payments/customer/{customer}/hold/"),
+        ("post", f"/payments/customer/{customer}/release/"),
+        ("get", f"/payments/reminders/{objects['reminder'].pk}/"),
     ]
 
 
@@ -39,4 +49,10 @@ def api(objects) -> list[tuple[str, str]]:
         ("post", f"{payment}/reverse"),
         ("get", f"/api/v1/customers/{objects['customer'].pk}/balance"),
         ("get", f"/api/v1/customers/{objects['customer'].pk}/statement.pdf"),
+        ("post", f"/api/v1/invoices/{objects['invoice'].pk}/hold"),
+        ("post", f"/api/v1/invoices/{objects['invoice'].pk}/release"),
+        ("get", f"/api/v1/invoices/{objects['invoice'].pk}/reminders"),
+        ("post", f"/api/v1/customers/{objects['customer'].pk}/hold"),
+        ("post", f"/api/v1/customers/{objects['customer'].pk}/release"),
+        ("get", f"/api/v1/customers/{objects['customer'].pk}/reminders"),
     ]
