@@ -12,7 +12,7 @@ from django.utils import timezone
 from creneau.billing.models import Invoice
 from creneau.customers.models import Customer
 from creneau.customers.selectors import AnyUser, customers_visible_to
-from creneau.payments.models import Payment, PaymentAllocation
+from creneau.payments.models import Payment, PaymentAllocation, Refund
 
 ZERO = Decimal("0.00")
 # A payment counts unless it is a reversal or has been reversed.
@@ -44,8 +44,9 @@ def _sum(queryset: QuerySet, field: str) -> Decimal:
 
 @dataclass(frozen=True)
 class Balance:
-    """A customer's account: what it owes (invoices less credit notes and payments), what of
-    it is past due, and the payments not yet allocated to an invoice (its credit)."""
+    """A customer's account: what it owes (invoices less credit notes and payments, plus
+    what was refunded to it), what of it is past due, and the payments neither allocated
+    to an invoice nor refunded (its credit)."""
 
     balance: Decimal
     overdue: Decimal
@@ -64,4 +65,33 @@ def customer_balance(customer: Customer, *, today=None) -> Balance:
         issued.filter(kind=Invoice.Kind.INVOICE, due_date__lt=today, amount_due__gt=0),
         "amount_due",
     )
-    return Balance(balance=invoiced - credited - paid, overdue=overdue, credit=paid - allocated)
+    # Every refund is money paid back, and so owed again; only those of active payments
+    # spent a credit that still counts (a reversed payment has none left).
+    refunds = Refund.objects.filter(customer=customer)
+    refunded = _sum(refunds, "amount")
+    refunded_of_active = _sum(refunds.filter(payment__in=payments), "amount")
+    return Balance(
+        balance=invoiced - credited - paid + refunded,
+        overdue=overdue,
+        credit=paid - allocated - refunded_of_active,
+    )
+
+
+def invoice_payments(invoice: Invoice) -> list[dict]:
+    """The payments allocated to an invoice, reversed ones too (flagged): for the invoice's
+    API (billing reads it through billing.services.invoice_payments_register)."""
+    allocations = (
+        PaymentAllocation.objects.filter(invoice=invoice)
+        .select_related("payment__reversal")
+        .order_by("payment__date", "payment_id", "id")
+    )
+    return [
+        {
+            "payment_id": allocation.payment_id,
+            "date": allocation.payment.date,
+            "method": allocation.payment.method,
+            "amount": allocation.amount,
+            "reversed": hasattr(allocation.payment, "reversal"),
+        }
+        for allocation in allocations
+    ]

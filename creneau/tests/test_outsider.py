@@ -51,6 +51,9 @@ NOT_CUSTOMER_DATA += ("planning/ical/",)
 # other role is refused before anything is read (billing/tests/test_views_runs.py,
 # test_api_runs.py).
 NOT_CUSTOMER_DATA += ("invoices/runs/", "api/v1/billing-runs")
+# A cheque deposit holds many customers' cheques: direction and accounting only, any other
+# role refused before anything is read (payments/tests/test_deposits.py).
+NOT_CUSTOMER_DATA += ("payments/deposits/",)
 
 
 def outsider_modules():

@@ -26,6 +26,8 @@ def pages(objects) -> list[tuple[str, str]]:
         ("get", f"/payments/customer/{customer}/"),
         ("post", f"/payments/customer/{customer}/new/"),
         ("post", f"/payments/{objects['payment'].pk}/reverse/"),
+        ("post", f"/payments/{objects['payment'].pk}/refund/"),
+        ("post", f"/payments/{objects['payment'].pk}/allocate/"),
     ]
 
 
@@ -34,5 +36,7 @@ def api(objects) -> list[tuple[str, str]]:
     return [
         ("get", payment),
         ("post", f"{payment}/reverse"),
+        ("post", f"{payment}/refund"),
+        ("post", f"{payment}/allocate"),
         ("get", f"/api/v1/customers/{objects['customer'].pk}/balance"),
     ]
