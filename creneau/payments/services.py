@@ -431,7 +431,11 @@ def _record_cheque(
             return {"invoice": error.messages}
         errors = error.message_dict
         # The payment's allocation is the row's invoice; its date is the deposit's.
-        errors["invoice"] = errors.pop("allocations", []) + errors.pop(NON_FIELD_ERRORS, [])
+        errors["invoice"] = (
+            errors.get("invoice", [])
+            + errors.pop("allocations", [])
+            + errors.pop(NON_FIELD_ERRORS, [])
+        )
         return {field: messages for field, messages in errors.items() if messages}
     return {}
 

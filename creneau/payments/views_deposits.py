@@ -174,13 +174,13 @@ def customer_suggestions(request: HttpRequest) -> JsonResponse:
     if len(query) < SUGGESTION_MIN_LENGTH:
         return JsonResponse({"customers": []})
     customers = customers_filter(user=request.user, filters={"q": query, "active": "all"})
-    found = customers.only("code", "name", "postcode", "city")[:SUGGESTIONS]
+    found = customers.values("code", "name", "postcode", "city")[:SUGGESTIONS]
     return JsonResponse(
         {
             "customers": [
                 {
-                    "value": f"{customer.code}{SUGGESTION_SEPARATOR}{customer.name}",
-                    "label": f"{customer.postcode} {customer.city}".strip(),
+                    "value": f"{customer['code']}{SUGGESTION_SEPARATOR}{customer['name']}",
+                    "label": f"{customer['postcode']} {customer['city']}".strip(),
                 }
                 for customer in found
             ]

@@ -376,3 +376,23 @@ def test_api_writes_are_403_for_a_sales_rep(api_for, rep, customer):
     assert refund_answer.status_code == 403
     assert client.post(f"/api/v1/payments/{payment.pk}/allocate").status_code == 403
     assert client.get(f"/api/v1/payments/{payment.pk}").status_code == 200
+
+
+def test_the_invoice_api_lists_its_payments(api_for, accountant, customer):
+    invoice = issued_invoice(customer=customer)
+    first = pay(customer, "50", method="cheque", cheque_number="12")
+    second = pay(customer, "20", method="cash")
+    payment_reverse(payment=first, by=None, reason="Chèque impayé")
+    third = pay(customer, "10")
+    data = api_for(accountant).get(f"/api/v1/invoices/{invoice.pk}").json()
+    assert data["payments"] == [
+        {"payment_id": first.pk, "date": first.date.isoformat(), "method": "cheque",
+         "amount": "50.00", "reversed": True},
+        {"payment_id": second.pk, "date": second.date.isoformat(), "method": "cash",
+         "amount": "20.00", "reversed": False},
+        {"payment_id": third.pk, "date": third.date.isoformat(), "method": "transfer",
+         "amount": "10.00", "reversed": False},
+    ]  # fmt: skip
+    assert (data["amount_paid"], data["amount_due"]) == ("30.00", "90.00")
+    draft = api_for(accountant).post("/api/v1/invoices", {"customer_id": customer.pk}).json()
+    assert draft["payments"] == []
