@@ -66,7 +66,6 @@ def _save(request: HttpRequest, header: DepositForm, formset) -> ChequeDeposit |
             form = rows[index]
             for field, field_messages in errors.items():
                 form.add_error(field if field in form.fields else None, field_messages)
-        header.add_error(None, error.messages)
     except ValidationError as error:
         errors_to_form(header, error)
     return None
@@ -102,6 +101,8 @@ def deposit_new(request: HttpRequest) -> HttpResponse:
         "header": header,
         "formset": formset,
         "show_errors": show_errors,
+        # Said above the rows: the wrong ones may be far down a list of thirty.
+        "wrong_rows": sum(1 for form in formset.forms if form.errors) if failed else 0,
         "banks": recent_cheque_banks(),
     }
     return render(

@@ -267,6 +267,7 @@ def test_every_wrong_row_shows_its_error_and_nothing_is_saved(accountant, client
     ):
         assert message in html, message
     assert html.count("is-invalid") == 6
+    assert "6 chèques à corriger : rien n'a été enregistré." in html
     # What was typed stays, and the rows found show their customer.
     assert 'value="Nobody Known"' in html
     assert "data-customer-name>Jeanne Dupont<" in html
