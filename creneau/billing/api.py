@@ -173,11 +173,30 @@ class InvoiceEmailOut(Schema):
     last_error: str
 
 
+class InvoicePaymentOut(Schema):
+    payment_id: int
+    date: date
+    method: str
+    amount: Amount = Field(description="La part du règlement affectée à cette facture.")
+    reversed: bool = Field(description="Règlement annulé : cette part ne compte plus.")
+
+    @staticmethod
+    def resolve_amount(obj: dict) -> str:
+        return decimal_text(obj["amount"], 2)
+
+
 class InvoiceOut(InvoiceSummary):
     notes: str
     quote_id: int | None
     lines: list[InvoiceLineOut]
     emails: list[InvoiceEmailOut]
+    payments: list[InvoicePaymentOut] = Field(
+        description="Les règlements affectés à la facture, annulés compris."
+    )
+
+    @staticmethod
+    def resolve_payments(obj: Invoice) -> list[dict]:
+        return services.invoice_payments(obj)
 
     @staticmethod
     def resolve_lines(obj: Invoice) -> list[InvoiceLine]:

@@ -495,6 +495,19 @@ def invoice_paid_amount_register(function: Callable[[Invoice], Decimal]) -> None
     _paid_amount[:] = [function]
 
 
+# The payments allocated to an invoice, for its API ({"payment_id", "date", "method",
+# "amount", "reversed"} each), told by the payments app as above; none until it registers.
+_payments_of: list[Callable[[Invoice], list[dict]]] = []
+
+
+def invoice_payments_register(function: Callable[[Invoice], list[dict]]) -> None:
+    _payments_of[:] = [function]
+
+
+def invoice_payments(invoice: Invoice) -> list[dict]:
+    return _payments_of[0](invoice) if _payments_of else []
+
+
 def invoice_amounts_refresh(*, invoice: Invoice) -> Invoice:
     """Derive the amount due and the status of an issued invoice from its credit notes and
     its payments' allocations. Call it with the invoice's row locked.

@@ -1,6 +1,7 @@
 """API of payments (règlements) and customers' balances: the list (filters, pages), reading
-one with its allocations, recording one (allocated by hand or oldest due first), reversing
-one, and a customer's balance with its invoices due. Sales reps read their customers'
+one with its allocations and refunds, recording one (allocated by hand or oldest due
+first), allocating or refunding its credit, reversing one, and a customer's balance with
+its invoices due. Sales reps read their customers'
 payments (404 for the others); direction and accounting record and reverse; planning reads
 none (404 everywhere)."""
 
@@ -8,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -23,7 +25,7 @@ from creneau.core.api_text import text_of
 from creneau.core.schemas import InputSchema, Message, decimal_out, decimal_string
 from creneau.customers.selectors import customers_visible_to
 from creneau.payments import services
-from creneau.payments.models import Payment, PaymentAllocation, PaymentMethod
+from creneau.payments.models import Payment, PaymentAllocation, PaymentMethod, Refund
 from creneau.payments.rules import user_may_record_payments, user_sees_payments
 from creneau.payments.selectors import customer_balance, payments_visible_to
 
@@ -55,6 +57,20 @@ class AllocationOut(Schema):
         return decimal_text(obj.amount, 2)
 
 
+class RefundOut(Schema):
+    id: int
+    date: date
+    amount: Amount
+    method: str = Field(description=", ".join(Refund.Method.values))
+    reference: str
+    reason: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_amount(obj: Refund) -> str:
+        return decimal_text(obj.amount, 2)
+
+
 class PaymentSummary(Schema):
     id: int
     customer_id: int
@@ -68,7 +84,13 @@ class PaymentSummary(Schema):
     reversal_of_id: int | None = Field(description="Une annulation : le règlement annulé.")
     reversed_by_id: int | None = Field(description="L'annulation de ce règlement, s'il y a lieu.")
     reason: str = Field(description="Le motif d'une annulation.")
+    deposit_id: int | None = Field(description="La remise de chèques du règlement.")
+    refunds: list[RefundOut] = Field(description="Les remboursements pris sur son avoir.")
     created_at: datetime
+
+    @staticmethod
+    def resolve_refunds(obj: Payment) -> list[Refund]:
+        return list(obj.refunds.all())  # prefetched, in the model's order
 
     @staticmethod
     def resolve_customer_name(obj: Payment) -> str:
@@ -86,7 +108,9 @@ class PaymentSummary(Schema):
 
 class PaymentOut(PaymentSummary):
     allocations: list[AllocationOut]
-    unallocated: Amount = Field(description="Ce qui n'est affecté à aucune facture (l'avoir).")
+    unallocated: Amount = Field(
+        description="Ce qui n'est ni affecté à une facture ni remboursé (l'avoir)."
+    )
 
     @staticmethod
     def resolve_allocations(obj: Payment) -> list[PaymentAllocation]:
@@ -144,6 +168,26 @@ class ReverseIn(InputSchema):
     reason: text_of(Payment, "reason") = Field("", description="Obligatoire.")
 
 
+class AllocateIn(InputSchema):
+    allocations: list[AllocationIn] | None = Field(
+        None,
+        max_length=MAX_ALLOCATIONS,
+        description="Par défaut : les factures dues les plus anciennes d'abord.",
+    )
+
+
+class RefundIn(InputSchema):
+    # Amount and method are checked after the payment is found (422 in French when
+    # missing): an invisible payment answers 404 whatever the body.
+    amount: AmountIn | None = Field(None, description="Obligatoire ; au plus l'avoir.")
+    date: Day | None = Field(None, description="Par défaut : aujourd'hui ; au plus demain.")
+    method: Literal["", *Refund.Method.values] = Field(  # type: ignore[valid-type]
+        "", description="Obligatoire : " + ", ".join(Refund.Method.values) + "."
+    )
+    reference: text_of(Refund, "reference") = ""
+    reason: text_of(Refund, "reason") = ""
+
+
 class PaymentFilters(InputSchema):
     customer_id: DbId | None = None
     start: date | None = Field(None, description="Reçus à partir du.")
@@ -165,7 +209,17 @@ def _require_writer(request: HttpRequest) -> None:
 
 
 def _payload(payment_id: int) -> Payment:
-    return Payment.objects.select_related("customer", "reversal").get(pk=payment_id)
+    return (
+        Payment.objects.select_related("customer", "reversal")
+        .prefetch_related("refunds")
+        .get(pk=payment_id)
+    )
+
+
+def _allocations_in(items: list[AllocationIn] | None) -> list[dict] | None:
+    if items is None:
+        return None
+    return [{"invoice_id": item.invoice_id, "amount": Decimal(item.amount)} for item in items]
 
 
 def payments_filter(user, filters: PaymentFilters) -> QuerySet[Payment]:
@@ -178,7 +232,11 @@ def payments_filter(user, filters: PaymentFilters) -> QuerySet[Payment]:
         payments = payments.filter(date__lte=filters.end)
     if filters.method:
         payments = payments.filter(method=filters.method)
-    return payments.select_related("customer", "reversal").order_by("-date", "-id")
+    return (
+        payments.select_related("customer", "reversal")
+        .prefetch_related("refunds")
+        .order_by("-date", "-id")
+    )
 
 
 # Routes --------------------------------------------------------------------------------
@@ -200,12 +258,7 @@ def payment_add(request: HttpRequest, payload: PaymentIn):
     _require_reader(request)
     customer = get_object_or_404(customers_visible_to(request.user), pk=payload.customer_id)
     _require_writer(request)
-    allocations = None
-    if payload.allocations is not None:
-        allocations = [
-            {"invoice_id": item.invoice_id, "amount": Decimal(item.amount)}
-            for item in payload.allocations
-        ]
+    allocations = _allocations_in(payload.allocations)
     payment = services.payment_create(
         customer=customer,
         by=request.user,
@@ -237,6 +290,51 @@ def payment_reverse(request: HttpRequest, payment_id: DbId, payload: ReverseIn):
     _require_writer(request)
     reversal = services.payment_reverse(payment=payment, by=request.user, reason=payload.reason)
     return Status(201, _payload(reversal.pk))
+
+
+@router.post(
+    "/payments/{payment_id}/allocate",
+    response=PaymentOut,
+    summary="Affecter l'avoir d'un règlement",
+)
+def payment_allocate(request: HttpRequest, payment_id: DbId, payload: AllocateIn | None = None):
+    """Affecte ce qui reste d'un règlement (l'avoir) aux factures et montants donnés, sinon
+    aux factures dues les plus anciennes d'abord. Règlement entièrement affecté ou annulé,
+    affectation au-delà du reste dû ou de l'avoir, facture d'un autre client : 422."""
+    _require_reader(request)
+    payment = get_object_or_404(payments_visible_to(request.user), pk=payment_id)
+    _require_writer(request)
+    allocations = _allocations_in(payload.allocations if payload is not None else None)
+    services.payment_allocate(payment=payment, by=request.user, allocations=allocations)
+    return _payload(payment.pk)
+
+
+@router.post(
+    "/payments/{payment_id}/refund",
+    response={201: PaymentOut},
+    summary="Rembourser l'avoir d'un règlement",
+)
+def payment_refund(request: HttpRequest, payment_id: DbId, payload: RefundIn):
+    """Rembourse au client tout ou partie de l'avoir du règlement (ce qui n'est ni affecté
+    ni déjà remboursé) ; la réponse est le règlement, avec ses `refunds`. Montant au-delà
+    de l'avoir, règlement annulé ou annulation, date de plus d'un jour à l'avance : 422."""
+    _require_reader(request)
+    payment = get_object_or_404(payments_visible_to(request.user), pk=payment_id)
+    _require_writer(request)
+    if payload.amount is None:
+        raise ValidationError({"amount": _("Indiquez le montant du remboursement.")})
+    if not payload.method:
+        raise ValidationError({"method": _("Indiquez le mode du remboursement.")})
+    services.refund_create(
+        payment=payment,
+        by=request.user,
+        amount=Decimal(payload.amount),
+        method=payload.method,
+        date=payload.date,
+        reference=payload.reference,
+        reason=payload.reason,
+    )
+    return Status(201, _payload(payment.pk))
 
 
 @router.get("/customers/{customer_id}/balance", response=BalanceOut, summary="Solde d'un client")

@@ -8,8 +8,12 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Règlements")
 
     def ready(self) -> None:
-        from creneau.billing.services import invoice_paid_amount_register
-        from creneau.payments.selectors import invoice_paid_amount
+        from creneau.billing.services import (
+            invoice_paid_amount_register,
+            invoice_payments_register,
+        )
+        from creneau.payments.selectors import invoice_paid_amount, invoice_payments
 
-        # Billing sits above payments: it learns what was paid through this callable.
+        # Billing sits above payments: it learns what was paid through these callables.
         invoice_paid_amount_register(invoice_paid_amount)
+        invoice_payments_register(invoice_payments)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from creneau.billing.models import Invoice
 from creneau.customers.models import Customer
 from creneau.customers.selectors import AnyUser, customers_visible_to
-from creneau.payments.models import Payment, PaymentAllocation
+from creneau.payments.models import Payment, PaymentAllocation, Refund
 
 ZERO = Decimal("0.00")
 # A payment counts unless it is a reversal or has been reversed.
@@ -44,8 +44,9 @@ def _sum(queryset: QuerySet, field: str) -> Decimal:
 
 @dataclass(frozen=True)
 class Balance:
-    """A customer's account: what it owes (invoices less credit notes and payments), what of
-    it is past due, and the payments not yet allocated to an invoice (its credit)."""
+    """A customer's account: what it owes (invoices less credit notes and payments, plus
+    what was refunded to it), what of it is past due, and the payments neither allocated
+    to an invoice nor refunded (its credit)."""
 
     balance: Decimal
     overdue: Decimal
@@ -80,14 +81,47 @@ def customer_balance(customer: Customer, *, today=None) -> Balance:
                 .annotate(customer_id=F("payment__customer_id")),
                 "amount",
             ),
+            refunded=total(Refund.objects.filter(customer=OuterRef("pk")), "amount"),
+            refunded_of_active=total(
+                Refund.objects.filter(
+                    customer=OuterRef("pk"),
+                    payment__reversal_of__isnull=True,
+                    payment__reversal__isnull=True,
+                ),
+                "amount",
+            ),
         )
-        .values("paid", "allocated")
+        .values("paid", "allocated", "refunded", "refunded_of_active")
         .get()
     )
     invoiced, credited = documents["invoiced"] or ZERO, documents["credited"] or ZERO
-    paid, allocated_total = money["paid"] or ZERO, money["allocated"] or ZERO
-    return Balance(
-        balance=invoiced - credited - paid,
-        overdue=documents["overdue"] or ZERO,
-        credit=paid - allocated_total,
+    paid, allocated, refunded, refunded_of_active = (
+        money[name] or ZERO for name in ("paid", "allocated", "refunded", "refunded_of_active")
     )
+    # Every refund is money paid back, and so owed again; only those of active payments
+    # spent a credit that still counts (a reversed payment has none left).
+    return Balance(
+        balance=invoiced - credited - paid + refunded,
+        overdue=documents["overdue"] or ZERO,
+        credit=paid - allocated - refunded_of_active,
+    )
+
+
+def invoice_payments(invoice: Invoice) -> list[dict]:
+    """The payments allocated to an invoice, reversed ones too (flagged): for the invoice's
+    API (billing reads it through billing.services.invoice_payments_register)."""
+    allocations = (
+        PaymentAllocation.objects.filter(invoice=invoice)
+        .select_related("payment__reversal")
+        .order_by("payment__date", "payment_id", "id")
+    )
+    return [
+        {
+            "payment_id": allocation.payment_id,
+            "date": allocation.payment.date,
+            "method": allocation.payment.method,
+            "amount": allocation.amount,
+            "reversed": hasattr(allocation.payment, "reversal"),
+        }
+        for allocation in allocations
+    ]

@@ -1,5 +1,6 @@
 """Writes of payments: record one (allocated to invoices by hand, or oldest due first),
-allocate a customer's credit later, and reverse one (a mistake, a bounced cheque).
+a deposit of cheques (many payments, all or nothing), allocate a customer's credit later,
+refund it, and reverse a payment (a mistake, a bounced cheque).
 
 Locking order, as billing's: the invoices' rows in id order, then the journal's counter.
 Two payments allocated at once to one invoice take turns on its row, and the second sees
@@ -13,10 +14,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from creneau.billing.journal import journal_append
 from creneau.billing.models import Invoice, JournalEntry
@@ -25,8 +27,8 @@ from creneau.core.models import AuditEvent
 from creneau.core.services import audit_record
 from creneau.core.templatetags.creneau import money
 from creneau.customers.models import Customer
-from creneau.payments.models import Payment, PaymentAllocation
-from creneau.payments.selectors import ZERO, active_allocations
+from creneau.payments.models import ChequeDeposit, Payment, PaymentAllocation, Refund
+from creneau.payments.selectors import ACTIVE, ZERO, active_allocations
 
 MAX_AMOUNT = Decimal("99999999.99")
 
@@ -47,24 +49,23 @@ def payment_figures(payment: Payment) -> dict[str, Any]:
     }
 
 
-def _check_amount(amount: Decimal) -> Decimal:
+def _check_amount(amount: Decimal, positive: str = "") -> Decimal:
     try:
         amount = Decimal(amount)
     except (InvalidOperation, TypeError, ValueError) as error:
         raise ValidationError({"amount": _("Montant invalide.")}) from error
     if not amount.is_finite() or amount <= 0:
-        raise ValidationError({"amount": _("Le montant d'un règlement est positif.")})
+        raise ValidationError({"amount": positive or _("Le montant d'un règlement est positif.")})
     if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
         message = _("Un montant a deux décimales et ne dépasse pas %(max)s.")
         raise ValidationError({"amount": message % {"max": money(MAX_AMOUNT)}})
     return amount
 
 
-def _check_date(day: date) -> None:
+def _check_date(day: date, message: str = "") -> None:
     if day > timezone.localdate() + timedelta(days=1):
-        raise ValidationError(
-            {"date": _("Un règlement ne peut pas être daté de plus d'un jour à l'avance.")}
-        )
+        message = message or _("Un règlement ne peut pas être daté de plus d'un jour à l'avance.")
+        raise ValidationError({"date": message})
 
 
 def _locked_open_invoices(customer: Customer, invoice_ids: list[int] | None) -> list[Invoice]:
@@ -139,11 +140,14 @@ def payment_create(
     cheque_bank: str = "",
     cheque_number: str = "",
     allocations: list[dict[str, Any]] | None = None,
+    deposit: ChequeDeposit | None = None,
 ) -> Payment:
     """Record a payment and allocate it: to the invoices and amounts given, or to the
-    customer's oldest due invoices first. What is not allocated is the customer's credit."""
+    customer's oldest due invoices first. What is not allocated is the customer's credit.
+    `deposit`: the cheque deposit it was taken to the bank in (cheque_deposit_create)."""
     payment = Payment(
         customer=customer,
+        deposit=deposit,
         amount=_check_amount(amount),
         method=method,
         date=date or timezone.localdate(),
@@ -164,13 +168,22 @@ def payment_create(
 
 
 def payment_credit(payment: Payment) -> Decimal:
-    """What of an active payment is not allocated yet."""
+    """What of an active payment is neither allocated nor refunded yet (the credit)."""
     if payment.is_reversal or hasattr(payment, "reversal"):
         return ZERO
     allocated = sum(
         (allocation.amount for allocation in active_allocations().filter(payment=payment)), ZERO
     )
-    return payment.amount - allocated
+    refunded = sum((refund.amount for refund in payment.refunds.all()), ZERO)
+    return payment.amount - allocated - refunded
+
+
+def _check_active(payment: Payment) -> None:
+    """A reversal, or a reversed payment, has no credit to allocate or refund."""
+    if payment.is_reversal:
+        raise ValidationError(_("Une annulation n'a pas d'avoir."))
+    if Payment.objects.filter(reversal_of=payment).exists():
+        raise ValidationError(_("Ce règlement est annulé : il n'a plus d'avoir."))
 
 
 def payment_allocate(
@@ -179,6 +192,7 @@ def payment_allocate(
     """Allocate what is left of a payment (the customer's credit) to invoices."""
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        _check_active(locked)
         left = payment_credit(locked)
         if left <= 0:
             raise ValidationError(_("Ce règlement est entièrement affecté."))
@@ -234,3 +248,247 @@ def payment_reverse(*, payment: Payment, by: User | None, reason: str) -> Paymen
             message=_("Annulé : %(reason)s") % {"reason": reason},
         )
     return reversal
+
+
+# Refunds --------------------------------------------------------------------------------
+
+
+def refund_figures(refund: Refund) -> dict[str, Any]:
+    """What the journal keeps of a refund: money paid back out of a payment's credit."""
+    return {
+        "refund": refund.pk,
+        "payment": refund.payment_id,
+        "customer_id": refund.customer_id,
+        "date": refund.date.isoformat(),
+        "amount": f"{refund.amount:.2f}",
+        "method": refund.method,
+    }
+
+
+def refund_create(
+    *,
+    payment: Payment,
+    by: User | None,
+    amount: Decimal,
+    method: str,
+    date: date | None = None,
+    reference: str = "",
+    reason: str = "",
+) -> Refund:
+    """Pay back to the customer part or all of a payment's credit (what is neither allocated
+    nor refunded yet). The payment's row is locked, so that two refunds, or a refund and an
+    allocation, never spend the same credit twice."""
+    refund = Refund(
+        payment=payment,
+        customer_id=payment.customer_id,
+        amount=_check_amount(amount, _("Le montant d'un remboursement est positif.")),
+        method=method,
+        date=date or timezone.localdate(),
+        reference=reference,
+        reason=" ".join((reason or "").split()),
+        created_by=by if by is not None and by.is_authenticated else None,
+    )
+    refund.full_clean(exclude=["payment", "customer"], validate_constraints=False)
+    _check_date(
+        refund.date, _("Un remboursement ne peut pas être daté de plus d'un jour à l'avance.")
+    )
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        _check_active(locked)
+        credit = payment_credit(locked)
+        if refund.amount > credit:
+            message = _(
+                "Le remboursement (%(amount)s) dépasse l'avoir de ce règlement (%(credit)s)."
+            )
+            values = {"amount": money(refund.amount), "credit": money(credit)}
+            raise ValidationError({"amount": message % values})
+        refund.payment = locked
+        refund.save()
+        journal_append(kind=JournalEntry.Kind.PAYMENT, figures=refund_figures(refund))
+        audit_record(
+            by=by,
+            action=AuditEvent.Action.OTHER,
+            instance=locked,
+            customer=locked.customer,
+            message=_("Remboursé : %(amount)s") % {"amount": money(refund.amount)},
+        )
+    return refund
+
+
+# Cheque deposits -------------------------------------------------------------------------
+
+MAX_CHEQUES = 100
+
+
+class ChequeRowsError(ValidationError):
+    """Some cheques of a deposit are wrong: nothing was saved. `rows` maps the index of
+    each wrong cheque (from 0, in the order given) to its errors by field: customer,
+    amount, cheque_bank, cheque_number, invoice."""
+
+    def __init__(self, rows: dict[int, dict[str, list[str]]]) -> None:
+        self.rows = rows
+        count = len(rows)
+        message = ngettext(
+            "%(count)s chèque à corriger : rien n'a été enregistré.",
+            "%(count)s chèques à corriger : rien n'a été enregistré.",
+            count,
+        )
+        super().__init__(message % {"count": count})
+
+
+def _cheque_key(cheque: dict[str, Any]) -> tuple[str, str]:
+    bank = " ".join(str(cheque.get("cheque_bank") or "").lower().split())
+    return bank, str(cheque.get("cheque_number") or "").strip()
+
+
+def _recorded_cheques(cheques: list[dict[str, Any]]) -> dict[tuple[int, str, str], Payment]:
+    """The active cheque payments already recorded with these numbers, by (customer, bank,
+    number): a cheque typed twice, in two deposits. One query for the whole deposit."""
+    numbers = {number for _bank, number in map(_cheque_key, cheques) if number}
+    found = Payment.objects.filter(
+        ACTIVE, method=Payment.Method.CHEQUE, cheque_number__in=numbers
+    ).order_by("id")
+    return {
+        (
+            payment.customer_id,
+            *_cheque_key(
+                {"cheque_bank": payment.cheque_bank, "cheque_number": payment.cheque_number}
+            ),
+        ): payment
+        for payment in found
+    }
+
+
+def _cheque_row_errors(
+    cheque: dict[str, Any],
+    index: int,
+    seen: dict[tuple[int, str, str], int],
+    recorded: dict[tuple[int, str, str], Payment],
+) -> dict[str, list[str]]:
+    """What is wrong with one cheque before recording it (the service of payments checks
+    the rest: amount, lengths, the invoice's amount due)."""
+    customer = cheque.get("customer")
+    if customer is None:
+        return {"customer": [_("Indiquez le client (son code ou son nom).")]}
+    bank, number = _cheque_key(cheque)
+    if not number:
+        return {"cheque_number": [_("Indiquez le numéro du chèque.")]}
+    key = (customer.pk, bank, number)
+    if key in seen:
+        message = _("Ce chèque est déjà saisi ligne %(line)s.") % {"line": seen[key] + 1}
+        return {"cheque_number": [message]}
+    seen[key] = index
+    if (payment := recorded.get(key)) is not None:
+        message = _("Ce chèque est déjà enregistré (règlement du %(date)s).")
+        return {"cheque_number": [message % {"date": f"{payment.date:%d/%m/%Y}"}]}
+    invoice = cheque.get("invoice")
+    if invoice is not None and (
+        invoice.customer_id != customer.pk
+        or invoice.kind != Invoice.Kind.INVOICE
+        or invoice.status == Invoice.Status.DRAFT
+    ):
+        return {"invoice": [_("Ce n'est pas une facture émise de ce client.")]}
+    return {}
+
+
+def _cheque_allocations(cheque: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The invoice named on the row, up to what it has left due (read under its lock: an
+    earlier cheque of the deposit may have paid it); none named, the oldest due first."""
+    invoice = cheque.get("invoice")
+    if invoice is None:
+        return None
+    due = (
+        Invoice.objects.select_for_update()
+        .filter(pk=invoice.pk)
+        .values_list("amount_due", flat=True)
+        .get()
+    )
+    if due <= 0:
+        message = _("La facture %(number)s est déjà réglée.") % {"number": invoice.number}
+        raise ValidationError({"invoice": message})
+    return [{"invoice_id": invoice.pk, "amount": min(_check_amount(cheque.get("amount")), due)}]
+
+
+def _record_cheque(
+    cheque: dict[str, Any], deposit: ChequeDeposit, by: User | None
+) -> dict[str, list[str]]:
+    """Record one cheque of the deposit; its errors by field, or none."""
+    try:
+        payment_create(
+            customer=cheque["customer"],
+            by=by,
+            amount=cheque.get("amount"),
+            method=Payment.Method.CHEQUE,
+            date=deposit.date,
+            reference=deposit.reference,
+            cheque_bank=" ".join(str(cheque.get("cheque_bank") or "").split()),
+            cheque_number=str(cheque.get("cheque_number") or "").strip(),
+            allocations=_cheque_allocations(cheque),
+            deposit=deposit,
+        )
+    except ValidationError as error:
+        if not hasattr(error, "error_dict"):
+            return {"invoice": error.messages}
+        errors = error.message_dict
+        # The payment's allocation is the row's invoice; its date is the deposit's.
+        errors["invoice"] = (
+            errors.get("invoice", [])
+            + errors.pop("allocations", [])
+            + errors.pop(NON_FIELD_ERRORS, [])
+        )
+        return {field: messages for field, messages in errors.items() if messages}
+    return {}
+
+
+def cheque_deposit_create(
+    *,
+    by: User | None,
+    date: date | None,
+    reference: str,
+    cheques: list[dict[str, Any]],
+    notes: str = "",
+) -> ChequeDeposit:
+    """Record a deposit of cheques at the bank (remise de chèques): one payment by cheque
+    for each, dated the deposit's day, allocated to the invoice named or else to the
+    customer's oldest due invoices first.
+
+    `cheques`: [{"customer": Customer, "amount", "cheque_bank", "cheque_number",
+    "invoice": Invoice or None}]. All or nothing: when a cheque is wrong, nothing is saved
+    and ChequeRowsError tells every wrong cheque's errors, by field."""
+    if not cheques:
+        raise ValidationError(_("Saisissez au moins un chèque."))
+    if len(cheques) > MAX_CHEQUES:
+        message = _("Une remise compte au plus %(max)s chèques.") % {"max": MAX_CHEQUES}
+        raise ValidationError(message)
+    deposit = ChequeDeposit(
+        date=date or timezone.localdate(),
+        reference=reference,
+        notes=notes,
+        created_by=by if by is not None and by.is_authenticated else None,
+    )
+    deposit.full_clean()
+    _check_date(deposit.date, _("Une remise ne peut pas être datée de plus d'un jour à l'avance."))
+    errors: dict[int, dict[str, list[str]]] = {}
+    with transaction.atomic():
+        deposit.save()
+        seen: dict[tuple[int, str, str], int] = {}
+        recorded = _recorded_cheques(cheques)
+        for index, cheque in enumerate(cheques):
+            row_errors = _cheque_row_errors(cheque, index, seen, recorded)
+            if not row_errors:
+                row_errors = _record_cheque(cheque, deposit, by)
+            if row_errors:
+                errors[index] = row_errors
+        if errors:
+            raise ChequeRowsError(errors)  # leaves the atomic block: everything rolled back
+        total = sum((Decimal(cheque["amount"]) for cheque in cheques), ZERO)
+        audit_record(
+            by=by,
+            action=AuditEvent.Action.CREATE,
+            instance=deposit,
+            message=ngettext(
+                "%(count)s chèque, %(total)s", "%(count)s chèques, %(total)s", len(cheques)
+            )
+            % {"count": len(cheques), "total": money(total)},
+        )
+    return deposit

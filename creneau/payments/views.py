@@ -24,6 +24,7 @@ from creneau.payments.forms import PaymentForm, ReverseForm
 from creneau.payments.models import Payment, PaymentAllocation
 from creneau.payments.rules import user_may_record_payments, user_sees_payments
 from creneau.payments.selectors import customer_balance, payments_visible_to
+from creneau.payments.selectors_list import with_credit
 from creneau.payments.services import payment_create, payment_reverse
 from creneau.payments.views_holds import customer_dunning_context
 from creneau.payments.views_statement import statement_context
@@ -63,13 +64,14 @@ def tab_customer_context(request: HttpRequest, customer, *, hold_form=None) -> d
     open with its errors (views_holds)."""
     invoices = list(invoices_of_customer(customer=customer)[: TAB_ROWS + 1])
     payments = (
-        Payment.objects.filter(customer=customer, reversal_of__isnull=True)
+        with_credit(Payment.objects.filter(customer=customer, reversal_of__isnull=True))
         .select_related("reversal")
         .prefetch_related(
             Prefetch(
                 "allocations",
                 queryset=PaymentAllocation.objects.select_related("invoice").order_by("id"),
-            )
+            ),
+            "refunds",
         )
         .order_by("-date", "-id")
     )

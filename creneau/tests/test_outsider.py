@@ -53,6 +53,9 @@ NOT_CUSTOMER_DATA += ("planning/ical/",)
 NOT_CUSTOMER_DATA += ("invoices/runs/", "api/v1/billing-runs")
 # The dunning levels (Paramètres > Relances): direction only (payments/tests/test_levels.py).
 NOT_CUSTOMER_DATA += ("payments/levels/",)
+# A cheque deposit holds many customers' cheques: direction and accounting only, any other
+# role refused before anything is read (payments/tests/test_deposits.py).
+NOT_CUSTOMER_DATA += ("payments/deposits/",)
 
 
 def outsider_modules():

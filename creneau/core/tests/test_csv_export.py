@@ -16,6 +16,7 @@ from creneau.billing.tests.factories import InvoiceFactory
 from creneau.catalog.tests.factories import ServiceFactory
 from creneau.core.csv_export import csv_cell
 from creneau.customers.tests.factories import CustomerFactory, SiteFactory
+from creneau.payments.services import payment_create
 from creneau.planning.tests.factories import EmployeeFactory, InterventionFactory
 from creneau.quotes.tests.factories import QuoteFactory
 
@@ -32,7 +33,12 @@ EXPORTS = {
     "planning/employees/export.csv": "?active=all",
     # Planned vs done, by site (the customers' and sites' names), this month.
     "planning/report/export.csv": "?by=site",
+    "payments/export.csv": "",
 }
+# Exports of one object, behind its id: each has its own formula test.
+ONE_OBJECT_EXPORTS = [
+    "payments/deposits/<int:pk>/slip.csv",  # payments/tests/test_deposits.py
+]
 SKIPPED_PREFIXES = ("admin/", "api/", "static/", "i18n/", "logout/")
 
 
@@ -69,8 +75,8 @@ def test_every_csv_answer_is_an_export_listed_here(direction, client_for):
         if response.get("Content-Type", "").startswith("text/csv"):
             found.add(route)
     assert found == set(EXPORTS)
-    # A CSV behind a parameter would not be opened above: none exists yet.
-    assert [r for r in all_routes() if takes_a_parameter(r) and "csv" in r] == []
+    # A CSV behind a parameter is not opened above: each is listed, with its own test.
+    assert [r for r in all_routes() if takes_a_parameter(r) and "csv" in r] == ONE_OBJECT_EXPORTS
 
 
 @pytest.fixture
@@ -84,6 +90,9 @@ def formula_names(direction):
         EmployeeFactory(first_name=payload, last_name=payload, email="")
         now = timezone.now()
         InterventionFactory(site=site, start=now, end=now + timedelta(hours=1))
+        payment_create(
+            customer=customer, by=None, amount=Decimal("1"), method="cash", allocations=[]
+        )
 
 
 @pytest.mark.django_db
@@ -108,6 +117,7 @@ def test_no_export_writes_a_live_formula(route, direction, client_for, formula_n
         ("invoices", "factures"),
         ("catalog", "catalogue"),
         ("planning/employees", "intervenants"),
+        ("payments", "reglements"),
     ],
 )
 def test_every_export_is_named_after_its_list_and_the_day(route, name, direction, client_for):

@@ -39,6 +39,8 @@ def pages(objects) -> list[tuple[str, str]]:
         ("post", f"/payments/customer/{customer}/hold/"),
         ("post", f"/payments/customer/{customer}/release/"),
         ("get", f"/payments/reminders/{objects['reminder'].pk}/"),
+        ("post", f"/payments/{objects['payment'].pk}/refund/"),
+        ("post", f"/payments/{objects['payment'].pk}/allocate/"),
     ]
 
 
@@ -47,6 +49,8 @@ def api(objects) -> list[tuple[str, str]]:
     return [
         ("get", payment),
         ("post", f"{payment}/reverse"),
+        ("post", f"{payment}/refund"),
+        ("post", f"{payment}/allocate"),
         ("get", f"/api/v1/customers/{objects['customer'].pk}/balance"),
         ("get", f"/api/v1/customers/{objects['customer'].pk}/statement.pdf"),
         ("post", f"/api/v1/invoices/{objects['invoice'].pk}/hold"),

@@ -1,8 +1,8 @@
-// The Facturation list's period: a preset (ce mois-ci, le mois dernier, cette année) clears
-// the dates typed, and a date typed makes the period "Dates choisies". The server applies
-// the same rule without JavaScript (a preset wins over the dates).
+// The period of the Facturation and Règlements lists: a preset (ce mois-ci, le mois
+// dernier, cette année) clears the dates typed, and a date typed makes the period "Dates
+// choisies". The server applies the same rule without JavaScript (a preset wins).
 (() => {
-  const form = document.getElementById("invoice-filters");
+  const form = document.getElementById("invoice-filters") || document.getElementById("payment-filters");
   if (!form) return;
   const period = form.querySelector("[name=period]");
   const dates = Array.from(form.querySelectorAll("[name=start], [name=end]"));

@@ -6,7 +6,8 @@
   const cheque = form.querySelector("#cheque-fields");
   const byHand = form.querySelector("#allocation-by-hand");
   const show = () => {
-    cheque.hidden = form.querySelector("[name=method]").value !== "cheque";
+    // Affecter un avoir has no method nor cheque fields: the allocation only.
+    if (cheque) cheque.hidden = form.querySelector("[name=method]").value !== "cheque";
     byHand.hidden = form.querySelector("input[name=allocation]:checked")?.value !== "hand";
   };
   form.addEventListener("change", (event) => {
