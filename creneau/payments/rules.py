@@ -21,3 +21,9 @@ def user_sees_payments(user: AnyUser) -> bool:
 def user_may_record_payments(user: AnyUser) -> bool:
     """Recording and reversing payments: direction and accounting."""
     return user_role(user) in PAYMENT_WRITERS
+
+
+def user_may_run_dunning(user: AnyUser) -> bool:
+    """The dunning runs (Relances: preview, untick, send): direction and accounting, who
+    see every customer."""
+    return user_role(user) in PAYMENT_WRITERS
