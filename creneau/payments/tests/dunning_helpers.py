@@ -3,6 +3,7 @@ previewed then sent at a date."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from creneau.customers.models import Customer
 from creneau.customers.tests.factories import CustomerFactory
 from creneau.payments.dunning import dunning_run_create
 from creneau.payments.dunning_send import dunning_run_send
-from creneau.payments.models import DunningRun
+from creneau.payments.models import DunningRun, ReminderLevel
 
 TODAY = timezone.localdate()
 
@@ -51,8 +52,21 @@ def run_at(as_of: date, by, *, send: bool = True, **send_options) -> DunningRun:
     return run
 
 
+def default_levels_ensure() -> None:
+    """The three default levels of migration 0003: a transactional test before this one
+    flushed the tables, migrations' data included."""
+    if not ReminderLevel.objects.exists():
+        migration = importlib.import_module(
+            "creneau.payments.migrations.0003_default_reminder_levels"
+        )
+        ReminderLevel.objects.bulk_create(
+            ReminderLevel(**level) for level in migration.DEFAULT_LEVELS
+        )
+
+
 @pytest.fixture
 def company(db):
+    default_levels_ensure()
     company = Company.load()
     company.legal_name = "Clair & Net Services"
     company.email = "contact@clairnet.example.com"
