@@ -316,6 +316,9 @@ def api_routers() -> None:
     from creneau.payments.api import router as payments_router
 
     api.add_router("/", payments_router)
+    from creneau.payments.api_dunning import router as dunning_router
+
+    api.add_router("/", dunning_router)
     # Applied to every operation when the routers are bound, in this order: the shared
     # answers are documented, then the refusals of core.api_requests run before each one.
     api.add_decorator(document_answers, mode="view")

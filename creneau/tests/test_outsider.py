@@ -51,6 +51,8 @@ NOT_CUSTOMER_DATA += ("planning/ical/",)
 # other role is refused before anything is read (billing/tests/test_views_runs.py,
 # test_api_runs.py).
 NOT_CUSTOMER_DATA += ("invoices/runs/", "api/v1/billing-runs")
+# A dunning run likewise (payments/tests/test_dunning_views.py, test_dunning_api.py).
+NOT_CUSTOMER_DATA += ("payments/dunning/", "api/v1/dunning-runs")
 
 
 def outsider_modules():
