@@ -70,7 +70,7 @@ class ReminderOut(Schema):
     fee: Amount = Field(description="Frais, indemnité forfaitaire et intérêts ajoutés.")
     status: str = Field(description="proposed, sent ou dropped")
     excluded: bool
-    subject: str
+    subject: str = Field(description="L'objet de l'e-mail, écrit à l'envoi (vide dans un aperçu).")
     dropped: list[DroppedOut]
 
 

@@ -28,17 +28,18 @@ bulk_create (100,000 open invoices: bench/dunning_bench.py).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from itertools import groupby
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Sum
-from django.utils import timezone
+from django.db import connection, transaction
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from creneau.billing.models import Invoice
@@ -51,7 +52,6 @@ from creneau.payments.dunning_text import reminder_text_render
 from creneau.payments.models import (
     DunningHold,
     DunningRun,
-    Payment,
     Reminder,
     ReminderChannel,
     ReminderInvoice,
@@ -100,13 +100,19 @@ def run_closed_error() -> ValidationError:
 
 # French formats, fast: Babel takes 0.1 ms an amount, and a run formats 200,000 of them.
 # The same text as core.templatetags.creneau.money (tests/test_dunning.py checks it).
+@lru_cache(maxsize=65536)
 def money_text(value: Decimal) -> str:
     text = f"{money_round(value) + 0:,.2f}"
     return text.replace(",", "\u202f").replace(".", ",") + "\u00a0€"
 
 
 def date_text(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+
+
+# A reminder speaks French to the customer whatever the language of the user who prepares
+# it (as the printed documents do): its fixed words are not translated.
+DETAIL_LINE = "la facture n° {} du {}, échue le {}, de {} TTC, dont {} restent dus"
 
 
 # Reads ----------------------------------------------------------------------------------
@@ -142,9 +148,19 @@ class SentBefore:
     indemnity_claimed: bool
 
 
-def sent_before(invoice_ids: QuerySet | Iterable[int]) -> dict[int, SentBefore]:
+def sent_before(as_of: date) -> dict[int, SentBefore]:
+    """For each open invoice past due at `as_of` that was reminded before: what was sent.
+    (Read through the invoice's own filters, not the holds': a join on an index, 0.2 s for
+    100,000 invoices, where the held-out subquery took a second.)"""
     rows = (
-        ReminderInvoice.objects.filter(sent=True, invoice_id__in=invoice_ids)
+        ReminderInvoice.objects.filter(
+            sent=True,
+            invoice__kind=Invoice.Kind.INVOICE,
+            invoice__status__in=OPEN_STATUSES,
+            invoice__amount_due__gt=0,
+            invoice__due_date__lt=as_of,
+        )
+        .order_by()  # no ordering's joins in a GROUP BY
         .values("invoice_id")
         .annotate(rank=Max("level_rank"), sent_on=Max("sent_on"), indemnity=Max("indemnity"))
         .values_list("invoice_id", "rank", "sent_on", "indemnity")
@@ -170,32 +186,6 @@ def reminder_recipients(customer_ids: QuerySet | Iterable[int]) -> dict[tuple[in
         if address and address.lower() not in {known.lower() for known in addresses}:
             addresses.append(address)
     return found
-
-
-def customer_balances(customer_ids: QuerySet | Iterable[int]) -> dict[int, Decimal]:
-    """Each customer's balance ({solde}), as payments.selectors.customer_balance counts it
-    (invoices less credit notes and active payments), for many customers at once."""
-    issued = (
-        Invoice.objects.filter(customer_id__in=customer_ids)
-        .exclude(status=Invoice.Status.DRAFT)
-        .values("customer_id")
-        .annotate(
-            invoiced=Sum("total_gross", filter=Q(kind=Invoice.Kind.INVOICE)),
-            credited=Sum("total_gross", filter=Q(kind=Invoice.Kind.CREDIT_NOTE)),
-        )
-        .values_list("customer_id", "invoiced", "credited")
-    )
-    balances = {pk: (invoiced or ZERO) - (credited or ZERO) for pk, invoiced, credited in issued}
-    paid = (
-        Payment.objects.filter(customer_id__in=customer_ids)
-        .filter(reversal_of__isnull=True, reversal__isnull=True)
-        .values("customer_id")
-        .annotate(total=Sum("amount"))
-        .values_list("customer_id", "total")
-    )
-    for pk, total in paid:
-        balances[pk] = balances.get(pk, ZERO) - (total or ZERO)
-    return balances
 
 
 # The levels ------------------------------------------------------------------------------
@@ -236,7 +226,7 @@ class Levels:
 # A reminder being prepared ---------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class DueInvoice:
     """An invoice chased by a reminder, with what its level adds."""
 
@@ -311,22 +301,18 @@ class ReminderDraft:
         more = len(self.invoices) - len(listed)
         numbers = ", ".join(invoice.number for invoice in listed)
         details = [
-            _(
-                "la facture n° %(number)s du %(date)s, échue le %(due)s, de %(total)s TTC, "
-                "dont %(due_amount)s restent dus"
+            DETAIL_LINE.format(
+                invoice.number,
+                date_text(invoice.issue_date),
+                date_text(invoice.due_date),
+                money_text(invoice.total_gross),
+                money_text(invoice.amount_due),
             )
-            % {
-                "number": invoice.number,
-                "date": date_text(invoice.issue_date),
-                "due": date_text(invoice.due_date),
-                "total": money_text(invoice.total_gross),
-                "due_amount": money_text(invoice.amount_due),
-            }
             for invoice in listed
         ]
         if more:
-            numbers += " " + _("et %(count)s autres") % {"count": more}
-            details.append(_("et %(count)s autres factures (voir le courrier)") % {"count": more})
+            numbers += f" et {more} autres"
+            details.append(f"et {more} autres factures (voir le courrier)")
         due_dates = sorted({invoice.due_date for invoice in listed})
         values = {
             **company,
@@ -363,20 +349,17 @@ def deadline_from(day: date) -> date:
 
 
 def dunning_proposals(*, as_of: date, levels: Levels | None = None) -> list[ReminderDraft]:
-    """The reminders a run at `as_of` would send, grouped by customer and billing group,
-    with their texts: the preview, in a fixed number of queries."""
+    """The reminders a run at `as_of` would send, grouped by customer and billing group:
+    the preview, in a fixed number of queries. Their subject and text are written when
+    they are sent (ReminderDraft.render): they carry that day's amounts and deadline."""
     levels = levels or Levels.load()
     if not levels.active:
         return []
     candidates = dunnable_invoices(as_of)
-    ids = candidates.values("pk")
     customers = candidates.values("customer_id")
-    before = sent_before(ids)
+    before = sent_before(as_of)
     recipients = reminder_recipients(customers)
-    balances = customer_balances(customers)
     company = Company.load()
-    values = company_values(company)
-    deadline = deadline_from(max(as_of, timezone.localdate()))
     default_rate = company.late_penalty_rate or ZERO
     rows = candidates.order_by("customer_id", "billing_group", "due_date", "id").values_list(
         "id", "customer_id", "billing_group", "number", "issue_date", "due_date",
@@ -408,7 +391,6 @@ def dunning_proposals(*, as_of: date, levels: Levels | None = None) -> list[Remi
             )  # fmt: skip
         if draft is not None:
             draft.settle(as_of)
-            draft.render(company=values, balance=balances.get(customer_id, ZERO), deadline=deadline)
             drafts.append(draft)
     return drafts
 
@@ -418,55 +400,105 @@ def dunning_proposals(*, as_of: date, levels: Levels | None = None) -> list[Remi
 
 def dunning_run_create(*, as_of: date, by: User | None, automatic: bool = False) -> DunningRun:
     """Compute the preview of a run at `as_of`: one proposed reminder per customer and
-    billing group, each with its invoices, amounts and texts. Nothing is sent yet."""
+    billing group, each with its invoices and amounts. Nothing is sent yet."""
     check_may_run(by, automatic=automatic)
     dunning_date_check(as_of)
     drafts = dunning_proposals(as_of=as_of)
     actor = by if by is not None and by.is_authenticated else None
     with transaction.atomic():
         run = DunningRun.objects.create(as_of=as_of, automatic=automatic, created_by=actor)
-        reminders = Reminder.objects.bulk_create(
-            [
-                Reminder(
-                    run=run,
-                    customer_id=draft.customer_id,
-                    billing_group=draft.billing_group,
-                    level=draft.level,
-                    channel=draft.channel,
-                    recipients=draft.recipients,
-                    subject=draft.subject,
-                    body=draft.body,
-                    amount_due=draft.amount_due,
-                    fees=draft.fees,
-                )
-                for draft in drafts
-            ],
-            batch_size=1000,
-        )
-        ReminderInvoice.objects.bulk_create(
-            [
-                ReminderInvoice(
-                    reminder_id=reminder.pk,
-                    invoice_id=invoice.id,
-                    level_rank=invoice.level.rank,
-                    amount_due=invoice.amount_due,
-                    fee=invoice.fee,
-                    indemnity=invoice.indemnity,
-                    interest=invoice.interest,
-                )
-                for reminder, draft in zip(reminders, drafts, strict=True)
-                for invoice in draft.invoices
-            ],
-            batch_size=5000,
-        )
+        preview_write(run, drafts)
         audit_record(
             by=by,
             action=AuditEvent.Action.CREATE,
             instance=run,
             message=_("Aperçu des relances au %(date)s : %(count)s relances proposées")
-            % {"date": date_text(as_of), "count": len(reminders)},
+            % {"date": date_text(as_of), "count": len(drafts)},
         )
     return run
+
+
+REMINDER_COLUMNS = [
+    "id", "run_id", "customer_id", "billing_group", "level_id", "channel", "status",
+    "excluded", "recipients", "subject", "body", "amount_due", "fees",
+]  # fmt: skip
+ITEM_COLUMNS = [
+    "reminder_id", "invoice_id", "level_rank", "amount_due", "fee", "indemnity", "interest",
+    "sent",
+]  # fmt: skip
+
+
+def preview_write(run: DunningRun, drafts: list[ReminderDraft]) -> None:
+    """Save the proposed reminders and their invoices. On PostgreSQL with COPY, the
+    reminders' ids taken from their sequence first (100,000 rows: 2 s instead of 15 with
+    bulk_create); elsewhere with bulk_create."""
+    if connection.vendor != "postgresql":
+        reminders = Reminder.objects.bulk_create(
+            [_reminder_of(run, draft) for draft in drafts], batch_size=1000
+        )
+        ReminderInvoice.objects.bulk_create(
+            [
+                ReminderInvoice(reminder_id=reminder.pk, **_item_fields(invoice))
+                for reminder, draft in zip(reminders, drafts, strict=True)
+                for invoice in draft.invoices
+            ],
+            batch_size=5000,
+        )
+        return
+    reminder_table = Reminder._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [reminder_table, len(drafts)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+        raw = cursor.cursor
+        with raw.copy(f"COPY {reminder_table} ({', '.join(REMINDER_COLUMNS)}) FROM STDIN") as copy:
+            for pk, draft in zip(ids, drafts, strict=True):
+                copy.write_row(
+                    (
+                        pk, run.pk, draft.customer_id, draft.billing_group, draft.level.pk,
+                        draft.channel, Reminder.Status.PROPOSED.value, False,
+                        json.dumps(draft.recipients), draft.subject, draft.body,
+                        draft.amount_due, draft.fees,
+                    )
+                )  # fmt: skip
+        item_table = ReminderInvoice._meta.db_table
+        with raw.copy(f"COPY {item_table} ({', '.join(ITEM_COLUMNS)}) FROM STDIN") as copy:
+            for pk, draft in zip(ids, drafts, strict=True):
+                for invoice in draft.invoices:
+                    copy.write_row(
+                        (
+                            pk, invoice.id, invoice.level.rank, invoice.amount_due,
+                            invoice.fee, invoice.indemnity, invoice.interest, False,
+                        )
+                    )  # fmt: skip
+
+
+def _reminder_of(run: DunningRun, draft: ReminderDraft) -> Reminder:
+    return Reminder(
+        run=run,
+        customer_id=draft.customer_id,
+        billing_group=draft.billing_group,
+        level=draft.level,
+        channel=draft.channel,
+        recipients=draft.recipients,
+        subject=draft.subject,
+        body=draft.body,
+        amount_due=draft.amount_due,
+        fees=draft.fees,
+    )
+
+
+def _item_fields(invoice: DueInvoice) -> dict:
+    return {
+        "invoice_id": invoice.id,
+        "level_rank": invoice.level.rank,
+        "amount_due": invoice.amount_due,
+        "fee": invoice.fee,
+        "indemnity": invoice.indemnity,
+        "interest": invoice.interest,
+    }
 
 
 def dunning_run_exclude(

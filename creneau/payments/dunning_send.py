@@ -174,6 +174,7 @@ def _drop_reasons(
     held = set(holds.filter(invoice_id__in=ids).values_list("invoice_id", flat=True))
     sent = dict(
         ReminderInvoice.objects.filter(sent=True, invoice_id__in=ids)
+        .order_by()
         .values("invoice_id")
         .annotate(rank=Max("level_rank"))
         .values_list("invoice_id", "rank")
@@ -459,4 +460,8 @@ def dunning_letter_preview(*, reminder: Reminder) -> bytes:
     items = list(reminder.items.select_related("invoice").order_by("invoice_id"))
     if reminder.status == Reminder.Status.SENT:
         items = [item for item in items if item.sent]
+    else:
+        # A preview has no text yet: written as it would be if sent today (not saved).
+        draft = _draft_of(context, reminder, items)
+        reminder.subject, reminder.body = draft.subject, draft.body
     return _letter(context, reminder, items)

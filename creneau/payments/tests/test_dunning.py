@@ -185,6 +185,8 @@ def test_the_text_is_filled_in_the_french_way(company, direction):
     customer = CustomerFactory(name="Lucie Martin", email="client@example.fr")
     invoice = overdue(customer, due=days_ago(10), price="1000")
     run = dunning_run_create(as_of=days_ago(0), by=direction)
+    assert run.reminders.get().body == ""  # written when sent, with that day's deadline
+    run = dunning_run_send(run=run, by=direction)
     reminder = run.reminders.get()
     assert reminder.subject == f"Rappel : facture(s) {invoice.number} en attente de règlement"
     assert f"la facture n° {invoice.number} du {invoice.issue_date:%d/%m/%Y}" in reminder.body
