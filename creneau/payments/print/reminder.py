@@ -82,6 +82,7 @@ def reminder_print_data(
 ) -> dict[str, Any]:
     """What reminder.typ prints for one reminder: `items` are the invoices it chases (with
     `invoice` read), `final` says the level is the dunning's last (the mise en demeure)."""
+    items = sorted(items, key=lambda item: (item.invoice.due_date, item.invoice_id))
     with translation.override("fr"):
         customer = reminder.customer
         level = reminder.level
