@@ -243,3 +243,33 @@ def test_two_runs_sending_the_same_invoices_at_once_send_each_level_once(
     assert Reminder.objects.filter(status="sent").count() == 5
     assert Reminder.objects.filter(status="dropped").count() == 5
     assert OutboxEmail.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_an_interrupted_sending_is_finished_without_sending_twice(company, direction):
+    from creneau.payments.dunning_send import SendContext, _send_one, dunning_run_resume
+    from creneau.payments.models import DunningRun
+
+    ReminderLevel.objects.filter(rank=1).update(channel="both")
+    for name in ("Alice", "Bruno"):
+        overdue(CustomerFactory(name=name, email=f"{name.lower()}@example.fr"), due=days_ago(10))
+    run = dunning_run_create(as_of=days_ago(0), by=direction)
+    # The worker sent Alice's reminder, then died before Bruno's and the letters.
+    DunningRun.objects.filter(pk=run.pk).update(status=DunningRun.Status.SENDING)
+    run.refresh_from_db()
+    alice = run.reminders.get(customer__name="Alice")
+    _send_one(SendContext(run), alice.pk, direction)
+    with pytest.raises(ValidationError) as refused:
+        dunning_run_send(run=run, by=direction)
+    assert refused.value.code == RUN_CLOSED
+    run = dunning_run_resume(run=run, by=direction)
+    assert run.status == "sent"
+    assert sorted(OutboxEmail.objects.values_list("to", flat=True)) == [
+        ["alice@example.fr"],
+        ["bruno@example.fr"],
+    ]
+    with run.letters_pdf.open("rb") as handle:
+        text = pdf_text(handle.read())
+    assert "Alice" in text and "Bruno" in text  # Alice's letter made again for the PDF
+    with pytest.raises(ValidationError):
+        dunning_run_resume(run=run, by=direction)
