@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.database import database_settings
@@ -226,6 +227,11 @@ ICAL_UID_DOMAIN = os.environ.get("ICAL_UID_DOMAIN", "")
 # The billing run: invoices made per transaction by the task worker (docs/invoicing.md).
 # An interrupted batch rolls back whole; 1 makes each invoice in its own transaction.
 BILLING_RUN_BATCH_SIZE = max(1, int(os.environ.get("BILLING_RUN_BATCH_SIZE", "500")))
+# The daily dunning run (docs/dunning.md), at 06:00 in the task worker: "preview" prepares
+# the day's reminders for the office to check and send, "send" sends them, "off" nothing.
+DUNNING_DAILY_TASK = os.environ.get("DUNNING_DAILY_TASK", "preview").strip().lower()
+if DUNNING_DAILY_TASK not in ("preview", "send", "off"):
+    raise ImproperlyConfigured("DUNNING_DAILY_TASK is preview, send or off.")
 
 CUSTOMERS_PAGE_SIZE = 25
 

@@ -47,6 +47,12 @@ DAILY_MENU = [
         "cash-coin",
         allowed=app_rule("payments", "user_sees_payments"),
     ),
+    MenuItem(
+        _("Relances"),
+        "payments:dunning_list",
+        "bell",
+        allowed=app_rule("payments", "user_may_run_dunning"),
+    ),
     # An intervenant's whole menu: its day and its week (planning.views.day_sheet).
     MenuItem(_("Ma journée"), "planning:day_sheet", "calendar-day", allowed=user_is_intervenant),
     MenuItem(_("Mon planning"), "planning:my_week", "calendar-week", allowed=user_is_intervenant),

@@ -17,3 +17,13 @@ class PaymentsConfig(AppConfig):
         # Billing sits above payments: it learns what was paid through these callables.
         invoice_paid_amount_register(invoice_paid_amount)
         invoice_payments_register(invoice_payments)
+
+        from django.db.models.signals import post_migrate
+
+        from creneau.payments.tasks import dunning_daily_on_migrate
+
+        # The daily dunning run is a chain of tasks (payments.tasks), started again by
+        # every migrate if it is not waiting.
+        post_migrate.connect(
+            dunning_daily_on_migrate, sender=self, dispatch_uid="creneau_payments_dunning_daily"
+        )

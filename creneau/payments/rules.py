@@ -32,3 +32,9 @@ def user_may_hold_dunning(user: AnyUser) -> bool:
     """Suspending and resuming the reminders of an invoice or a customer: those who record
     payments (direction and accounting), who know of a dispute or a payment plan."""
     return user_may_record_payments(user)
+
+
+def user_may_run_dunning(user: AnyUser) -> bool:
+    """The dunning runs (Relances: preview, untick, send): direction and accounting, who
+    see every customer."""
+    return user_role(user) in PAYMENT_WRITERS

@@ -4,6 +4,7 @@ from creneau.payments import (
     views,
     views_credit,
     views_deposits,
+    views_dunning,
     views_holds,
     views_levels,
     views_list,
@@ -52,4 +53,20 @@ urlpatterns = [
     path("deposits/<int:pk>/", views_deposits.deposit_detail, name="deposit_detail"),
     path("deposits/<int:pk>/slip.pdf", views_deposits.deposit_slip_pdf, name="deposit_pdf"),
     path("deposits/<int:pk>/slip.csv", views_deposits.deposit_slip_csv, name="deposit_csv"),
+    # The dunning runs (views_dunning).
+    path("dunning/", views_dunning.run_list, name="dunning_list"),
+    path("dunning/<int:pk>/", views_dunning.run_detail, name="dunning_run"),
+    path(
+        "dunning/<int:pk>/reminders/<int:reminder_pk>/",
+        views_dunning.reminder_toggle,
+        name="dunning_reminder",
+    ),
+    path(
+        "dunning/<int:pk>/reminders/<int:reminder_pk>/letter.pdf",
+        views_dunning.reminder_letter,
+        name="dunning_reminder_letter",
+    ),
+    path("dunning/<int:pk>/send/", views_dunning.run_send, name="dunning_send"),
+    path("dunning/<int:pk>/resume/", views_dunning.run_resume, name="dunning_resume"),
+    path("dunning/<int:pk>/letters.pdf", views_dunning.run_letters, name="dunning_letters"),
 ]

@@ -56,6 +56,8 @@ NOT_CUSTOMER_DATA += ("payments/levels/",)
 # A cheque deposit holds many customers' cheques: direction and accounting only, any other
 # role refused before anything is read (payments/tests/test_deposits.py).
 NOT_CUSTOMER_DATA += ("payments/deposits/",)
+# A dunning run likewise (payments/tests/test_dunning_views.py, test_dunning_api.py).
+NOT_CUSTOMER_DATA += ("payments/dunning/", "api/v1/dunning-runs")
 
 
 def outsider_modules():

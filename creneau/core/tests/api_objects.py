@@ -70,7 +70,17 @@ def one_of_each(user: User) -> dict[str, int]:
         "intervention_id": visit.pk,
         "billing_run_id": _billing_run(user),
         "payment_id": _payment(user, customer),
+        "dunning_run_id": _dunning_run(user),
     }
+
+
+def _dunning_run(user: User) -> int:
+    """A dunning run's preview (at a date when nothing was due: no reminder)."""
+    from datetime import date
+
+    from creneau.payments.dunning import dunning_run_create
+
+    return dunning_run_create(as_of=date(2001, 1, 31), by=user).pk
 
 
 def _payment(user: User, customer) -> int:

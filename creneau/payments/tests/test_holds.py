@@ -180,7 +180,7 @@ def test_the_invoice_page_loads_the_dunning_card(invoice, direction, client_for)
     # Not on a draft or a credit note.
     draft = draft_invoice(customer=invoice.customer)
     html = client_for(direction).get(f"/invoices/{draft.pk}/").content.decode()
-    assert "/dunning/" not in html
+    assert f"/payments/invoice/{draft.pk}/dunning/" not in html
 
 
 def test_the_card_without_hold_nor_reminder(invoice, accountant, client_for):
