@@ -28,6 +28,7 @@ from django.db import connection
 from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from creneau.billing.models import Invoice
@@ -52,6 +53,15 @@ BUCKETS: list[tuple[str, Any]] = [
 BUCKET_KEYS = [key for key, _label in BUCKETS]
 SORT_TOTAL, SORT_NAME = "total", "name"
 NO_SALES_REP = "none"
+
+
+def as_of_error(as_of: date) -> str | None:
+    """Why a date cannot be asked (in the future: nothing is known of it yet), or None."""
+    if as_of > timezone.localdate():
+        return gettext("Une balance âgée se lit à aujourd'hui ou à une date passée.")
+    if as_of.year < FIRST_YEAR:
+        return gettext("Choisissez une date à partir de %(year)s.") % {"year": FIRST_YEAR}
+    return None
 
 
 @dataclass(frozen=True)
