@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creneau.core.csv_export import csv_response
@@ -22,7 +23,10 @@ ROWS_PER_PAGE = 50
 def _asked(request: HttpRequest) -> tuple[AgedBalanceFilterForm, AgedBalance]:
     if not user_sees_aged_balance(request.user):
         raise PermissionDenied(_("La balance âgée est réservée à la direction et la comptabilité."))
-    form = AgedBalanceFilterForm(request.GET)
+    data = request.GET.copy()
+    # The date shown in its field when none is asked: today's.
+    data.setdefault("as_of", timezone.localdate().isoformat())
+    form = AgedBalanceFilterForm(data)
     return form, aged_balance(user=request.user, filters=form.aged_filters())
 
 
