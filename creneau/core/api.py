@@ -314,8 +314,10 @@ def api_routers() -> None:
 
     api.add_router("/", billing_runs_router)
     from creneau.payments.api import router as payments_router
+    from creneau.payments.api_reports import router as payments_reports_router
 
     api.add_router("/", payments_router)
+    api.add_router("/", payments_reports_router)
     # Applied to every operation when the routers are bound, in this order: the shared
     # answers are documented, then the refusals of core.api_requests run before each one.
     api.add_decorator(document_answers, mode="view")
