@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from creneau.billing.tests.factories import InvoiceFactory
+from creneau.billing.tests.factories import InvoiceFactory, issued_invoice
 from creneau.catalog.tests.factories import ServiceFactory
 from creneau.core.csv_export import csv_cell
 from creneau.customers.tests.factories import CustomerFactory, SiteFactory
@@ -32,6 +32,8 @@ EXPORTS = {
     "planning/employees/export.csv": "?active=all",
     # Planned vs done, by site (the customers' and sites' names), this month.
     "planning/report/export.csv": "?by=site",
+    # The aged balance: the customers that owe something (an issued invoice each below).
+    "payments/aged-balance/export.csv": "",
 }
 SKIPPED_PREFIXES = ("admin/", "api/", "static/", "i18n/", "logout/")
 
@@ -80,6 +82,7 @@ def formula_names(direction):
         site = SiteFactory(customer=customer, name=payload)
         QuoteFactory(customer=customer, site=site, created_by=direction)
         InvoiceFactory(customer=customer)
+        issued_invoice(customer=customer)
         ServiceFactory(label=payload)
         EmployeeFactory(first_name=payload, last_name=payload, email="")
         now = timezone.now()
@@ -108,6 +111,7 @@ def test_no_export_writes_a_live_formula(route, direction, client_for, formula_n
         ("invoices", "factures"),
         ("catalog", "catalogue"),
         ("planning/employees", "intervenants"),
+        ("payments/aged-balance", "balance-agee"),
     ],
 )
 def test_every_export_is_named_after_its_list_and_the_day(route, name, direction, client_for):
