@@ -108,8 +108,8 @@ def aged_balance_report(request: HttpRequest, query: Query[AgedBalanceQuery]):
         sort=SORT_NAME if query.sort == SORT_NAME else SORT_TOTAL,
     )
     balance = aged_balance(user=request.user, filters=filters)
-    count, totals = balance.totals()
-    rows = balance.rows(offset=query.offset, limit=query.limit) if count else []
+    rows = balance.rows(offset=query.offset, limit=query.limit)
+    count, totals = balance.totals()  # from the rows' query, unless past the last one
     return {
         "as_of": balance.as_of,
         "count": count,

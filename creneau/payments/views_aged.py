@@ -5,7 +5,6 @@ other roles). `?as_of=YYYY-MM-DD&family=&sales_rep=&kind=&sort=total|name&page=`
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -43,8 +42,8 @@ def _chart(totals: AgedRow) -> dict:
 
 def aged_balance_page(request: HttpRequest) -> HttpResponse:
     form, balance = _asked(request)
+    page = balance.page(request.GET.get("page"), ROWS_PER_PAGE)
     count, totals = balance.totals()
-    page = Paginator(balance, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "as_of": balance.as_of,
@@ -67,11 +66,11 @@ def aged_balance_export(request: HttpRequest) -> HttpResponse:
         *[_("%(bucket)s (€)") % {"bucket": label} for _key, label in BUCKETS],
         _("Total (€)"),
     ]
-    _count, totals = balance.totals()
 
     def rows():
         for row in balance.rows():
             yield [row.code, row.customer_name, *row.cells, row.total]
+        _count, totals = balance.totals()  # summed by the rows' query
         yield ["", _("Total"), *totals.cells, totals.total]
 
     filename = f"balance-agee-{balance.as_of:%Y-%m-%d}.csv"
