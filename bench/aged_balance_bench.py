@@ -2,14 +2,14 @@
 payments.
 
     .venv/bin/python -m bench.aged_balance_bench [--invoices 1000000] [--payments 1000000]
-        [--requests 20] [--regenerate] [--explain]
+        [--requests 20] [--past 30,365] [--regenerate] [--explain]
 
 On PostgreSQL only, in a database of its own: BENCH_AGED_DATABASE_URL, by default
 postgresql://postgres@127.0.0.1:5432/creneau_bench_aged (created and migrated if
 missing), filled once by bench/aged_balance_data.py (about 1,060,000 documents, 20,000
 customers, 1,000,000 payments with their allocations), then reused.
 
-Each run times, for today and for two past dates (30 days and a year ago):
+Each run times, for today and for past dates (`--past`: 30 and 365 days ago by default):
 - the selector alone: the first page with the count and totals (one query);
 - the page /payments/aged-balance/ and GET /api/v1/reports/aged-balance, through Django's
   test client as direction;
@@ -79,6 +79,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=20, help="mesures par cas")
     parser.add_argument("--regenerate", action="store_true", help="régénérer les données")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE des requêtes")
+    parser.add_argument(
+        "--past", default="30,365", help="dates passées, en jours avant aujourd'hui (30,365)"
+    )
     return parser.parse_args(argv)
 
 
@@ -168,8 +171,9 @@ def main(argv: list[str]) -> int:
     machine = report.machine()
     print(f"Machine : {machine}", flush=True)
     today = timezone.localdate()
-    dates = {"aujourd'hui": None, "il y a 30 jours": today - timedelta(days=30),
-             "il y a un an": today - timedelta(days=365)}  # fmt: skip
+    dates = {"aujourd'hui": None}
+    for days in (int(value) for value in args.past.split(",") if value.strip()):
+        dates[f"il y a {days} jours"] = today - timedelta(days=days)
     figures, notes = [], []
     for label, as_of in dates.items():
         if args.explain:
