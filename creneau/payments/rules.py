@@ -38,3 +38,12 @@ def user_may_run_dunning(user: AnyUser) -> bool:
     """The dunning runs (Relances: preview, untick, send): direction and accounting, who
     see every customer."""
     return user_role(user) in PAYMENT_WRITERS
+
+
+AGED_BALANCE_READERS = {Role.DIRECTION, Role.ACCOUNTANT}
+
+
+def user_sees_aged_balance(user: AnyUser) -> bool:
+    """The aged balance (balance âgée), a report for accounting and direction: other roles
+    get 403 on its page and its API, and no menu entry."""
+    return user_role(user) in AGED_BALANCE_READERS

@@ -2,6 +2,7 @@ from django.urls import path
 
 from creneau.payments import (
     views,
+    views_aged,
     views_credit,
     views_deposits,
     views_dunning,
@@ -69,4 +70,6 @@ urlpatterns = [
     path("dunning/<int:pk>/send/", views_dunning.run_send, name="dunning_send"),
     path("dunning/<int:pk>/resume/", views_dunning.run_resume, name="dunning_resume"),
     path("dunning/<int:pk>/letters.pdf", views_dunning.run_letters, name="dunning_letters"),
+    path("aged-balance/", views_aged.aged_balance_page, name="aged_balance"),
+    path("aged-balance/export.csv", views_aged.aged_balance_export, name="aged_balance_export"),
 ]

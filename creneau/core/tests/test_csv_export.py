@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from creneau.billing.tests.factories import InvoiceFactory
+from creneau.billing.tests.factories import InvoiceFactory, issued_invoice
 from creneau.catalog.tests.factories import ServiceFactory
 from creneau.core.csv_export import csv_cell
 from creneau.customers.tests.factories import CustomerFactory, SiteFactory
@@ -34,6 +34,8 @@ EXPORTS = {
     # Planned vs done, by site (the customers' and sites' names), this month.
     "planning/report/export.csv": "?by=site",
     "payments/export.csv": "",
+    # The aged balance: the customers that owe something (an issued invoice each below).
+    "payments/aged-balance/export.csv": "",
 }
 # Exports of one object, behind its id: each has its own formula test.
 ONE_OBJECT_EXPORTS = [
@@ -86,6 +88,7 @@ def formula_names(direction):
         site = SiteFactory(customer=customer, name=payload)
         QuoteFactory(customer=customer, site=site, created_by=direction)
         InvoiceFactory(customer=customer)
+        issued_invoice(customer=customer)
         ServiceFactory(label=payload)
         EmployeeFactory(first_name=payload, last_name=payload, email="")
         now = timezone.now()
@@ -118,6 +121,7 @@ def test_no_export_writes_a_live_formula(route, direction, client_for, formula_n
         ("catalog", "catalogue"),
         ("planning/employees", "intervenants"),
         ("payments", "reglements"),
+        ("payments/aged-balance", "balance-agee"),
     ],
 )
 def test_every_export_is_named_after_its_list_and_the_day(route, name, direction, client_for):
