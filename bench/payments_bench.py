@@ -49,6 +49,7 @@ LIST_CASES = [
         TARGET_LIST_MS,
     ),
     ("liste « avec un solde »", [{"balance": "due"}], None),
+    ("liste sans filtre (référence, même charge)", [{}], None),
 ]
 
 

@@ -182,6 +182,14 @@ class Invoice(CleanTextMixin, models.Model):
             ),
             models.Index(fields=["status", "-issue_date", "-id"], name="invoice_status_date"),
             models.Index(fields=["status", "due_date"], name="invoice_status_due"),
+            # What is still due, by customer: the customer list's "avec un solde" and "en
+            # retard" filters probe it (a few percent of the invoices).
+            models.Index(
+                fields=["customer", "due_date"],
+                include=["kind", "status"],
+                condition=Q(amount_due__gt=0),
+                name="invoice_customer_open",
+            ),
             # The list's count and totals of a status over a period, read from the index
             # alone on PostgreSQL (a year of paid invoices: 50 ms instead of 150).
             models.Index(
