@@ -99,9 +99,7 @@ def test_the_tab_query_count_is_flat(customer, direction, client_for):
     assert queries() == few
 
 
-def test_the_tab_queries_are_the_same_for_3_and_30_invoices_with_payments(
-    direction, client_for
-):
+def test_the_tab_queries_are_the_same_for_3_and_30_invoices_with_payments(direction, client_for):
     """The same number of queries for 3 invoices as for 30, each with its payments (one
     paid in full, one in part, one cheque reversed, one payment over two invoices)."""
     client = client_for(direction)
