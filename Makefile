@@ -64,6 +64,7 @@ bench: install
 	$(PY) -m bench.planning_bench
 	$(PY) -m bench.invoicing_bench
 	$(PY) -m bench.billing_run_bench
+	$(PY) -m bench.payments_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
