@@ -66,6 +66,7 @@ bench: install
 	$(PY) -m bench.billing_run_bench
 	$(PY) -m bench.dunning_bench
 	$(PY) -m bench.aged_balance_bench
+	$(PY) -m bench.payments_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

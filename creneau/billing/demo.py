@@ -1,10 +1,10 @@
 """Demo invoicing: the months of the demo planning billed by monthly billing runs, one credit
 note, and invoice recipients on some billing groups.
 
-Idempotent: nothing is done when an invoice already exists. Runs bill the done visits of
-each month of the planning's past (the current month up to yesterday), issuing every
-proposed invoice at once as the task worker would, without sending anything. Their PDFs
-are queued for the task worker, like any issued invoice's.
+Idempotent: nothing is done when a billing run or a recipient already exists. Runs bill
+the done visits of each month of the planning's past (the current month up to yesterday),
+issuing every proposed invoice at once as the task worker would, without sending anything.
+Their PDFs are queued for the task worker, like any issued invoice's.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.db.models import Min
 from django.utils import timezone
 
-from creneau.billing.models import Invoice
+from creneau.billing.models import BillingRun, Invoice
 from creneau.billing.services import credit_note_create
 from creneau.core.demo import DemoContext
 from creneau.customers.models import Contact, Customer, InvoiceRecipient, Site
@@ -96,7 +96,9 @@ def credit_note_make(by: User) -> Invoice | None:
 
 def load_billing(*, context: DemoContext) -> str:
     """Demo loader (creneau.core.demo): recipients, the past months billed, a credit note."""
-    if Invoice.objects.exists():
+    # Done once: its runs or its recipients say so (the payments demo issues a few
+    # one-off invoices of the past months before it).
+    if BillingRun.objects.exists() or InvoiceRecipient.objects.exists():
         return "Facturation : factures déjà présentes."
     by = context.users.get("compta") or context.users.get("direction")
     if by is None:

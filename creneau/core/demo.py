@@ -28,7 +28,10 @@ DEMO_LOADERS: list[str] = [
     "creneau.customers.demo_documents.load_documents",
     "creneau.quotes.demo.load_quotes",
     "creneau.planning.demo.load_planning",
+    # Before the month's billing run: numbers never go back in time.
+    "creneau.payments.demo.load_earlier_invoices",
     "creneau.billing.demo.load_billing",
+    "creneau.payments.demo.load_payments",
 ]
 
 DEMO_PASSWORD = "demo"

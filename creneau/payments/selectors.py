@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from creneau.billing.models import Invoice
@@ -15,6 +16,8 @@ from creneau.customers.selectors import AnyUser, customers_visible_to
 from creneau.payments.models import Payment, PaymentAllocation, Refund
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+MONEY = DecimalField(max_digits=16, decimal_places=2)
 # A payment counts unless it is a reversal or has been reversed.
 ACTIVE = Q(reversal_of__isnull=True, reversal__isnull=True)
 
@@ -46,64 +49,79 @@ def _sum(queryset: QuerySet, field: str) -> Decimal:
 class Balance:
     """A customer's account: what it owes (invoices less credit notes and payments, plus
     what was refunded to it), what of it is past due, and the payments neither allocated
-    to an invoice nor refunded (its credit)."""
+    to an invoice nor refunded (its credit).
+
+    `billed` (invoices less credit notes, incl. VAT) and `amount_due` (the sum of the
+    documents' amounts due) come from the same read, for the record's tab."""
 
     balance: Decimal
     overdue: Decimal
     credit: Decimal
+    billed: Decimal = ZERO
+    amount_due: Decimal = ZERO
+
+
+def _cents(amount: Decimal) -> Decimal:
+    """SQLite sums decimals as floats: a sum of signed amounts may come back as -9E-15."""
+    return Decimal(amount).quantize(CENT)
+
+
+def _money(expression) -> Coalesce:
+    return Coalesce(expression, Value(ZERO), output_field=MONEY)
 
 
 def customer_balance(customer: Customer, *, today=None) -> Balance:
-    """Two queries, whatever the number of documents: the record's header shows it."""
+    """Four aggregates, each over one customer's rows of one table (read from covering
+    indexes on PostgreSQL), however many invoices and payments: no join over them.
+
+    - A reversal has its payment's amount: the active payments' total is the payments'
+      total less twice the reversed ones, i.e. every payment counted, reversals negative.
+    - The active allocations are the customer's allocations less those of its reversed
+      payments, found through its reversals (few)."""
     today = today or timezone.localdate()
-    invoice = Q(kind=Invoice.Kind.INVOICE)
+    invoice = Invoice.Kind.INVOICE
     documents = (
         Invoice.objects.filter(customer=customer)
         .exclude(status=Invoice.Status.DRAFT)
+        .order_by()
         .aggregate(
-            invoiced=Sum("total_gross", filter=invoice),
-            credited=Sum("total_gross", filter=Q(kind=Invoice.Kind.CREDIT_NOTE)),
-            overdue=Sum("amount_due", filter=invoice & Q(due_date__lt=today, amount_due__gt=0)),
-        )
-    )
-
-    def total(queryset: QuerySet, field: str) -> Subquery:
-        summed = queryset.values("customer_id").annotate(total=Sum(field)).values("total")
-        return Subquery(summed)
-
-    money = (
-        Customer.objects.filter(pk=customer.pk)
-        .annotate(
-            paid=total(Payment.objects.filter(ACTIVE, customer=OuterRef("pk")), "amount"),
-            allocated=total(
-                active_allocations()
-                .filter(payment__customer=OuterRef("pk"))
-                .annotate(customer_id=F("payment__customer_id")),
-                "amount",
+            billed=_money(
+                Sum(Case(When(kind=invoice, then=F("total_gross")), default=-F("total_gross")))
             ),
-            refunded=total(Refund.objects.filter(customer=OuterRef("pk")), "amount"),
-            refunded_of_active=total(
-                Refund.objects.filter(
-                    customer=OuterRef("pk"),
-                    payment__reversal_of__isnull=True,
-                    payment__reversal__isnull=True,
-                ),
-                "amount",
+            due=_money(Sum("amount_due")),
+            overdue=_money(
+                Sum("amount_due", filter=Q(kind=invoice, due_date__lt=today, amount_due__gt=0))
             ),
         )
-        .values("paid", "allocated", "refunded", "refunded_of_active")
-        .get()
     )
-    invoiced, credited = documents["invoiced"] or ZERO, documents["credited"] or ZERO
-    paid, allocated, refunded, refunded_of_active = (
-        money[name] or ZERO for name in ("paid", "allocated", "refunded", "refunded_of_active")
+    paid = Payment.objects.filter(customer=customer).aggregate(
+        total=_money(
+            Sum(Case(When(reversal_of__isnull=True, then=F("amount")), default=-F("amount")))
+        )
+    )["total"]
+    reversed_payments = Payment.objects.filter(customer=customer, reversal_of__isnull=False).values(
+        "reversal_of_id"
+    )
+    allocations = PaymentAllocation.objects.filter(customer=customer).aggregate(
+        every=_money(Sum("amount")),
+        reversed=_money(Sum("amount", filter=Q(payment_id__in=reversed_payments))),
     )
     # Every refund is money paid back, and so owed again; only those of active payments
     # spent a credit that still counts (a reversed payment has none left).
+    refunds = Refund.objects.filter(customer=customer).aggregate(
+        every=_money(Sum("amount")),
+        of_reversed=_money(Sum("amount", filter=Q(payment_id__in=reversed_payments))),
+    )
+    billed, paid = _cents(documents["billed"]), _cents(paid)
+    allocated = _cents(allocations["every"]) - _cents(allocations["reversed"])
+    refunded = _cents(refunds["every"])
+    refunded_of_active = refunded - _cents(refunds["of_reversed"])
     return Balance(
-        balance=invoiced - credited - paid + refunded,
-        overdue=documents["overdue"] or ZERO,
+        balance=billed - paid + refunded,
+        overdue=_cents(documents["overdue"]),
         credit=paid - allocated - refunded_of_active,
+        billed=billed,
+        amount_due=_cents(documents["due"]),
     )
 
 

@@ -121,7 +121,10 @@ def _plan(
 
 def _allocate(payment: Payment, plan: list[tuple[Invoice, Decimal]]) -> list[PaymentAllocation]:
     allocations = PaymentAllocation.objects.bulk_create(
-        PaymentAllocation(payment=payment, invoice=invoice, amount=part) for invoice, part in plan
+        PaymentAllocation(
+            payment=payment, invoice=invoice, customer_id=payment.customer_id, amount=part
+        )
+        for invoice, part in plan
     )
     for invoice in {invoice.pk: invoice for invoice, _part in plan}.values():
         invoice.refresh_from_db(fields=["total_gross", "amount_due", "status"])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from creneau.billing.models import Invoice
 from creneau.billing.rules import user_may_issue_invoices
-from creneau.billing.selectors_list import customer_billed_totals, invoices_of_customer
+from creneau.billing.selectors_list import invoices_of_customer
 from creneau.billing.views.common import errors_to_form
 from creneau.core.params import parse_id
 from creneau.core.templatetags.creneau import money
@@ -76,13 +76,15 @@ def tab_customer_context(request: HttpRequest, customer, *, hold_form=None) -> d
         .order_by("-date", "-id")
     )
     page = Paginator(payments, PAYMENTS_PER_PAGE).get_page(request.GET.get("payments_page"))
+    balance = customer_balance(customer)
     return {
         "invoices": invoices[:TAB_ROWS],
         "more": len(invoices) > TAB_ROWS,
-        "totals": customer_billed_totals(customer=customer),
+        # billing's totals, from the balance's own read (one pass over the invoices)
+        "totals": {"gross": balance.billed, "amount_due": balance.amount_due},
         "drafts": sum(1 for invoice in invoices if invoice.status == Invoice.Status.DRAFT),
         "can_issue": user_may_issue_invoices(request.user),
-        "balance": customer_balance(customer),
+        "balance": balance,
         "payments": page,
         "can_record": user_may_record_payments(request.user),
         **customer_dunning_context(request, customer, hold_form=hold_form),

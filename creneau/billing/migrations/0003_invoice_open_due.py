@@ -1,5 +1,5 @@
-"""The aged balance's index: the invoices with something due, by customer and due date
-(creneau/payments/aged.py), partial, with the amount due and issue date in it."""
+"""What is still due, by customer and due date: a partial index holding what the aged
+balance (creneau/payments/aged.py) and the customer list's balance filters read."""
 
 from django.db import migrations, models
 
@@ -13,13 +13,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="invoice",
             index=models.Index(
-                condition=models.Q(
-                    ("amount_due__gt", 0),
-                    ("kind", "invoice"),
-                    ("status__in", ["issued", "partially_paid"]),
-                ),
+                condition=models.Q(("amount_due__gt", 0)),
                 fields=["customer", "due_date"],
-                include=("amount_due", "issue_date"),
+                include=("kind", "status", "amount_due", "issue_date"),
                 name="invoice_open_due",
             ),
         ),

@@ -101,8 +101,20 @@ class Payment(CleanTextMixin, models.Model):
         verbose_name_plural = _("règlements")
         ordering = ["-date", "-id"]
         indexes = [
-            models.Index(fields=["customer", "-date", "-id"], name="payment_customer_date"),
+            # The record's payments, newest first; with the amount and the reversed payment,
+            # the customer's count and total of payments come from the index alone.
+            models.Index(
+                fields=["customer", "-date", "-id"],
+                include=["amount", "reversal_of"],
+                name="payment_customer_date",
+            ),
             models.Index(fields=["-date", "-id"], name="payment_date"),
+            # A customer's reversals (few): the allocations that no longer count.
+            models.Index(
+                fields=["customer"],
+                condition=Q(reversal_of__isnull=False),
+                name="payment_customer_reversals",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -139,6 +151,15 @@ class PaymentAllocation(models.Model):
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("facture"), on_delete=models.PROTECT, related_name="allocations"
     )
+    # The payment's (and the invoice's) customer, copied: a customer's allocated total is
+    # then one index range, not a join over its payments (40,000 of them: 150 ms).
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # allocation_customer leads with it
+    )
     amount = models.DecimalField(_("montant"), max_digits=14, decimal_places=2)
     created_at = models.DateTimeField(_("le"), auto_now_add=True)
 
@@ -146,7 +167,13 @@ class PaymentAllocation(models.Model):
         verbose_name = _("affectation")
         verbose_name_plural = _("affectations")
         ordering = ["payment", "id"]
-        indexes = [models.Index(fields=["invoice", "payment"], name="allocation_invoice")]
+        indexes = [
+            models.Index(fields=["invoice", "payment"], name="allocation_invoice"),
+            # A customer's allocated total, read from the index alone on PostgreSQL.
+            models.Index(
+                fields=["customer"], include=["amount", "payment"], name="allocation_customer"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0),

@@ -113,6 +113,30 @@ def test_the_tab_query_count_is_flat(customer, direction, client_for):
     assert queries() == few
 
 
+def test_the_tab_queries_are_the_same_for_3_and_30_invoices_with_payments(direction, client_for):
+    """The same number of queries for 3 invoices as for 30, each with its payments (one
+    paid in full, one in part, one cheque reversed, one payment over two invoices)."""
+    client = client_for(direction)
+
+    def tab_queries(count: int) -> int:
+        customer = CustomerFactory()
+        invoices = [issued_invoice(customer=customer) for _ in range(count)]  # 120 € each
+        for number, invoice in enumerate(invoices):
+            amount = Decimal("120") if number % 2 else Decimal("45")
+            pay(customer, amount, allocations=[{"invoice_id": invoice.pk, "amount": amount}])
+        cheque = pay(customer, "30", method=PaymentMethod.CHEQUE, cheque_number="42")
+        payment_reverse(payment=cheque, by=None, reason="Chèque impayé")
+        pay(customer, "200")  # oldest first, over two invoices
+        url = f"/payments/customer/{customer.pk}/"
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url, headers=htmx())
+        assert response.status_code == 200
+        assert invoices[-1].number in response.content.decode()
+        return len(context)
+
+    assert tab_queries(3) == tab_queries(30)
+
+
 def test_the_payments_are_paginated(customer, direction, client_for):
     for index in range(25):
         pay(customer, "1", reference=f"REF-{index:02d}")
