@@ -508,16 +508,33 @@ def invoice_payments(invoice: Invoice) -> list[dict]:
     return _payments_of[0](invoice) if _payments_of else []
 
 
+# Releases what a paid invoice's payments settle beyond what it still asks once a credit
+# note is issued on it, told by the payments app as above: f(invoice=, credit_note=,
+# kept=, by=) brings the invoice's active allocations down to `kept`, what the invoice
+# still asks (its payments' released part becomes the customer's credit). Nothing until it
+# registers.
+_allocations_release: list[Callable[..., None]] = []
+
+
+def invoice_allocations_release_register(function: Callable[..., None]) -> None:
+    _allocations_release[:] = [function]
+
+
+def _fully_credited(invoice: Invoice) -> bool:
+    """Every rate's base credited: VAT rounded per document may leave the credit notes'
+    total a cent away from the invoice's, never a cent due."""
+    return all(base <= 0 for base in bases_left(invoice).values())
+
+
 def invoice_amounts_refresh(*, invoice: Invoice) -> Invoice:
     """Derive the amount due and the status of an issued invoice from its credit notes and
     its payments' allocations. Call it with the invoice's row locked.
 
-    Cancelled when every rate's base is credited: VAT rounded per document may leave the
-    credit notes' total a cent away from the invoice's, never a cent due."""
+    Cancelled when every rate's base is credited (_fully_credited)."""
     if invoice.is_draft or invoice.is_credit_note:
         return invoice
     paid = _paid_amount[0](invoice) if _paid_amount else ZERO
-    if all(base <= 0 for base in bases_left(invoice).values()):
+    if _fully_credited(invoice):
         due, status = ZERO, Invoice.Status.CANCELLED
     else:
         due = max(invoice.total_gross - credited_gross(invoice) - paid, ZERO)
@@ -672,6 +689,11 @@ def credit_note_create(
         invoice_recompute(invoice=credit_note, lines=new_lines)
         _check_credit(locked, credit_note, left)
         _issue_locked(credit_note, by, new_lines)
+        if _allocations_release:
+            # What was paid beyond what the invoice now asks goes back to the customer's
+            # credit, under the invoice's lock (which every allocation's write takes).
+            asked = ZERO if _fully_credited(locked) else locked.total_gross - credited_gross(locked)
+            _allocations_release[0](invoice=locked, credit_note=credit_note, kept=asked, by=by)
         invoice_amounts_refresh(invoice=locked)
     credit_note.refresh_from_db()
     return credit_note

@@ -181,6 +181,71 @@ def payment_credit(payment: Payment) -> Decimal:
     return payment.amount - allocated - refunded
 
 
+def allocation_release_figures(
+    allocation: PaymentAllocation, credit_note: Invoice, released: Decimal
+) -> dict[str, Any]:
+    """What the journal keeps of an allocation a credit note reduced: the payment's
+    journaled allocations (payment_figures) no longer hold, this entry says by how much."""
+    return {
+        "allocation_released": f"{released:.2f}",
+        "payment": allocation.payment_id,
+        "customer_id": allocation.customer_id,
+        "invoice_id": allocation.invoice_id,
+        "credit_note": credit_note.pk,
+        "credit_note_number": credit_note.number,
+        "date": credit_note.issue_date.isoformat(),
+        "allocation": f"{allocation.amount - released:.2f}",
+    }
+
+
+def invoice_allocations_release(
+    *, invoice: Invoice, credit_note: Invoice, kept: Decimal, by: User | None
+) -> Decimal:
+    """A credit note was issued on a paid invoice: bring its active allocations down to
+    `kept` (what the invoice still asks), newest first, one reduced to nothing deleted. What
+    is released grows the payments' credit (allocable, refundable). Called by billing's
+    credit_note_create (through invoice_allocations_release_register) with the invoice's
+    row locked: every write of its allocations takes that lock first, so the allocations
+    need none of their own. Returns what was released."""
+    allocations = list(
+        active_allocations()
+        .filter(invoice=invoice)
+        .select_related("payment__customer")
+        .order_by("-id")
+    )
+    excess = sum((allocation.amount for allocation in allocations), ZERO) - max(kept, ZERO)
+    released_in_all = ZERO
+    for allocation in allocations:
+        if excess <= 0:
+            break
+        released = min(allocation.amount, excess)
+        excess -= released
+        released_in_all += released
+        # Journaled before the row changes: its figures say the amount it had and has.
+        journal_append(
+            kind=JournalEntry.Kind.PAYMENT,
+            figures=allocation_release_figures(allocation, credit_note, released),
+        )
+        if released == allocation.amount:
+            allocation.delete()  # an allocation is positive (allocation_amount_positive)
+        else:
+            allocation.amount -= released
+            allocation.save(update_fields=["amount"])
+        payment = allocation.payment
+        audit_record(
+            by=by,
+            action=AuditEvent.Action.UPDATE,
+            instance=payment,
+            customer=payment.customer,
+            message=_(
+                "Affectation réduite par l'avoir %(number)s : %(amount)s de moins sur la "
+                "facture %(invoice)s."
+            )
+            % {"number": credit_note.number, "amount": money(released), "invoice": invoice.number},
+        )
+    return released_in_all
+
+
 def _check_active(payment: Payment) -> None:
     """A reversal, or a reversed payment, has no credit to allocate or refund."""
     if payment.is_reversal:
