@@ -162,7 +162,10 @@ class CustomerListQuerySet(QuerySet):
     Two things differ from a plain QuerySet, on PostgreSQL only:
 
     - count() counts exactly up to EXACT_COUNT_LIMIT and, beyond, returns the planner's
-      estimate of the number of rows (never less than EXACT_COUNT_LIMIT + 1). Counting the
+      estimate of the number of rows (never less than EXACT_COUNT_LIMIT + 1); or, when
+      `estimates` is off (a balance filter: the planner's guess of the overdue customers
+      was 7 times the truth), EXACT_COUNT_LIMIT + 1 itself, "plus de 1 000"
+      (count_above). Counting the
       30,000 matches of "mar" means reading 30,000 rows, slower than the page itself, and
       nobody pages through a thousand customers: they refine the search. The paginator of
       the list page and the API's "count" both call count().
@@ -183,11 +186,14 @@ class CustomerListQuerySet(QuerySet):
         # Shared by this queryset's clones (the paginator counts one, fetches a slice of
         # it), keyed by the SQL of the matching rows.
         self.match_counts: dict[tuple, int] = {}
+        # Whether a count beyond EXACT_COUNT_LIMIT is the planner's estimate (else a bound).
+        self.estimates = True
 
     def _clone(self) -> CustomerListQuerySet:
         clone = super()._clone()
         clone.sort_few_matches = self.sort_few_matches
         clone.match_counts = self.match_counts
+        clone.estimates = self.estimates
         return clone
 
     def _matching_ids(self) -> QuerySet:
@@ -211,10 +217,17 @@ class CustomerListQuerySet(QuerySet):
         key = _sql_key(ids)
         if key not in self.match_counts:
             exact = ids[: EXACT_COUNT_LIMIT + 1].count()
-            if exact > EXACT_COUNT_LIMIT:
+            if exact > EXACT_COUNT_LIMIT and self.estimates:
                 exact = max(exact, planner_row_estimate(ids))
             self.match_counts[key] = exact
         return self.match_counts[key]
+
+    def count_above(self) -> int | None:
+        """EXACT_COUNT_LIMIT when count() only says "more than that" (the page shows "plus de
+        1 000 clients"), else None: count() is how many."""
+        if self.estimates or self._plain() or self.count() <= EXACT_COUNT_LIMIT:
+            return None
+        return EXACT_COUNT_LIMIT
 
     def _fetch_all(self) -> None:
         if not self._plain() and self._sorts_its_matches():
@@ -320,7 +333,8 @@ def customers_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Cust
     ("1", "0" or "" for all; active only by default), balance ("due", "overdue"),
     overdue_days (1 to 3650: overdue by more than that; ignored out of range; the balance
     filters only for users who see invoices), sort (a key of SORTABLE).
-    Its count() is exact up to EXACT_COUNT_LIMIT matches (see CustomerListQuerySet).
+    Its count() is exact up to EXACT_COUNT_LIMIT matches, and with a balance filter stops
+    at EXACT_COUNT_LIMIT + 1 (see CustomerListQuerySet).
     """
     terms = search_terms(filters.get("q") or "")
     customers = customers_search(customers_visible_to(user), terms)
@@ -342,14 +356,19 @@ def customers_filter(*, user: AnyUser, filters: dict[str, Any]) -> QuerySet[Cust
         customers = customers.filter(is_active=False)
     balance = filters.get("balance") or ""
     overdue_days = filters.get("overdue_days")
+    by_balance = Q()
     if (balance or overdue_days) and user_sees_invoices(user):
-        customers = customers.filter(balance_filter(balance, _int_or_none(overdue_days)))
+        by_balance = balance_filter(balance, _int_or_none(overdue_days))
+        customers = customers.filter(by_balance)
     order = list_order(filters.get("sort") or "name", terms)
     customers = customers.select_related("family", "sales_rep").order_by(*order)
     listed = CustomerListQuerySet(model=Customer, query=customers.query.chain(), using=customers.db)
     # Restricted to one rep, the walk along the name is bounded by the portfolio (index
     # customer_rep_name_key) and beats sorting; over every customer, it is not.
     listed.sort_few_matches = bool(terms) and user_sees_all_customers(user) and not sales_rep
+    # The planner misjudges the customers with invoices due (it reads all invoices'
+    # statistics, mostly paid ones): with a balance filter, no estimate (docs/payments.md).
+    listed.estimates = by_balance == Q()
     return listed
 
 

@@ -39,7 +39,7 @@ from itertools import groupby
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from creneau.billing.models import Invoice
@@ -49,8 +49,8 @@ from creneau.core.services import audit_record
 from creneau.customers.display import iban_groups
 from creneau.customers.models import Customer, InvoiceRecipient
 from creneau.payments.dunning_text import reminder_text_render
+from creneau.payments.holds import invoices_not_on_hold
 from creneau.payments.models import (
-    DunningHold,
     DunningRun,
     Reminder,
     ReminderChannel,
@@ -118,23 +118,16 @@ DETAIL_LINE = "la facture n° {} du {}, échue le {}, de {} TTC, dont {} restent
 # Reads ----------------------------------------------------------------------------------
 
 
-def holds_in_force(as_of: date) -> QuerySet[DunningHold]:
-    return DunningHold.objects.filter(released_at__isnull=True).filter(
-        Q(until__isnull=True) | Q(until__gte=as_of)
-    )
-
-
 def dunnable_invoices(as_of: date) -> QuerySet[Invoice]:
     """The invoices a run at `as_of` may chase: issued, due, past due, not on hold."""
-    holds = holds_in_force(as_of)
-    return Invoice.objects.filter(
-        kind=Invoice.Kind.INVOICE,
-        status__in=OPEN_STATUSES,
-        amount_due__gt=0,
-        due_date__lt=as_of,
-    ).filter(
-        ~Exists(holds.filter(invoice_id=OuterRef("pk"))),
-        ~Exists(holds.filter(customer_id=OuterRef("customer_id"))),
+    return invoices_not_on_hold(
+        Invoice.objects.filter(
+            kind=Invoice.Kind.INVOICE,
+            status__in=OPEN_STATUSES,
+            amount_due__gt=0,
+            due_date__lt=as_of,
+        ),
+        as_of,
     )
 
 

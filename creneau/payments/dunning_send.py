@@ -49,9 +49,9 @@ from creneau.payments.dunning import (
     check_may_run,
     company_values,
     deadline_from,
-    holds_in_force,
     run_closed_error,
 )
+from creneau.payments.holds import holds_in_force
 from creneau.payments.models import DunningRun, Reminder, ReminderChannel, ReminderInvoice
 from creneau.payments.print.reminder import reminder_print_data
 from creneau.payments.selectors import customer_balance

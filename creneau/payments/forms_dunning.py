@@ -15,18 +15,28 @@ TEXT = {"class": "form-control"}
 NUMBER_MESSAGES = {"invalid": _("Saisissez un nombre entier.")}
 
 
-class ReminderLevelForm(forms.Form):
-    rank = forms.IntegerField(
-        label=_("Niveau"),
+def _whole_number(label, max_value: int, *, out_of_range, required) -> forms.IntegerField:
+    """A whole number from 1 to max_value, one message for either side of the range."""
+    return forms.IntegerField(
+        label=label,
         min_value=1,
-        max_value=MAX_RANK,
+        max_value=max_value,
         error_messages={
             **NUMBER_MESSAGES,
-            "min_value": _("Un niveau va de 1 à 9."),
-            "max_value": _("Un niveau va de 1 à 9."),
-            "required": _("Indiquez le numéro du niveau (1 à 9)."),
+            "min_value": out_of_range,
+            "max_value": out_of_range,
+            "required": required,
         },
-        widget=forms.NumberInput(attrs={**TEXT, "min": 1, "max": MAX_RANK}),
+        widget=forms.NumberInput(attrs={**TEXT, "min": 1, "max": max_value}),
+    )
+
+
+class ReminderLevelForm(forms.Form):
+    rank = _whole_number(
+        _("Niveau"),
+        MAX_RANK,
+        out_of_range=_("Un niveau va de 1 à 9."),
+        required=_("Indiquez le numéro du niveau (1 à 9)."),
     )
     name = forms.CharField(
         label=_("Nom"),
@@ -34,17 +44,11 @@ class ReminderLevelForm(forms.Form):
         error_messages={"required": _("Indiquez le nom du niveau.")},
         widget=forms.TextInput(attrs=TEXT),
     )
-    days_after_due = forms.IntegerField(
-        label=_("Jours après l'échéance"),
-        min_value=1,
-        max_value=MAX_DAYS,
-        error_messages={
-            **NUMBER_MESSAGES,
-            "min_value": _("De 1 à 3 650 jours après l'échéance."),
-            "max_value": _("De 1 à 3 650 jours après l'échéance."),
-            "required": _("Indiquez le nombre de jours après l'échéance."),
-        },
-        widget=forms.NumberInput(attrs={**TEXT, "min": 1, "max": MAX_DAYS}),
+    days_after_due = _whole_number(
+        _("Jours après l'échéance"),
+        MAX_DAYS,
+        out_of_range=_("De 1 à 3 650 jours après l'échéance."),
+        required=_("Indiquez le nombre de jours après l'échéance."),
     )
     channel = forms.ChoiceField(
         label=_("Envoi"),

@@ -70,8 +70,9 @@ def invoices_not_on_hold(invoices: QuerySet[Invoice], as_of: date | None = None)
     """The invoices of a queryset that no hold in force on `as_of` keeps out of the run
     (their own, or their customer's), in the same query (two NOT EXISTS)."""
     holds = holds_in_force(as_of)
-    return invoices.exclude(Exists(holds.filter(invoice_id=OuterRef("pk")))).exclude(
-        Exists(holds.filter(customer_id=OuterRef("customer_id")))
+    return invoices.filter(
+        ~Exists(holds.filter(invoice_id=OuterRef("pk"))),
+        ~Exists(holds.filter(customer_id=OuterRef("customer_id"))),
     )
 
 

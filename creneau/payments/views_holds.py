@@ -63,6 +63,42 @@ def _past(holds, current) -> list:
     ]
 
 
+def _form_errors_to_messages(request: HttpRequest, form: HoldForm | None) -> None:
+    """Without htmx the page is reloaded: the form's errors go as messages."""
+    if form is not None:
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+
+
+def _hold_post(request: HttpRequest, respond, success: str, **target) -> HttpResponse:
+    """Suspend (the invoice= or customer= target), then `respond(form or None)`."""
+    _require_reader(request)
+    _require_holder(request)
+    form = HoldForm(request.POST)
+    if form.is_valid():
+        try:
+            hold_create(by=request.user, **target, **form.cleaned_data)
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, success)
+            return respond(None)
+    return respond(form)
+
+
+def _release_post(request: HttpRequest, respond, success: str, **target) -> HttpResponse:
+    """Resume (the invoice= or customer= target), then `respond(None)`."""
+    _require_reader(request)
+    _require_holder(request)
+    try:
+        hold_release_in_force(by=request.user, **target)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, success)
+    return respond(None)
+
+
 # The invoice page's card ---------------------------------------------------------------
 
 
@@ -102,41 +138,30 @@ def invoice_dunning(request: HttpRequest, pk: int) -> HttpResponse:
 def _after_invoice_write(request: HttpRequest, invoice: Invoice, form=None) -> HttpResponse:
     if request.htmx:
         return _invoice_card(request, invoice, form=form)
-    if form is not None and form.errors:
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+    _form_errors_to_messages(request, form)
     return redirect("billing:detail", pk=invoice.pk)
 
 
 @require_POST
 def invoice_hold(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = invoice_get(user=request.user, pk=pk)
-    _require_reader(request)
-    _require_holder(request)
-    form = HoldForm(request.POST)
-    if form.is_valid():
-        try:
-            hold_create(by=request.user, invoice=invoice, **form.cleaned_data)
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("Relances de cette facture suspendues."))
-            return _after_invoice_write(request, invoice)
-    return _after_invoice_write(request, invoice, form)
+    return _hold_post(
+        request,
+        lambda form: _after_invoice_write(request, invoice, form),
+        _("Relances de cette facture suspendues."),
+        invoice=invoice,
+    )
 
 
 @require_POST
 def invoice_release(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = invoice_get(user=request.user, pk=pk)
-    _require_reader(request)
-    _require_holder(request)
-    try:
-        hold_release_in_force(by=request.user, invoice=invoice)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Relances de cette facture reprises."))
-    return _after_invoice_write(request, invoice)
+    return _release_post(
+        request,
+        lambda form: _after_invoice_write(request, invoice, form),
+        _("Relances de cette facture reprises."),
+        invoice=invoice,
+    )
 
 
 # The customer record's tab -------------------------------------------------------------
@@ -172,9 +197,7 @@ def _customer_tab(request: HttpRequest, customer: Customer, form: HoldForm | Non
     from creneau.payments.views import tab_customer_context
 
     if not request.htmx:
-        if form is not None:
-            for errors in form.errors.values():
-                messages.error(request, " ".join(errors))
+        _form_errors_to_messages(request, form)
         return redirect(record_url(customer, "invoices"))
     return respond_tab(
         request,
@@ -188,32 +211,23 @@ def _customer_tab(request: HttpRequest, customer: Customer, form: HoldForm | Non
 @require_POST
 def customer_hold(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(user=request.user, pk=pk)
-    _require_reader(request)
-    _require_holder(request)
-    form = HoldForm(request.POST)
-    if form.is_valid():
-        try:
-            hold_create(by=request.user, customer=customer, **form.cleaned_data)
-        except ValidationError as error:
-            errors_to_form(form, error)
-        else:
-            messages.success(request, _("Relances de ce client suspendues."))
-            return _customer_tab(request, customer)
-    return _customer_tab(request, customer, form)
+    return _hold_post(
+        request,
+        lambda form: _customer_tab(request, customer, form),
+        _("Relances de ce client suspendues."),
+        customer=customer,
+    )
 
 
 @require_POST
 def customer_release(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(user=request.user, pk=pk)
-    _require_reader(request)
-    _require_holder(request)
-    try:
-        hold_release_in_force(by=request.user, customer=customer)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Relances de ce client reprises."))
-    return _customer_tab(request, customer)
+    return _release_post(
+        request,
+        lambda form: _customer_tab(request, customer, form),
+        _("Relances de ce client reprises."),
+        customer=customer,
+    )
 
 
 # A reminder sent -----------------------------------------------------------------------

@@ -5,11 +5,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from creneau.billing.models import Invoice
 from creneau.billing.services import invoice_create, invoice_issue, invoice_line_add
 from creneau.catalog.tests.factories import vat_rate
+from creneau.customers import selectors
 from creneau.customers.tests.api_helpers import errors_by_field, ids
 from creneau.customers.tests.factories import CustomerFactory
 
@@ -169,3 +171,31 @@ def test_the_api_list_filters_on_the_balance(api_for, direction, planner, invoic
 def test_the_api_refuses_a_bad_balance_filter(api_for, direction, field, value):
     response = api_for(direction).get("/api/v1/customers", {field: value})
     assert response.status_code == 422 and errors_by_field(response)[field]
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the count's estimate is PostgreSQL's"
+)
+
+
+@postgresql_only
+@pytest.mark.django_db
+def test_a_balance_filter_counts_exactly_or_says_more_than_never_the_estimate(
+    direction, client_for, invoiced, monkeypatch
+):
+    """The planner once announced "68 745 clients" for 9,500 overdue (docs/payments.md):
+    with a balance filter the count is exact up to the limit, "plus de N" beyond."""
+    monkeypatch.setattr(selectors, "planner_row_estimate", lambda queryset: 68745)
+    monkeypatch.setattr(selectors, "EXACT_COUNT_LIMIT", 2)
+    client = client_for(direction)
+    response = client.get("/customers/?balance=due")  # 3 customers due
+    assert response.context["page"].paginator.count == 3  # the bound: 2 + 1
+    assert "Plus de 2 clients" in response.content.decode()
+    assert "68" not in response.context["count_label"]
+    response = client.get("/customers/?balance=overdue")  # 2 overdue: exact
+    assert response.context["count_label"] == "2 clients"
+    assert response.context["count_above"] is None
+    # Without a balance filter, the estimate stays (a text search's count).
+    response = client.get("/customers/")
+    assert response.context["page"].paginator.count == 68745
+    assert response.context["count_above"] is None

@@ -41,6 +41,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "sort": filters.get("sort", "name"),
         "shows_sales_rep": "sales_rep" in form.fields,
+        # Beyond the limit a balance filter's count is a bound: "plus de 1 000 clients".
+        "count_above": customers.count_above(),
     }
     return render_list(
         request,
