@@ -314,7 +314,7 @@ def _pay_the_month(rng: random.Random, by: User | None, skipped: set[int]) -> tu
             cheques.append(payment.pk)
     if cheques:
         deposit = ChequeDeposit.objects.create(
-            date=today, reference=f"Bordereau {rng.randint(1000, 9999)}", created_by=by
+            date=today, reference=str(rng.randint(1000, 9999)), created_by=by
         )
         # Recorded together: the deposit's link is part of the cheques' recording (the
         # deposit screen of Facturation > Règlements makes both at once).

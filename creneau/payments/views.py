@@ -22,6 +22,7 @@ from creneau.customers.selectors import customer_get
 from creneau.customers.views.common import respond_tab
 from creneau.payments.forms import PaymentForm, ReverseForm
 from creneau.payments.models import Payment, PaymentAllocation
+from creneau.payments.once import once_remember, once_token, once_used
 from creneau.payments.rules import user_may_record_payments, user_sees_payments
 from creneau.payments.selectors import customer_balance, payments_visible_to
 from creneau.payments.selectors_list import with_credit
@@ -107,6 +108,14 @@ def payment_new(request: HttpRequest, pk: int) -> HttpResponse:
     invoices = _open_invoices(customer)
     preselected = parse_id(request.GET.get("invoice") or request.POST.get("from_invoice"))
     preselected_invoice = next((inv for inv in invoices if inv.pk == preselected), None)
+    done_url = (
+        reverse("billing:detail", args=[preselected_invoice.pk])
+        if preselected_invoice is not None
+        else reverse("customers:detail", args=[customer.pk]) + "?tab=invoices"
+    )
+    if request.method == "POST" and once_used(request):
+        messages.info(request, _("Ce règlement était déjà enregistré : rien n'a été ajouté."))
+        return redirect(done_url)
     if request.method == "POST":
         form = PaymentForm(request.POST, invoices=invoices)
         if form.is_valid():
@@ -126,13 +135,12 @@ def payment_new(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 errors_to_form(form, error)
             else:
+                once_remember(request)
                 messages.success(
                     request,
                     _("Règlement de %(amount)s enregistré.") % {"amount": money(payment.amount)},
                 )
-                if preselected_invoice is not None:
-                    return redirect("billing:detail", preselected_invoice.pk)
-                return redirect(reverse("customers:detail", args=[customer.pk]) + "?tab=invoices")
+                return redirect(done_url)
     else:
         initial = {}
         if preselected_invoice is not None:
@@ -142,7 +150,12 @@ def payment_new(request: HttpRequest, pk: int) -> HttpResponse:
                 f"invoice_{preselected_invoice.pk}": preselected_invoice.amount_due,
             }
         form = PaymentForm(initial=initial, invoices=invoices)
-    context = {"customer": customer, "form": form, "from_invoice": preselected_invoice}
+    context = {
+        "customer": customer,
+        "form": form,
+        "from_invoice": preselected_invoice,
+        "once": once_token(request),
+    }
     return render(request, "payments/payment_form.html", context)
 
 

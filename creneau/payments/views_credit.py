@@ -15,6 +15,7 @@ from creneau.billing.views.common import errors_to_form
 from creneau.core.templatetags.creneau import money
 from creneau.payments.forms_credit import AllocateForm, RefundForm
 from creneau.payments.models import Payment
+from creneau.payments.once import once_remember, once_token, once_used
 from creneau.payments.selectors import payments_visible_to
 from creneau.payments.services import payment_allocate, payment_credit, refund_create
 from creneau.payments.views import _open_invoices, require_reader, require_writer
@@ -34,6 +35,9 @@ def _tab(payment: Payment) -> str:
 def payment_refund_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Rembourser: pay back part or all of the payment's credit to the customer."""
     payment = _payment(request, pk)
+    if request.method == "POST" and once_used(request):
+        messages.info(request, _("Ce remboursement était déjà enregistré : rien n'a été ajouté."))
+        return redirect(_tab(payment))
     credit = payment_credit(payment)
     form = RefundForm(request.POST or None, initial={"amount": credit})
     if request.method == "POST" and form.is_valid():
@@ -51,10 +55,17 @@ def payment_refund_view(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             errors_to_form(form, error)
         else:
+            once_remember(request)
             message = _("Remboursement de %(amount)s enregistré.")
             messages.success(request, message % {"amount": money(refund.amount)})
             return redirect(_tab(payment))
-    context = {"payment": payment, "customer": payment.customer, "form": form, "credit": credit}
+    context = {
+        "payment": payment,
+        "customer": payment.customer,
+        "form": form,
+        "credit": credit,
+        "once": once_token(request),
+    }
     return render(
         request, "payments/payment_refund.html", context, status=422 if form.errors else 200
     )

@@ -13,8 +13,8 @@ DEFAULT_LEVELS = [
         "channel": "email",
         "subject": "Rappel : facture(s) {factures} en attente de règlement",
         "body": (
-            "Bonjour,\n\nSauf erreur de notre part, nous n'avons pas reçu le règlement de "
-            "{factures_detail}\n\nMontant restant dû : {montant_du}.\n\n"
+            "Bonjour,\n\nSauf erreur de notre part, nous n'avons pas reçu le règlement des "
+            "factures suivantes :\n{factures_detail}\n\nMontant restant dû : {montant_du}.\n\n"
             "Si votre règlement est en cours, merci de ne pas tenir compte de ce message. "
             "Vous pouvez régler par virement sur le compte {iban}." + SIGNATURE
         ),

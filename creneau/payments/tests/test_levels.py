@@ -67,6 +67,12 @@ def test_the_three_default_levels(db):
     assert level(3).add_recovery_indemnity and not level(1).add_recovery_indemnity
 
 
+def test_every_default_text_puts_the_invoice_lines_on_their_own_lines(db):
+    # {factures_detail} is one line an invoice: after "de " the first line ran on.
+    for body in ReminderLevel.objects.values_list("body", flat=True):
+        assert ":\n{factures_detail}\n" in body
+
+
 def test_create_a_level_with_an_audit_row(direction):
     created = reminder_level_create(by=direction, **fields())
     assert (created.rank, created.fee, created.channel) == (4, Decimal("15.00"), "letter")

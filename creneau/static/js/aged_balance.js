@@ -27,8 +27,21 @@
       ctx.textAlign = lying ? "left" : "center";
       ctx.textBaseline = lying ? "middle" : "bottom";
       chart.getDatasetMeta(0).data.forEach((bar, index) => {
-        if (lying) ctx.fillText(data.texts[index], bar.x + 6, bar.y);
-        else ctx.fillText(data.texts[index], bar.x, bar.y - 4);
+        const text = data.texts[index];
+        if (!lying) {
+          ctx.fillText(text, bar.x, bar.y - 4);
+          return;
+        }
+        // The axis' rounded maximum can leave less room than the text needs after the
+        // longest bar: then the amount is written inside the bar's end, not off the card.
+        const room = chart.width - bar.x - 6;
+        if (ctx.measureText(text).width <= room) {
+          ctx.textAlign = "left";
+          ctx.fillText(text, bar.x + 6, bar.y);
+        } else {
+          ctx.textAlign = "right";
+          ctx.fillText(text, bar.x - 6, bar.y);
+        }
       });
       ctx.restore();
     },
