@@ -100,14 +100,19 @@ def dunning_run_send(
                     }
                 )
             locked.reminders.filter(customer_id__in=excluded).update(excluded=True)
+        reminders = locked.reminders.filter(excluded=False).count()
+        if not reminders and locked.reminders.exists():
+            # Every reminder unticked: most likely a slip, and nothing would be sent.
+            raise ValidationError(
+                _("Toutes les relances sont décochées : cochez celles à envoyer.")
+            )
         locked.status = DunningRun.Status.SENDING
         locked.save(update_fields=["status"])
         audit_record(
             by=by,
             action=AuditEvent.Action.OTHER,
             instance=locked,
-            message=_("Envoi des relances lancé : %(count)s relances")
-            % {"count": locked.reminders.filter(excluded=False).count()},
+            message=_("Envoi des relances lancé : %(count)s relances") % {"count": reminders},
         )
     return dunning_run_execute(run_id=locked.pk, by=by)
 

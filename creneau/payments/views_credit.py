@@ -66,9 +66,7 @@ def payment_refund_view(request: HttpRequest, pk: int) -> HttpResponse:
         "credit": credit,
         "once": once_token(request),
     }
-    return render(
-        request, "payments/payment_refund.html", context, status=422 if form.errors else 200
-    )
+    return render(request, "payments/payment_refund.html", context)
 
 
 def payment_allocate_view(request: HttpRequest, pk: int) -> HttpResponse:
@@ -98,6 +96,4 @@ def payment_allocate_view(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "credit": credit,
     }
-    return render(
-        request, "payments/payment_allocate.html", context, status=422 if form.errors else 200
-    )
+    return render(request, "payments/payment_allocate.html", context)

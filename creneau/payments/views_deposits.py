@@ -105,9 +105,7 @@ def deposit_new(request: HttpRequest) -> HttpResponse:
         "wrong_rows": sum(1 for form in formset.forms if form.errors) if failed else 0,
         "banks": recent_cheque_banks(),
     }
-    return render(
-        request, "payments/deposits/deposit_new.html", context, status=422 if failed else 200
-    )
+    return render(request, "payments/deposits/deposit_new.html", context)
 
 
 def deposit_list(request: HttpRequest) -> HttpResponse:

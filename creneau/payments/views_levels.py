@@ -55,7 +55,7 @@ def _form_page(
             subject=values.get("subject", ""), body=values.get("body", "")
         ),
     }
-    return render(request, "payments/levels/form.html", context, status=422 if form.errors else 200)
+    return render(request, "payments/levels/form.html", context)
 
 
 def level_new(request: HttpRequest) -> HttpResponse:

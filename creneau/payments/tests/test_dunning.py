@@ -260,6 +260,17 @@ def test_unticked_reminders_are_not_sent_and_a_run_goes_once(company, direction)
     assert OutboxEmail.objects.count() == 1
 
 
+def test_a_run_with_every_reminder_unticked_is_not_sent(company, direction):
+    customer = CustomerFactory(email="a@example.fr")
+    overdue(customer, due=days_ago(10))
+    run = dunning_run_create(as_of=days_ago(0), by=direction)
+    with pytest.raises(ValidationError, match="Toutes les relances sont décochées"):
+        dunning_run_send(run=run, by=direction, excluded_customer_ids=[customer.pk])
+    run.refresh_from_db()
+    assert run.status == "preview" and not run.reminders.filter(excluded=True).exists()
+    assert not OutboxEmail.objects.exists()
+
+
 def test_unknown_customers_to_leave_out_are_refused(company, direction):
     overdue(CustomerFactory(email="a@example.fr"), due=days_ago(10))
     stranger = CustomerFactory()

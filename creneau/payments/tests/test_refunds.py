@@ -236,7 +236,7 @@ def test_refund_page_shows_the_error_at_the_field(customer, accountant, client_f
         {"amount": "100", "date": timezone.localdate().isoformat(), "method": "transfer"},
     )
     html = response.content.decode()
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert "dépasse l&#x27;avoir de ce règlement (80,00\u00a0€)" in html
     assert 'class="invalid-feedback"' in html
     assert not Refund.objects.exists()
@@ -265,7 +265,7 @@ def test_allocate_page_by_hand_and_oldest_first(customer, accountant, client_for
     response = client.post(
         f"/payments/{other.pk}/allocate/", {"allocation": "hand", f"invoice_{second.pk}": "41"}
     )
-    assert response.status_code == 422
+    assert response.status_code == 200
     assert "il reste 40,00\u00a0€ à régler" in response.content.decode()
     assert payment_credit(other) == Decimal("100.00")
 
