@@ -64,8 +64,17 @@ def tab_customer_context(request: HttpRequest, customer, *, hold_form=None) -> d
     """What the tab shows; `hold_form` is a refused "Suspendre les relances" form, shown
     open with its errors (views_holds)."""
     invoices = list(invoices_of_customer(customer=customer)[: TAB_ROWS + 1])
-    payments = (
-        with_credit(Payment.objects.filter(customer=customer, reversal_of__isnull=True))
+    # The page's ids first, then their credit: computed for the 20 rows shown, not for
+    # every row an OFFSET skips (page 1,000 of 40,000 payments: 1 s otherwise).
+    newest_first = ("-date", "-id")
+    ids = Payment.objects.filter(customer=customer, reversal_of__isnull=True).order_by(
+        *newest_first
+    )
+    page = Paginator(ids.values_list("pk", flat=True), PAYMENTS_PER_PAGE).get_page(
+        request.GET.get("payments_page")
+    )
+    page.object_list = list(
+        with_credit(Payment.objects.filter(pk__in=list(page.object_list)))
         .select_related("reversal")
         .prefetch_related(
             Prefetch(
@@ -74,9 +83,8 @@ def tab_customer_context(request: HttpRequest, customer, *, hold_form=None) -> d
             ),
             "refunds",
         )
-        .order_by("-date", "-id")
+        .order_by(*newest_first)
     )
-    page = Paginator(payments, PAYMENTS_PER_PAGE).get_page(request.GET.get("payments_page"))
     balance = customer_balance(customer)
     return {
         "invoices": invoices[:TAB_ROWS],
