@@ -59,6 +59,7 @@ from creneau.payments.models import (
 )
 from creneau.payments.models.dunning import RECOVERY_INDEMNITY, REMINDER_BODY_MAX_LENGTH
 from creneau.payments.rules import user_may_run_dunning
+from creneau.payments.selectors import customers_credit
 
 User = AbstractBaseUser | AnonymousUser
 ZERO = Decimal("0.00")
@@ -385,7 +386,24 @@ def dunning_proposals(*, as_of: date, levels: Levels | None = None) -> list[Remi
         if draft is not None:
             draft.settle(as_of)
             drafts.append(draft)
-    return drafts
+    return _without_covered(drafts, customers)
+
+
+def _without_covered(drafts: list[ReminderDraft], customers: QuerySet) -> list[ReminderDraft]:
+    """Leave out the customers whose unallocated credit (a payment not yet allocated, an
+    over-paid invoice credited since) covers what they would be reminded of: they have
+    paid; the office allocates the credit (Affecter) rather than send a reminder."""
+    credits = customers_credit(customers)
+    if not credits:
+        return drafts
+    reminded: dict[int, Decimal] = {}
+    for draft in drafts:
+        reminded[draft.customer_id] = reminded.get(draft.customer_id, ZERO) + draft.amount_due
+    return [
+        draft
+        for draft in drafts
+        if credits.get(draft.customer_id, ZERO) < reminded[draft.customer_id]
+    ]
 
 
 # Writes ----------------------------------------------------------------------------------

@@ -98,7 +98,8 @@ class ChequeForm(forms.Form):
         amount = parse_amount_typed(self.cleaned_data["amount"])
         if amount <= 0:
             raise forms.ValidationError(_("Le montant d'un règlement est positif."))
-        if amount != amount.quantize(Decimal("0.01")) or amount > MAX_AMOUNT:
+        # The bound first: quantize raises on "1e30" (more digits than the context holds).
+        if amount > MAX_AMOUNT or amount != amount.quantize(Decimal("0.01")):
             message = _("Un montant a deux décimales et ne dépasse pas %(max)s.")
             raise forms.ValidationError(message % {"max": money(MAX_AMOUNT)})
         return amount

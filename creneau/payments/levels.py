@@ -27,7 +27,7 @@ from creneau.core.models import AuditEvent, Company
 from creneau.core.services import audit_record, fields_apply, model_changes, model_snapshot
 from creneau.core.templatetags.creneau import money
 from creneau.payments.dunning_text import reminder_text_check, reminder_text_render
-from creneau.payments.models import Reminder, ReminderChannel, ReminderLevel
+from creneau.payments.models import Reminder, ReminderChannel, ReminderInvoice, ReminderLevel
 
 LEVEL_FIELDS = [
     "rank",
@@ -47,10 +47,17 @@ MAX_FEE = Decimal("10000.00")
 CENT = Decimal("0.01")
 
 
-def reminder_level_used(level: ReminderLevel) -> bool:
-    """Whether a reminder (proposed or sent) uses the level: then it is never deleted and
-    its rank never changes."""
-    return level.pk is not None and Reminder.objects.filter(level_id=level.pk).exists()
+def reminder_level_used(level: ReminderLevel, *, rank: int | None = None) -> bool:
+    """Whether a reminder (proposed or sent) uses the level, as its own level or as one of
+    its invoices' (a lower level inside a higher reminder): then it is never deleted and
+    its rank never changes (the sending looks the invoices' levels up by rank). `rank`:
+    the rank it had, when the level in hand is being renumbered."""
+    if level.pk is None:
+        return False
+    return (
+        Reminder.objects.filter(level_id=level.pk).exists()
+        or ReminderInvoice.objects.filter(level_rank=level.rank if rank is None else rank).exists()
+    )
 
 
 def _check_fields(level: ReminderLevel) -> dict[str, str]:
@@ -130,7 +137,11 @@ def _save(level: ReminderLevel, before: dict[str, Any] | None, by: User | None) 
             ReminderLevel.objects.select_for_update().exclude(pk=level.pk).order_by("rank")
         )
         errors = _check_order(level, others)
-        if before is not None and before["rank"] != level.rank and reminder_level_used(level):
+        if (
+            before is not None
+            and before["rank"] != level.rank
+            and reminder_level_used(level, rank=before["rank"])
+        ):
             errors["rank"] = _(
                 "Ce niveau a déjà servi à des relances : son numéro ne change plus. "
                 "Désactivez-le et ajoutez un autre niveau."

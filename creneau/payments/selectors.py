@@ -125,6 +125,31 @@ def customer_balance(customer: Customer, *, today=None) -> Balance:
     )
 
 
+def customers_credit(customers: QuerySet) -> dict[int, Decimal]:
+    """The unallocated credit of each customer of `customers` (a queryset of their ids)
+    that has some: its active payments, less their allocations and refunds. Three grouped
+    queries, for the dunning's preview of thousands of customers."""
+
+    def by_customer(queryset: QuerySet) -> dict[int, Decimal]:
+        rows = queryset.order_by().values("customer_id").annotate(total=Sum("amount"))
+        return {row["customer_id"]: row["total"] or ZERO for row in rows}
+
+    paid = by_customer(Payment.objects.filter(ACTIVE, customer_id__in=customers))
+    allocated = by_customer(active_allocations().filter(customer_id__in=customers))
+    refunded = by_customer(
+        Refund.objects.filter(
+            customer_id__in=customers,
+            payment__reversal_of__isnull=True,
+            payment__reversal__isnull=True,
+        )
+    )
+    credits = {
+        customer: _cents(amount - allocated.get(customer, ZERO) - refunded.get(customer, ZERO))
+        for customer, amount in paid.items()
+    }
+    return {customer: credit for customer, credit in credits.items() if credit > 0}
+
+
 def invoice_payments(invoice: Invoice) -> list[dict]:
     """The payments allocated to an invoice, reversed ones too (flagged): for the invoice's
     API (billing reads it through billing.services.invoice_payments_register)."""

@@ -29,6 +29,7 @@ from creneau.payments.forms_deposits import (
     with_more_rows,
 )
 from creneau.payments.models import ChequeDeposit
+from creneau.payments.once import once_remember, once_token, once_used
 from creneau.payments.print.deposit_slip import deposit_slip_data
 from creneau.payments.selectors_list import deposit_cheques, deposits_list, recent_cheque_banks
 from creneau.payments.services import ChequeRowsError, cheque_deposit_create
@@ -83,10 +84,14 @@ def deposit_new(request: HttpRequest) -> HttpResponse:
         header = DepositForm(request.POST)
         formset = ChequeFormSet(with_more_rows(request.POST, PREFIX), prefix=PREFIX)
         show_errors = False
+    elif once_used(request):
+        messages.info(request, _("Cette remise était déjà enregistrée : rien n'a été ajouté."))
+        return redirect("payments:deposit_list")
     else:
         header, formset = DepositForm(request.POST), ChequeFormSet(request.POST, prefix=PREFIX)
         deposit = _save(request, header, formset)
         if deposit is not None:
+            once_remember(request)
             count = deposit.payments.count()
             total = sum(deposit.payments.values_list("amount", flat=True), Decimal("0.00"))
             message = ngettext(
@@ -104,6 +109,7 @@ def deposit_new(request: HttpRequest) -> HttpResponse:
         # Said above the rows: the wrong ones may be far down a list of thirty.
         "wrong_rows": sum(1 for form in formset.forms if form.errors) if failed else 0,
         "banks": recent_cheque_banks(),
+        "once": once_token(request),
     }
     return render(request, "payments/deposits/deposit_new.html", context)
 

@@ -252,6 +252,7 @@ def test_every_wrong_row_shows_its_error_and_nothing_is_saved(accountant, client
         row("C00201", "12", "BNP", ""),
         row("C00201", "12", "BNP", "6", "F-1999-00001"),
         row("C00201", "-3", "BNP", "7"),
+        row("C00201", "1e30", "BNP", "8"),
     )
     response = client_for(accountant).post(URL, data)
     html = response.content.decode()
@@ -264,10 +265,11 @@ def test_every_wrong_row_shows_its_error_and_nothing_is_saved(accountant, client
         "Indiquez le numéro du chèque.",
         "Pas de facture F-1999-00001 pour ce client.",
         "Le montant d&#x27;un règlement est positif.",
+        "Un montant a deux décimales et ne dépasse pas",
     ):
         assert message in html, message
-    assert html.count("is-invalid") == 6
-    assert "6 chèques à corriger : rien n'a été enregistré." in html
+    assert html.count("is-invalid") == 7
+    assert "7 chèques à corriger : rien n'a été enregistré." in html
     # What was typed stays, and the rows found show their customer.
     assert 'value="Nobody Known"' in html
     assert "data-customer-name>Jeanne Dupont<" in html

@@ -51,6 +51,17 @@ def test_the_fast_money_text_is_the_french_money_of_core(value):
 # --- what a run proposes ------------------------------------------------------------------
 
 
+def test_a_customer_whose_credit_covers_its_debt_is_not_reminded(company, direction):
+    paid_ahead = CustomerFactory(email="avance@example.fr")
+    pay(paid_ahead, "120")  # no invoice yet: all of it is credit
+    overdue(paid_ahead, due=days_ago(30))  # 120 € TTC
+    short = CustomerFactory(email="court@example.fr")
+    pay(short, "50")
+    overdue(short, due=days_ago(30))
+    [draft] = dunning_proposals(as_of=days_ago(0))
+    assert draft.customer_id == short.pk and draft.amount_due == Decimal("120.00")
+
+
 def test_an_invoice_gets_the_first_level_once_its_delay_has_passed(company, direction):
     customer = CustomerFactory(email="client@example.fr")
     early = overdue(customer, due=days_ago(6))

@@ -162,6 +162,18 @@ def test_a_used_level_keeps_its_rank_and_is_never_deleted(direction):
     assert not level(1).active
 
 
+def test_a_level_used_by_an_invoice_inside_a_higher_reminder_is_used(direction):
+    """A level-2 reminder may chase an invoice at level 1: level 1 is then in use."""
+    customer = CustomerFactory()
+    reminder = sent_reminder(customer, [issued_invoice(customer=customer)], rank=2)
+    reminder.items.update(level_rank=1)
+    with pytest.raises(ValidationError) as error:
+        reminder_level_update(level=level(1), by=direction, rank=5)
+    assert "son numéro ne change plus" in messages_of(error)["rank"][0]
+    with pytest.raises(ValidationError):
+        reminder_level_delete(level=level(1), by=direction)
+
+
 def test_an_unused_level_is_deleted_with_an_audit_row(direction):
     reminder_level_delete(level=level(2), by=direction)
     assert list(ReminderLevel.objects.values_list("rank", flat=True)) == [1, 3]

@@ -66,3 +66,19 @@ def test_a_refund_form_sent_again_records_nothing_more(customer, accountant, cli
     assert client.post(url, data).status_code == 302
     assert client.post(url, data).status_code == 302
     assert list(Refund.objects.values_list("amount", flat=True)) == [Decimal("12.50")]
+
+
+def test_a_deposit_sent_again_records_nothing_more(customer, accountant, client_for):
+    from creneau.payments.models import ChequeDeposit
+    from creneau.payments.tests.test_deposits import URL, row, rows
+
+    client = client_for(accountant)
+    data = rows(row(customer.code, "45", "BNP", "1234567"))
+    data["once"] = token(client.get(URL).content.decode())
+    data["save"] = "1"
+    first = client.post(URL, data)
+    assert first.status_code == 302, first.content.decode()[:2000]
+    again = client.post(URL, data)
+    assert again.status_code == 302 and again["Location"] == "/payments/deposits/"
+    assert "déjà enregistrée" in client.get(again["Location"]).content.decode()
+    assert ChequeDeposit.objects.count() == 1 and Payment.objects.count() == 1
