@@ -103,8 +103,11 @@ def _release_post(request: HttpRequest, respond, success: str, **target) -> Http
 
 
 def _invoice_card(
-    request: HttpRequest, invoice: Invoice, *, form: HoldForm | None = None
+    request: HttpRequest, invoice: Invoice, *, form: HoldForm | None = None, saved: bool = False
 ) -> HttpResponse:
+    """The card; `saved` (after a hold or a release) adds the page's messages out of band.
+    Not when the card merely loads: that would wipe the flash the page opened with
+    ("Facture émise")."""
     own_hold = hold_in_force(invoice=invoice)
     customer_hold = hold_in_force(customer=invoice.customer)
     html = render_to_string(
@@ -121,7 +124,7 @@ def _invoice_card(
         },
         request,
     )
-    if request.htmx:
+    if request.htmx and saved:
         html += render_to_string("components/htmx_messages.html", request=request)
     return HttpResponse(html)
 
@@ -137,7 +140,7 @@ def invoice_dunning(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _after_invoice_write(request: HttpRequest, invoice: Invoice, form=None) -> HttpResponse:
     if request.htmx:
-        return _invoice_card(request, invoice, form=form)
+        return _invoice_card(request, invoice, form=form, saved=True)
     _form_errors_to_messages(request, form)
     return redirect("billing:detail", pk=invoice.pk)
 

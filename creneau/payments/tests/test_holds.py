@@ -183,6 +183,18 @@ def test_the_invoice_page_loads_the_dunning_card(invoice, direction, client_for)
     assert f"/payments/invoice/{draft.pk}/dunning/" not in html
 
 
+def test_the_card_loading_leaves_the_page_flash_alone(invoice, accountant, client_for):
+    """The card loads after the page: it must not swap the page's messages (the flash
+    "Facture émise" it opened with); its writes do bring their own."""
+    client = client_for(accountant)
+    card = client.get(f"/payments/invoice/{invoice.pk}/dunning/", headers=htmx())
+    assert 'id="messages"' not in card.content.decode()
+    held = client.post(
+        f"/payments/invoice/{invoice.pk}/hold/", {"reason": "Litige"}, headers=htmx()
+    )
+    assert 'id="messages" hx-swap-oob="true"' in held.content.decode()
+
+
 def test_the_card_without_hold_nor_reminder(invoice, accountant, client_for):
     response = client_for(accountant).get(
         f"/payments/invoice/{invoice.pk}/dunning/", headers=htmx()
