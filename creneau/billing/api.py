@@ -20,10 +20,12 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from creneau.billing import documents, services
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import Invoice, InvoiceLine
 from creneau.billing.rules import user_may_issue_invoices, user_sees_invoices
 from creneau.billing.selectors import invoice_get, invoices_visible_to
 from creneau.billing.sending import invoice_emails, invoice_send
+from creneau.billing.settlement import invoice_payments
 from creneau.catalog.api import decimal_text, resolve_vat_rate
 from creneau.catalog.models import Service
 from creneau.core.api_params import BoundedLimitOffsetPagination, DbId
@@ -196,7 +198,7 @@ class InvoiceOut(InvoiceSummary):
 
     @staticmethod
     def resolve_payments(obj: Invoice) -> list[dict]:
-        return services.invoice_payments(obj)
+        return invoice_payments(obj)
 
     @staticmethod
     def resolve_lines(obj: Invoice) -> list[InvoiceLine]:
@@ -446,7 +448,7 @@ def credit_note_add(request: HttpRequest, invoice_id: DbId, payload: CreditNoteI
             else {"line_id": item.line_id, "quantity": item.quantity}
             for item in payload.lines
         ]
-    credit_note = services.credit_note_create(
+    credit_note = credit_note_create(
         invoice=invoice,
         by=request.user,
         lines=lines,

@@ -16,8 +16,8 @@ from django.contrib.auth.models import User
 from django.db.models import Min
 from django.utils import timezone
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import BillingRun, Invoice
-from creneau.billing.services import credit_note_create
 from creneau.core.demo import DemoContext
 from creneau.customers.models import Contact, Customer, InvoiceRecipient, Site
 from creneau.planning.models import Intervention

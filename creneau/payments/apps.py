@@ -8,20 +8,18 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Règlements")
 
     def ready(self) -> None:
-        from creneau.billing.services import (
-            invoice_allocations_release_register,
-            invoice_paid_amount_register,
-            invoice_payments_register,
-        )
+        from creneau.billing.settlement import payments_hooks_register
         from creneau.payments.selectors import invoice_paid_amount, invoice_payments
         from creneau.payments.services import invoice_allocations_release
 
-        # Billing sits above payments: it learns what was paid through these callables.
-        invoice_paid_amount_register(invoice_paid_amount)
-        invoice_payments_register(invoice_payments)
-        # A credit note on a paid invoice gives back to the customer's credit what its
+        # Billing sits above payments: it learns what was paid through these callables. A
+        # credit note on a paid invoice gives back to the customer's credit what its
         # payments settled beyond what the invoice still asks.
-        invoice_allocations_release_register(invoice_allocations_release)
+        payments_hooks_register(
+            paid_amount=invoice_paid_amount,
+            payments_of=invoice_payments,
+            allocations_release=invoice_allocations_release,
+        )
 
         from django.db.models.signals import post_migrate
 

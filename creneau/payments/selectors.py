@@ -152,7 +152,7 @@ def customers_credit(customers: QuerySet) -> dict[int, Decimal]:
 
 def invoice_payments(invoice: Invoice) -> list[dict]:
     """The payments allocated to an invoice, reversed ones too (flagged): for the invoice's
-    API (billing reads it through billing.services.invoice_payments_register)."""
+    API (billing reads it through billing.settlement.payments_hooks_register)."""
     allocations = (
         PaymentAllocation.objects.filter(invoice=invoice)
         .select_related("payment__reversal")

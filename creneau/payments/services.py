@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 
 from creneau.billing.journal import journal_append
 from creneau.billing.models import Invoice, JournalEntry
-from creneau.billing.services import invoice_amounts_refresh
+from creneau.billing.settlement import invoice_amounts_refresh
 from creneau.core.models import AuditEvent
 from creneau.core.services import audit_record
 from creneau.core.templatetags.creneau import money
@@ -204,7 +204,7 @@ def invoice_allocations_release(
     """A credit note was issued on a paid invoice: bring its active allocations down to
     `kept` (what the invoice still asks), newest first, one reduced to nothing deleted. What
     is released grows the payments' credit (allocable, refundable). Called by billing's
-    credit_note_create (through invoice_allocations_release_register) with the invoice's
+    credit_note_create (through billing.settlement.payments_hooks_register) with the invoice's
     row locked: every write of its allocations takes that lock first, so the allocations
     need none of their own. Returns what was released."""
     allocations = list(

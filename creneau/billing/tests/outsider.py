@@ -4,7 +4,7 @@ A sales rep reads its customers' invoices but writes none: the writing pages are
 POSTs (the owner's GETs must answer 200).
 """
 
-from creneau.billing.services import credit_note_create
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.tests.factories import draft_invoice, issued_invoice
 from creneau.quotes.services import quote_create
 

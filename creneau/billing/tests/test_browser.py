@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import ARTIFACTS, browser_login
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import Invoice
-from creneau.billing.services import credit_note_create
 from creneau.billing.tests.factories import issued_invoice
 from creneau.catalog.tests.factories import vat_rate
 from creneau.customers.tests.factories import CustomerFactory, SiteFactory

@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import Invoice
 from creneau.billing.services import (
-    credit_note_create,
     invoice_create,
     invoice_issue,
     invoice_line_add,

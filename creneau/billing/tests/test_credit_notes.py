@@ -10,8 +10,8 @@ from html import unescape
 import pytest
 from django.core.exceptions import ValidationError
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import Invoice
-from creneau.billing.services import credit_note_create
 from creneau.billing.tests.factories import issued_invoice
 
 LINES = [("Entretien des bureaux", "8", "25", "20"), ("Produits", "2", "10", "5.5")]

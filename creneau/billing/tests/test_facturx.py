@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.facturx import NAMESPACES, invoice_facturx_xml, postal_address
-from creneau.billing.services import credit_note_create
 from creneau.billing.tests.facturx_fixtures import (
     COMPANY_IBAN,
     business_customer,

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.facturx import invoice_facturx_xml
-from creneau.billing.services import credit_note_create, invoice_issue
+from creneau.billing.services import invoice_issue
 from creneau.billing.tests.facturx_fixtures import (
     business_customer,
     company_with_identity,

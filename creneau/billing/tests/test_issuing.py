@@ -10,10 +10,10 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.journal import journal_verify
 from creneau.billing.models import Invoice, JournalEntry
 from creneau.billing.services import (
-    credit_note_create,
     invoice_create,
     invoice_delete,
     invoice_from_quote,

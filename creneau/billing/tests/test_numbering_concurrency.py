@@ -11,9 +11,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection, connections
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.journal import journal_verify
 from creneau.billing.models import Invoice, InvoiceLine, JournalEntry
-from creneau.billing.services import credit_note_create, invoice_issue
+from creneau.billing.services import invoice_issue
 from creneau.catalog.tests.factories import vat_rate
 from creneau.customers.tests.factories import CustomerFactory
 

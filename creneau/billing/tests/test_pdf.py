@@ -10,6 +10,7 @@ import facturx
 import pytest
 from pypdf import PdfReader
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.documents import (
     invoice_facturx_document,
     invoice_facturx_filename,
@@ -20,7 +21,6 @@ from creneau.billing.documents import (
 )
 from creneau.billing.facturx import invoice_facturx_xml
 from creneau.billing.models import Invoice
-from creneau.billing.services import credit_note_create
 from creneau.billing.tasks import make_invoice_pdf
 from creneau.billing.tests.facturx_fixtures import (
     NBSP,

@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.journal import journal_verify
 from creneau.billing.models import Invoice, JournalEntry, JournalVerification
-from creneau.billing.services import credit_note_create
 from creneau.billing.tests.journal_helpers import issued_invoice
 from creneau.customers.tests.factories import CustomerFactory
 

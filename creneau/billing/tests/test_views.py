@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import Invoice
-from creneau.billing.services import credit_note_create
 from creneau.billing.tests.factories import draft_invoice, issued_invoice
 from creneau.customers.tests.factories import CustomerFactory
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from creneau.billing import services
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.forms import CreditNoteForm, InvoiceHeaderForm, LineForm
 from creneau.billing.models import ZERO, Invoice
 from creneau.billing.rules import user_may_issue_invoices
@@ -144,7 +145,7 @@ def credit_note_new(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                credit_note = services.credit_note_create(
+                credit_note = credit_note_create(
                     invoice=invoice, by=request.user, **form.service_fields()
                 )
             except ValidationError as error:

@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import Invoice
-from creneau.billing.services import credit_note_create
 from creneau.billing.tests.factories import issued_invoice
 from creneau.customers.models import Customer
 from creneau.customers.tests.factories import CustomerFactory, FamilyFactory

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.journal import journal_verify
 from creneau.billing.models import Invoice, JournalEntry
-from creneau.billing.services import credit_note_create
 from creneau.core.models import AuditEvent
 from creneau.customers.tests.factories import CustomerFactory
 from creneau.payments.models import PaymentAllocation

@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import Invoice
-from creneau.billing.services import credit_note_create
 from creneau.core.models import AuditEvent, OutboxEmail
 from creneau.core.templatetags.creneau import money
 from creneau.customers.models import InvoiceRecipient

@@ -17,8 +17,9 @@ from django.core.exceptions import ValidationError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import Invoice
-from creneau.billing.services import credit_note_create, credited_gross
+from creneau.billing.settlement import credited_gross
 from creneau.customers.models import Customer
 from creneau.customers.tests.factories import CustomerFactory
 from creneau.payments.models import Payment, PaymentAllocation, PaymentMethod

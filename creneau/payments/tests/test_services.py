@@ -12,10 +12,10 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.journal import journal_verify
 from creneau.billing.models import Invoice
 from creneau.billing.services import (
-    credit_note_create,
     invoice_create,
     invoice_issue,
     invoice_line_add,

@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import Invoice
-from creneau.billing.services import credit_note_create
 from creneau.billing.tests.factories import draft_invoice, issued_invoice
 from creneau.billing.tests.facturx_fixtures import NBSP, company_with_identity, euros, pdf_text
 from creneau.customers.tests.factories import CustomerFactory
