@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "creneau.quotes",
     "creneau.billing",
     "creneau.payments",
+    "creneau.accounting",
 ]
 
 MIDDLEWARE = [

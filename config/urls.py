@@ -17,6 +17,7 @@ urlpatterns = [
     path("quotes/", include("creneau.quotes.urls")),
     path("invoices/", include("creneau.billing.urls")),
     path("payments/", include("creneau.payments.urls")),
+    path("accounting/", include("creneau.accounting.urls")),
     # Browsers ask for /favicon.ico on pages that name no icon (a PDF, an error page).
     path(
         "favicon.ico",

@@ -145,6 +145,11 @@ class Invoice(CleanTextMixin, models.Model):
         help_text=_("Le PDF Factur-X tel qu'il a été émis (stockage privé)."),
     )
     sent_at = models.DateTimeField(_("envoyée le"), null=True, blank=True)
+    # Paid by SEPA direct debit: the mandate's reference (RUM) copied at issue, when the
+    # customer had an active mandate; the invoice then prints the debit on its due date.
+    debit_mandate_rum = models.CharField(
+        _("prélevée sous le mandat"), max_length=35, blank=True, editable=False
+    )
     # No e-mail to send it to when it was issued: the office posts it.
     needs_posting = models.BooleanField(_("à envoyer par courrier"), default=False)
     created_by = models.ForeignKey(

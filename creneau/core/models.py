@@ -189,6 +189,7 @@ class Company(NormalisedFieldsMixin, Address):
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     sap_number = models.CharField(_("n° de déclaration SAP"), max_length=30, blank=True)
+    sap_declaration_date = models.DateField(_("date de la déclaration SAP"), null=True, blank=True)
     sepa_creditor_id = models.CharField(
         _("identifiant créancier SEPA (ICS)"), max_length=35, blank=True
     )
@@ -207,6 +208,37 @@ class Company(NormalisedFieldsMixin, Address):
         _("option pour le paiement de la TVA d'après les débits"),
         default=False,
         help_text=_("Imprimé sur les factures quand la société a pris cette option."),
+    )
+    # SEPA direct debit (docs/sepa.md): the bank's rulebook version, the notice given to
+    # debtors, the fee billed for a rejected debit.
+    sepa_pain_version = models.CharField(
+        _("format des prélèvements"),
+        max_length=20,
+        choices=[
+            ("pain.008.001.02", _("pain.008.001.02 (recueil 2009, le plus courant)")),
+            ("pain.008.001.08", _("pain.008.001.08 (recueil 2019)")),
+        ],
+        default="pain.008.001.02",
+    )
+    sepa_prenotification_days = models.PositiveSmallIntegerField(
+        _("préavis de prélèvement (jours)"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "Chaque débiteur est prévenu du montant et de la date au moins ce délai avant."
+        ),
+    )
+    sepa_reject_fee = models.DecimalField(
+        _("frais de rejet de prélèvement (TTC)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(1000))],
+    )
+    # Accounting (docs/accounting.md): nothing dated on or before this day can be issued,
+    # reversed or allocated any more.
+    books_closed_until = models.DateField(
+        _("période close jusqu'au"), null=True, blank=True, editable=False
     )
     invoice_line_per_visit = models.BooleanField(
         _("une ligne de facture par passage"),

@@ -1,5 +1,6 @@
-"""Payments (règlements) and cheque deposits, refunds of a customer's credit, and the
-dunning (relances): its levels, runs, reminders and holds."""
+"""Payments (règlements) and cheque deposits, refunds of a customer's credit, the
+dunning (relances): its levels, runs, reminders and holds, and SEPA direct debit: mandates
+and collection batches."""
 
 from creneau.payments.models.dunning import (
     DunningHold,
@@ -16,11 +17,26 @@ from creneau.payments.models.payments import (
     PaymentMethod,
     Refund,
 )
+from creneau.payments.models.sepa import (
+    Mandate,
+    MandateScheme,
+    MandateStatus,
+    MandateType,
+    SepaBatch,
+    SepaBatchItem,
+    SepaBatchStatus,
+    SepaItemStatus,
+    SequenceType,
+)
 
 __all__ = [
     "ChequeDeposit",
     "DunningHold",
     "DunningRun",
+    "Mandate",
+    "MandateScheme",
+    "MandateStatus",
+    "MandateType",
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",
@@ -29,4 +45,9 @@ __all__ = [
     "ReminderChannel",
     "ReminderInvoice",
     "ReminderLevel",
+    "SepaBatch",
+    "SepaBatchItem",
+    "SepaBatchStatus",
+    "SepaItemStatus",
+    "SequenceType",
 ]
