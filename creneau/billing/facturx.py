@@ -35,6 +35,7 @@ from creneau.billing.print.invoice import (
     penalty_mention,
     sap_mention,
 )
+from creneau.billing.settlement import direct_debit_account_of
 from creneau.core.models import Company, country_choices
 from creneau.core.money import money_round
 
@@ -51,8 +52,8 @@ UNIT_CODES = {"hour": "HUR", "visit": "C62", "m2": "MTK", "flat": "LS", "piece":
 DEFAULT_UNIT_CODE = "C62"  # "one"
 # ISO 6523 scheme of a French SIREN (BT-30, BT-47).
 SIREN_SCHEME = "0002"
-# UNTDID 4461: 58 = SEPA credit transfer.
-SEPA_CREDIT_TRANSFER = "58"
+# UNTDID 4461: 58 = SEPA credit transfer, 59 = SEPA direct debit.
+SEPA_CREDIT_TRANSFER, SEPA_DIRECT_DEBIT = "58", "59"
 # UNTDID 2005 (BT-8): VAT due on the invoice date (option for debits), else on payment.
 VAT_DUE_ON_ISSUE, VAT_DUE_ON_PAYMENT = "5", "72"
 # UNTDID 4451 subjects of the notes (BT-21).
@@ -365,9 +366,14 @@ def _agreement(transaction, company: Company, customer: InvoiceCustomer) -> None
 
 def _settlement(transaction, invoice: Invoice, company: Company, customer) -> None:
     settlement = _ram(transaction, "ApplicableHeaderTradeSettlement")
+    debit = bool(invoice.debit_mandate_rum) and not invoice.is_credit_note
+    if debit and company.sepa_creditor_id:
+        _ram(settlement, "CreditorReferenceID", company.sepa_creditor_id)  # BT-90
     _ram(settlement, "PaymentReference", invoice.number or f"BROUILLON-{invoice.pk}")
     _ram(settlement, "InvoiceCurrencyCode", "EUR")
-    if company.iban and not invoice.is_credit_note:
+    if debit:
+        _direct_debit_means(settlement, invoice)
+    elif company.iban and not invoice.is_credit_note:
         means = _ram(settlement, "SpecifiedTradeSettlementPaymentMeans")
         _ram(means, "TypeCode", SEPA_CREDIT_TRANSFER)
         _ram(_ram(means, "PayeePartyCreditorFinancialAccount"), "IBANID", company.iban)
@@ -393,6 +399,8 @@ def _settlement(transaction, invoice: Invoice, company: Company, customer) -> No
     terms = _ram(settlement, "SpecifiedTradePaymentTerms")
     _ram(terms, "Description", payment_terms_text(invoice))
     _date(terms, "DueDateDateTime", invoice.due_date or _issue_date(invoice))
+    if debit:
+        _ram(terms, "DirectDebitMandateID", invoice.debit_mandate_rum)  # BT-89
     _totals(settlement, invoice)
     credited = invoice.credited_invoice
     if invoice.is_credit_note and credited is not None:
@@ -400,6 +408,15 @@ def _settlement(transaction, invoice: Invoice, company: Company, customer) -> No
         _ram(reference, "IssuerAssignedID", credited.number or "")
         if credited.issue_date:
             _date(reference, "FormattedIssueDateTime", credited.issue_date, qualified=True)
+
+
+def _direct_debit_means(settlement, invoice: Invoice) -> None:
+    """BG-16 of an invoice collected by SEPA direct debit: code 59, and the debited account
+    (BT-91) under the mandate whose reference the payment terms give (BT-89)."""
+    means = _ram(settlement, "SpecifiedTradeSettlementPaymentMeans")
+    _ram(means, "TypeCode", SEPA_DIRECT_DEBIT)
+    if account := direct_debit_account_of(invoice.debit_mandate_rum):
+        _ram(_ram(means, "PayerPartyDebtorFinancialAccount"), "IBANID", account)
 
 
 def _totals(settlement, invoice: Invoice) -> None:

@@ -43,6 +43,7 @@ from creneau.billing.models import (
     invoice_lines_totals,
 )
 from creneau.billing.services import SERIES_PREFIX
+from creneau.billing.settlement import direct_debit_mandates_of
 from creneau.core.models import AuditEvent, Company, Counter
 from creneau.customers.models import Customer, InvoiceRecipient, Site
 from creneau.quotes.bounds import amount_error, max_amount
@@ -179,6 +180,8 @@ class _Batch:
         self.today = timezone.localdate()
         self.now = timezone.now()
         self.made: list[tuple[BillingRunItem, Invoice, list[InvoiceLine], list[dict]]] = []
+        # Each customer's SEPA mandate (RUM), read once for the batch's customers.
+        self.debit_mandates: dict[int, str] = {}
 
     def invoice(self, item: BillingRunItem, customer: Customer, sites: dict[int, Site]):
         site_ids = item.proposal["site_ids"]
@@ -207,6 +210,7 @@ class _Batch:
             ],
             payment_terms_days=customer.payment_terms_days,
             late_penalty_rate=self.company.late_penalty_rate,
+            debit_mandate_rum=self.debit_mandates.get(customer.pk, ""),
             created_by=self.by,
             issued_by=self.by,
             issued_at=self.now,
@@ -326,6 +330,7 @@ def execute_batch(run: BillingRun, item_ids: list[int], by: User | None) -> list
         site_ids = {pk for item in items for pk in item.proposal["site_ids"]}
         sites = Site.objects.in_bulk(site_ids)
         batch, emptied = _Batch(run, by), []
+        batch.debit_mandates = direct_debit_mandates_of(customer_ids)
         left = item_lines_left_many(items, lines_left)
         for item in items:
             if item.proposal.get("emptied"):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from creneau.billing.journal import invoice_figures, journal_append
 from creneau.billing.models import ZERO, Invoice, InvoiceLine, invoice_lines_totals
+from creneau.billing.settlement import direct_debit_mandate_of
 from creneau.catalog.selectors import service_price_for_site
 from creneau.core.models import AuditEvent, Company
 from creneau.core.services import (
@@ -421,6 +422,9 @@ def _issue_locked(
     terms = invoice.customer.payment_terms_days
     invoice.due_date = today if invoice.is_credit_note else today + timedelta(days=terms)
     _freeze_identity(invoice, company)
+    if not invoice.is_credit_note:
+        # Collected by SEPA direct debit on its due date under the customer's mandate.
+        invoice.debit_mandate_rum = direct_debit_mandate_of(invoice.customer_id)
     invoice.status = Invoice.Status.ISSUED
     invoice.amount_due = ZERO if invoice.is_credit_note else invoice.total_gross
     invoice.issued_at = timezone.now()

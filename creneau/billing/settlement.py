@@ -8,7 +8,7 @@ then an invoice has no payment.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,11 +21,16 @@ class PaymentsHooks:
     allocations for the API ({"payment_id", "date", "method", "amount", "reversed"}).
     allocations_release(invoice=, credit_note=, kept=, by=): brings its active allocations
     down to `kept` once a credit note leaves it asking less than was paid (the released
-    part becomes the customer's credit)."""
+    part becomes the customer's credit).
+    debit_mandates_of(customer_ids): {customer_id: RUM} of the customers with an active,
+    signed SEPA mandate, copied onto their invoices at issue. debit_account_of(rum): the
+    debtor's IBAN under that mandate, which the invoice prints masked."""
 
     paid_amount: Callable[[Invoice], Decimal] | None = None
     payments_of: Callable[[Invoice], list[dict]] | None = None
     allocations_release: Callable[..., None] | None = None
+    debit_mandates_of: Callable[[Iterable[int]], dict[int, str]] | None = None
+    debit_account_of: Callable[[str], str] | None = None
 
 
 _hooks = PaymentsHooks()
@@ -40,6 +45,22 @@ def payments_hooks_register(**hooks: Callable) -> None:
 
 def invoice_payments(invoice: Invoice) -> list[dict]:
     return _hooks.payments_of(invoice) if _hooks.payments_of else []
+
+
+def direct_debit_mandates_of(customer_ids: Iterable[int]) -> dict[int, str]:
+    """The RUM each customer's invoices are collected under (SEPA direct debit), by id;
+    a customer without an active, signed mandate is not in it."""
+    return _hooks.debit_mandates_of(customer_ids) if _hooks.debit_mandates_of else {}
+
+
+def direct_debit_mandate_of(customer_id: int) -> str:
+    """The RUM of one customer's active, signed mandate, or ""."""
+    return direct_debit_mandates_of([customer_id]).get(customer_id, "")
+
+
+def direct_debit_account_of(rum: str) -> str:
+    """The debtor's IBAN under the mandate `rum`, or "" (printed masked on invoices)."""
+    return _hooks.debit_account_of(rum) if _hooks.debit_account_of and rum else ""
 
 
 def credited_gross(invoice: Invoice) -> Decimal:

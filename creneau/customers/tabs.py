@@ -34,6 +34,12 @@ RECORD_TABS: list[RecordTab] = [
         "payments:tab_customer",
         rule="creneau.payments.rules.user_sees_payments",
     ),
+    RecordTab(
+        "sepa",
+        _("Prélèvement SEPA"),
+        "payments:tab_mandates",
+        rule="creneau.payments.rules.user_sees_mandates",
+    ),
     RecordTab("documents", _("Documents"), "customers:tab_documents"),
     RecordTab("history", _("Historique"), "customers:tab_history"),
 ]

@@ -9,6 +9,7 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from creneau.billing.settlement import payments_hooks_register
+        from creneau.payments.mandates import direct_debit_account_of, direct_debit_mandates_of
         from creneau.payments.selectors import invoice_paid_amount, invoice_payments
         from creneau.payments.services import invoice_allocations_release
 
@@ -19,6 +20,10 @@ class PaymentsConfig(AppConfig):
             paid_amount=invoice_paid_amount,
             payments_of=invoice_payments,
             allocations_release=invoice_allocations_release,
+            # A customer with an active, signed SEPA mandate pays by direct debit: its RUM is
+            # copied onto the invoices issued, which print the debit.
+            debit_mandates_of=direct_debit_mandates_of,
+            debit_account_of=direct_debit_account_of,
         )
 
         from django.db.models.signals import post_migrate

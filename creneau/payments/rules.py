@@ -47,3 +47,18 @@ def user_sees_aged_balance(user: AnyUser) -> bool:
     """The aged balance (balance âgée), a report for accounting and direction: other roles
     get 403 on its page and its API, and no menu entry."""
     return user_role(user) in AGED_BALANCE_READERS
+
+
+MANDATE_WRITERS = {Role.DIRECTION, Role.ACCOUNTANT}
+MANDATE_READERS = {Role.DIRECTION, Role.ACCOUNTANT, Role.SALES}
+
+
+def user_sees_mandates(user: AnyUser) -> bool:
+    """SEPA mandates: direction and accounting read every customer's, a sales rep its own
+    customers' (404 for the others); planning and intervenants none."""
+    return user_role(user) in MANDATE_READERS
+
+
+def user_may_manage_mandates(user: AnyUser) -> bool:
+    """Creating, editing and revoking a mandate: direction and accounting, who collect."""
+    return user_role(user) in MANDATE_WRITERS

@@ -8,12 +8,16 @@ queued twice).
   A day already done (the chain started twice) is not done again. Yesterday's automatic
   preview that nobody sent is abandoned: today's proposes the same reminders, and more.
 
+- the same task first marks expired the SEPA mandates with no collection for 36 months
+  (payments.mandates.mandates_expire; also `manage.py mandates_expire`).
+
 Each run queues the next one, even when it failed. The chain is started, if no run is
 waiting, after every `migrate` (post_migrate of the payments app), like the planning's.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time
 from typing import Any
 
@@ -25,7 +29,10 @@ from django_tasks import task
 from creneau.core.tasks import daily_run_ensure, next_daily_run
 from creneau.payments.dunning import dunning_run_create
 from creneau.payments.dunning_send import dunning_run_send
+from creneau.payments.mandates import mandates_expire
 from creneau.payments.models import DunningRun
+
+logger = logging.getLogger(__name__)
 
 DUNNING_DAILY_AT = time(6, 0)
 DAILY_MODES = ("preview", "send", "off")
@@ -51,10 +58,22 @@ def dunning_daily_run(*, today=None) -> DunningRun | None:
     return run
 
 
+def mandates_expire_daily() -> int:
+    """The day's expiry of the SEPA mandates unused for 36 months; a failure is logged and
+    does not stop the dunning run."""
+    try:
+        return mandates_expire(timezone.localdate())
+    except Exception:
+        logger.exception("SEPA mandates: the daily expiry failed")
+        return 0
+
+
 @task()
 def dunning_daily() -> int | None:
-    """Prepare (or send) the day's dunning run, then queue tomorrow's."""
+    """Expire the SEPA mandates unused for 36 months, prepare (or send) the day's dunning
+    run, then queue tomorrow's."""
     try:
+        mandates_expire_daily()
         run = dunning_daily_run()
         return run.pk if run is not None else None
     finally:

@@ -9,6 +9,7 @@ from creneau.payments import (
     views_holds,
     views_levels,
     views_list,
+    views_mandates,
     views_statement,
 )
 
@@ -70,6 +71,28 @@ urlpatterns = [
     path("dunning/<int:pk>/send/", views_dunning.run_send, name="dunning_send"),
     path("dunning/<int:pk>/resume/", views_dunning.run_resume, name="dunning_resume"),
     path("dunning/<int:pk>/letters.pdf", views_dunning.run_letters, name="dunning_letters"),
+    # SEPA mandates, on the customer record (views_mandates).
+    path("customer/<int:pk>/mandates/", views_mandates.tab_mandates, name="tab_mandates"),
+    path(
+        "customer/<int:pk>/mandates/new/",
+        views_mandates.mandate_create_view,
+        name="mandate_create",
+    ),
+    path(
+        "customer/<int:pk>/mandates/<int:mandate_pk>/edit/",
+        views_mandates.mandate_edit,
+        name="mandate_edit",
+    ),
+    path(
+        "customer/<int:pk>/mandates/<int:mandate_pk>/revoke/",
+        views_mandates.mandate_revoke_view,
+        name="mandate_revoke",
+    ),
+    path(
+        "customer/<int:pk>/mandates/<int:mandate_pk>/form.pdf",
+        views_mandates.mandate_form_pdf,
+        name="mandate_pdf",
+    ),
     path("aged-balance/", views_aged.aged_balance_page, name="aged_balance"),
     path("aged-balance/export.csv", views_aged.aged_balance_export, name="aged_balance_export"),
 ]

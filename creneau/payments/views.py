@@ -21,7 +21,8 @@ from creneau.core.templatetags.creneau import money
 from creneau.customers.selectors import customer_get
 from creneau.customers.views.common import respond_tab
 from creneau.payments.forms import PaymentForm, ReverseForm
-from creneau.payments.models import Payment, PaymentAllocation
+from creneau.payments.mandates import direct_debit_mandates_of
+from creneau.payments.models import Payment, PaymentAllocation, PaymentMethod
 from creneau.payments.once import once_remember, once_token, once_used
 from creneau.payments.rules import user_may_record_payments, user_sees_payments
 from creneau.payments.selectors import customer_balance, payments_visible_to
@@ -157,6 +158,9 @@ def payment_new(request: HttpRequest, pk: int) -> HttpResponse:
                 "amount": preselected_invoice.amount_due,
                 f"invoice_{preselected_invoice.pk}": preselected_invoice.amount_due,
             }
+        if direct_debit_mandates_of([customer.pk]):
+            # A customer with an active SEPA mandate pays by direct debit by default.
+            initial["method"] = PaymentMethod.SEPA_DEBIT
         form = PaymentForm(initial=initial, invoices=invoices)
     context = {
         "customer": customer,

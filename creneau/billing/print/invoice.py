@@ -19,10 +19,11 @@ from typing import Any
 from django.utils import timezone, translation
 
 from creneau.billing.models import Invoice, InvoiceLine
+from creneau.billing.settlement import direct_debit_account_of
 from creneau.catalog.templatetags.amount_formats import percent, quantity, unit_price
 from creneau.core.models import Company
 from creneau.core.templatetags.creneau import money, siret
-from creneau.customers.display import iban_groups
+from creneau.customers.display import iban_groups, mask_iban
 from creneau.customers.models import Customer
 
 DATE_FORMAT = "%d/%m/%Y"
@@ -222,11 +223,27 @@ def _breakdown(invoice: Invoice) -> tuple[list[dict[str, str]], list[str]]:
     return rows, wordings
 
 
+def direct_debit_text(invoice: Invoice, company: Company) -> str:
+    """How an invoice collected by SEPA direct debit is paid: the debit's date (its due
+    date), the account (masked), the mandate's RUM and the creditor's ICS."""
+    text = "Règlement par prélèvement SEPA"
+    if invoice.due_date:
+        text += f" le {_date(invoice.due_date)}"
+    if account := direct_debit_account_of(invoice.debit_mandate_rum):
+        text += f" sur le compte {mask_iban(account)}"
+    text += f" \N{EM DASH} mandat {invoice.debit_mandate_rum}"
+    if company.sepa_creditor_id:
+        text += f", ICS {company.sepa_creditor_id}"
+    return text
+
+
 def _payment(invoice: Invoice, company: Company) -> list[str]:
     """How and when to pay: an invoice only (a credit note is deducted or refunded)."""
     if invoice.is_credit_note:
         return [payment_terms_text(invoice) + "."]
     terms = payment_terms_text(invoice)
+    if invoice.debit_mandate_rum:
+        return [terms + ".", direct_debit_text(invoice, company)]
     if invoice.due_date:
         terms += f", au plus tard le {_date(invoice.due_date)}"
     payment = [terms + "."]
