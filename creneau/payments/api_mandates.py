@@ -3,8 +3,6 @@ correcting it before its first collection, revoking it, and its form to sign (PD
 Direction and accounting write (403 for the others); a sales rep reads its own customers'
 mandates, the IBAN masked (404 for the others); planning and intervenants read none."""
 
-from __future__ import annotations
-
 from datetime import date
 from typing import Any, Literal
 

@@ -156,6 +156,8 @@ def _check_fields(mandate: Mandate, today: date) -> None:
     mandate.rum = rum_normalise(mandate.rum)
     if problems := rum_errors(mandate.rum):
         errors["rum"] = problems
+    elif Mandate.objects.filter(rum=mandate.rum).exclude(pk=mandate.pk).exists():
+        errors["rum"] = [_("Cette référence de mandat (RUM) existe déjà.")]
     mandate.debtor_name = " ".join((mandate.debtor_name or "").split())
     mandate.signature_place = " ".join((mandate.signature_place or "").split())
     iban = re.sub(r"\s+", "", mandate.iban or "").upper()
