@@ -8,6 +8,7 @@ POSTs answer 403, the outsider's 404 before any right is checked).
 from decimal import Decimal
 
 from creneau.billing.tests.factories import issued_invoice
+from creneau.payments.mandates import mandate_create
 from creneau.payments.models import PaymentMethod
 from creneau.payments.services import payment_create
 from creneau.payments.tests.dunning_data import sent_reminder
@@ -19,7 +20,14 @@ def build(customer, owner) -> dict:
         customer=customer, by=None, amount=Decimal("10.00"), method=PaymentMethod.TRANSFER
     )
     reminder = sent_reminder(customer, [invoice])
-    return {"customer": customer, "payment": payment, "invoice": invoice, "reminder": reminder}
+    mandate = mandate_create(customer=customer, by=None, iban="FR1420041010050500013M02606")
+    return {
+        "customer": customer,
+        "payment": payment,
+        "invoice": invoice,
+        "reminder": reminder,
+        "mandate": mandate,
+    }
 
 
 def pages(objects) -> list[tuple[str, str]]:
@@ -41,6 +49,12 @@ def pages(objects) -> list[tuple[str, str]]:
         ("get", f"/payments/reminders/{objects['reminder'].pk}/"),
         ("post", f"/payments/{objects['payment'].pk}/refund/"),
         ("post", f"/payments/{objects['payment'].pk}/allocate/"),
+        # SEPA mandates: the tab, the form to sign; writes are the office's.
+        ("get", f"/payments/customer/{customer}/mandates/"),
+        ("post", f"/payments/customer/{customer}/mandates/new/"),
+        ("post", f"/payments/customer/{customer}/mandates/{objects['mandate'].pk}/edit/"),
+        ("post", f"/payments/customer/{customer}/mandates/{objects['mandate'].pk}/revoke/"),
+        ("get", f"/payments/customer/{customer}/mandates/{objects['mandate'].pk}/form.pdf"),
     ]
 
 
@@ -59,4 +73,8 @@ def api(objects) -> list[tuple[str, str]]:
         ("post", f"/api/v1/customers/{objects['customer'].pk}/hold"),
         ("post", f"/api/v1/customers/{objects['customer'].pk}/release"),
         ("get", f"/api/v1/customers/{objects['customer'].pk}/reminders"),
+        ("get", f"/api/v1/mandates/{objects['mandate'].pk}"),
+        ("patch", f"/api/v1/mandates/{objects['mandate'].pk}"),
+        ("post", f"/api/v1/mandates/{objects['mandate'].pk}/revoke"),
+        ("get", f"/api/v1/mandates/{objects['mandate'].pk}/form.pdf"),
     ]
