@@ -32,6 +32,7 @@ DEMO_LOADERS: list[str] = [
     "creneau.payments.demo.load_earlier_invoices",
     "creneau.billing.demo.load_billing",
     "creneau.payments.demo.load_payments",
+    "creneau.payments.demo_sepa.load_mandates",
 ]
 
 DEMO_PASSWORD = "demo"

@@ -245,3 +245,24 @@ def test_billing_learns_the_active_signed_mandates():
     assert rums == {signed.pk: mandate.rum}
     assert direct_debit_account_of(mandate.rum) == DEBTOR_IBAN
     assert direct_debit_account_of("") == ""
+
+
+def test_the_demo_mandates_are_deterministic():
+    import random
+
+    from creneau.payments.demo_sepa import demo_mandates
+
+    for number in range(10):
+        debtor(code=f"D{number:05d}", city="Nantes")
+    debtor(code="B00001", kind=Customer.Kind.BUSINESS)
+    counts = demo_mandates(rng=random.Random("2026:mandates"))
+    assert counts == {"core": 2, "b2b": 1, "revoked": 1}
+    active = Mandate.objects.filter(status=MandateStatus.ACTIVE)
+    assert active.filter(scheme="CORE", type="RCUR", signature_date__isnull=False).count() == 2
+    assert active.get(scheme="B2B").customer.code == "B00001"
+    revoked = Mandate.objects.get(status=MandateStatus.REVOKED)
+    assert revoked.revoked_on >= revoked.signature_date
+    first = sorted(Mandate.objects.values_list("customer__code", flat=True))
+    Mandate.objects.all().delete()
+    demo_mandates(rng=random.Random("2026:mandates"))
+    assert sorted(Mandate.objects.values_list("customer__code", flat=True)) == first
