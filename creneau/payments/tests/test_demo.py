@@ -136,3 +136,14 @@ def test_a_second_run_adds_nothing(demo):
         ReminderInvoice.objects.count(),
     ) == counts
     assert "Règlements : déjà présents." in output.getvalue()
+
+
+def test_the_demo_has_sepa_mandates(demo):
+    from creneau.payments.models import Mandate, MandateStatus
+
+    active = Mandate.objects.filter(status=MandateStatus.ACTIVE, signature_date__isnull=False)
+    individuals = Customer.objects.filter(kind=Customer.Kind.INDIVIDUAL).exclude(iban="")
+    core = active.filter(scheme="CORE", type="RCUR").count()
+    assert 0 < core <= individuals.count() // 5 + 1
+    assert active.filter(scheme="B2B", customer__kind=Customer.Kind.BUSINESS).count() == 1
+    assert Mandate.objects.filter(status=MandateStatus.REVOKED).count() == 1
