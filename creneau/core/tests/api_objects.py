@@ -71,6 +71,7 @@ def one_of_each(user: User) -> dict[str, int]:
         "billing_run_id": _billing_run(user),
         "payment_id": _payment(user, customer),
         "dunning_run_id": _dunning_run(user),
+        "mandate_id": _mandate(user, customer),
     }
 
 
@@ -88,6 +89,13 @@ def _payment(user: User, customer) -> int:
     from creneau.payments.services import payment_create
 
     return payment_create(customer=customer, by=user, amount=Decimal("10"), method="cash").pk
+
+
+def _mandate(user: User, customer) -> int:
+    """The customer's SEPA mandate, not signed yet (what PATCH and revoke reach)."""
+    from creneau.payments.mandates import mandate_create
+
+    return mandate_create(customer=customer, by=user, iban="FR1420041010050500013M02606").pk
 
 
 def _billing_run(user: User) -> int:

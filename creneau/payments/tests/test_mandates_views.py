@@ -142,3 +142,12 @@ def test_the_payment_form_proposes_direct_debit_to_a_customer_with_a_mandate(
     assert client.get(url).context["form"]["method"].value() != PaymentMethod.SEPA_DEBIT
     signed_mandate(customer)
     assert client.get(url).context["form"]["method"].value() == PaymentMethod.SEPA_DEBIT
+
+
+def test_the_invoice_page_names_the_mandate(client_for, direction, customer):
+    from creneau.billing.tests.factories import issued_invoice
+
+    mandate = signed_mandate(customer)
+    invoice = issued_invoice(customer=customer, by=direction)
+    html = client_for(direction).get(f"/invoices/{invoice.pk}/").content.decode()
+    assert 'id="invoice-debit-mandate"' in html and mandate.rum in html
