@@ -173,6 +173,9 @@ def _check_fields(mandate: Mandate, today: date) -> None:
                 errors["iban"] = [_("Ce compte n'est pas dans la zone SEPA : pas de prélèvement.")]
             elif not (mandate.bic or "").strip():
                 mandate.bic = bic_from_iban(parsed.compact)
+    if mandate.scheme == MandateScheme.B2B and mandate.customer.kind != Customer.Kind.BUSINESS:
+        # The B2B rulebook is for payers who are not consumers.
+        errors["scheme"] = [_("Le schéma B2B est réservé aux clients professionnels.")]
     signed = mandate.signature_date
     if signed is not None and signed > today:
         errors["signature_date"] = [_("La date de signature ne peut pas être dans le futur.")]

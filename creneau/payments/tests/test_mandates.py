@@ -67,9 +67,12 @@ def test_the_next_rum_of_the_day_is_numbered_on(direction):
     assert rum_generate(customer) == first.rum[:-1] + "2"
 
 
-def test_a_business_defaults_to_b2b(direction):
+def test_a_business_defaults_to_b2b_which_an_individual_cannot_take(direction):
     customer = debtor(kind=Customer.Kind.BUSINESS)
     assert signed_mandate(customer).scheme == MandateScheme.B2B
+    with pytest.raises(ValidationError) as error:
+        signed_mandate(debtor(code="C00043"), scheme=MandateScheme.B2B)
+    assert "professionnels" in " ".join(error.value.message_dict["scheme"])
 
 
 @pytest.mark.parametrize(
@@ -133,14 +136,14 @@ def test_a_signature_date_in_the_future_is_refused():
 
 
 def test_before_its_first_collection_everything_is_edited(direction):
-    mandate = signed_mandate(debtor())
+    mandate = signed_mandate(debtor(kind=Customer.Kind.BUSINESS))
     mandate = mandate_update(
         mandate=mandate, by=direction, rum="NEW-RUM", iban=GERMAN_IBAN, type=MandateType.ONE_OFF,
-        scheme=MandateScheme.B2B, signature_place="Nantes",
+        scheme=MandateScheme.CORE, signature_place="Nantes",
     )  # fmt: skip
     mandate.refresh_from_db()
     assert (mandate.rum, mandate.iban, mandate.bic) == ("NEW-RUM", GERMAN_IBAN, "COBADEFFXXX")
-    assert (mandate.type, mandate.scheme, mandate.signature_place) == ("OOFF", "B2B", "Nantes")
+    assert (mandate.type, mandate.scheme, mandate.signature_place) == ("OOFF", "CORE", "Nantes")
     event = AuditEvent.objects.filter(object_type="mandate", action="update").get()
     assert event.changes["rum"][1] == "NEW-RUM"
 
