@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from creneau.billing.views.common import errors_to_form
+from creneau.core.models import Company
 from creneau.core.pdf import pdf_response
 from creneau.customers.display import iban_groups
 from creneau.customers.forms import user_sees_bank_details
@@ -78,6 +79,8 @@ def _context(request: HttpRequest, customer: Customer, **extra) -> dict:
         "has_active": any(m.status == MandateStatus.ACTIVE for m in mandates),
         "can_manage": user_may_manage_mandates(request.user),
         "reveal_bank": user_sees_bank_details(request.user),
+        # Without the company's creditor identifier (ICS), no form can be printed right.
+        "creditor_id_missing": not Company.load().sepa_creditor_id,
         "form": None,
         "editing": 0,
         "revoking": 0,

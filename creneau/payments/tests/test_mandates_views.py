@@ -151,3 +151,14 @@ def test_the_invoice_page_names_the_mandate(client_for, direction, customer):
     invoice = issued_invoice(customer=customer, by=direction)
     html = client_for(direction).get(f"/invoices/{invoice.pk}/").content.decode()
     assert 'id="invoice-debit-mandate"' in html and mandate.rum in html
+
+
+def test_the_tab_warns_when_the_company_has_no_creditor_id(client_for, direction, customer):
+    from creneau.core.models import Company
+
+    client = client_for(direction)
+    assert 'id="mandates-no-ics"' not in client.get(tab(customer), **HTMX).content.decode()
+    company = Company.load()
+    company.sepa_creditor_id = ""
+    company.save()
+    assert 'id="mandates-no-ics"' in client.get(tab(customer), **HTMX).content.decode()
