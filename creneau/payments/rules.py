@@ -47,3 +47,9 @@ def user_sees_aged_balance(user: AnyUser) -> bool:
     """The aged balance (balance âgée), a report for accounting and direction: other roles
     get 403 on its page and its API, and no menu entry."""
     return user_role(user) in AGED_BALANCE_READERS
+
+
+def user_may_run_sepa_batches(user: AnyUser) -> bool:
+    """SEPA collection batches (Prélèvements: prepare, download, transmit, reject):
+    direction and accounting; the other roles get 404 on their pages and API."""
+    return user_role(user) in PAYMENT_WRITERS

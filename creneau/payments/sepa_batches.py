@@ -45,6 +45,7 @@ from creneau.payments.models import (
 from creneau.payments.sepa_calendar import is_target_business_day, next_target_business_day
 from creneau.payments.sepa_xml import pain008_build
 
+
 def date_fr(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -121,7 +122,7 @@ def company_sepa_check(company: Company) -> None:
     if not company.bic and company.sepa_pain_version == "pain.008.001.02":
         missing.append(_("le BIC"))
     if missing:
-        message = _("Renseignez %(missing)s de la société dans Paramètres › Société.")
+        message = _("Renseignez %(missing)s de la société dans Paramètres › Société.")  # noqa: RUF001
         raise ValidationError(message % {"missing": ", ".join(missing)})
 
 
@@ -132,9 +133,7 @@ def mandate_problem(mandate: Mandate | None, on: date) -> str:
     if mandate.status == MandateStatus.REVOKED:
         return _("le mandat %(rum)s est révoqué") % {"rum": mandate.rum}
     if mandate.status == MandateStatus.EXPIRED or mandate_lapsed(mandate, on):
-        return _("le mandat %(rum)s est expiré (36 mois sans prélèvement)") % {
-            "rum": mandate.rum
-        }
+        return _("le mandat %(rum)s est expiré (36 mois sans prélèvement)") % {"rum": mandate.rum}
     if mandate.signature_date is None:
         return _("le mandat %(rum)s n'est pas signé") % {"rum": mandate.rum}
     return ""

@@ -69,9 +69,7 @@ def sepa_batch_transmit(*, batch: SepaBatch, by: User | None) -> SepaBatch:
         locked = SepaBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status != SepaBatchStatus.PREPARED:
             raise ValidationError(_("Cette remise est déjà marquée comme transmise."))
-        items = list(
-            locked.items.select_related("invoice", "customer", "mandate").order_by("id")
-        )
+        items = list(locked.items.select_related("invoice", "customer", "mandate").order_by("id"))
         for item in items:
             _collect(item, locked, by)
         _mandates_update({item.mandate_id for item in items}, locked)
@@ -171,8 +169,10 @@ def _check_reject(item: SepaBatchItem, code: str, fee: Decimal | None) -> None:
         raise ValidationError(_("Ce prélèvement est déjà rejeté."))
     if item.status != SepaItemStatus.COLLECTED or item.payment_id is None:
         raise ValidationError(
-            _("Seul un prélèvement transmis à la banque peut être rejeté : marquez d'abord "
-              "la remise comme transmise.")  # fmt: skip
+            _(
+                "Seul un prélèvement transmis à la banque peut être rejeté : marquez d'abord "
+                "la remise comme transmise."
+            )
         )
     if fee is not None and (fee <= 0 or fee > Decimal("1000")):
         raise ValidationError({"fee": _("Des frais de rejet entre 0,01 € et 1 000 €.")})
@@ -193,13 +193,14 @@ def sepa_item_reject(
     if add_fee and fee is None:
         fee = Company.load().sepa_reject_fee
         if fee <= 0:
-            raise ValidationError(
-                {"fee": _("Indiquez le montant des frais (ou fixez-le dans Paramètres › Société).")}
-            )
+            message = _("Indiquez le montant des frais (ou fixez-le dans Paramètres › Société).")  # noqa: RUF001
+            raise ValidationError({"fee": message})
     with transaction.atomic():
-        locked = SepaBatchItem.objects.select_for_update().select_related(
-            "invoice", "customer", "payment", "batch"
-        ).get(pk=item.pk)
+        locked = (
+            SepaBatchItem.objects.select_for_update()
+            .select_related("invoice", "customer", "payment", "batch")
+            .get(pk=item.pk)
+        )
         _check_reject(locked, code, fee if add_fee else None)
         label = str(REJECT_CODES[code])
         reason = _("Prélèvement rejeté (%(code)s : %(label)s)") % {"code": code, "label": label}

@@ -54,7 +54,7 @@ class _SchemeSepaDD(SepaDD):
         self._by_instrument: dict[str, tuple[OrderedDict, OrderedDict]] = {}
         super().__init__(config, schema=schema, clean=True)
 
-    def _add_to_batch_list(self, TX, payment):  # noqa: N803 - sepaxml's name
+    def _add_to_batch_list(self, TX, payment):
         instrument = payment["instrument"]
         groups = self._by_instrument.setdefault(instrument, (OrderedDict(), OrderedDict()))
         self._batches, self._batch_totals = groups

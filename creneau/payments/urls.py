@@ -9,6 +9,7 @@ from creneau.payments import (
     views_holds,
     views_levels,
     views_list,
+    views_sepa,
     views_statement,
 )
 
@@ -70,6 +71,21 @@ urlpatterns = [
     path("dunning/<int:pk>/send/", views_dunning.run_send, name="dunning_send"),
     path("dunning/<int:pk>/resume/", views_dunning.run_resume, name="dunning_resume"),
     path("dunning/<int:pk>/letters.pdf", views_dunning.run_letters, name="dunning_letters"),
+    # SEPA collection batches (views_sepa).
+    path("sepa/", views_sepa.sepa_batch_list, name="sepa_batch_list"),
+    path("sepa/new/", views_sepa.sepa_batch_new, name="sepa_batch_new"),
+    path("sepa/<int:pk>/", views_sepa.sepa_batch_detail, name="sepa_batch"),
+    path("sepa/<int:pk>/file.xml", views_sepa.sepa_batch_download, name="sepa_batch_xml"),
+    path(
+        "sepa/<int:pk>/transmitted/",
+        views_sepa.sepa_batch_transmitted,
+        name="sepa_batch_transmitted",
+    ),
+    path(
+        "sepa/<int:pk>/items/<int:item_pk>/reject/",
+        views_sepa.sepa_item_reject_view,
+        name="sepa_item_reject",
+    ),
     path("aged-balance/", views_aged.aged_balance_page, name="aged_balance"),
     path("aged-balance/export.csv", views_aged.aged_balance_export, name="aged_balance_export"),
 ]
