@@ -80,9 +80,9 @@ def make_batch(by, day=None, **kwargs) -> SepaBatch:
 @pytest.mark.parametrize("version", ["pain.008.001.02", "pain.008.001.08"])
 def test_file_validates_and_carries_the_debits(company, direction, version):
     Company.objects.update(sepa_pain_version=version)
-    core, core_invoice = mandate_with_invoice(amount="100")
+    _core, core_invoice = mandate_with_invoice(amount="100")
     b2b, b2b_invoice = mandate_with_invoice(amount="250.50", scheme=MandateScheme.B2B)
-    one_off, one_off_invoice = mandate_with_invoice(amount="10", type=MandateType.ONE_OFF)
+    _one_off, one_off_invoice = mandate_with_invoice(amount="10", type=MandateType.ONE_OFF)
     day = collection_day()
     batch = make_batch(direction, day)
     assert batch.pain_version == version and batch.item_count == 3
@@ -144,7 +144,7 @@ def test_frst_then_rcur_over_three_batches(company, direction):
 
 
 def test_one_off_mandate_is_used_once(company, direction):
-    mandate, invoice = mandate_with_invoice(type=MandateType.ONE_OFF)
+    mandate, _invoice = mandate_with_invoice(type=MandateType.ONE_OFF)
     batch = make_batch(direction)
     assert batch.items.get().sequence_type == "OOFF"
     debit_invoice(customer=mandate.customer)
@@ -169,10 +169,10 @@ def test_proposal_due_by_and_unticked(company, direction):
 
 
 def test_proposal_leaves_out_unsigned_revoked_and_paid(company, direction):
-    unsigned, unsigned_invoice = mandate_with_invoice(signature_date=None)
-    revoked, _invoice = mandate_with_invoice(status=MandateStatus.REVOKED)
+    _unsigned, _unsigned_invoice = mandate_with_invoice(signature_date=None)
+    _revoked, _invoice = mandate_with_invoice(status=MandateStatus.REVOKED)
     old = timezone.localdate() - timedelta(days=365 * 4)
-    lapsed, _lapsed_invoice = mandate_with_invoice(signature_date=old)
+    _lapsed, _lapsed_invoice = mandate_with_invoice(signature_date=old)
     fine, fine_invoice = mandate_with_invoice()
     paid = debit_invoice(customer=fine.customer)
     Invoice.objects.filter(pk=paid.pk).update(amount_due=0, status=Invoice.Status.PAID)
@@ -218,7 +218,7 @@ def test_short_notice_is_a_warning(company):
 
 
 def test_transmit_records_sepa_payments(company, direction):
-    mandate, invoice = mandate_with_invoice(amount="100")
+    _mandate, invoice = mandate_with_invoice(amount="100")
     batch = make_batch(direction)
     sepa_batch_transmit(batch=batch, by=direction)
     batch.refresh_from_db()
@@ -312,7 +312,7 @@ def test_collection_date_must_be_an_interbank_business_day_ahead():
 
 
 def test_refusals(company, direction):
-    mandate, invoice = mandate_with_invoice()
+    _mandate, invoice = mandate_with_invoice()
     with pytest.raises(ValidationError) as error:
         make_batch(direction, timezone.localdate())
     assert "collection_date" in error.value.message_dict
@@ -320,10 +320,10 @@ def test_refusals(company, direction):
         code="NOMANDATE", name="Sans Mandat", postcode="75011", city="Paris"))  # fmt: skip
     with pytest.raises(ValidationError, match="pas de mandat"):
         make_batch(direction, invoice_ids=[stranger.pk])
-    revoked, revoked_invoice = mandate_with_invoice(status=MandateStatus.REVOKED)
+    _revoked, revoked_invoice = mandate_with_invoice(status=MandateStatus.REVOKED)
     with pytest.raises(ValidationError, match="révoqué"):
         make_batch(direction, invoice_ids=[revoked_invoice.pk])
-    expired, expired_invoice = mandate_with_invoice(status=MandateStatus.EXPIRED)
+    _expired, expired_invoice = mandate_with_invoice(status=MandateStatus.EXPIRED)
     with pytest.raises(ValidationError, match="expiré"):
         make_batch(direction, invoice_ids=[expired_invoice.pk])
     with pytest.raises(ValidationError, match="vide"):
