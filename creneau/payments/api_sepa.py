@@ -157,46 +157,48 @@ def sepa_batch_list(request: HttpRequest) -> QuerySet[SepaBatch]:
     return SepaBatch.objects.order_by("-collection_date", "-id")
 
 
-@router.get("/sepa-batches/{batch_id}", response=SepaBatchOut, summary="Une remise")
-def sepa_batch_get(request: HttpRequest, batch_id: int):
+@router.get("/sepa-batches/{sepa_batch_id}", response=SepaBatchOut, summary="Une remise")
+def sepa_batch_get(request: HttpRequest, sepa_batch_id: int):
     _require(request)
-    return batch_out(_batch(batch_id))
+    return batch_out(_batch(sepa_batch_id))
 
 
-@router.get("/sepa-batches/{batch_id}/xml", summary="Le fichier pain.008 de la remise")
-def sepa_batch_xml_get(request: HttpRequest, batch_id: int):
+@router.get("/sepa-batches/{sepa_batch_id}/xml", summary="Le fichier pain.008 de la remise")
+def sepa_batch_xml_get(request: HttpRequest, sepa_batch_id: int):
     """Le fichier tel qu'il a été écrit à la création, octet pour octet (application/xml)."""
     _require(request)
-    batch = _batch(batch_id)
+    batch = _batch(sepa_batch_id)
     response = HttpResponse(sepa_batch_xml(batch), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{batch.message_id}.xml"'
     return response
 
 
 @router.post(
-    "/sepa-batches/{batch_id}/transmitted",
+    "/sepa-batches/{sepa_batch_id}/transmitted",
     response={200: SepaBatchOut},
     summary="Marquer la remise comme transmise",
 )
-def sepa_batch_transmitted(request: HttpRequest, batch_id: int):
+def sepa_batch_transmitted(request: HttpRequest, sepa_batch_id: int):
     """Enregistre un règlement par prélèvement SEPA à la date de prélèvement, affecté à sa
     facture. Une remise déjà transmise : 422."""
     _require(request)
-    return Status(200, batch_out(sepa_batch_transmit(batch=_batch(batch_id), by=request.user)))
+    return Status(200, batch_out(sepa_batch_transmit(batch=_batch(sepa_batch_id), by=request.user)))
 
 
 @router.post(
-    "/sepa-batches/{batch_id}/items/{item_id}/reject",
+    "/sepa-batches/{sepa_batch_id}/items/{sepa_item_id}/reject",
     response={200: SepaItemOut},
     summary="Rejet d'un prélèvement",
 )
-def sepa_item_reject_post(request: HttpRequest, batch_id: int, item_id: int, payload: RejectIn):
+def sepa_item_reject_post(
+    request: HttpRequest, sepa_batch_id: int, sepa_item_id: int, payload: RejectIn
+):
     """Le règlement est annulé (la facture est de nouveau due et relancée), le motif
     (code R) est gardé ; avec `add_fee`, une facture de frais de rejet est émise. Un
     prélèvement non transmis ou un code inconnu : 422."""
     _require(request)
-    batch = _batch(batch_id)
-    item = get_object_or_404(batch.items, pk=parse_id(item_id) or 0)
+    batch = _batch(sepa_batch_id)
+    item = get_object_or_404(batch.items, pk=parse_id(sepa_item_id) or 0)
     item = sepa_item_reject(
         item=item,
         reason_code=payload.reason_code,
