@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 
 from creneau.core.api_params import BoundedLimitOffsetPagination
 from creneau.core.params import parse_id
-from creneau.core.schemas import DbId, InputSchema, decimal_out, decimal_string
+from creneau.core.schemas import DbId, InputSchema, Message, decimal_out, decimal_string
 from creneau.payments.models import SepaBatch
 from creneau.payments.rules import user_may_run_sepa_batches
 from creneau.payments.sepa_batches import MAX_INVOICES, sepa_batch_create, sepa_batch_xml
@@ -149,7 +149,9 @@ def sepa_batch_post(request: HttpRequest, payload: SepaBatchIn):
     return Status(201, batch_out(batch))
 
 
-@router.get("/sepa-batches", response=list[SepaBatchSummary], summary="Remises")
+@router.get(
+    "/sepa-batches", response={200: list[SepaBatchSummary], 404: Message}, summary="Remises"
+)
 @paginate(BoundedLimitOffsetPagination)
 def sepa_batch_list(request: HttpRequest) -> QuerySet[SepaBatch]:
     """Les remises, les plus récentes (par date de prélèvement) d'abord."""
@@ -158,13 +160,25 @@ def sepa_batch_list(request: HttpRequest) -> QuerySet[SepaBatch]:
 
 
 @router.get("/sepa-batches/{sepa_batch_id}", response=SepaBatchOut, summary="Une remise")
-def sepa_batch_get(request: HttpRequest, sepa_batch_id: int):
+def sepa_batch_get(request: HttpRequest, sepa_batch_id: DbId):
     _require(request)
     return batch_out(_batch(sepa_batch_id))
 
 
-@router.get("/sepa-batches/{sepa_batch_id}/xml", summary="Le fichier pain.008 de la remise")
-def sepa_batch_xml_get(request: HttpRequest, sepa_batch_id: int):
+@router.get(
+    "/sepa-batches/{sepa_batch_id}/xml",
+    response={200: None},
+    summary="Le fichier pain.008 de la remise",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "Le fichier pain.008, tel qu'écrit à la création.",
+                "content": {"application/xml": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def sepa_batch_xml_get(request: HttpRequest, sepa_batch_id: DbId):
     """Le fichier tel qu'il a été écrit à la création, octet pour octet (application/xml)."""
     _require(request)
     batch = _batch(sepa_batch_id)
@@ -178,7 +192,7 @@ def sepa_batch_xml_get(request: HttpRequest, sepa_batch_id: int):
     response={200: SepaBatchOut},
     summary="Marquer la remise comme transmise",
 )
-def sepa_batch_transmitted(request: HttpRequest, sepa_batch_id: int):
+def sepa_batch_transmitted(request: HttpRequest, sepa_batch_id: DbId):
     """Enregistre un règlement par prélèvement SEPA à la date de prélèvement, affecté à sa
     facture. Une remise déjà transmise : 422."""
     _require(request)
@@ -191,7 +205,7 @@ def sepa_batch_transmitted(request: HttpRequest, sepa_batch_id: int):
     summary="Rejet d'un prélèvement",
 )
 def sepa_item_reject_post(
-    request: HttpRequest, sepa_batch_id: int, sepa_item_id: int, payload: RejectIn
+    request: HttpRequest, sepa_batch_id: DbId, sepa_item_id: DbId, payload: RejectIn
 ):
     """Le règlement est annulé (la facture est de nouveau due et relancée), le motif
     (code R) est gardé ; avec `add_fee`, une facture de frais de rejet est émise. Un
