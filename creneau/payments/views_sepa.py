@@ -5,6 +5,8 @@ accounting only (payments.rules.user_may_run_sepa_batches): 404 for the other ro
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -76,6 +78,11 @@ def _proposal_context(request: HttpRequest, form: SepaBatchForm, chosen=None) ->
         context["chosen"] = (
             set(chosen) if chosen is not None else {d.invoice.pk for d in proposal.debits}
         )
+        ticked = [d for d in proposal.debits if d.invoice.pk in context["chosen"]]
+        context["chosen_count"] = len(ticked)
+        context["chosen_total"] = sum((d.amount for d in ticked), Decimal("0.00"))
+        for debit in proposal.debits:
+            debit.cents = int(debit.amount * 100)
         context["to_notify"] = sum(1 for debit in proposal.debits if not debit.prenotified)
     return context
 
