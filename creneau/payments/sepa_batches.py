@@ -56,6 +56,13 @@ MANDATE_LAPSE = relativedelta(months=36)
 LATEST_AHEAD = timedelta(days=366)
 MAX_INVOICES = 20_000
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
+# What a batch reads of an invoice and its customer (a batch may hold ten thousand).
+INVOICE_FIELDS = (
+    "id", "kind", "status", "number", "customer_id", "billing_group", "due_date",
+    "amount_due", "sent_at", "debit_mandate_rum", "customer__id", "customer__name",
+    "customer__email",
+)  # fmt: skip
+MANDATE_UNREAD = ("created_at", "updated_at", "created_by", "revocation_reason")
 
 
 @dataclass
@@ -167,7 +174,11 @@ def _mandates_of(customer_ids: set[int]) -> dict[int, Mandate]:
     """The mandate of each customer that would collect: its active one, else its latest
     (to say why it cannot)."""
     mandates: dict[int, Mandate] = {}
-    rows = Mandate.objects.filter(customer_id__in=customer_ids).order_by("created_at", "id")
+    rows = (
+        Mandate.objects.filter(customer_id__in=customer_ids)
+        .defer(*MANDATE_UNREAD)
+        .order_by("created_at", "id")
+    )
     for mandate in rows:
         current = mandates.get(mandate.customer_id)
         if current is None or current.status != MandateStatus.ACTIVE:
@@ -219,7 +230,11 @@ def _debits(invoices: list[Invoice], collection_date: date, proposal: Proposal) 
 
 
 def sepa_proposal(
-    *, collection_date: date, due_by: date | None = None, today: date | None = None
+    *,
+    collection_date: date,
+    due_by: date | None = None,
+    today: date | None = None,
+    lock: bool = False,
 ) -> Proposal:
     """What a batch on `collection_date` would debit: the open invoices due by `due_by`
     (the collection date by default) of customers with a mandate; those whose mandate
@@ -234,14 +249,16 @@ def sepa_proposal(
         notice_days=company.sepa_prenotification_days,
         short_notice=(collection_date - today).days < company.sepa_prenotification_days,
     )
-    invoices = list(
+    invoices = (
         _open_invoices()
-        .filter(due_date__lte=due_by, customer__mandates__isnull=False)
-        .distinct()
+        .filter(due_date__lte=due_by, customer_id__in=Mandate.objects.values("customer_id"))
         .select_related("customer")
+        .only(*INVOICE_FIELDS)
         .order_by("customer__name", "customer_id", "due_date", "id")
     )
-    _debits(invoices, collection_date, proposal)
+    if lock:
+        invoices = invoices.select_for_update(of=("self",))
+    _debits(list(invoices), collection_date, proposal)
     return proposal
 
 
@@ -260,6 +277,7 @@ def _chosen_debits(
         Invoice.objects.select_for_update(of=("self",))
         .filter(pk__in=ids)
         .select_related("customer")
+        .only(*INVOICE_FIELDS)
         .order_by("id")
     )
     found = {invoice.pk for invoice in invoices}
@@ -352,16 +370,17 @@ def sepa_batch_create(
     company_sepa_check(company)
     due_by = due_by or collection_date
     with transaction.atomic():
-        if invoice_ids is None:
-            invoice_ids = [
-                debit.invoice.pk
-                for debit in sepa_proposal(collection_date=collection_date, due_by=due_by).debits
-            ]
-        if not invoice_ids:
+        if invoice_ids is None:  # all those proposed, locked as they are read
+            proposal = sepa_proposal(collection_date=collection_date, due_by=due_by, lock=True)
+            debits = proposal.debits
+        elif invoice_ids:
+            debits = _chosen_debits(invoice_ids, collection_date, due_by)
+        else:
+            debits = []
+        if not debits:
             raise ValidationError(
                 {"invoice_ids": _("La remise est vide : aucune facture à prélever.")}
             )
-        debits = _chosen_debits(invoice_ids, collection_date, due_by)
         version = company.sepa_pain_version
         batch = SepaBatch(
             collection_date=collection_date,
@@ -385,9 +404,12 @@ def sepa_batch_create(
         _save_items(batch, debits)
         audit_record(by=by, action=AuditEvent.Action.CREATE, instance=batch)
         if notify:
-            from creneau.payments.sepa_notify import sepa_prenotifications_queue
+            # The e-mails are written by the task worker once the batch is committed: ten
+            # thousand debtors take minutes, not the creation's request.
+            from creneau.payments.sepa_notify import sepa_prenotify
 
-            transaction.on_commit(lambda: sepa_prenotifications_queue(batch_id=batch.pk, by=by))
+            user_id = by.pk if by is not None and by.is_authenticated else None
+            transaction.on_commit(lambda: sepa_prenotify.enqueue(batch.pk, user_id))
     return batch
 
 

@@ -42,6 +42,7 @@ from creneau.payments.tests.sepa_factories import (
 )
 
 pytestmark = pytest.mark.django_db
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 SCHEMAS = Path(__file__).resolve().parents[1] / "sepa_schemas"
 NS = {
     "pain.008.001.02": {"p": "urn:iso:std:iso:20022:tech:xsd:pain.008.001.02"},
@@ -182,7 +183,8 @@ def test_proposal_leaves_out_unsigned_revoked_and_paid(company, direction):
     assert "pas signé" in reasons and "révoqué" in reasons and "expiré" in reasons
 
 
-def test_prenotification_emails(company, direction, django_capture_on_commit_callbacks):
+def test_prenotification_emails(company, direction, django_capture_on_commit_callbacks, settings):
+    settings.TASKS = IMMEDIATE
     day = collection_day(5)
     mandate = MandateFactory()
     first = debit_invoice(customer=mandate.customer, amount="100", due_date=day)

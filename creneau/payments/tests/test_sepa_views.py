@@ -23,6 +23,7 @@ from creneau.payments.tests.sepa_factories import (
 )
 
 pytestmark = pytest.mark.django_db
+IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture
@@ -31,8 +32,9 @@ def company():
 
 
 def test_proposal_untick_and_create(
-    client_for, direction, company, django_capture_on_commit_callbacks
+    client_for, direction, company, django_capture_on_commit_callbacks, settings
 ):
+    settings.TASKS = IMMEDIATE
     _kept_mandate, kept = mandate_with_invoice(amount="100")
     _dropped_mandate, dropped = mandate_with_invoice(amount="40")
     unsigned = MandateFactory(signature_date=None)
