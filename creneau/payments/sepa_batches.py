@@ -25,7 +25,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -336,19 +336,44 @@ def _xml_debits(debits: list[ProposedDebit]) -> list[dict]:
     ]
 
 
+# On PostgreSQL the items go in one statement from arrays (ten thousand rows in a fraction
+# of a second, where building as many model instances takes seconds); elsewhere through
+# bulk_create. The columns are the model's, its defaults written out.
+ITEMS_INSERT = """
+INSERT INTO payments_sepabatchitem (batch_id, status, reject_code, invoice_id, mandate_id,
+    customer_id, amount, sequence_type, prenotified_at)
+SELECT %s, %s, '', * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[],
+    %s::varchar[], %s::timestamptz[])
+"""
+
+
 def _save_items(batch: SepaBatch, debits: list[ProposedDebit]) -> None:
+    columns = [
+        [debit.invoice.pk for debit in debits],
+        [debit.mandate.pk for debit in debits],
+        [debit.invoice.customer_id for debit in debits],
+        [debit.amount for debit in debits],
+        [debit.sequence_type for debit in debits],
+        [debit.invoice.sent_at if debit.prenotified else None for debit in debits],
+    ]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(ITEMS_INSERT, [batch.pk, SepaItemStatus.PENDING, *columns])
+        return
     SepaBatchItem.objects.bulk_create(
         [
             SepaBatchItem(
                 batch=batch,
-                invoice=debit.invoice,
-                mandate=debit.mandate,
-                customer_id=debit.invoice.customer_id,
-                amount=debit.amount,
-                sequence_type=debit.sequence_type,
-                prenotified_at=debit.invoice.sent_at if debit.prenotified else None,
+                invoice_id=invoice_id,
+                mandate_id=mandate_id,
+                customer_id=customer_id,
+                amount=amount,
+                sequence_type=sequence_type,
+                prenotified_at=prenotified_at,
             )
-            for debit in debits
+            for invoice_id, mandate_id, customer_id, amount, sequence_type, prenotified_at in zip(
+                *columns, strict=True
+            )
         ],
         batch_size=2000,
     )

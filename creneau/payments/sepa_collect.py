@@ -197,7 +197,7 @@ def sepa_item_reject(
             raise ValidationError({"fee": message})
     with transaction.atomic():
         locked = (
-            SepaBatchItem.objects.select_for_update()
+            SepaBatchItem.objects.select_for_update(of=("self",))
             .select_related("invoice", "customer", "payment", "batch")
             .get(pk=item.pk)
         )
