@@ -58,9 +58,8 @@ MAX_INVOICES = 20_000
 OPEN_STATUSES = (Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID)
 # What a batch reads of an invoice and its customer (a batch may hold ten thousand).
 INVOICE_FIELDS = (
-    "id", "kind", "status", "number", "customer_id", "billing_group", "due_date",
-    "amount_due", "sent_at", "debit_mandate_rum", "customer__id", "customer__name",
-    "customer__email",
+    "id", "kind", "status", "number", "customer_id", "customer_name", "billing_group",
+    "due_date", "amount_due", "sent_at", "debit_mandate_rum",
 )  # fmt: skip
 MANDATE_UNREAD = ("created_at", "updated_at", "created_by", "revocation_reason")
 
@@ -252,9 +251,8 @@ def sepa_proposal(
     invoices = (
         _open_invoices()
         .filter(due_date__lte=due_by, customer_id__in=Mandate.objects.values("customer_id"))
-        .select_related("customer")
         .only(*INVOICE_FIELDS)
-        .order_by("customer__name", "customer_id", "due_date", "id")
+        .order_by("customer_name", "customer_id", "due_date", "id")
     )
     if lock:
         invoices = invoices.select_for_update(of=("self",))
@@ -276,7 +274,6 @@ def _chosen_debits(
     invoices = list(
         Invoice.objects.select_for_update(of=("self",))
         .filter(pk__in=ids)
-        .select_related("customer")
         .only(*INVOICE_FIELDS)
         .order_by("id")
     )
@@ -297,7 +294,7 @@ def _chosen_debits(
     _debits(candidates, collection_date, proposal)
     for invoice, _mandate, problem in proposal.left_out:
         message = _("La facture %(number)s de %(customer)s : %(problem)s.")
-        values = {"number": invoice.number, "customer": invoice.customer.name, "problem": problem}
+        values = {"number": invoice.number, "customer": invoice.customer_name, "problem": problem}
         errors.append(message % values)
     if errors:
         raise ValidationError({"invoice_ids": errors})
@@ -327,7 +324,7 @@ def _xml_debits(debits: list[ProposedDebit]) -> list[dict]:
             "scheme": debit.mandate.scheme,
             "rum": debit.mandate.rum,
             "signature_date": debit.mandate.signature_date,
-            "debtor_name": debit.mandate.debtor_name or debit.invoice.customer.name,
+            "debtor_name": debit.mandate.debtor_name or debit.invoice.customer_name,
             "iban": debit.mandate.iban,
             "bic": debit.mandate.bic,
             "description": _("Facture %(number)s") % {"number": debit.invoice.number},

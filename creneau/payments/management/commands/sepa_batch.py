@@ -86,7 +86,7 @@ class Command(BaseCommand):
         proposal = sepa_proposal(collection_date=collection, due_by=due_by)
         for debit in proposal.debits:
             self.stdout.write(
-                f"{debit.invoice.number}\t{debit.invoice.customer.name}\t{debit.mandate.rum}"
+                f"{debit.invoice.number}\t{debit.invoice.customer_name}\t{debit.mandate.rum}"
                 f"\t{debit.sequence_type}\t{money(debit.amount)}"
             )
         for invoice, _mandate, reason in proposal.left_out:
