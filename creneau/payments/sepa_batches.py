@@ -25,7 +25,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -423,7 +423,13 @@ def sepa_batch_create(
         batch.xml_sha256 = hashlib.sha256(content).hexdigest()
         batch.xml.save(f"{batch.message_id}.xml", ContentFile(content), save=False)
         batch.save()
-        _save_items(batch, debits)
+        try:
+            _save_items(batch, debits)
+        except IntegrityError as error:
+            # Another batch, made at the same moment, took one of these invoices.
+            message = _("Une de ces factures vient d'être mise dans une autre remise : "
+                        "recommencez.")  # fmt: skip
+            raise ValidationError({"invoice_ids": message}) from error
         audit_record(by=by, action=AuditEvent.Action.CREATE, instance=batch)
         if notify:
             # The e-mails are written by the task worker once the batch is committed: ten
