@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -132,8 +133,8 @@ def sepa_batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ).order_by("customer__name", "id")
     page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     counts = dict.fromkeys(SepaItemStatus.values, 0)
-    for status in batch.items.values_list("status", flat=True):
-        counts[status] += 1
+    for row in batch.items.order_by().values("status").annotate(count=Count("id")):
+        counts[row["status"]] = row["count"]
     not_notified = batch.items.filter(prenotified_at__isnull=True).count()
     context = {"batch": batch, "page": page, "counts": counts, "not_notified": not_notified}
     return render(request, "payments/sepa/batch_detail.html", context)
