@@ -318,6 +318,7 @@ def api_routers() -> None:
     from creneau.payments.api_holds import router as dunning_holds_router
     from creneau.payments.api_mandates import router as mandates_router
     from creneau.payments.api_reports import router as payments_reports_router
+    from creneau.payments.api_sepa import router as sepa_batches_router
     from creneau.payments.api_statement import router as statement_router
 
     for router in (
@@ -327,6 +328,7 @@ def api_routers() -> None:
         dunning_router,
         payments_reports_router,
         mandates_router,
+        sepa_batches_router,
     ):
         api.add_router("/", router)
     # Applied to every operation when the routers are bound, in this order: the shared

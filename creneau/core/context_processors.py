@@ -54,6 +54,12 @@ DAILY_MENU = [
         allowed=app_rule("payments", "user_may_run_dunning"),
     ),
     MenuItem(
+        _("Prélèvements"),
+        "payments:sepa_batch_list",
+        "bank",
+        allowed=app_rule("payments", "user_may_run_sepa_batches"),
+    ),
+    MenuItem(
         _("Balance âgée"),
         "payments:aged_balance",
         "hourglass-split",

@@ -53,6 +53,7 @@ COMPANY_FORM_FIELDS = [
     "legal_name", "legal_form", "capital", "siret", "register", "register_city", "vat_number",
     "sap_number", "street", "postcode", "city", "country", "phone", "email", "iban", "bic",
     "sepa_creditor_id", "late_penalty_rate", "vat_on_debits", "invoice_line_per_visit",
+    "sepa_pain_version", "sepa_prenotification_days", "sepa_reject_fee",
 ]  # fmt: skip
 
 COMPANY_PLACEHOLDERS = {
@@ -95,12 +96,22 @@ class CompanyForm(BootstrapForm):
         for name in ("street", "postcode", "city"):
             fields[name].required = True
         fields["register"].choices = [("", _("— Non renseigné —")), *Company.Register.choices]
-        for name in ("capital", "late_penalty_rate"):
+        for name in ("capital", "late_penalty_rate", "sepa_reject_fee"):
             fields[name].localize = True
             fields[name].widget = forms.TextInput(attrs={"inputmode": "decimal"})
         fields["late_penalty_rate"].label = _("Taux des pénalités de retard (%)")
         # Left empty, the rate stays as it was (it is never blank).
         fields["late_penalty_rate"].required = False
+        # Left out of a form, they stay as they were (they are never blank).
+        for name in ("sepa_pain_version", "sepa_prenotification_days", "sepa_reject_fee"):
+            fields[name].required = False
+        fields["sepa_pain_version"].label = _("Format des fichiers de prélèvement")
+        fields["sepa_pain_version"].help_text = _("Celui que votre banque demande.")
+        fields["sepa_prenotification_days"].label = _("Préavis de prélèvement (jours)")
+        fields["sepa_reject_fee"].label = _("Frais de rejet de prélèvement (TTC, €)")
+        fields["sepa_reject_fee"].help_text = _(
+            "Proposés quand un prélèvement est rejeté ; 0 : pas de frais."
+        )
         fields["vat_on_debits"].label = _("Option pour le paiement de la TVA d'après les débits")
         fields["invoice_line_per_visit"].label = _("Une ligne de facture par passage")
         for name, text in COMPANY_PLACEHOLDERS.items():
@@ -120,8 +131,10 @@ class CompanyForm(BootstrapForm):
     def service_fields(self) -> dict[str, Any]:
         """What to hand to company_update: the typed fields, and the logo only if it changes."""
         fields = {name: self.cleaned_data[name] for name in COMPANY_FORM_FIELDS}
-        if fields["late_penalty_rate"] is None:
-            del fields["late_penalty_rate"]
+        for name in ("late_penalty_rate", "sepa_pain_version", "sepa_prenotification_days",
+                     "sepa_reject_fee"):  # fmt: skip
+            if fields[name] in (None, ""):
+                del fields[name]
         fields = {name: "" if value is None and name != "capital" else value
                   for name, value in fields.items()}  # fmt: skip
         if self.cleaned_data.get("logo"):

@@ -62,3 +62,9 @@ def user_sees_mandates(user: AnyUser) -> bool:
 def user_may_manage_mandates(user: AnyUser) -> bool:
     """Creating, editing and revoking a mandate: direction and accounting, who collect."""
     return user_role(user) in MANDATE_WRITERS
+
+
+def user_may_run_sepa_batches(user: AnyUser) -> bool:
+    """SEPA collection batches (Prélèvements: prepare, download, transmit, reject):
+    direction and accounting; the other roles get 404 on their pages and API."""
+    return user_role(user) in PAYMENT_WRITERS

@@ -144,10 +144,12 @@ def payment_create(
     cheque_number: str = "",
     allocations: list[dict[str, Any]] | None = None,
     deposit: ChequeDeposit | None = None,
+    future_date_allowed: bool = False,
 ) -> Payment:
     """Record a payment and allocate it: to the invoices and amounts given, or to the
     customer's oldest due invoices first. What is not allocated is the customer's credit.
-    `deposit`: the cheque deposit it was taken to the bank in (cheque_deposit_create)."""
+    `deposit`: the cheque deposit it was taken to the bank in (cheque_deposit_create).
+    `future_date_allowed`: a SEPA debit is recorded on its collection date, days ahead."""
     payment = Payment(
         customer=customer,
         deposit=deposit,
@@ -160,7 +162,8 @@ def payment_create(
         created_by=by if by is not None and by.is_authenticated else None,
     )
     payment.full_clean(exclude=["reversal_of"], validate_constraints=False)
-    _check_date(payment.date)
+    if not future_date_allowed:
+        _check_date(payment.date)
     with transaction.atomic():
         plan = _plan(customer, payment.amount, allocations)
         payment.save()

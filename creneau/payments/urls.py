@@ -10,6 +10,7 @@ from creneau.payments import (
     views_levels,
     views_list,
     views_mandates,
+    views_sepa,
     views_statement,
 )
 
@@ -92,6 +93,21 @@ urlpatterns = [
         "customer/<int:pk>/mandates/<int:mandate_pk>/form.pdf",
         views_mandates.mandate_form_pdf,
         name="mandate_pdf",
+    ),
+    # SEPA collection batches (views_sepa).
+    path("sepa/", views_sepa.sepa_batch_list, name="sepa_batch_list"),
+    path("sepa/new/", views_sepa.sepa_batch_new, name="sepa_batch_new"),
+    path("sepa/<int:pk>/", views_sepa.sepa_batch_detail, name="sepa_batch"),
+    path("sepa/<int:pk>/file.xml", views_sepa.sepa_batch_download, name="sepa_batch_xml"),
+    path(
+        "sepa/<int:pk>/transmitted/",
+        views_sepa.sepa_batch_transmitted,
+        name="sepa_batch_transmitted",
+    ),
+    path(
+        "sepa/<int:pk>/items/<int:item_pk>/reject/",
+        views_sepa.sepa_item_reject_view,
+        name="sepa_item_reject",
     ),
     path("aged-balance/", views_aged.aged_balance_page, name="aged_balance"),
     path("aged-balance/export.csv", views_aged.aged_balance_export, name="aged_balance_export"),

@@ -27,6 +27,7 @@ from creneau.payments.once import once_remember, once_token, once_used
 from creneau.payments.rules import user_may_record_payments, user_sees_payments
 from creneau.payments.selectors import customer_balance, payments_visible_to
 from creneau.payments.selectors_list import with_credit
+from creneau.payments.selectors_sepa import sepa_rejections_context
 from creneau.payments.services import payment_create, payment_reverse
 from creneau.payments.views_holds import customer_dunning_context
 from creneau.payments.views_statement import statement_context
@@ -99,6 +100,7 @@ def tab_customer_context(request: HttpRequest, customer, *, hold_form=None) -> d
         "can_record": user_may_record_payments(request.user),
         **customer_dunning_context(request, customer, hold_form=hold_form),
         **statement_context(request, customer),
+        **sepa_rejections_context(customer),
     }
 
 

@@ -34,6 +34,7 @@ from creneau.payments.mandates import (
 from creneau.payments.models import Mandate, MandateStatus
 from creneau.payments.print.mandate import mandate_filename, mandate_pdf
 from creneau.payments.rules import user_may_manage_mandates, user_sees_mandates
+from creneau.payments.selectors_sepa import sepa_rejections_context
 
 TAB = "sepa"
 TEMPLATE = "payments/tab_mandates.html"
@@ -62,12 +63,6 @@ def _mandate(customer: Customer, mandate_pk: int) -> Mandate:
     )
 
 
-def sepa_rejections_context(request: HttpRequest, customer: Customer) -> dict:
-    """The customer's rejected debits, shown under the mandates
-    (payments/partials/sepa_rejections.html): filled by the collection batches."""
-    return {}
-
-
 def _context(request: HttpRequest, customer: Customer, **extra) -> dict:
     mandates = list(mandates_of(customer).select_related("created_by"))
     for mandate in mandates:
@@ -84,7 +79,7 @@ def _context(request: HttpRequest, customer: Customer, **extra) -> dict:
         "form": None,
         "editing": 0,
         "revoking": 0,
-        **sepa_rejections_context(request, customer),
+        **sepa_rejections_context(customer),
         **extra,
     }
 

@@ -58,6 +58,9 @@ NOT_CUSTOMER_DATA += ("payments/levels/",)
 NOT_CUSTOMER_DATA += ("payments/deposits/",)
 # A dunning run likewise (payments/tests/test_dunning_views.py, test_dunning_api.py).
 NOT_CUSTOMER_DATA += ("payments/dunning/", "api/v1/dunning-runs")
+# SEPA collection batches hold many customers' debits: direction and accounting only, 404
+# for every other role (payments/tests/test_sepa_views.py and test_sepa_api.py).
+NOT_CUSTOMER_DATA += ("payments/sepa/", "api/v1/sepa-batches")
 
 
 def outsider_modules():

@@ -72,7 +72,23 @@ def one_of_each(user: User) -> dict[str, int]:
         "payment_id": _payment(user, customer),
         "dunning_run_id": _dunning_run(user),
         "mandate_id": _mandate(user, customer),
+        **_sepa_batch(user),
     }
+
+
+def _sepa_batch(user: User) -> dict[str, int]:
+    """A SEPA collection batch of one debit (a customer of its own, with a mandate)."""
+    from creneau.payments.sepa_batches import sepa_batch_create
+    from creneau.payments.tests.sepa_factories import (
+        collection_day,
+        mandate_with_invoice,
+        sepa_company,
+    )
+
+    sepa_company()
+    mandate_with_invoice()
+    batch = sepa_batch_create(collection_date=collection_day(), by=user, notify=False)
+    return {"sepa_batch_id": batch.pk, "sepa_item_id": batch.items.get().pk}
 
 
 def _dunning_run(user: User) -> int:
