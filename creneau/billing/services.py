@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from creneau.billing.journal import invoice_figures, journal_append
 from creneau.billing.models import ZERO, Invoice, InvoiceLine, invoice_lines_totals
 from creneau.catalog.selectors import service_price_for_site
+from creneau.core.closing import ensure_period_open
 from creneau.core.models import AuditEvent, Company
 from creneau.core.services import (
     audit_record,
@@ -416,6 +417,7 @@ def _issue_locked(
     _set_totals(invoice, lines)
     _check_complete(invoice, lines, lines_checked=lines_checked)
     today = timezone.localdate()
+    ensure_period_open(today)  # the closed period (accounting): nothing issued in it
     invoice.number = _take_number(invoice.kind, today)
     invoice.issue_date = today
     terms = invoice.customer.payment_terms_days

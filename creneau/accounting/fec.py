@@ -1,0 +1,378 @@
+"""The FEC (fichier des écritures comptables, LPF art. A47 A-1) of a fiscal year, written
+from the invoices, credit notes, payments, reversals, refunds and cheque deposits.
+
+- 18 columns in the legal order, tab-separated, one line per CRLF, ISO 8859-15 (the
+  character sets the administration lists: ASCII, ISO 8859-15, EBCDIC);
+- dates AAAAMMJJ, amounts with a decimal comma, both Debit and Credit written (0,00);
+- journal VT (ventes): each invoice debits 411 (with the customer's auxiliary account)
+  by its amount incl. VAT, and credits its revenue accounts (per account, from its lines)
+  and its VAT accounts (per rate, from its VAT breakdown); a credit note the other way;
+- journal BQ (banque): a payment debits its bank account and credits 411, a reversal the
+  other way, a refund debits 411 and credits the bank; with a cheques-to-deposit account,
+  cheques are received on it and each deposit moves its total to the bank;
+- each entry balanced, numbered continuously per journal in date order (VT000001…);
+- lettering of the 411 lines (lettering.py).
+
+Streamed: a few queries read in chunks (server-side cursors on PostgreSQL), merged in
+date order; nothing grows with the year but the lettering's compact arrays.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from itertools import groupby
+
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import gettext as _
+
+from creneau.accounting.accounts import AccountPlan, account_plan_load, customer_aux_code
+from creneau.accounting.lettering import Lettering
+from creneau.accounting.models import FiscalYear
+from creneau.billing.models import Invoice, InvoiceLine
+from creneau.core.models import Company
+from creneau.payments.models import ChequeDeposit, Payment, PaymentMethod, Refund
+
+FEC_COLUMNS = (
+    "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
+    "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
+    "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise",
+)  # fmt: skip
+FEC_ENCODING = "iso8859_15"
+LINE_END = "\r\n"
+CHUNK = 5000
+ZERO = Decimal("0.00")
+ZERO_TEXT = "0,00"
+# No tab nor line break inside a field.
+_FIELD_CLEAN = str.maketrans({"\t": " ", "\r": " ", "\n": " "})
+
+
+def fec_filename(fiscal_year: FiscalYear, company: Company | None = None) -> str:
+    """<SIREN>FEC<AAAAMMJJ>.txt, after the closing date."""
+    company = company or Company.load()
+    siren = (company.siret or "")[:9] or "000000000"
+    return f"{siren}FEC{fiscal_year.end_date:%Y%m%d}.txt"
+
+
+def _text(value: str | None) -> str:
+    return (value or "").translate(_FIELD_CLEAN).strip()
+
+
+def _money(value: Decimal) -> str:
+    return f"{value:.2f}".replace(".", ",")
+
+
+class _Days:
+    """AAAAMMJJ of each date, formatted once."""
+
+    def __init__(self) -> None:
+        self.cache: dict[date, str] = {}
+
+    def __call__(self, day: date | None) -> str:
+        if day is None:
+            return ""
+        text = self.cache.get(day)
+        if text is None:
+            text = self.cache[day] = f"{day:%Y%m%d}"
+        return text
+
+
+class _Journal:
+    """One journal's code, label and continuous entry numbers."""
+
+    def __init__(self, code: str, label: str) -> None:
+        self.code, self.label, self.count = _text(code), _text(label), 0
+
+    def next_number(self) -> str:
+        self.count += 1
+        return f"{self.code}{self.count:06d}"
+
+
+class FecWriter:
+    """The lines of one fiscal year's FEC, header first (`lines()`), or its bytes in
+    chunks (`chunks()`)."""
+
+    def __init__(self, fiscal_year: FiscalYear, plan: AccountPlan | None = None) -> None:
+        self.start, self.end = fiscal_year.start_date, fiscal_year.end_date
+        self.plan = plan or account_plan_load()
+        settings = self.plan.settings
+        self.sales = _Journal(settings.sales_journal_code, settings.sales_journal_label)
+        self.bank = _Journal(settings.bank_journal_code, settings.bank_journal_label)
+        self.day = _Days()
+        self.lettering: Lettering | None = None
+        self.line_count = 0
+
+    # Output ------------------------------------------------------------------------------
+
+    def lines(self) -> Iterator[str]:
+        yield "\t".join(FEC_COLUMNS) + LINE_END
+        self.lettering = Lettering(self.start, self.end)
+        yield from self._sales_lines()
+        yield from self._bank_lines()
+
+    def chunks(self, lines_per_chunk: int = 2000) -> Iterator[bytes]:
+        buffer: list[str] = []
+        for line in self.lines():
+            buffer.append(line)
+            if len(buffer) >= lines_per_chunk:
+                yield "".join(buffer).encode(FEC_ENCODING, "replace")
+                buffer.clear()
+        if buffer:
+            yield "".join(buffer).encode(FEC_ENCODING, "replace")
+
+    def _line(
+        self,
+        journal: _Journal,
+        number: str,
+        day: str,
+        account: str,
+        aux: tuple[str, str],
+        piece: tuple[str, str],
+        label: str,
+        debit: Decimal,
+        credit: Decimal,
+        letter: tuple[str, str] = ("", ""),
+    ) -> str:
+        self.line_count += 1
+        if debit < 0 or credit < 0:  # a negative amount is written in the other column
+            debit, credit = -credit, -debit
+        return "\t".join(
+            (
+                journal.code, journal.label, number, day, account, self.plan.label(account),
+                aux[0], aux[1], piece[0], piece[1], label,
+                _money(debit) if debit else ZERO_TEXT,
+                _money(credit) if credit else ZERO_TEXT,
+                letter[0], letter[1], day, "", "",
+            )
+        ) + LINE_END  # fmt: skip
+
+    def _letter(self, found: tuple[str, date | None]) -> tuple[str, str]:
+        code, day = found
+        return (code, self.day(day)) if code else ("", "")
+
+    # Sales journal (VT) --------------------------------------------------------------------
+
+    def _invoices(self):
+        return (
+            Invoice.objects.filter(issue_date__gte=self.start, issue_date__lte=self.end)
+            .exclude(status=Invoice.Status.DRAFT)
+            .order_by("issue_date", "id")
+            .values_list(
+                "id",
+                "kind",
+                "number",
+                "issue_date",
+                "total_gross",
+                "vat_breakdown",
+                "customer__accounting_code",
+                "customer__code",
+                "customer__name",
+                "credited_invoice__number",
+            )  # fmt: skip
+            .iterator(chunk_size=CHUNK)
+        )
+
+    def _revenues(self):
+        """Per invoice (in the invoices' order), the net of its lines per revenue account:
+        the service's, else the VAT rate's, else the default."""
+        account = Coalesce(
+            NullIf("service__revenue_account", Value("")),
+            NullIf("vat_rate__accounts__revenue_account", Value("")),
+            Value(self.plan.default_revenue_account),
+        )
+        return (
+            InvoiceLine.objects.filter(
+                invoice__issue_date__gte=self.start,
+                invoice__issue_date__lte=self.end,
+                vat_rate_value__isnull=False,
+            )
+            .exclude(invoice__status=Invoice.Status.DRAFT)
+            .annotate(account=account)
+            .values_list("invoice__issue_date", "invoice_id", "account")
+            .annotate(total=Sum("net"))
+            .order_by("invoice__issue_date", "invoice_id", "account")
+            .iterator(chunk_size=CHUNK)
+        )
+
+    def _sales_lines(self) -> Iterator[str]:
+        revenues = groupby(self._revenues(), key=lambda row: (row[0], row[1]))
+        pending = next(revenues, None)
+        for row in self._invoices():
+            pk, _kind, _number, issue_date = row[:4]
+            accounts: list[tuple[str, Decimal]] = []
+            # Both queries are in (issue date, id) order: skip to this invoice's rows.
+            while pending is not None and pending[0] < (issue_date, pk):
+                pending = next(revenues, None)
+            if pending is not None and pending[0] == (issue_date, pk):
+                accounts = [(line[2], line[3]) for line in pending[1]]
+                pending = next(revenues, None)
+            yield from self._invoice_entry(row, accounts)
+
+    def _invoice_entry(self, row, accounts: list[tuple[str, Decimal]]) -> Iterator[str]:
+        pk, kind, number, issue_date, gross, breakdown, accounting_code, code, name, credited = row
+        plan, journal = self.plan, self.sales
+        entry, day = journal.next_number(), self.day(issue_date)
+        aux = (_text(customer_aux_code(accounting_code, code)), _text(name))
+        piece = (number, day)
+        vat: dict[str, Decimal] = {}
+        for tax in breakdown or []:
+            vat_account = plan.vat_account(tax["rate"])
+            vat[vat_account] = vat.get(vat_account, ZERO) + Decimal(tax["vat"])
+        if not accounts:  # no lines (imported documents): the bases, on the default account
+            accounts = [
+                (plan.default_revenue_account, sum((Decimal(t["base"]) for t in breakdown), ZERO))
+            ]
+        if kind == Invoice.Kind.CREDIT_NOTE:
+            label = _text(_("Avoir %(number)s sur %(invoice)s %(name)s")
+                          % {"number": number, "invoice": credited or "", "name": name})  # fmt: skip
+            sign = -1
+        else:
+            label = _text(_("Facture %(number)s %(name)s") % {"number": number, "name": name})
+            sign = 1
+        letter = self._letter(self.lettering.invoice(pk))
+        customers = plan.customers_account
+        if sign > 0:
+            yield self._line(journal, entry, day, customers, aux, piece, label, gross, ZERO, letter)
+        else:
+            yield self._line(journal, entry, day, customers, aux, piece, label, ZERO, gross, letter)
+        no_aux = ("", "")
+        for account, net in accounts:
+            if net:
+                debit, credit = (ZERO, net) if sign > 0 else (net, ZERO)
+                yield self._line(journal, entry, day, account, no_aux, piece, label, debit, credit)
+        for account, amount in vat.items():
+            if amount:
+                debit, credit = (ZERO, amount) if sign > 0 else (amount, ZERO)
+                yield self._line(journal, entry, day, account, no_aux, piece, label, debit, credit)
+
+    # Bank journal (BQ) --------------------------------------------------------------------
+
+    def _bank_lines(self) -> Iterator[str]:
+        """Payments, deposits, reversals and refunds, merged in date order."""
+        streams = [self._payments(), self._reversals(), self._refunds()]
+        if self.plan.cheques_account:
+            streams.append(self._deposits())
+        for _key, write in heapq.merge(*streams, key=lambda item: item[0]):
+            yield from write()
+
+    def _payment_rows(self, reversals: bool):
+        fields = [
+            "id", "date", "amount", "method", "reference", "customer__accounting_code",
+            "customer__code", "customer__name",
+        ]  # fmt: skip
+        if reversals:
+            fields += ["reversal_of__deposit_id", "reversal_of_id", "reversal_of__date"]
+        else:
+            fields += ["deposit_id"]
+        return (
+            Payment.objects.filter(
+                date__gte=self.start, date__lte=self.end, reversal_of__isnull=not reversals
+            )
+            .order_by("date", "id")
+            .values_list(*fields)
+            .iterator(chunk_size=CHUNK)
+        )
+
+    def _payments(self):
+        methods = dict(PaymentMethod.choices)
+        for row in self._payment_rows(reversals=False):
+            yield (row[1], 0, row[0]), (lambda row=row: self._payment_entry(row, methods))
+
+    def _payment_entry(self, row, methods) -> Iterator[str]:
+        pk, day, amount, method, reference, accounting_code, code, name, deposit_id = row
+        plan, journal = self.plan, self.bank
+        entry, day_text = journal.next_number(), self.day(day)
+        aux = (_text(customer_aux_code(accounting_code, code)), _text(name))
+        piece = (f"REG{pk}", day_text)
+        label = _text(f"{_('Règlement')} {methods.get(method, method)} {name} {reference}")
+        bank = plan.received_account(method, deposited=deposit_id is not None)
+        letter = self._letter(self.lettering.payment(pk))
+        yield self._line(journal, entry, day_text, bank, ("", ""), piece, label, amount, ZERO)
+        yield self._line(journal, entry, day_text, plan.customers_account, aux, piece, label,
+                         ZERO, amount, letter)  # fmt: skip
+
+    def _reversals(self):
+        for row in self._payment_rows(reversals=True):
+            yield (row[1], 2, row[0]), (lambda row=row: self._reversal_entry(row))
+
+    def _reversal_entry(self, row) -> Iterator[str]:
+        pk, day, amount, method, _reference, accounting_code, code, name = row[:8]
+        deposit_id, reversed_id, reversed_day = row[8:]
+        plan, journal = self.plan, self.bank
+        entry, day_text = journal.next_number(), self.day(day)
+        aux = (_text(customer_aux_code(accounting_code, code)), _text(name))
+        piece = (f"ANN{pk}", day_text)
+        label = _text(
+            _("Annulation du règlement REG%(id)s du %(date)s %(name)s")
+            % {"id": reversed_id, "date": f"{reversed_day:%d/%m/%Y}", "name": name}
+        )
+        bank = plan.received_account(method, deposited=deposit_id is not None)
+        letter = self._letter(self.lettering.payment(pk))
+        yield self._line(journal, entry, day_text, plan.customers_account, aux, piece, label,
+                         amount, ZERO, letter)  # fmt: skip
+        yield self._line(journal, entry, day_text, bank, ("", ""), piece, label, ZERO, amount)
+
+    def _refunds(self):
+        rows = (
+            Refund.objects.filter(date__gte=self.start, date__lte=self.end)
+            .order_by("date", "id")
+            .values_list(
+                "id",
+                "date",
+                "amount",
+                "method",
+                "reference",
+                "customer__accounting_code",
+                "customer__code",
+                "customer__name",
+            )  # fmt: skip
+            .iterator(chunk_size=CHUNK)
+        )
+        for row in rows:
+            yield (row[1], 3, row[0]), (lambda row=row: self._refund_entry(row))
+
+    def _refund_entry(self, row) -> Iterator[str]:
+        pk, day, amount, method, reference, accounting_code, code, name = row
+        plan, journal = self.plan, self.bank
+        entry, day_text = journal.next_number(), self.day(day)
+        aux = (_text(customer_aux_code(accounting_code, code)), _text(name))
+        piece = (f"RBT{pk}", day_text)
+        label = _text(f"{_('Remboursement')} {name} {reference}")
+        letter = self._letter(self.lettering.refund(pk))
+        yield self._line(journal, entry, day_text, plan.customers_account, aux, piece, label,
+                         amount, ZERO, letter)  # fmt: skip
+        yield self._line(journal, entry, day_text, plan.refund_account(method), ("", ""),
+                         piece, label, ZERO, amount)  # fmt: skip
+
+    def _deposits(self):
+        rows = (
+            ChequeDeposit.objects.filter(date__gte=self.start, date__lte=self.end)
+            .annotate(
+                total=Sum("payments__amount", filter=Q(payments__reversal_of__isnull=True)),
+                cheques=Count("payments", filter=Q(payments__reversal_of__isnull=True)),
+            )
+            .order_by("date", "id")
+            .values_list("id", "date", "reference", "total", "cheques")
+            .iterator(chunk_size=CHUNK)
+        )
+        for row in rows:
+            if row[3]:
+                yield (row[1], 1, row[0]), (lambda row=row: self._deposit_entry(row))
+
+    def _deposit_entry(self, row) -> Iterator[str]:
+        pk, day, reference, total, cheques = row
+        plan, journal = self.plan, self.bank
+        entry, day_text = journal.next_number(), self.day(day)
+        piece = (_text(reference) or f"REM{pk}", day_text)
+        label = _text(
+            _("Remise de %(count)s chèque(s) %(reference)s")
+            % {"count": cheques, "reference": reference}
+        )
+        bank = plan.method_account(PaymentMethod.CHEQUE)
+        no_aux = ("", "")
+        yield self._line(journal, entry, day_text, bank, no_aux, piece, label, total, ZERO)
+        yield self._line(journal, entry, day_text, plan.cheques_account, no_aux, piece, label,
+                         ZERO, total)  # fmt: skip
