@@ -24,23 +24,47 @@ ZERO = Decimal("0.00")
 CSV_RATES = (Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1"))
 
 INVOICE_COLUMNS = [
-    gettext_lazy("Date"), gettext_lazy("Numéro"), gettext_lazy("Type"),
-    gettext_lazy("Facture d'origine"), gettext_lazy("Code client"),
-    gettext_lazy("Compte auxiliaire"), gettext_lazy("Client"), gettext_lazy("Échéance"),
-    gettext_lazy("Total HT"), gettext_lazy("Total TVA"), gettext_lazy("Total TTC"),
-    gettext_lazy("HT 20 %"), gettext_lazy("TVA 20 %"), gettext_lazy("HT 10 %"),
-    gettext_lazy("TVA 10 %"), gettext_lazy("HT 5,5 %"), gettext_lazy("TVA 5,5 %"),
-    gettext_lazy("HT 2,1 %"), gettext_lazy("TVA 2,1 %"), gettext_lazy("HT autres taux"),
-    gettext_lazy("TVA autres taux"), gettext_lazy("Reste dû"), gettext_lazy("Statut"),
-]  # fmt: skip
+    gettext_lazy("Date"),
+    gettext_lazy("Numéro"),
+    gettext_lazy("Type"),
+    gettext_lazy("Facture d'origine"),
+    gettext_lazy("Code client"),
+    gettext_lazy("Compte auxiliaire"),
+    gettext_lazy("Client"),
+    gettext_lazy("Échéance"),
+    gettext_lazy("Total HT"),
+    gettext_lazy("Total TVA"),
+    gettext_lazy("Total TTC"),
+    gettext_lazy("HT 20 %"),
+    gettext_lazy("TVA 20 %"),
+    gettext_lazy("HT 10 %"),
+    gettext_lazy("TVA 10 %"),
+    gettext_lazy("HT 5,5 %"),
+    gettext_lazy("TVA 5,5 %"),
+    gettext_lazy("HT 2,1 %"),
+    gettext_lazy("TVA 2,1 %"),
+    gettext_lazy("HT autres taux"),
+    gettext_lazy("TVA autres taux"),
+    gettext_lazy("Reste dû"),
+    gettext_lazy("Statut"),
+]
 
 PAYMENT_COLUMNS = [
-    gettext_lazy("Date"), gettext_lazy("Pièce"), gettext_lazy("Type"),
-    gettext_lazy("Code client"), gettext_lazy("Compte auxiliaire"), gettext_lazy("Client"),
-    gettext_lazy("Mode"), gettext_lazy("Référence"), gettext_lazy("Banque du chèque"),
-    gettext_lazy("N° de chèque"), gettext_lazy("Remise"), gettext_lazy("Compte"),
-    gettext_lazy("Montant"), gettext_lazy("Motif"),
-]  # fmt: skip
+    gettext_lazy("Date"),
+    gettext_lazy("Pièce"),
+    gettext_lazy("Type"),
+    gettext_lazy("Code client"),
+    gettext_lazy("Compte auxiliaire"),
+    gettext_lazy("Client"),
+    gettext_lazy("Mode"),
+    gettext_lazy("Référence"),
+    gettext_lazy("Banque du chèque"),
+    gettext_lazy("N° de chèque"),
+    gettext_lazy("Remise"),
+    gettext_lazy("Compte"),
+    gettext_lazy("Montant"),
+    gettext_lazy("Motif"),
+]
 
 
 def invoices_filename(start: date, end: date) -> str:
@@ -84,18 +108,42 @@ def invoice_rows(start: date, end: date) -> Iterator[list[Cell]]:
             "vat_breakdown",
             "amount_due",
             "status",
-        )  # fmt: skip
+        )
         .iterator(chunk_size=CHUNK)
     )
-    for (day, number, kind, credited, code, accounting_code, name, due, net, vat, gross,
-         breakdown, amount_due, status) in rows:  # fmt: skip
+    for (
+        day,
+        number,
+        kind,
+        credited,
+        code,
+        accounting_code,
+        name,
+        due,
+        net,
+        vat,
+        gross,
+        breakdown,
+        amount_due,
+        status,
+    ) in rows:
         sign = -1 if kind == Invoice.Kind.CREDIT_NOTE else 1
         yield [
-            day, number, str(kinds.get(kind, kind)), credited or "", code,
-            customer_aux_code(accounting_code or "", code), name, due,
-            sign * net, sign * vat, sign * gross, *_rate_columns(breakdown, sign),
-            amount_due, str(statuses.get(status, status)),
-        ]  # fmt: skip
+            day,
+            number,
+            str(kinds.get(kind, kind)),
+            credited or "",
+            code,
+            customer_aux_code(accounting_code or "", code),
+            name,
+            due,
+            sign * net,
+            sign * vat,
+            sign * gross,
+            *_rate_columns(breakdown, sign),
+            amount_due,
+            str(statuses.get(status, status)),
+        ]
 
 
 def _payments(start: date, end: date, plan: AccountPlan) -> Iterator:
@@ -119,20 +167,45 @@ def _payments(start: date, end: date, plan: AccountPlan) -> Iterator:
             "reversal_of__deposit_id",
             "amount",
             "reason",
-        )  # fmt: skip
+        )
         .iterator(chunk_size=CHUNK)
     )
-    for (pk, day, reversed_id, code, accounting_code, name, method, reference, bank,
-         number, deposit, deposit_id, reversed_deposit_id, amount, reason) in rows:  # fmt: skip
+    for (
+        pk,
+        day,
+        reversed_id,
+        code,
+        accounting_code,
+        name,
+        method,
+        reference,
+        bank,
+        number,
+        deposit,
+        deposit_id,
+        reversed_deposit_id,
+        amount,
+        reason,
+    ) in rows:
         deposited = (deposit_id or reversed_deposit_id) is not None
         kind = _("Annulation") if reversed_id else _("Règlement")
         piece = f"ANN{pk}" if reversed_id else f"REG{pk}"
         row = [
-            day, piece, kind, code, customer_aux_code(accounting_code or "", code), name,
-            str(methods.get(method, method)), reference, bank, number, deposit or "",
+            day,
+            piece,
+            kind,
+            code,
+            customer_aux_code(accounting_code or "", code),
+            name,
+            str(methods.get(method, method)),
+            reference,
+            bank,
+            number,
+            deposit or "",
             plan.received_account(method, deposited=deposited),
-            -amount if reversed_id else amount, reason,
-        ]  # fmt: skip
+            -amount if reversed_id else amount,
+            reason,
+        ]
         yield (day, 0, pk), row
 
 
@@ -151,16 +224,26 @@ def _refunds(start: date, end: date, plan: AccountPlan) -> Iterator:
             "reference",
             "amount",
             "reason",
-        )  # fmt: skip
+        )
         .iterator(chunk_size=CHUNK)
     )
     for pk, day, code, accounting_code, name, method, reference, amount, reason in rows:
         row = [
-            day, f"RBT{pk}", _("Remboursement"), code,
-            customer_aux_code(accounting_code or "", code), name,
-            str(methods.get(method, method)), reference, "", "", "",
-            plan.refund_account(method), -amount, reason,
-        ]  # fmt: skip
+            day,
+            f"RBT{pk}",
+            _("Remboursement"),
+            code,
+            customer_aux_code(accounting_code or "", code),
+            name,
+            str(methods.get(method, method)),
+            reference,
+            "",
+            "",
+            "",
+            plan.refund_account(method),
+            -amount,
+            reason,
+        ]
         yield (day, 1, pk), row
 
 

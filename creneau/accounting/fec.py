@@ -37,10 +37,25 @@ from creneau.core.models import Company
 from creneau.payments.models import ChequeDeposit, Payment, PaymentMethod, Refund
 
 FEC_COLUMNS = (
-    "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
-    "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
-    "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise",
-)  # fmt: skip
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
+    "Idevise",
+)
 FEC_ENCODING = "iso8859_15"
 LINE_END = "\r\n"
 CHUNK = 5000
@@ -139,15 +154,31 @@ class FecWriter:
         self.line_count += 1
         if debit < 0 or credit < 0:  # a negative amount is written in the other column
             debit, credit = -credit, -debit
-        return "\t".join(
-            (
-                journal.code, journal.label, number, day, account, self.plan.label(account),
-                aux[0], aux[1], piece[0], piece[1], label,
-                _money(debit) if debit else ZERO_TEXT,
-                _money(credit) if credit else ZERO_TEXT,
-                letter[0], letter[1], day, "", "",
+        return (
+            "\t".join(
+                (
+                    journal.code,
+                    journal.label,
+                    number,
+                    day,
+                    account,
+                    self.plan.label(account),
+                    aux[0],
+                    aux[1],
+                    piece[0],
+                    piece[1],
+                    label,
+                    _money(debit) if debit else ZERO_TEXT,
+                    _money(credit) if credit else ZERO_TEXT,
+                    letter[0],
+                    letter[1],
+                    day,
+                    "",
+                    "",
+                )
             )
-        ) + LINE_END  # fmt: skip
+            + LINE_END
+        )
 
     def _letter(self, found: tuple[str, date | None]) -> tuple[str, str]:
         code, day = found
@@ -171,7 +202,7 @@ class FecWriter:
                 "customer__code",
                 "customer__name",
                 "credited_invoice__number",
-            )  # fmt: skip
+            )
             .iterator(chunk_size=CHUNK)
         )
 
@@ -226,8 +257,10 @@ class FecWriter:
                 (plan.default_revenue_account, sum((Decimal(t["base"]) for t in breakdown), ZERO))
             ]
         if kind == Invoice.Kind.CREDIT_NOTE:
-            label = _text(_("Avoir %(number)s sur %(invoice)s %(name)s")
-                          % {"number": number, "invoice": credited or "", "name": name})  # fmt: skip
+            label = _text(
+                _("Avoir %(number)s sur %(invoice)s %(name)s")
+                % {"number": number, "invoice": credited or "", "name": name}
+            )
             sign = -1
         else:
             label = _text(_("Facture %(number)s %(name)s") % {"number": number, "name": name})
@@ -260,9 +293,15 @@ class FecWriter:
 
     def _payment_rows(self, reversals: bool):
         fields = [
-            "id", "date", "amount", "method", "reference", "customer__accounting_code",
-            "customer__code", "customer__name",
-        ]  # fmt: skip
+            "id",
+            "date",
+            "amount",
+            "method",
+            "reference",
+            "customer__accounting_code",
+            "customer__code",
+            "customer__name",
+        ]
         if reversals:
             fields += ["reversal_of__deposit_id", "reversal_of_id", "reversal_of__date"]
         else:
@@ -291,8 +330,18 @@ class FecWriter:
         bank = plan.received_account(method, deposited=deposit_id is not None)
         letter = self._letter(self.lettering.payment(pk))
         yield self._line(journal, entry, day_text, bank, ("", ""), piece, label, amount, ZERO)
-        yield self._line(journal, entry, day_text, plan.customers_account, aux, piece, label,
-                         ZERO, amount, letter)  # fmt: skip
+        yield self._line(
+            journal,
+            entry,
+            day_text,
+            plan.customers_account,
+            aux,
+            piece,
+            label,
+            ZERO,
+            amount,
+            letter,
+        )
 
     def _reversals(self):
         for row in self._payment_rows(reversals=True):
@@ -311,8 +360,18 @@ class FecWriter:
         )
         bank = plan.received_account(method, deposited=deposit_id is not None)
         letter = self._letter(self.lettering.payment(pk))
-        yield self._line(journal, entry, day_text, plan.customers_account, aux, piece, label,
-                         amount, ZERO, letter)  # fmt: skip
+        yield self._line(
+            journal,
+            entry,
+            day_text,
+            plan.customers_account,
+            aux,
+            piece,
+            label,
+            amount,
+            ZERO,
+            letter,
+        )
         yield self._line(journal, entry, day_text, bank, ("", ""), piece, label, ZERO, amount)
 
     def _refunds(self):
@@ -328,7 +387,7 @@ class FecWriter:
                 "customer__accounting_code",
                 "customer__code",
                 "customer__name",
-            )  # fmt: skip
+            )
             .iterator(chunk_size=CHUNK)
         )
         for row in rows:
@@ -342,10 +401,29 @@ class FecWriter:
         piece = (f"RBT{pk}", day_text)
         label = _text(f"{_('Remboursement')} {name} {reference}")
         letter = self._letter(self.lettering.refund(pk))
-        yield self._line(journal, entry, day_text, plan.customers_account, aux, piece, label,
-                         amount, ZERO, letter)  # fmt: skip
-        yield self._line(journal, entry, day_text, plan.refund_account(method), ("", ""),
-                         piece, label, ZERO, amount)  # fmt: skip
+        yield self._line(
+            journal,
+            entry,
+            day_text,
+            plan.customers_account,
+            aux,
+            piece,
+            label,
+            amount,
+            ZERO,
+            letter,
+        )
+        yield self._line(
+            journal,
+            entry,
+            day_text,
+            plan.refund_account(method),
+            ("", ""),
+            piece,
+            label,
+            ZERO,
+            amount,
+        )
 
     def _deposits(self):
         rows = (
@@ -374,5 +452,6 @@ class FecWriter:
         bank = plan.method_account(PaymentMethod.CHEQUE)
         no_aux = ("", "")
         yield self._line(journal, entry, day_text, bank, no_aux, piece, label, total, ZERO)
-        yield self._line(journal, entry, day_text, plan.cheques_account, no_aux, piece, label,
-                         ZERO, total)  # fmt: skip
+        yield self._line(
+            journal, entry, day_text, plan.cheques_account, no_aux, piece, label, ZERO, total
+        )

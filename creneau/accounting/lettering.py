@@ -166,14 +166,20 @@ class Lettering:
         payments_at = len(self.invoice_ids)
         refunds_at = payments_at + len(self.payment_ids)
         for credit_note_id, invoice_id in credits:
-            self._union(self._slot(self.invoice_ids, 0, credit_note_id),
-                        self._slot(self.invoice_ids, 0, invoice_id))  # fmt: skip
+            self._union(
+                self._slot(self.invoice_ids, 0, credit_note_id),
+                self._slot(self.invoice_ids, 0, invoice_id),
+            )
         for reversal_id, payment_id in reversals:
-            self._union(self._slot(self.payment_ids, payments_at, reversal_id),
-                        self._slot(self.payment_ids, payments_at, payment_id))  # fmt: skip
+            self._union(
+                self._slot(self.payment_ids, payments_at, reversal_id),
+                self._slot(self.payment_ids, payments_at, payment_id),
+            )
         for refund_id, payment_id in refund_links:
-            self._union(self._slot(self.refund_ids, refunds_at, refund_id),
-                        self._slot(self.payment_ids, payments_at, payment_id))  # fmt: skip
+            self._union(
+                self._slot(self.refund_ids, refunds_at, refund_id),
+                self._slot(self.payment_ids, payments_at, payment_id),
+            )
         allocations = (
             PaymentAllocation.objects.filter(
                 payment__date__gte=self.start,
@@ -185,8 +191,10 @@ class Lettering:
             .values_list("payment_id", "invoice_id")
         )
         for payment_id, invoice_id in allocations.iterator(chunk_size=CHUNK):
-            self._union(self._slot(self.payment_ids, payments_at, payment_id),
-                        self._slot(self.invoice_ids, 0, invoice_id))  # fmt: skip
+            self._union(
+                self._slot(self.payment_ids, payments_at, payment_id),
+                self._slot(self.invoice_ids, 0, invoice_id),
+            )
 
     def _codes(self) -> None:
         """Sum each group at its root; number the balanced groups of two documents or

@@ -27,7 +27,7 @@ def fiscal_year_for(year: int) -> FiscalYear:
             {
                 "year": _("Année hors limites : de %(min)s à %(max)s.")
                 % {"min": MIN_YEAR, "max": MAX_YEAR}
-            }  # fmt: skip
+            }
         )
     found = FiscalYear.objects.filter(end_date__year=year).order_by("-end_date").first()
     if found is None:

@@ -39,8 +39,11 @@ MAX_FISCAL_YEAR_MONTHS = 24
 SETTINGS_ACCOUNTS = ["customers_account", "default_revenue_account", "cheques_to_deposit_account"]
 SETTINGS_FIELDS = [
     *SETTINGS_ACCOUNTS,
-    "sales_journal_code", "sales_journal_label", "bank_journal_code", "bank_journal_label",
-]  # fmt: skip
+    "sales_journal_code",
+    "sales_journal_label",
+    "bank_journal_code",
+    "bank_journal_label",
+]
 
 
 def _day(value: date) -> str:

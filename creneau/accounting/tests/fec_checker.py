@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date
 from decimal import Decimal
 
 from creneau.accounting.fec import FEC_COLUMNS, FEC_ENCODING
@@ -25,7 +25,7 @@ def _amount(text: str) -> Decimal:
 
 def _day(text: str) -> str:
     assert DAY.match(text), f"date {text!r}"
-    datetime.strptime(text, "%Y%m%d")  # a real date
+    date(int(text[:4]), int(text[4:6]), int(text[6:]))  # a real date
     return text
 
 
@@ -79,10 +79,18 @@ def fec_check(content: bytes) -> FecFile:
         journal, _journal_label, number, day = cells[:4]
         assert journal and number and cells[4] and cells[5] and cells[8] and cells[10]
         line = FecLine(
-            journal=journal, number=number, day=_day(day), account=cells[4], aux=cells[6],
-            piece=cells[8], label=cells[10], debit=_amount(cells[11]),
-            credit=_amount(cells[12]), letter=cells[13], letter_day=cells[14],
-        )  # fmt: skip
+            journal=journal,
+            number=number,
+            day=_day(day),
+            account=cells[4],
+            aux=cells[6],
+            piece=cells[8],
+            label=cells[10],
+            debit=_amount(cells[11]),
+            credit=_amount(cells[12]),
+            letter=cells[13],
+            letter_day=cells[14],
+        )
         assert (line.debit == 0) != (line.credit == 0) or line.debit == line.credit == 0
         _day(cells[9])
         _day(cells[15])
