@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -242,3 +243,14 @@ def fiscal_year_close(*, by: User | None, fiscal_year: FiscalYear) -> FiscalYear
                 % {"hash": sha256[:16]},
             )
     return locked
+
+
+def fec_content(fiscal_year: FiscalYear, chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+    """The FEC's bytes: the file kept at closing for a closed year (byte for byte), else
+    written from the database now."""
+    if fiscal_year.is_closed and fiscal_year.fec:
+        with fiscal_year.fec.open("rb") as handle:
+            while chunk := handle.read(chunk_size):
+                yield chunk
+        return
+    yield from FecWriter(fiscal_year).chunks()
