@@ -187,7 +187,8 @@ def _payments(start: date, end: date, plan: AccountPlan) -> Iterator:
         amount,
         reason,
     ) in rows:
-        deposited = (deposit_id or reversed_deposit_id) is not None
+        # A reversal takes the money back from where it was: the bank once deposited.
+        deposited = reversed_id is not None and reversed_deposit_id is not None
         kind = _("Annulation") if reversed_id else _("Règlement")
         piece = f"ANN{pk}" if reversed_id else f"REG{pk}"
         row = [

@@ -304,8 +304,6 @@ class FecWriter:
         ]
         if reversals:
             fields += ["reversal_of__deposit_id", "reversal_of_id", "reversal_of__date"]
-        else:
-            fields += ["deposit_id"]
         return (
             Payment.objects.filter(
                 date__gte=self.start, date__lte=self.end, reversal_of__isnull=not reversals
@@ -321,13 +319,15 @@ class FecWriter:
             yield (row[1], 0, row[0]), (lambda row=row: self._payment_entry(row, methods))
 
     def _payment_entry(self, row, methods) -> Iterator[str]:
-        pk, day, amount, method, reference, accounting_code, code, name, deposit_id = row
+        pk, day, amount, method, reference, accounting_code, code, name = row
         plan, journal = self.plan, self.bank
         entry, day_text = journal.next_number(), self.day(day)
         aux = (_text(customer_aux_code(accounting_code, code)), _text(name))
         piece = (f"REG{pk}", day_text)
         label = _text(f"{_('Règlement')} {methods.get(method, method)} {name} {reference}")
-        bank = plan.received_account(method, deposited=deposit_id is not None)
+        # A cheque is received on the cheques-to-deposit account, if any: its deposit moves
+        # it to the bank (_deposit_entry).
+        bank = plan.received_account(method, deposited=False)
         letter = self._letter(self.lettering.payment(pk))
         yield self._line(journal, entry, day_text, bank, ("", ""), piece, label, amount, ZERO)
         yield self._line(
