@@ -107,7 +107,8 @@ def test_auxiliary_accounts_and_text_without_tabs(data):
     # No accounting code on the record: the customer code, which starts with a letter.
     assert line.aux == data.paid.customer.code
     assert "Dupont Marie" in line.label
-    partly = next(l for l in fec.by_piece(data.partly_paid.number) if l.account == "411000")
+    lines = fec.by_piece(data.partly_paid.number)
+    partly = next(line for line in lines if line.account == "411000")
     assert partly.aux == data.partly_paid.customer.accounting_code
 
 
