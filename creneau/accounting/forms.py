@@ -177,8 +177,15 @@ class ExportPeriodForm(BootstrapForm):
     end = _date(_("Au"))
 
 
+class FiscalYearChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: FiscalYear) -> str:
+        if obj.is_closed:
+            return str(_("%(year)s (clôturé)") % {"year": obj})
+        return str(obj)
+
+
 class FecForm(BootstrapForm):
-    fiscal_year = forms.ModelChoiceField(
+    fiscal_year = FiscalYearChoice(
         label=_("Exercice"),
         queryset=FiscalYear.objects.order_by("-end_date"),
         empty_label=None,
