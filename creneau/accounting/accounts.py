@@ -86,6 +86,7 @@ class AccountPlan:
     revenue_by_vat_rate_id: dict[int, str] = field(default_factory=dict)
     method_accounts: dict[str, tuple[str, str]] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    vat_by_text: dict[Decimal | str, str] = field(default_factory=dict)
 
     @property
     def customers_account(self) -> str:
@@ -100,8 +101,13 @@ class AccountPlan:
         return self.settings.cheques_to_deposit_account
 
     def vat_account(self, rate: Decimal | str) -> str:
-        rate = Decimal(rate).normalize()
-        return self.vat_by_rate.get(rate) or default_vat_account(rate)
+        found = self.vat_by_text.get(rate)  # the breakdown's "20.00", read once per rate
+        if found is None:
+            value = Decimal(rate).normalize()
+            found = self.vat_by_text[rate] = self.vat_by_rate.get(value) or default_vat_account(
+                value
+            )
+        return found
 
     def method_account(self, method: str) -> str:
         return self.method_accounts[method][0]

@@ -29,8 +29,17 @@ from creneau.payments.models import Payment, PaymentAllocation, Refund
 CHUNK = 5000
 
 
+ALPHABET = [chr(65 + index) for index in range(26)]
+TWO_LETTERS = [first + second for first in ALPHABET for second in ALPHABET]
+THREE_LETTERS = [first + pair for first in ALPHABET for pair in TWO_LETTERS]  # 17,576
+
+
 def letter_code(number: int) -> str:
     """0 -> AA, 1 -> AB, 675 -> ZZ, 676 -> AAA: two letters at least."""
+    if number < 676:
+        return TWO_LETTERS[number]
+    if number < 676 + 17_576:
+        return THREE_LETTERS[number - 676]
     length, block = 2, 26 * 26
     while number >= block:
         number -= block
@@ -78,7 +87,7 @@ class Lettering:
     def _letter(self, slot: int) -> tuple[str, date | None]:
         if slot < 0:
             return "", None
-        root = self._find(slot)
+        root = self.parent[slot]  # compressed by _codes: the root itself
         number = self.code[root]
         if number < 0:
             return "", None
@@ -201,11 +210,12 @@ class Lettering:
         more in the order of their first document."""
         size = len(self.parent)
         totals = array("q", bytes(8 * size))
-        members = array("l", bytes(4 * size)) if array("l").itemsize == 4 else None
-        members = members or array("q", bytes(8 * size))
+        members = array("q", bytes(8 * size))
         latest = array("l", bytes(self.days.itemsize * size))
+        parent, find = self.parent, self._find
         for slot in range(size):
-            root = self._find(slot)
+            root = find(slot)
+            parent[slot] = root  # every slot points at its root from now on
             totals[root] += self.cents[slot]
             members[root] += 1
             if self.days[slot] > latest[root]:

@@ -120,8 +120,9 @@ def test_the_file_name_and_header(data):
 
 
 def test_letter_codes():
-    assert [letter_code(n) for n in (0, 1, 25, 26, 675, 676)] == [
-        "AA", "AB", "AZ", "BA", "ZZ", "AAA",
+    numbers = (0, 1, 25, 26, 675, 676, 677, 676 + 17_575, 676 + 17_576)
+    assert [letter_code(n) for n in numbers] == [
+        "AA", "AB", "AZ", "BA", "ZZ", "AAA", "AAB", "ZZZ", "AAAA",
     ]  # fmt: skip
 
 
