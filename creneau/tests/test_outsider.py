@@ -58,6 +58,9 @@ NOT_CUSTOMER_DATA += ("payments/levels/",)
 NOT_CUSTOMER_DATA += ("payments/deposits/",)
 # A dunning run likewise (payments/tests/test_dunning_views.py, test_dunning_api.py).
 NOT_CUSTOMER_DATA += ("payments/dunning/", "api/v1/dunning-runs")
+# Fiscal years (Paramètres > Comptabilité): company-wide, direction and accounting only
+# (accounting/tests/test_exports.py, test_settings.py).
+NOT_CUSTOMER_DATA += ("accounting/settings/",)
 
 
 def outsider_modules():
