@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from creneau.accounting.accounts import AccountPlan, account_plan_load, customer_aux_code
 from creneau.accounting.lettering import Lettering
 from creneau.accounting.models import FiscalYear
+from creneau.accounting.streaming import json_value, query_rows
 from creneau.billing.models import Invoice, InvoiceLine
 from creneau.core.models import Company
 from creneau.payments.models import ChequeDeposit, Payment, PaymentMethod, Refund
@@ -198,7 +199,7 @@ class FecWriter:
     # Sales journal (VT) --------------------------------------------------------------------
 
     def _invoices(self):
-        return (
+        return query_rows(
             Invoice.objects.filter(issue_date__gte=self.start, issue_date__lte=self.end)
             .exclude(status=Invoice.Status.DRAFT)
             .order_by("issue_date", "id")
@@ -213,8 +214,8 @@ class FecWriter:
                 "customer__code",
                 "customer__name",
                 "credited_invoice__number",
-            )
-            .iterator(chunk_size=CHUNK)
+            ),
+            CHUNK,
         )
 
     def _revenues(self):
@@ -225,7 +226,7 @@ class FecWriter:
             NullIf("vat_rate__accounts__revenue_account", Value("")),
             Value(self.plan.default_revenue_account),
         )
-        return (
+        return query_rows(
             InvoiceLine.objects.filter(
                 invoice__issue_date__gte=self.start,
                 invoice__issue_date__lte=self.end,
@@ -235,8 +236,8 @@ class FecWriter:
             .annotate(account=account)
             .values_list("invoice__issue_date", "invoice_id", "account")
             .annotate(total=Sum("net"))
-            .order_by("invoice__issue_date", "invoice_id", "account")
-            .iterator(chunk_size=CHUNK)
+            .order_by("invoice__issue_date", "invoice_id", "account"),
+            CHUNK,
         )
 
     def _sales_lines(self) -> Iterator[str]:
@@ -255,6 +256,7 @@ class FecWriter:
 
     def _invoice_entry(self, row, accounts: list[tuple[str, Decimal]]) -> Iterator[str]:
         pk, kind, number, issue_date, gross, breakdown, accounting_code, code, name, credited = row
+        breakdown = json_value(breakdown)
         plan = self.plan
         day = self.day(issue_date)
         head = self.sales.head(day)
@@ -306,13 +308,13 @@ class FecWriter:
         ]
         if reversals:
             fields += ["reversal_of__deposit_id", "reversal_of_id", "reversal_of__date"]
-        return (
+        return query_rows(
             Payment.objects.filter(
                 date__gte=self.start, date__lte=self.end, reversal_of__isnull=not reversals
             )
             .order_by("date", "id")
-            .values_list(*fields)
-            .iterator(chunk_size=CHUNK)
+            .values_list(*fields),
+            CHUNK,
         )
 
     def _payments(self):
@@ -355,7 +357,7 @@ class FecWriter:
         yield self._line(head, bank, NO_AUX, piece, ZERO, amount, NO_LETTER, day_text)
 
     def _refunds(self):
-        rows = (
+        rows = query_rows(
             Refund.objects.filter(date__gte=self.start, date__lte=self.end)
             .order_by("date", "id")
             .values_list(
@@ -367,8 +369,8 @@ class FecWriter:
                 "customer__accounting_code",
                 "customer__code",
                 "customer__name",
-            )
-            .iterator(chunk_size=CHUNK)
+            ),
+            CHUNK,
         )
         for row in rows:
             yield (row[1], 3, row[0]), (lambda row=row: self._refund_entry(row))
@@ -387,15 +389,15 @@ class FecWriter:
         yield self._line(head, bank, NO_AUX, piece, ZERO, amount, NO_LETTER, day_text)
 
     def _deposits(self):
-        rows = (
+        rows = query_rows(
             ChequeDeposit.objects.filter(date__gte=self.start, date__lte=self.end)
             .annotate(
                 total=Sum("payments__amount", filter=Q(payments__reversal_of__isnull=True)),
                 cheques=Count("payments", filter=Q(payments__reversal_of__isnull=True)),
             )
             .order_by("date", "id")
-            .values_list("id", "date", "reference", "total", "cheques")
-            .iterator(chunk_size=CHUNK)
+            .values_list("id", "date", "reference", "total", "cheques"),
+            CHUNK,
         )
         for row in rows:
             if row[3]:

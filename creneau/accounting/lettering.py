@@ -23,6 +23,7 @@ from datetime import date
 
 from django.db.models import Q
 
+from creneau.accounting.streaming import query_rows
 from creneau.billing.models import Invoice
 from creneau.payments.models import Payment, PaymentAllocation, Refund
 
@@ -130,7 +131,7 @@ class Lettering:
         )
 
         def invoice_rows():
-            for pk, kind, gross, day, credited_id in invoices.iterator(chunk_size=CHUNK):
+            for pk, kind, gross, day, credited_id in query_rows(invoices, CHUNK):
                 cents = int(gross * 100)
                 if kind == Invoice.Kind.CREDIT_NOTE:
                     cents = -cents
@@ -146,7 +147,7 @@ class Lettering:
         )
 
         def payment_rows():
-            for pk, amount, day, reversed_id in payments.iterator(chunk_size=CHUNK):
+            for pk, amount, day, reversed_id in query_rows(payments, CHUNK):
                 cents = int(amount * 100)
                 if reversed_id is not None:
                     reversals.append((pk, reversed_id))
@@ -163,7 +164,7 @@ class Lettering:
         refund_links: list[tuple[int, int]] = []
 
         def refund_rows():
-            for pk, amount, day, payment_id in refunds.iterator(chunk_size=CHUNK):
+            for pk, amount, day, payment_id in query_rows(refunds, CHUNK):
                 refund_links.append((pk, payment_id))
                 yield pk, int(amount * 100), day
 
@@ -199,7 +200,7 @@ class Lettering:
             .exclude(Q(payment__reversal__isnull=False) & Q(payment__reversal__date__lte=self.end))
             .values_list("payment_id", "invoice_id")
         )
-        for payment_id, invoice_id in allocations.iterator(chunk_size=CHUNK):
+        for payment_id, invoice_id in query_rows(allocations, CHUNK):
             self._union(
                 self._slot(self.payment_ids, payments_at, payment_id),
                 self._slot(self.invoice_ids, 0, invoice_id),
