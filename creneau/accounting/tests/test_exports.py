@@ -8,6 +8,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from creneau.accounting.exports import INVOICE_COLUMNS, PAYMENT_COLUMNS
 from creneau.accounting.tests.fec_checker import fec_check
@@ -118,3 +119,27 @@ def test_the_exports_page_and_the_fec_download(role, request, client_for, data):
     assert response.status_code == 200
     fec_check(b"".join(response.streaming_content))
     assert client.get("/accounting/exports/fec/", {"fiscal_year": 999999}).status_code == 422
+
+
+PAYLOADS = ['=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"]
+
+
+def test_no_export_writes_a_live_formula(accountant, client_for):
+    from decimal import Decimal
+
+    from creneau.accounting.tests.fec_data import issue
+    from creneau.customers.tests.factories import CustomerFactory
+    from creneau.payments.services import payment_create
+
+    for payload in PAYLOADS:
+        customer = CustomerFactory(name=payload, accounting_code="")
+        issue(customer, [(None, "1", "10", "20")], 2)
+        payment_create(customer=customer, by=None, amount=Decimal("1"), method="cash",
+                       reference=payload, allocations=[])  # fmt: skip
+    client = client_for(accountant)
+    today = timezone.localdate()
+    dates = {"start": f"{today - timedelta(days=30):%Y-%m-%d}", "end": f"{today:%Y-%m-%d}"}
+    for url in ("/accounting/exports/invoices.csv", "/accounting/exports/payments.csv"):
+        cells = [cell for row in read_csv(client.get(url, dates))[1:] for cell in row]
+        for payload in PAYLOADS:
+            assert f"'{payload}" in cells and payload not in cells
