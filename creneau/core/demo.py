@@ -32,6 +32,7 @@ DEMO_LOADERS: list[str] = [
     "creneau.payments.demo.load_earlier_invoices",
     "creneau.billing.demo.load_billing",
     "creneau.payments.demo.load_payments",
+    "creneau.accounting.demo_fec.load_fiscal_years",
 ]
 
 DEMO_PASSWORD = "demo"
