@@ -195,3 +195,24 @@ def test_no_cheque_deposit_dated_in_a_closed_period():
                 "cheque_number": "1234", "invoice": None}]  # fmt: skip
     refused(lambda: cheque_deposit_create(by=None, date=days_ago(2), reference="B1",
                                           cheques=cheques))  # fmt: skip
+
+
+def test_a_billing_run_is_not_issued_in_a_closed_period(accountant):
+    from creneau.billing.models import BillingRun
+    from creneau.billing.runs import billing_run_execute, billing_run_issue
+    from creneau.billing.tests.test_runs import make_customers, new_run
+
+    make_customers(2)
+    run = new_run(accountant)
+    close_until(today())
+    refused(lambda: billing_run_issue(run=run, by=accountant, enqueue=False))
+    assert BillingRun.objects.get(pk=run.pk).status == BillingRun.Status.PREVIEW
+    # A run already handed to the worker before the closing: each item records the refusal.
+    Company.objects.update(books_closed_until=None)
+    billing_run_issue(run=run, by=accountant, enqueue=False)
+    close_until(today())
+    before = counts()
+    billing_run_execute(run_id=run.pk)
+    assert counts() == before
+    errors = [item.proposal.get("error", "") for item in run.items.all()]
+    assert errors and all(CLOSED in error for error in errors)

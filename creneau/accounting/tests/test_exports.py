@@ -143,3 +143,11 @@ def test_no_export_writes_a_live_formula(accountant, client_for):
         cells = [cell for row in read_csv(client.get(url, dates))[1:] for cell in row]
         for payload in PAYLOADS:
             assert f"'{payload}" in cells and payload not in cells
+
+
+def test_the_page_says_when_no_year_closes_then(accountant, client_for):
+    client = client_for(accountant)
+    response = client.get("/accounting/exports/fec/", {"year": "2019"})
+    assert response.status_code == 422
+    assert "Aucun exercice ne se clôt en 2019" in response.content.decode()
+    assert client.get("/accounting/exports/fec/", {"year": "deux"}).status_code == 422
