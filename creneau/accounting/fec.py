@@ -82,7 +82,10 @@ def _text(value: str | None) -> str:
 
 
 def _money(value: Decimal) -> str:
-    return f"{value:.2f}".replace(".", ",")
+    text = str(value)  # the database's amounts have two decimals: "12.50"
+    if len(text) < 4 or text[-3] != "." or "E" in text:
+        text = f"{value:.2f}"
+    return text.replace(".", ",")
 
 
 class _Days:
@@ -143,16 +146,21 @@ class FecWriter:
 
     # Output ------------------------------------------------------------------------------
 
-    def lines(self) -> Iterator[str]:
-        yield "\t".join(FEC_COLUMNS) + LINE_END
+    def batches(self) -> Iterator[list[str]]:
+        """The lines, an entry at a time (a list each): the header, VT, then BQ."""
+        yield ["\t".join(FEC_COLUMNS) + LINE_END]
         self.lettering = Lettering(self.start, self.end)
         yield from self._sales_lines()
         yield from self._bank_lines()
 
+    def lines(self) -> Iterator[str]:
+        for batch in self.batches():
+            yield from batch
+
     def chunks(self, lines_per_chunk: int = 2000) -> Iterator[bytes]:
         buffer: list[str] = []
-        for line in self.lines():
-            buffer.append(line)
+        for batch in self.batches():
+            buffer += batch
             if len(buffer) >= lines_per_chunk:
                 yield "".join(buffer).encode(FEC_ENCODING, "replace")
                 buffer.clear()
@@ -240,7 +248,7 @@ class FecWriter:
             CHUNK,
         )
 
-    def _sales_lines(self) -> Iterator[str]:
+    def _sales_lines(self) -> Iterator[list[str]]:
         revenues = groupby(self._revenues(), key=lambda row: (row[0], row[1]))
         pending = next(revenues, None)
         for row in self._invoices():
@@ -252,9 +260,9 @@ class FecWriter:
             if pending is not None and pending[0] == (issue_date, pk):
                 accounts = [(line[2], line[3]) for line in pending[1]]
                 pending = next(revenues, None)
-            yield from self._invoice_entry(row, accounts)
+            yield self._invoice_entry(row, accounts)
 
-    def _invoice_entry(self, row, accounts: list[tuple[str, Decimal]]) -> Iterator[str]:
+    def _invoice_entry(self, row, accounts: list[tuple[str, Decimal]]) -> list[str]:
         pk, kind, number, issue_date, gross, breakdown, accounting_code, code, name, credited = row
         breakdown = json_value(breakdown)
         plan = self.plan
@@ -274,26 +282,35 @@ class FecWriter:
         piece = f"{number}\t{day}\t{label}"
         letter = self._letter(self.lettering.invoice(pk))
         aux = self._aux(accounting_code, code, name)
-        line = self._line
-        if credit_note:
-            yield line(head, plan.customers_account, aux, piece, ZERO, gross, letter, day)
-        else:
-            yield line(head, plan.customers_account, aux, piece, gross, ZERO, letter, day)
-        for amounts in (accounts, vat.items()):
-            for account, amount in amounts:
-                if amount:
-                    debit, credit = (amount, ZERO) if credit_note else (ZERO, amount)
-                    yield line(head, account, NO_AUX, piece, debit, credit, NO_LETTER, day)
+        end = f"\t{day}\t\t{LINE_END}"
+        cells = self._account
+        total = _money(gross)
+        amounts = f"{ZERO_TEXT}\t{total}" if credit_note else f"{total}\t{ZERO_TEXT}"
+        lines = [f"{head}{cells(plan.customers_account)}\t{aux}\t{piece}\t{amounts}\t{letter}{end}"]
+        for pairs in (accounts, vat.items()):
+            for account, amount in pairs:
+                if not amount:
+                    continue
+                # Revenue and VAT on the credit side of an invoice, the debit side of a
+                # credit note; a negative amount (a discount) on the other side.
+                debit_side = credit_note != (amount < 0)
+                text = _money(-amount if amount < 0 else amount)
+                amounts = f"{text}\t{ZERO_TEXT}" if debit_side else f"{ZERO_TEXT}\t{text}"
+                lines.append(
+                    f"{head}{cells(account)}\t{NO_AUX}\t{piece}\t{amounts}\t{NO_LETTER}{end}"
+                )
+        self.line_count += len(lines)
+        return lines
 
     # Bank journal (BQ) --------------------------------------------------------------------
 
-    def _bank_lines(self) -> Iterator[str]:
+    def _bank_lines(self) -> Iterator[list[str]]:
         """Payments, deposits, reversals and refunds, merged in date order."""
         streams = [self._payments(), self._reversals(), self._refunds()]
         if self.plan.cheques_account:
             streams.append(self._deposits())
         for _key, write in heapq.merge(*streams, key=lambda item: item[0]):
-            yield from write()
+            yield write()
 
     def _payment_rows(self, reversals: bool):
         fields = [
@@ -321,7 +338,7 @@ class FecWriter:
         for row in self._payment_rows(reversals=False):
             yield (row[1], 0, row[0]), (lambda row=row: self._payment_entry(row))
 
-    def _payment_entry(self, row) -> Iterator[str]:
+    def _payment_entry(self, row) -> list[str]:
         pk, day, amount, method, reference, accounting_code, code, name = row
         plan = self.plan
         day_text = self.day(day)
@@ -335,14 +352,16 @@ class FecWriter:
         bank = plan.received_account(method, deposited=False)
         letter = self._letter(self.lettering.payment(pk))
         aux = self._aux(accounting_code, code, name)
-        yield self._line(head, bank, NO_AUX, piece, amount, ZERO, NO_LETTER, day_text)
-        yield self._line(head, plan.customers_account, aux, piece, ZERO, amount, letter, day_text)
+        return [
+            self._line(head, bank, NO_AUX, piece, amount, ZERO, NO_LETTER, day_text),
+            self._line(head, plan.customers_account, aux, piece, ZERO, amount, letter, day_text),
+        ]
 
     def _reversals(self):
         for row in self._payment_rows(reversals=True):
             yield (row[1], 2, row[0]), (lambda row=row: self._reversal_entry(row))
 
-    def _reversal_entry(self, row) -> Iterator[str]:
+    def _reversal_entry(self, row) -> list[str]:
         pk, day, amount, method, _reference, accounting_code, code, name = row[:8]
         deposit_id, reversed_id, reversed_day = row[8:]
         plan = self.plan
@@ -353,8 +372,10 @@ class FecWriter:
         bank = plan.received_account(method, deposited=deposit_id is not None)
         letter = self._letter(self.lettering.payment(pk))
         aux = self._aux(accounting_code, code, name)
-        yield self._line(head, plan.customers_account, aux, piece, amount, ZERO, letter, day_text)
-        yield self._line(head, bank, NO_AUX, piece, ZERO, amount, NO_LETTER, day_text)
+        return [
+            self._line(head, plan.customers_account, aux, piece, amount, ZERO, letter, day_text),
+            self._line(head, bank, NO_AUX, piece, ZERO, amount, NO_LETTER, day_text),
+        ]
 
     def _refunds(self):
         rows = query_rows(
@@ -375,7 +396,7 @@ class FecWriter:
         for row in rows:
             yield (row[1], 3, row[0]), (lambda row=row: self._refund_entry(row))
 
-    def _refund_entry(self, row) -> Iterator[str]:
+    def _refund_entry(self, row) -> list[str]:
         pk, day, amount, method, reference, accounting_code, code, name = row
         plan = self.plan
         day_text = self.day(day)
@@ -385,8 +406,10 @@ class FecWriter:
         letter = self._letter(self.lettering.refund(pk))
         aux = self._aux(accounting_code, code, name)
         bank = plan.refund_account(method)
-        yield self._line(head, plan.customers_account, aux, piece, amount, ZERO, letter, day_text)
-        yield self._line(head, bank, NO_AUX, piece, ZERO, amount, NO_LETTER, day_text)
+        return [
+            self._line(head, plan.customers_account, aux, piece, amount, ZERO, letter, day_text),
+            self._line(head, bank, NO_AUX, piece, ZERO, amount, NO_LETTER, day_text),
+        ]
 
     def _deposits(self):
         rows = query_rows(
@@ -403,7 +426,7 @@ class FecWriter:
             if row[3]:
                 yield (row[1], 1, row[0]), (lambda row=row: self._deposit_entry(row))
 
-    def _deposit_entry(self, row) -> Iterator[str]:
+    def _deposit_entry(self, row) -> list[str]:
         pk, day, reference, total, cheques = row
         plan = self.plan
         day_text = self.day(day)
@@ -411,7 +434,7 @@ class FecWriter:
         label = _text(self.words["deposit"] % {"count": cheques, "reference": reference})
         piece = f"{_text(reference) or f'REM{pk}'}\t{day_text}\t{label}"
         bank = plan.method_account(PaymentMethod.CHEQUE)
-        yield self._line(head, bank, NO_AUX, piece, total, ZERO, NO_LETTER, day_text)
-        yield self._line(
-            head, plan.cheques_account, NO_AUX, piece, ZERO, total, NO_LETTER, day_text
-        )
+        return [
+            self._line(head, bank, NO_AUX, piece, total, ZERO, NO_LETTER, day_text),
+            self._line(head, plan.cheques_account, NO_AUX, piece, ZERO, total, NO_LETTER, day_text),
+        ]
