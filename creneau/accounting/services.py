@@ -19,7 +19,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -32,9 +32,11 @@ from creneau.accounting.models import (
     PaymentMethodAccount,
     VatRateAccount,
 )
+from creneau.billing.models import Invoice, InvoiceLine
 from creneau.catalog.models import VatRate
 from creneau.core.models import AuditEvent, Company
 from creneau.core.services import audit_record, model_changes, model_snapshot
+from creneau.payments.models import ChequeDeposit, Payment, PaymentAllocation, Refund
 
 MAX_FISCAL_YEAR_MONTHS = 24
 SETTINGS_ACCOUNTS = ["customers_account", "default_revenue_account", "cheques_to_deposit_account"]
@@ -195,6 +197,21 @@ def books_close(*, by: User | None, until: date) -> Company:
     return company
 
 
+def _wait_for_writers() -> None:
+    """Let the writes that checked the period just before it closed finish first, so that
+    the FEC kept at closing has them. On PostgreSQL, a SHARE lock on the tables the FEC
+    reads waits for every transaction writing to them, and is let go at once; SQLite has
+    one writer at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    tables = ", ".join(
+        model._meta.db_table
+        for model in (Invoice, InvoiceLine, Payment, PaymentAllocation, Refund, ChequeDeposit)
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {tables} IN SHARE MODE")
+
+
 def fec_build(fiscal_year: FiscalYear, destination) -> tuple[str, int]:
     """Write the FEC's bytes to a binary file; its SHA-256 and line count (header aside)."""
     digest = hashlib.sha256()
@@ -222,6 +239,7 @@ def fiscal_year_close(*, by: User | None, fiscal_year: FiscalYear) -> FiscalYear
     company = Company.load()
     if company.books_closed_until is None or company.books_closed_until < fiscal_year.end_date:
         books_close(by=by, until=fiscal_year.end_date)
+    _wait_for_writers()
     # Written once the period is closed (and committed): nothing dated in it can change.
     with tempfile.TemporaryFile() as handle:
         sha256, _lines = fec_build(fiscal_year, handle)

@@ -216,3 +216,49 @@ def test_a_billing_run_is_not_issued_in_a_closed_period(accountant):
     assert counts() == before
     errors = [item.proposal.get("error", "") for item in run.items.all()]
     assert errors and all(CLOSED in error for error in errors)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_waits_for_a_payment_being_written():
+    """A payment that checked the period just before it closed, still being written, is in
+    the FEC kept at closing: the closing waits for it."""
+    import threading
+
+    from django.db import connection, connections, transaction
+
+    from creneau.accounting.services import fec_content
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections writing at once need PostgreSQL")
+    customer = CustomerFactory()
+    year = FiscalYear.objects.create(start_date=days_ago(300), end_date=days_ago(10))
+    checked, release, closed = threading.Event(), threading.Event(), []
+
+    def write_payment():
+        try:
+            with transaction.atomic():
+                payment_create(customer=customer, by=None, amount=Decimal("42.00"),
+                               method="transfer", date=days_ago(20))  # fmt: skip
+                checked.set()
+                release.wait(5)
+        finally:
+            connections.close_all()
+
+    def close_year():
+        try:
+            closed.append(fiscal_year_close(by=None, fiscal_year=year))
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=write_payment)
+    writer.start()
+    assert checked.wait(5)
+    closer = threading.Thread(target=close_year)
+    closer.start()
+    closer.join(1.0)
+    assert closer.is_alive(), "the closing waits for the payment being written"
+    release.set()
+    writer.join(5)
+    closer.join(30)
+    kept = b"".join(fec_content(closed[0]))
+    assert b"42,00" in kept
