@@ -68,6 +68,7 @@ bench: install
 	$(PY) -m bench.aged_balance_bench
 	$(PY) -m bench.payments_bench
 	$(PY) -m bench.sepa_bench
+	$(PY) -m bench.fec_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creneau.billing.models import ZERO, Invoice, InvoiceLine, invoice_lines_totals
@@ -22,6 +23,7 @@ from creneau.billing.settlement import (
     rate_key,
 )
 from creneau.core.amounts import HUNDRED, vat_of
+from creneau.core.closing import ensure_period_open
 from creneau.core.money import CENT, money_round
 from creneau.core.templatetags.creneau import money, number
 
@@ -137,6 +139,7 @@ def credit_note_create(
         raise ValidationError(_("Un avoir se fait sur une facture émise."))
     if lines is not None and amount is not None:
         raise ValidationError(_("Créditez des lignes ou un montant, pas les deux."))
+    ensure_period_open(timezone.localdate())  # a credit note is dated today
     with transaction.atomic():
         locked = _lock(invoice)
         left = locked.total_gross - credited_gross(locked)

@@ -48,6 +48,7 @@ from creneau.billing.models import (
 )
 from creneau.billing.rules import user_may_issue_invoices
 from creneau.billing.services import _issue_locked
+from creneau.core.closing import ensure_period_open
 from creneau.core.models import AuditEvent
 from creneau.core.services import audit_record
 from creneau.customers.models import Customer, InvoiceRecipient
@@ -168,6 +169,7 @@ def billing_run_issue(
     """Leave out the unticked customers and lines, then hand the run to the task worker
     (`enqueue=False`: the caller executes it itself, as the command does)."""
     _check_may_issue(by)
+    ensure_period_open(timezone.localdate())
     excluded_customers = set(excluded_customer_ids)
     lines_by_item: dict[int, set[str]] = {}
     for item_id, key in excluded_lines:

@@ -44,6 +44,7 @@ from creneau.billing.models import (
 )
 from creneau.billing.services import SERIES_PREFIX
 from creneau.billing.settlement import direct_debit_mandates_of
+from creneau.core.closing import ensure_period_open
 from creneau.core.models import AuditEvent, Company, Counter
 from creneau.customers.models import Customer, InvoiceRecipient, Site
 from creneau.quotes.bounds import amount_error, max_amount
@@ -178,6 +179,8 @@ class _Batch:
         self.run, self.by = run, by
         self.company = Company.load()
         self.today = timezone.localdate()
+        # In the closed period: the batch fails, and each item records the refusal.
+        ensure_period_open(self.today)
         self.now = timezone.now()
         self.made: list[tuple[BillingRunItem, Invoice, list[InvoiceLine], list[dict]]] = []
         # Each customer's SEPA mandate (RUM), read once for the batch's customers.

@@ -25,6 +25,7 @@ from creneau.billing.journal import invoice_figures, journal_append
 from creneau.billing.models import ZERO, Invoice, InvoiceLine, invoice_lines_totals
 from creneau.billing.settlement import direct_debit_mandate_of
 from creneau.catalog.selectors import service_price_for_site
+from creneau.core.closing import ensure_period_open
 from creneau.core.models import AuditEvent, Company
 from creneau.core.services import (
     audit_record,
@@ -417,6 +418,7 @@ def _issue_locked(
     _set_totals(invoice, lines)
     _check_complete(invoice, lines, lines_checked=lines_checked)
     today = timezone.localdate()
+    ensure_period_open(today)  # the closed period (accounting): nothing issued in it
     invoice.number = _take_number(invoice.kind, today)
     invoice.issue_date = today
     terms = invoice.customer.payment_terms_days

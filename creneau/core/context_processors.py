@@ -65,6 +65,12 @@ DAILY_MENU = [
         "hourglass-split",
         allowed=app_rule("payments", "user_sees_aged_balance"),
     ),
+    MenuItem(
+        _("Exports"),
+        "accounting:exports",
+        "download",
+        allowed=app_rule("accounting", "user_may_export_accounting"),
+    ),
     # An intervenant's whole menu: its day and its week (planning.views.day_sheet).
     MenuItem(_("Ma journée"), "planning:day_sheet", "calendar-day", allowed=user_is_intervenant),
     MenuItem(_("Mon planning"), "planning:my_week", "calendar-week", allowed=user_is_intervenant),
@@ -84,6 +90,12 @@ SETTINGS_MENU: list[MenuItem] = [
         allowed=app_rule("billing", "user_sees_journal"),
     ),
     MenuItem(_("Relances"), "payments:levels", "bell", allowed=user_is_direction),
+    MenuItem(
+        _("Comptabilité"),
+        "accounting:settings",
+        "journal-bookmark",
+        allowed=app_rule("accounting", "user_may_set_accounting"),
+    ),
     MenuItem(_("Jetons d'API"), "api_token_list", "key", allowed=user_is_direction),
 ]
 

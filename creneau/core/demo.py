@@ -33,6 +33,8 @@ DEMO_LOADERS: list[str] = [
     "creneau.billing.demo.load_billing",
     "creneau.payments.demo.load_payments",
     "creneau.payments.demo_sepa.load_mandates",
+    "creneau.payments.demo_batches.demo_sepa_batches",
+    "creneau.accounting.demo_fec.load_fiscal_years",
 ]
 
 DEMO_PASSWORD = "demo"

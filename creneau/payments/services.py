@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from creneau.billing.journal import journal_append
 from creneau.billing.models import Invoice, JournalEntry
 from creneau.billing.settlement import invoice_amounts_refresh
+from creneau.core.closing import ensure_period_open
 from creneau.core.models import AuditEvent
 from creneau.core.services import audit_record
 from creneau.core.templatetags.creneau import money
@@ -164,6 +165,7 @@ def payment_create(
     payment.full_clean(exclude=["reversal_of"], validate_constraints=False)
     if not future_date_allowed:
         _check_date(payment.date)
+    ensure_period_open(payment.date, field="date")
     with transaction.atomic():
         plan = _plan(customer, payment.amount, allocations)
         payment.save()
@@ -264,6 +266,7 @@ def payment_allocate(
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         _check_active(locked)
+        ensure_period_open(locked.date)  # allocating letters the payment, on its date
         left = payment_credit(locked)
         if left <= 0:
             raise ValidationError(_("Ce règlement est entièrement affecté."))
@@ -294,6 +297,9 @@ def payment_reverse(*, payment: Payment, by: User | None, reason: str) -> Paymen
             )
         if Payment.objects.filter(reversal_of=locked).exists():
             raise ValidationError(_("Ce règlement est déjà annulé."))
+        # The reversed payment's day, and the reversal's (today): both open.
+        ensure_period_open(locked.date)
+        ensure_period_open(timezone.localdate())
         invoice_ids = sorted(set(locked.allocations.values_list("invoice_id", flat=True)))
         invoices = list(
             Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("id")
@@ -363,6 +369,7 @@ def refund_create(
     _check_date(
         refund.date, _("Un remboursement ne peut pas être daté de plus d'un jour à l'avance.")
     )
+    ensure_period_open(refund.date, field="date")
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         _check_active(locked)
@@ -539,6 +546,7 @@ def cheque_deposit_create(
     )
     deposit.full_clean()
     _check_date(deposit.date, _("Une remise ne peut pas être datée de plus d'un jour à l'avance."))
+    ensure_period_open(deposit.date, field="date")
     errors: dict[int, dict[str, list[str]]] = {}
     with transaction.atomic():
         deposit.save()

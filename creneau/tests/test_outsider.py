@@ -61,6 +61,9 @@ NOT_CUSTOMER_DATA += ("payments/dunning/", "api/v1/dunning-runs")
 # SEPA collection batches hold many customers' debits: direction and accounting only, 404
 # for every other role (payments/tests/test_sepa_views.py and test_sepa_api.py).
 NOT_CUSTOMER_DATA += ("payments/sepa/", "api/v1/sepa-batches")
+# Fiscal years (Paramètres > Comptabilité): company-wide, direction and accounting only
+# (accounting/tests/test_exports.py, test_settings.py).
+NOT_CUSTOMER_DATA += ("accounting/settings/",)
 
 
 def outsider_modules():
