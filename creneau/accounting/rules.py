@@ -1,0 +1,21 @@
+"""Who may do what in accounting. Pages, forms, the API and the services ask here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+from creneau.core.roles import Role, user_role
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+# --- Tax certificates (attestations fiscales) ---
+TAX_CERTIFICATE_USERS = {Role.DIRECTION, Role.ACCOUNTANT}
+
+
+def user_may_manage_tax_certificates(user: AnyUser) -> bool:
+    """The annual tax certificates (generate, read, send, print): direction and
+    accounting; the other roles get a 404 on every page and API of them."""
+    return user_role(user) in TAX_CERTIFICATE_USERS
+
+
+# --- end of tax certificates ---
