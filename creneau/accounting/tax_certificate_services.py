@@ -13,6 +13,7 @@ stay as they were sent, and it goes back to "À envoyer" (modifiée depuis l'env
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -96,7 +97,9 @@ def tax_certificates_company_check(company: Company) -> None:
 
 
 def _comparable(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in data.items() if key not in VOLATILE_KEYS}
+    """The content of a version, as stored (JSON turns tuples into lists)."""
+    stored = json.loads(json.dumps(data, default=str))
+    return {key: value for key, value in stored.items() if key not in VOLATILE_KEYS}
 
 
 def _customers(ids: set[int]) -> dict[int, Customer]:
