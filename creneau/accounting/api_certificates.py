@@ -2,8 +2,6 @@
 and reading them, their PDF, and sending one by e-mail. Direction and accounting only: a
 404 for every other role. Bad input answers 422, in French."""
 
-from __future__ import annotations
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest

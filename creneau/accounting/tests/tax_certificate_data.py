@@ -7,8 +7,8 @@ Jeanne Martin, an individual, in 2025:
 - invoice B, February 2025, mixed: 4 h of home help (132,00 € incl. VAT) and a window
   cleaning that is not a home service (50 € excl. VAT at 20 %: 60,00 €), 192,00 €; a credit
   note takes 1 h of home help off (33,00 €): 159,00 € left, of which 99,00 € SAP. Paid
-  100,00 € by transfer and 59,00 € by CESU préfinancés: SAP parts 62,26 € (100 × 99/159 =
-  62,264…) and 36,74 € (59 × 99/159 = 36,735…);
+  100,00 € by transfer and 59,00 € by CESU préfinancés: SAP parts 62,26 € (100 x 99/159 =
+  62,264…) and 36,74 € (59 x 99/159 = 36,735…);
 - invoice C, November 2025, 2 h of home help (66,00 €), paid in January 2026: not 2025;
 - invoice Z, October 2024, paid in November 2024: not 2025.
 So: amount paid 392,26 € (330,00 + 62,26), CESU préfinancés 36,74 € apart.
@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-
-from django.utils import timezone
+from zoneinfo import ZoneInfo
 
 from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import Invoice
@@ -45,7 +44,9 @@ def dated(invoice: Invoice, day: date) -> Invoice:
     return Invoice.objects.get(pk=invoice.pk)
 
 
-def pay(customer: Customer, day: date, amount: str, invoice: Invoice, method=PaymentMethod.TRANSFER):
+def pay(
+    customer: Customer, day: date, amount: str, invoice: Invoice, method=PaymentMethod.TRANSFER
+):
     return payment_create(
         customer=customer, by=None, amount=Decimal(amount), method=method, date=day,
         allocations=[{"invoice_id": invoice.pk, "amount": Decimal(amount)}],
@@ -62,8 +63,15 @@ def line(item, quantity: str) -> dict:
     return {"line_type": "service", "service": item, "quantity": Decimal(quantity)}
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def at(*parts: int) -> datetime:
+    """A local time in Paris (the project's time zone)."""
+    return datetime(*parts, tzinfo=PARIS)
+
+
 def visit(site, item, employee, start: datetime, hours: float, **fields) -> Intervention:
-    start = timezone.make_aware(start)
     fields.setdefault("status", Intervention.Status.DONE)
     return InterventionFactory(
         site=site, service=item, employee=employee, start=start,
@@ -108,12 +116,12 @@ def with_visits(example: dict) -> None:
     counted: a planned visit, a cancelled one, a non-SAP one, one of 2024."""
     site, home_help = example["site"], example["home_help"]
     alice, bruno = example["alice"], example["bruno"]
-    actual = timezone.make_aware(datetime(2025, 3, 10, 9))
-    visit(site, home_help, alice, datetime(2025, 3, 10, 9), 2, actual_start=actual,
+    actual = at(2025, 3, 10, 9)
+    visit(site, home_help, alice, at(2025, 3, 10, 9), 2, actual_start=actual,
           actual_end=actual + timedelta(hours=2.5))  # fmt: skip
-    visit(site, home_help, alice, datetime(2025, 6, 2, 14), 3)
-    visit(site, home_help, bruno, datetime(2025, 12, 31, 22), 1.25)
-    visit(site, home_help, bruno, datetime(2025, 7, 1, 9), 2, status=Intervention.Status.PLANNED)
-    visit(site, home_help, bruno, datetime(2025, 7, 2, 9), 2, status=Intervention.Status.CANCELLED)
-    visit(site, example["windows"], alice, datetime(2025, 7, 3, 9), 2)
-    visit(site, home_help, alice, datetime(2024, 12, 31, 9), 2)
+    visit(site, home_help, alice, at(2025, 6, 2, 14), 3)
+    visit(site, home_help, bruno, at(2025, 12, 31, 22), 1.25)
+    visit(site, home_help, bruno, at(2025, 7, 1, 9), 2, status=Intervention.Status.PLANNED)
+    visit(site, home_help, bruno, at(2025, 7, 2, 9), 2, status=Intervention.Status.CANCELLED)
+    visit(site, example["windows"], alice, at(2025, 7, 3, 9), 2)
+    visit(site, home_help, alice, at(2024, 12, 31, 9), 2)
