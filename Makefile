@@ -67,6 +67,7 @@ bench: install
 	$(PY) -m bench.dunning_bench
 	$(PY) -m bench.aged_balance_bench
 	$(PY) -m bench.payments_bench
+	$(PY) -m bench.tax_certificates_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

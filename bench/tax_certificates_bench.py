@@ -9,7 +9,8 @@ missing), filled once (bench/tax_certificates_data.py) and reused.
 
 Each run removes the year's certificates, then times (a) the figures of every customer and
 the certificates written (tax_certificates_generate: a few aggregate queries, bulk
-writes), (b) their 5,000 PDFs (tax_certificate_pdfs_render, one Typst compiler reused),
+writes), (b) their 5,000 PDFs (tax_certificate_pdfs_render, one Typst compiler reused in
+each of --jobs processes, by default one a CPU),
 (c) generating again with nothing changed (every certificate left as it is), and (d) the
 list page for the direction. Figures are printed (never asserted).
 """
@@ -32,11 +33,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         prog="python -m bench.tax_certificates_bench", description=__doc__.split("\n")[0]
     )
     parser.add_argument("--regenerate", action="store_true", help="régénérer les données")
+    parser.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="processus pour les PDF"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)
     url = configure_environment(os.environ.get("BENCH_CERTIFICATES_DATABASE_URL", DEFAULT_URL))
     created = database_create_if_missing(url)
     import django
@@ -56,7 +61,7 @@ def main(argv: list[str]) -> int:
             cursor.execute("VACUUM ANALYZE")
     else:
         print("Données présentes.")
-    return run(data.YEAR)
+    return run(data.YEAR, args.jobs)
 
 
 def _queries_during(action) -> tuple[object, int]:
@@ -68,7 +73,7 @@ def _queries_during(action) -> tuple[object, int]:
     return result, len(queries)
 
 
-def run(year: int) -> int:
+def run(year: int, jobs: int) -> int:
     from django.contrib.auth.models import User
     from django.core.files.storage import default_storage
     from django.test import Client
@@ -87,7 +92,7 @@ def run(year: int) -> int:
         lambda: tax_certificates_generate(year=year, by=None)
     )
     generated = time.monotonic()
-    made = tax_certificate_pdfs_render(year=year)
+    made = tax_certificate_pdfs_render(year=year, jobs=jobs)
     rendered = time.monotonic()
     again = tax_certificates_generate(year=year, by=None)
     unchanged = time.monotonic()
@@ -97,7 +102,7 @@ def run(year: int) -> int:
         f"sans attestation"
     )
     print(f"(a) chiffres et écriture : {generated - started:.1f} s ({generate_queries} requêtes)")
-    print(f"(b) {made} PDF : {rendered - generated:.1f} s "
+    print(f"(b) {made} PDF en {jobs} processus : {rendered - generated:.1f} s "
           f"({1000 * (rendered - generated) / max(made, 1):.1f} ms par PDF)")  # fmt: skip
     print(f"(a)+(b) : {total:.1f} s, cible ≤ {TARGET_SECONDS:.0f} s : "
           f"{'atteinte' if total <= TARGET_SECONDS else 'MANQUÉE'}")  # fmt: skip

@@ -13,7 +13,6 @@ stay as they were sent, and it goes back to "À envoyer" (modifiée depuis l'env
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -45,6 +44,7 @@ from creneau.core.services import audit_record
 from creneau.customers.models import Customer
 
 PDF_CHUNK = 200
+PARALLEL_FROM = 200  # fewer PDFs than this: not worth starting processes
 CUSTOMER_FIELDS = ("code", "name", "kind", "street", "postcode", "city", "country", "email")
 
 
@@ -97,9 +97,8 @@ def tax_certificates_company_check(company: Company) -> None:
 
 
 def _comparable(data: dict[str, Any]) -> dict[str, Any]:
-    """The content of a version, as stored (JSON turns tuples into lists)."""
-    stored = json.loads(json.dumps(data, default=str))
-    return {key: value for key, value in stored.items() if key not in VOLATILE_KEYS}
+    """The content of a version (its data holds only strings, lists and dicts: as stored)."""
+    return {key: value for key, value in data.items() if key not in VOLATILE_KEYS}
 
 
 def _customers(ids: set[int]) -> dict[int, Customer]:
@@ -251,15 +250,20 @@ def _store_pdf(certificate: TaxCertificate, pdf: bytes, customer: Customer) -> N
         certificate.pdf.storage.delete(old)
 
 
-def tax_certificate_pdfs_render(*, year: int, ids: list[int] | None = None) -> int:
+def tax_certificate_pdfs_render(*, year: int, ids: list[int] | None = None, jobs: int = 1) -> int:
     """Make the PDFs of the year's certificates that have none (or of `ids`), in chunks,
-    each chunk saved in one write. Returns how many were made."""
+    each chunk saved in one write; with `jobs` > 1, in that many processes (the command
+    and the bench: Typst uses one CPU a document). Returns how many were made."""
     company = Company.load()
     if ids is None:
         rows = TaxCertificate.objects.filter(year=year, pdf="").order_by("pk")
         pending = list(rows.values_list("pk", flat=True))
     else:
         pending = sorted(set(ids))
+    if jobs > 1 and len(pending) >= PARALLEL_FROM:
+        from creneau.accounting.tax_certificate_workers import render_in_processes
+
+        return render_in_processes(year, pending, jobs)
     done = 0
     for index in range(0, len(pending), PDF_CHUNK):
         chunk = list(

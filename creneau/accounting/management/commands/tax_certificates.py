@@ -1,7 +1,7 @@
 """The annual tax certificates, from a script: generate a year's, with their PDFs, right
 here (no task worker needed), and with --send e-mail those still to send.
 
-    manage.py tax_certificates --year 2025 [--send] [--user direction]
+    manage.py tax_certificates --year 2025 [--send] [--user direction] [--jobs 2]
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--year", help=_("année des sommes versées (par défaut : l'an passé)"))
         parser.add_argument("--send", action="store_true", help=_("envoyer celles à envoyer"))
         parser.add_argument("--user", help=_("identifiant de l'utilisateur qui les établit"))
+        parser.add_argument(
+            "--jobs", type=int, default=1, help=_("processus qui font les PDF (1 par défaut)")
+        )
 
     def _user(self, username: str | None) -> User:
         if username:
@@ -49,7 +52,8 @@ class Command(BaseCommand):
             year = tax_certificate_year_check(options["year"] or default_year())
             started = time.monotonic()
             summary = tax_certificates_generate(year=year, by=user)
-            made = tax_certificate_pdfs_render(year=year)
+            jobs = max(1, min(options["jobs"], 16))
+            made = tax_certificate_pdfs_render(year=year, jobs=jobs)
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(
