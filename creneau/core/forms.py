@@ -130,7 +130,8 @@ class CompanyForm(BootstrapForm):
         fields = {name: self.cleaned_data[name] for name in COMPANY_FORM_FIELDS}
         if fields["late_penalty_rate"] is None:
             del fields["late_penalty_rate"]
-        fields = {name: "" if value is None and name != "capital" else value
+        nullable = ("capital", "sap_declaration_date")
+        fields = {name: "" if value is None and name not in nullable else value
                   for name, value in fields.items()}  # fmt: skip
         if self.cleaned_data.get("logo"):
             fields["logo"] = self.cleaned_data["logo"]

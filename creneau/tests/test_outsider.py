@@ -58,6 +58,9 @@ NOT_CUSTOMER_DATA += ("payments/levels/",)
 NOT_CUSTOMER_DATA += ("payments/deposits/",)
 # A dunning run likewise (payments/tests/test_dunning_views.py, test_dunning_api.py).
 NOT_CUSTOMER_DATA += ("payments/dunning/", "api/v1/dunning-runs")
+# The tax certificates: direction and accounting only, any other role refused (404) before
+# anything is read (accounting/tests/test_tax_certificates_web.py).
+NOT_CUSTOMER_DATA += ("accounting/tax-certificates/", "api/v1/tax-certificates")
 
 
 def outsider_modules():

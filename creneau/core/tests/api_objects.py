@@ -71,7 +71,24 @@ def one_of_each(user: User) -> dict[str, int]:
         "billing_run_id": _billing_run(user),
         "payment_id": _payment(user, customer),
         "dunning_run_id": _dunning_run(user),
+        "certificate_id": _tax_certificate(customer),
     }
+
+
+def _tax_certificate(customer) -> int:
+    """A tax certificate of 2025, as generated (no PDF yet: made when asked)."""
+    from datetime import date
+
+    from creneau.accounting.models import TaxCertificate
+    from creneau.accounting.print.tax_certificate import tax_certificate_print_data
+    from creneau.core.models import Company
+
+    zero = Decimal("0.00")
+    data = tax_certificate_print_data(
+        company=Company.load(), customer=customer, year=2025, amount_paid=zero,
+        cesu_prefinanced=zero, hours=zero, employees=[], today=date(2026, 1, 15),
+    )  # fmt: skip
+    return TaxCertificate.objects.create(customer=customer, year=2025, data=data).pk
 
 
 def _dunning_run(user: User) -> int:
