@@ -209,6 +209,7 @@ def _write(
     year = summary.year
     created: list[TaxCertificate] = []
     updated: list[TaxCertificate] = []
+    replaced: list[str] = []  # the PDFs of the versions replaced (the sent one is a copy)
     for customer_id in sorted(individuals):
         entry, customer = figures[customer_id], customers[customer_id]
         data = _print_data(company, customer, entry, year)
@@ -220,15 +221,18 @@ def _write(
         elif _comparable(certificate.data) == _comparable(data) and certificate.pdf:
             summary.unchanged += 1
         else:
+            replaced.append(certificate.pdf.name if certificate.pdf else "")
             _apply(certificate, entry, data)
             updated.append(certificate)
     TaxCertificate.objects.bulk_create(created, batch_size=1000)
     TaxCertificate.objects.bulk_update(updated, UPDATED_FIELDS, batch_size=500)
     # Left over: nothing paid any more. Never sent: removed; sent: kept, emptied, to send.
     unsent = [c.pk for c in existing.values() if c.sent_at is None]
+    replaced += [c.pdf.name for c in existing.values() if c.sent_at is None and c.pdf]
     TaxCertificate.objects.filter(pk__in=unsent).delete()
     emptied = [c for c in existing.values() if c.sent_at is not None]
     for certificate in emptied:
+        replaced.append(certificate.pdf.name if certificate.pdf else "")
         customer = Customer.objects.only(*CUSTOMER_FIELDS).get(pk=certificate.customer_id)
         empty = CustomerFigures(certificate.customer_id)
         _apply(certificate, empty, _print_data(company, customer, empty, year))
@@ -240,6 +244,10 @@ def _write(
         summary.pending_pdf_ids = [c.pk for c in (*created, *updated, *emptied)]
     summary.created, summary.updated = len(created), len(updated) + len(emptied)
     summary.removed = len(unsent)
+    names = [name for name in replaced if name]
+    if names:
+        storage = TaxCertificate._meta.get_field("pdf").storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
 
 
 def _store_pdf(certificate: TaxCertificate, pdf: bytes, customer: Customer) -> None:

@@ -191,7 +191,7 @@ def test_sending_puts_an_email_with_the_pdf_in_the_outbox(example):
     assert euros("392,26") in pdf_text(sent)
 
 
-def test_regeneration_keeps_the_sent_version(example):
+def test_regeneration_keeps_the_sent_version(example, django_capture_on_commit_callbacks):
     certificate = generate()
     tax_certificate_send(certificate=certificate, by=None)
     # Generated again unchanged: still sent.
@@ -202,7 +202,16 @@ def test_regeneration_keeps_the_sent_version(example):
     customer = example["customer"]
     extra = dated(make_invoice(customer, None, [line(example["home_help"], "1")]), date(2025, 9, 1))
     pay(customer, date(2025, 9, 2), "33.00", extra)
-    regenerated = tax_certificate_regenerate(certificate=certificate, by=None)
+    certificate.refresh_from_db()
+    old_pdf = certificate.pdf.name
+    with django_capture_on_commit_callbacks(execute=True):
+        regenerated = tax_certificate_regenerate(certificate=certificate, by=None)
+    # The replaced version's file is gone; the sent copy stays: two files in all.
+    storage = regenerated.pdf.storage
+    _folders, files = storage.listdir(old_pdf.rsplit("/", 1)[0])
+    assert sorted(files) == sorted(
+        name.rsplit("/", 1)[1] for name in (regenerated.pdf.name, regenerated.sent_pdf.name)
+    )
     assert regenerated.status == TaxCertificate.Status.DRAFT  # "modifiée depuis l'envoi"
     assert regenerated.amount_paid == AMOUNT_PAID + Decimal("33.00")
     assert regenerated.sent_amount_paid == AMOUNT_PAID and regenerated.sent_at
