@@ -27,27 +27,27 @@ router = Router(tags=["tax-certificates"])
 Amount = decimal_out(places=2, signed=False)
 
 
-class GenerateIn(InputSchema):
+class TaxCertificatesGenerateIn(InputSchema):
     year: int = Field(description="L'année des sommes versées : de 2000 à l'année en cours.")
 
 
-class ExcludedOut(Schema):
+class TaxCertificateExcludedOut(Schema):
     customer_id: int
     customer_name: str
     reason: str = Field(description="business ou nothing_paid")
 
 
-class GenerateOut(Schema):
+class TaxCertificatesGenerateOut(Schema):
     year: int
     generated: int = Field(description="Attestations créées ou mises à jour.")
     created: int
     updated: int
     unchanged: int
     removed: int = Field(description="Retirées : jamais envoyées, plus rien de réglé.")
-    excluded: list[ExcludedOut]
+    excluded: list[TaxCertificateExcludedOut]
 
 
-class EmployeeOut(Schema):
+class TaxCertificateEmployeeOut(Schema):
     name: str
     hours: Amount
 
@@ -59,7 +59,7 @@ class TaxCertificateOut(Schema):
     amount_paid: Amount = Field(description="Montant déclarable, hors CESU préfinancés.")
     cesu_prefinanced: Amount
     hours: Amount
-    employees: list[EmployeeOut]
+    employees: list[TaxCertificateEmployeeOut]
     status: str = Field(description="draft (à envoyer) ou sent (envoyée)")
     sent_at: str | None = None
     sent_amount_paid: Amount | None = None
@@ -70,7 +70,7 @@ class TaxCertificateFilters(InputSchema):
     customer_id: DbId | None = None
 
 
-class SentOut(Schema):
+class TaxCertificateSentOut(Schema):
     id: int
     to: list[str]
 
@@ -101,10 +101,10 @@ def _out(certificate: TaxCertificate) -> dict:
 
 @router.post(
     "/tax-certificates",
-    response={201: GenerateOut, 404: Message},
+    response={201: TaxCertificatesGenerateOut, 404: Message},
     summary="Générer les attestations fiscales d'une année",
 )
-def tax_certificates_generate_api(request: HttpRequest, payload: GenerateIn):
+def tax_certificates_generate_api(request: HttpRequest, payload: TaxCertificatesGenerateIn):
     """Établit (ou met à jour) l'attestation de chaque particulier ayant réglé des services
     à la personne dans l'année ; les PDF sont faits ensuite par la file des tâches (un PDF
     demandé avant est fait aussitôt). Une année future ou avant 2000, ou le numéro SAP de
@@ -203,7 +203,7 @@ def tax_certificate_pdf_api(request: HttpRequest, certificate_id: DbId):
 
 @router.post(
     "/tax-certificates/{certificate_id}/send",
-    response={200: SentOut, 404: Message},
+    response={200: TaxCertificateSentOut, 404: Message},
     summary="Envoyer une attestation fiscale par e-mail",
 )
 def tax_certificate_send_api(request: HttpRequest, certificate_id: DbId):
