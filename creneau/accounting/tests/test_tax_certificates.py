@@ -254,3 +254,33 @@ def test_the_demo_loader(example):
     assert "1 générées" in demo_tax_certificates(year=YEAR)
     assert TaxCertificate.objects.get().pdf
     assert "déjà présentes" in demo_tax_certificates(year=YEAR)
+
+
+def test_without_its_own_email_the_invoice_recipients_get_it(example):
+    from creneau.customers.models import InvoiceRecipient
+
+    customer = example["customer"]
+    customer.email = ""
+    customer.save()
+    InvoiceRecipient.objects.create(customer=customer, email="fils.martin@example.fr")
+    InvoiceRecipient.objects.create(
+        customer=customer, email="relances@example.fr", for_invoices=False
+    )
+    email = tax_certificate_send(certificate=generate(), by=None)
+    assert email.to == ["fils.martin@example.fr"]
+
+
+def test_the_company_page_saves_the_sap_declaration_date(direction, client_for):
+    from creneau.core.tests.conftest import VALID_IDENTITY
+
+    client = client_for(direction)
+    assert 'name="sap_declaration_date"' in client.get("/settings/company/").content.decode()
+    data = {**VALID_IDENTITY, "sap_number": "SAP123456789", "sap_declaration_date": "2019-05-14"}
+    assert client.post("/settings/company/", data).status_code == 302
+    assert Company.load().sap_declaration_date == date(2019, 5, 14)
+    response = client.post("/settings/company/", {**data, "sap_declaration_date": "14/13/2019"})
+    assert "Saisissez une date valide" in response.content.decode()
+    assert (
+        client.post("/settings/company/", {**data, "sap_declaration_date": ""}).status_code == 302
+    )
+    assert Company.load().sap_declaration_date is None
