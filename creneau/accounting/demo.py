@@ -30,6 +30,6 @@ def demo_tax_certificates(*, context: DemoContext | None = None, year: int | Non
     summary = tax_certificates_generate(year=year, by=by)
     made = tax_certificate_pdfs_render(year=year)
     return (
-        f"Attestations fiscales {year} : {summary.created} générées ({made} PDF), "
-        f"{len(summary.excluded)} clients sans attestation."
+        f"Attestations fiscales {year} : générées {summary.created} ({made} PDF), "
+        f"clients sans attestation : {len(summary.excluded)}."
     )

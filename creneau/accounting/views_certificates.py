@@ -81,6 +81,10 @@ def tax_certificate_list(request: HttpRequest) -> HttpResponse:
     require_user(request)
     form = TaxCertificateFilterForm(request.GET)
     year, status = form.chosen_year(), form.chosen_status()
+    if request.htmx and request.htmx.target == "certificates-progress":
+        # The progress line polls while the task worker makes the PDFs: one query.
+        context = {"year": year, "totals": _totals(year)}
+        return render(request, "accounting/certificates_progress.html", context)
     rows = (
         _filtered(year, status)
         .select_related("customer")
@@ -106,8 +110,6 @@ def tax_certificate_list(request: HttpRequest) -> HttpResponse:
         "sap_number_missing": not (company.sap_number or "").strip(),
         "year_form": TaxCertificateYearForm(initial={"year": year}),
     }
-    if request.htmx and request.htmx.target == "certificates-progress":
-        return render(request, "accounting/certificates_progress.html", context)
     return render(request, "accounting/certificates.html", context)
 
 
@@ -136,8 +138,8 @@ def tax_certificates_generate_view(request: HttpRequest) -> HttpResponse:
     messages.success(
         request,
         _(
-            "Attestations %(year)s : %(created)s créées, %(updated)s mises à jour, "
-            "%(unchanged)s inchangées ; %(excluded)s clients sans attestation."
+            "Attestations %(year)s : créées %(created)s, mises à jour %(updated)s, "
+            "inchangées %(unchanged)s ; clients sans attestation : %(excluded)s."
         )
         % {
             "year": year,
@@ -163,7 +165,10 @@ def tax_certificates_send_view(request: HttpRequest) -> HttpResponse:
         transaction.on_commit(lambda: send_tax_certificates.enqueue(year, user_id))
         messages.success(
             request,
-            _("Envoi de %(count)s attestations lancé : elles partent par la file des e-mails.")
+            _(
+                "Envoi lancé (attestations à envoyer : %(count)s) : elles partent par la "
+                "file des e-mails."
+            )
             % {"count": number(to_send, 0)},
         )
     else:

@@ -237,7 +237,7 @@ def test_year_bounds():
 def test_the_command_generates_and_sends(example, direction):
     out = io.StringIO()
     call_command("tax_certificates", "--year", "2025", "--send", stdout=out)
-    assert "1 créées" in out.getvalue() and "Envoyées : 1" in out.getvalue()
+    assert "créées 1," in out.getvalue() and "Envoyées : 1" in out.getvalue()
     certificate = TaxCertificate.objects.get()
     assert certificate.status == TaxCertificate.Status.SENT and certificate.pdf
     assert OutboxEmail.objects.count() == 1
@@ -251,7 +251,7 @@ def test_the_command_refuses_a_future_year(direction):
 
 
 def test_the_demo_loader(example):
-    assert "1 générées" in demo_tax_certificates(year=YEAR)
+    assert "générées 1 (1 PDF)" in demo_tax_certificates(year=YEAR)
     assert TaxCertificate.objects.get().pdf
     assert "déjà présentes" in demo_tax_certificates(year=YEAR)
 

@@ -53,7 +53,7 @@ def test_generate_and_send_from_the_page(browser_page, accountant):
     page.wait_for_url("**year=2025*")
     page.click("#certificates-generate")
     page.wait_for_url("**year=2025*")
-    expect(page.locator(".alert, .app-flash").first).to_contain_text("2 créées")
+    expect(page.locator(".alert, .app-flash").first).to_contain_text("créées 2,")
     rows = page.locator("table tbody tr")
     expect(rows).to_have_count(2)
     expect(rows.first).to_contain_text("Jeanne Martin")

@@ -269,3 +269,19 @@ def test_api_404_for_other_roles(example, api_for, rep, planner):
         assert api.post(f"/api/v1/tax-certificates/{certificate.pk}/send").status_code == 404
     assert not OutboxEmail.objects.exists()
     assert certificate.amount_paid == Decimal("392.26")
+
+
+def test_the_progress_line_polls_until_the_pdfs_are_made(
+    example, client_for, accountant, django_assert_max_num_queries
+):
+    tax_certificates_generate(year=YEAR, by=None)
+    client = client_for(accountant)
+    headers = {"HX-Request": "true", "HX-Target": "certificates-progress"}
+    with django_assert_max_num_queries(4):  # session, user, the totals
+        response = client.get(LIST, {"year": "2025"}, headers=headers)
+    text = response.content.decode()
+    assert "PDF en préparation : 1 sur 1" in text and 'hx-trigger="every 3s"' in text
+    assert "<table" not in text
+    tax_certificate_pdfs_render(year=YEAR)
+    text = client.get(LIST, {"year": "2025"}, headers=headers).content.decode()
+    assert "hx-trigger" not in text and "1 attestation prête, 392,26" in text

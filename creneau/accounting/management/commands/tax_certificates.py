@@ -58,9 +58,9 @@ class Command(BaseCommand):
             raise CommandError(" ".join(error.messages)) from error
         self.stdout.write(
             _(
-                "Attestations %(year)s : %(created)s créées, %(updated)s mises à jour, "
-                "%(unchanged)s inchangées, %(removed)s retirées ; %(pdfs)s PDF faits "
-                "en %(seconds).1f s ; %(excluded)s clients sans attestation."
+                "Attestations %(year)s : créées %(created)s, mises à jour %(updated)s, "
+                "inchangées %(unchanged)s, retirées %(removed)s ; PDF faits %(pdfs)s "
+                "en %(seconds).1f s ; clients sans attestation : %(excluded)s."
             )
             % {
                 "year": year,
