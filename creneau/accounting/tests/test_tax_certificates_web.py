@@ -285,3 +285,32 @@ def test_the_progress_line_polls_until_the_pdfs_are_made(
     tax_certificate_pdfs_render(year=YEAR)
     text = client.get(LIST, {"year": "2025"}, headers=headers).content.decode()
     assert "hx-trigger" not in text and "1 attestation prête, 392,26" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_worker_makes_the_pdfs_then_sends(accountant, client_for):
+    """Générer then Envoyer from the page, the task worker doing the PDFs and the sending."""
+    import signal
+
+    from django.core.management import call_command
+
+    worked_example()
+
+    def work() -> None:
+        saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+        finally:
+            for signum, handler in saved.items():
+                signal.signal(signum, handler)
+
+    client = client_for(accountant)
+    client.post(reverse("accounting:tax_certificates_generate"), {"year": "2025"})
+    assert not TaxCertificate.objects.get().pdf
+    work()
+    assert TaxCertificate.objects.get().pdf
+    client.post(reverse("accounting:tax_certificates_send"), {"year": "2025"})
+    work()
+    certificate = TaxCertificate.objects.get()
+    assert certificate.status == TaxCertificate.Status.SENT
+    assert OutboxEmail.objects.get().to == ["jeanne.martin@example.fr"]
