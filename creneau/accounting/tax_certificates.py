@@ -36,12 +36,12 @@ from django.db.models import (
     CharField,
     DurationField,
     ExpressionWrapper,
+    F,
     Q,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -236,8 +236,16 @@ def year_done_interventions(year: int, customer_id: int | None = None):
 def year_hours(year: int, customer_id: int | None = None) -> dict[int, dict[int | None, int]]:
     """customer id -> {employee id: seconds} of the year's done SAP interventions at the
     customer's sites: one query."""
-    duration = ExpressionWrapper(
-        Coalesce("actual_end", "end") - Coalesce("actual_start", "start"),
+    # The actual times when both are set, else the planned ones (never a mix of the two).
+    duration = Case(
+        When(
+            actual_start__isnull=False,
+            actual_end__isnull=False,
+            then=ExpressionWrapper(
+                F("actual_end") - F("actual_start"), output_field=DurationField()
+            ),
+        ),
+        default=ExpressionWrapper(F("end") - F("start"), output_field=DurationField()),
         output_field=DurationField(),
     )
     rows = (

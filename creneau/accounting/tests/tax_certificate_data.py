@@ -112,14 +112,15 @@ def worked_example(by=None) -> dict:
 
 
 def with_visits(example: dict) -> None:
-    """Alice: 2 h planned, 2 h 30 actually (actual times win) + 3 h; Bruno: 1 h 15; not
+    """Alice: 2 h planned, 2 h 30 actually (actual times win) + 3 h (an actual start
+    without an actual end: the planned times); Bruno: 1 h 15; not
     counted: a planned visit, a cancelled one, a non-SAP one, one of 2024."""
     site, home_help = example["site"], example["home_help"]
     alice, bruno = example["alice"], example["bruno"]
     actual = at(2025, 3, 10, 9)
     visit(site, home_help, alice, at(2025, 3, 10, 9), 2, actual_start=actual,
           actual_end=actual + timedelta(hours=2.5))  # fmt: skip
-    visit(site, home_help, alice, at(2025, 6, 2, 14), 3)
+    visit(site, home_help, alice, at(2025, 6, 2, 14), 3, actual_start=at(2025, 6, 2, 13))
     visit(site, home_help, bruno, at(2025, 12, 31, 22), 1.25)
     visit(site, home_help, bruno, at(2025, 7, 1, 9), 2, status=Intervention.Status.PLANNED)
     visit(site, home_help, bruno, at(2025, 7, 2, 9), 2, status=Intervention.Status.CANCELLED)
