@@ -69,6 +69,7 @@ bench: install
 	$(PY) -m bench.payments_bench
 	$(PY) -m bench.sepa_bench
 	$(PY) -m bench.fec_bench
+	$(PY) -m bench.tax_certificates_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -8,8 +8,6 @@ from creneau.core.roles import Role, user_role
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
-# Accounting exports, settings and closing (fec helper) ---------------------------------
-
 ACCOUNTING_ROLES = {Role.DIRECTION, Role.ACCOUNTANT}
 
 
@@ -21,4 +19,10 @@ def user_may_export_accounting(user: AnyUser) -> bool:
 def user_may_set_accounting(user: AnyUser) -> bool:
     """Paramètres > Comptabilité (accounts, fiscal years) and closing: direction and
     accounting."""
+    return user_role(user) in ACCOUNTING_ROLES
+
+
+def user_may_manage_tax_certificates(user: AnyUser) -> bool:
+    """The annual tax certificates (generate, read, send, print): direction and
+    accounting; the other roles get a 404 on every page and API of them."""
     return user_role(user) in ACCOUNTING_ROLES

@@ -71,6 +71,12 @@ DAILY_MENU = [
         "download",
         allowed=app_rule("accounting", "user_may_export_accounting"),
     ),
+    MenuItem(
+        _("Attestations fiscales"),
+        "accounting:tax_certificates",
+        "file-earmark-check",
+        allowed=app_rule("accounting", "user_may_manage_tax_certificates"),
+    ),
     # An intervenant's whole menu: its day and its week (planning.views.day_sheet).
     MenuItem(_("Ma journée"), "planning:day_sheet", "calendar-day", allowed=user_is_intervenant),
     MenuItem(_("Mon planning"), "planning:my_week", "calendar-week", allowed=user_is_intervenant),

@@ -35,6 +35,7 @@ DEMO_LOADERS: list[str] = [
     "creneau.payments.demo_sepa.load_mandates",
     "creneau.payments.demo_batches.demo_sepa_batches",
     "creneau.accounting.demo_fec.load_fiscal_years",
+    "creneau.accounting.demo.demo_tax_certificates",
 ]
 
 DEMO_PASSWORD = "demo"

@@ -51,7 +51,8 @@ class BootstrapForm(forms.Form):
 
 COMPANY_FORM_FIELDS = [
     "legal_name", "legal_form", "capital", "siret", "register", "register_city", "vat_number",
-    "sap_number", "street", "postcode", "city", "country", "phone", "email", "iban", "bic",
+    "sap_number", "sap_declaration_date", "street", "postcode", "city", "country", "phone",
+    "email", "iban", "bic",
     "sepa_creditor_id", "late_penalty_rate", "vat_on_debits", "invoice_line_per_visit",
     "sepa_pain_version", "sepa_prenotification_days", "sepa_reject_fee",
 ]  # fmt: skip
@@ -92,6 +93,13 @@ class CompanyForm(BootstrapForm):
         for name in ("siret", "vat_number", "phone", "iban", "bic", "sepa_creditor_id"):
             fields[name] = forms.CharField(label=fields[name].label, required=False, max_length=60)
         fields["vat_number"].label = _("TVA intracommunautaire")
+        fields["sap_declaration_date"].widget = forms.DateInput(
+            attrs={"type": "date", "min": "1990-01-01", "max": "2099-12-31"}, format="%Y-%m-%d"
+        )
+        fields["sap_declaration_date"].error_messages["invalid"] = _(
+            "Saisissez une date valide (AAAA-MM-JJ)."
+        )
+        fields["sap_declaration_date"].help_text = _("Imprimée sur les attestations fiscales.")
         # Documents print the address: the service refuses a company without one.
         for name in ("street", "postcode", "city"):
             fields[name].required = True
@@ -135,7 +143,8 @@ class CompanyForm(BootstrapForm):
                      "sepa_reject_fee"):  # fmt: skip
             if fields[name] in (None, ""):
                 del fields[name]
-        fields = {name: "" if value is None and name != "capital" else value
+        nullable = ("capital", "sap_declaration_date")
+        fields = {name: "" if value is None and name not in nullable else value
                   for name, value in fields.items()}  # fmt: skip
         if self.cleaned_data.get("logo"):
             fields["logo"] = self.cleaned_data["logo"]

@@ -217,7 +217,8 @@ def api_token_revoke(*, token: ApiToken, by: User | None) -> ApiToken:
 
 COMPANY_FIELDS = [
     "legal_name", "legal_form", "capital", "siret", "register", "register_city", "vat_number",
-    "street", "postcode", "city", "country", "phone", "email", "sap_number", "sepa_creditor_id",
+    "street", "postcode", "city", "country", "phone", "email", "sap_number",
+    "sap_declaration_date", "sepa_creditor_id",
     "iban", "bic", "logo", "late_penalty_rate", "vat_on_debits", "invoice_line_per_visit",
     "sepa_pain_version", "sepa_prenotification_days", "sepa_reject_fee",
 ]  # fmt: skip

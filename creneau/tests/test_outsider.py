@@ -64,6 +64,9 @@ NOT_CUSTOMER_DATA += ("payments/sepa/", "api/v1/sepa-batches")
 # Fiscal years (Paramètres > Comptabilité): company-wide, direction and accounting only
 # (accounting/tests/test_exports.py, test_settings.py).
 NOT_CUSTOMER_DATA += ("accounting/settings/",)
+# The tax certificates: direction and accounting only, any other role refused (404) before
+# anything is read (accounting/tests/test_tax_certificates_web.py).
+NOT_CUSTOMER_DATA += ("accounting/tax-certificates/", "api/v1/tax-certificates")
 
 
 def outsider_modules():

@@ -73,6 +73,7 @@ def one_of_each(user: User) -> dict[str, int]:
         "dunning_run_id": _dunning_run(user),
         "mandate_id": _mandate(user, customer),
         **_sepa_batch(user),
+        "certificate_id": _tax_certificate(customer),
     }
 
 
@@ -89,6 +90,22 @@ def _sepa_batch(user: User) -> dict[str, int]:
     mandate_with_invoice()
     batch = sepa_batch_create(collection_date=collection_day(), by=user, notify=False)
     return {"sepa_batch_id": batch.pk, "sepa_item_id": batch.items.get().pk}
+
+
+def _tax_certificate(customer) -> int:
+    """A tax certificate of 2025, as generated (no PDF yet: made when asked)."""
+    from datetime import date
+
+    from creneau.accounting.models import TaxCertificate
+    from creneau.accounting.print.tax_certificate import tax_certificate_print_data
+    from creneau.core.models import Company
+
+    zero = Decimal("0.00")
+    data = tax_certificate_print_data(
+        company=Company.load(), customer=customer, year=2025, amount_paid=zero,
+        cesu_prefinanced=zero, hours=zero, employees=[], today=date(2026, 1, 15),
+    )  # fmt: skip
+    return TaxCertificate.objects.create(customer=customer, year=2025, data=data).pk
 
 
 def _dunning_run(user: User) -> int:

@@ -1,0 +1,35 @@
+"""Demo tax certificates: last year's, for the demo data (after the payments' demo).
+
+`demo_tax_certificates` is a demo loader (creneau.core.demo.DEMO_LOADERS, wired by the
+lead after the payments' loader): it generates the certificates of last year (or of the
+year given) with their PDFs, when the company has its SAP declaration number; it does
+nothing when the year's certificates are already there.
+"""
+
+from __future__ import annotations
+
+from creneau.accounting.models import TaxCertificate
+from creneau.accounting.tax_certificate_services import (
+    default_year,
+    tax_certificate_pdfs_render,
+    tax_certificates_generate,
+)
+from creneau.core.demo import DemoContext
+from creneau.core.models import Company
+
+
+def demo_tax_certificates(*, context: DemoContext | None = None, year: int | None = None) -> str:
+    """Generate the year's certificates (last year by default) and their PDFs."""
+    year = year or default_year()
+    if TaxCertificate.objects.filter(year=year).exists():
+        return f"Attestations fiscales {year} : déjà présentes."
+    if not (Company.load().sap_number or "").strip():
+        return f"Attestations fiscales {year} : pas de numéro SAP, aucune générée."
+    users = context.users if context else {}
+    by = users.get("compta") or users.get("direction")
+    summary = tax_certificates_generate(year=year, by=by)
+    made = tax_certificate_pdfs_render(year=year)
+    return (
+        f"Attestations fiscales {year} : générées {summary.created} ({made} PDF), "
+        f"clients sans attestation : {len(summary.excluded)}."
+    )
