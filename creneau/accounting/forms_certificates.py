@@ -37,6 +37,10 @@ class TaxCertificateFilterForm(BootstrapForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.is_bound and not self.data.get("year"):
+            # No year asked: the page shows last year's, and its selector says so.
+            self.data = self.data.copy()
+            self.data["year"] = str(default_year())
         self.fields["year"].choices = year_choices()
         self.fields["year"].error_messages["invalid_choice"] = _(
             "Année hors limites : de %(first)s à %(last)s."
