@@ -135,7 +135,10 @@ def sepa_batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     counts = dict.fromkeys(SepaItemStatus.values, 0)
     for row in batch.items.order_by().values("status").annotate(count=Count("id")):
         counts[row["status"]] = row["count"]
-    not_notified = batch.items.filter(prenotified_at__isnull=True).count()
+    # Once transmitted, the debits are made: a warning about notices would come too late.
+    not_notified = 0
+    if batch.status == SepaBatch.Status.PREPARED:
+        not_notified = batch.items.filter(prenotified_at__isnull=True).count()
     context = {"batch": batch, "page": page, "counts": counts, "not_notified": not_notified}
     return render(request, "payments/sepa/batch_detail.html", context)
 
