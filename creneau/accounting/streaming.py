@@ -31,8 +31,8 @@ def query_rows(queryset: QuerySet, chunk_size: int) -> Iterator[tuple]:
     query = queryset.query
     compiler = query.get_compiler(queryset.db)
     sql, params = compiler.as_sql()
-    # The SELECT's order (as Django's ValuesListIterable reads it), and the one asked.
-    names = [*query.extra_select, *query.values_select, *query.annotation_select]
+    # The SELECT's order (its aliases, once compiled), and the one asked.
+    names = [alias for _expression, _sql, alias in compiler.select]
     fields = [*queryset._fields, *(f for f in query.annotation_select if f not in queryset._fields)]
     reorder = None
     if fields and fields != names:
@@ -48,7 +48,7 @@ def query_rows(queryset: QuerySet, chunk_size: int) -> Iterator[tuple]:
                 yield from map(reorder, rows)
 
 
-AHEAD = 3  # chunks read ahead of the caller
+AHEAD = 1  # chunks waiting for the caller (one more is being fetched)
 
 
 def _prefetched(cursor, sql: str, params, chunk_size: int) -> Iterator[list]:
