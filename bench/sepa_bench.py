@@ -2,6 +2,7 @@
 stored pain.008 file validated against the XSD.
 
     .venv/bin/python -m bench.sepa_bench [--regenerate] [--debits 10000] [--profile]
+        [--one-by-one] [--no-notify]
 
 On PostgreSQL only, in a database of its own: BENCH_SEPA_DATABASE_URL, by default
 postgresql://postgres@127.0.0.1:5432/creneau_bench_sepa (created and migrated if missing).
@@ -68,6 +69,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--regenerate", action="store_true", help="régénérer les données")
     parser.add_argument("--debits", type=int, default=DEBITS)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--one-by-one",
+        action="store_true",
+        help="mesurer aussi l'ancienne transmission (un payment_create par prélèvement)",
+    )
     parser.add_argument(
         "--no-notify", action="store_true", help="ne pas mesurer les pré-notifications"
     )
@@ -192,17 +198,18 @@ def _transmit_timed(transmit, batch, director, profile: bool) -> float:
     return elapsed
 
 
-def _transmit_lines(batch, director, profile: bool) -> list[str]:
-    """« Marquer comme transmis » on the batch: the set-based path, and the one payment at a
-    time path it replaced (payment_create per debit) when it is there, each rolled back."""
+def _transmit_lines(batch, director, args: argparse.Namespace) -> list[str]:
+    """« Marquer comme transmis » on the batch: the set-based path and, with --one-by-one,
+    the one payment at a time path it replaced (payment_create per debit), each rolled
+    back."""
     from creneau.payments import sepa_collect
 
     lines = []
     paths = [("en bloc", sepa_collect.sepa_batch_transmit)]
-    if hasattr(sepa_collect, "sepa_batch_transmit_one_by_one"):
+    if args.one_by_one:
         paths.append(("un par un (ancien)", sepa_collect.sepa_batch_transmit_one_by_one))
     for label, transmit in paths:
-        elapsed = _transmit_timed(transmit, batch, director, profile)
+        elapsed = _transmit_timed(transmit, batch, director, args.profile)
         lines.append(
             f"Marquer comme transmis ({label}) : {batch.item_count} règlements SEPA, "
             f"affectations, écritures au journal en {elapsed:.2f} s"
@@ -238,7 +245,7 @@ def run_bench(args: argparse.Namespace) -> list[str]:
         f"(cible ≤ {TARGET_S:.0f} s : {verdict})"
     ]
     print(lines[-1], flush=True)
-    lines.extend(_transmit_lines(batch, director, args.profile))
+    lines.extend(_transmit_lines(batch, director, args))
     if args.no_notify:
         lines.append(f"PostgreSQL {connection.pg_version // 10000}")
         return lines
