@@ -139,12 +139,13 @@ def _journal_and_audit(
     )
 
 
-def _mandates_write(items: list[SepaBatchItem], batch: SepaBatch) -> None:
+def _mandates_write(batch: SepaBatch) -> None:
     """First collection set where there was none, last the later of it and this one (the
     latest collected item's, as sepa_collect._mandates_update derives it): two UPDATEs."""
-    ids = sorted({item.mandate_id for item in items})
     day = batch.collection_date
-    mandates = Mandate.objects.filter(pk__in=ids)
+    mandates = Mandate.objects.filter(
+        pk__in=SepaBatchItem.objects.filter(batch=batch).values("mandate_id")
+    )
     mandates.filter(first_collection_date__isnull=True).update(first_collection_date=day)
     mandates.filter(Q(last_collection_date__isnull=True) | Q(last_collection_date__lt=day)).update(
         last_collection_date=day
@@ -172,7 +173,7 @@ def _collect_all(batch: SepaBatch, by: User | None) -> None:
     for item, payment in zip(items, payments, strict=True):
         item.payment, item.status = payment, SepaItemStatus.COLLECTED
     SepaBatchItem.objects.bulk_update(items, ["payment", "status"], batch_size=1000)
-    _mandates_write(items, batch)
+    _mandates_write(batch)
 
 
 def sepa_batch_transmit(*, batch: SepaBatch, by: User | None) -> SepaBatch:

@@ -9,12 +9,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from creneau.billing.journal import GENESIS_HASH, entry_hash
 from creneau.billing.models import Invoice, JournalEntry
-from creneau.core.models import AuditEvent
+from creneau.core.models import AuditEvent, Company
 from creneau.payments.models import Mandate, Payment, PaymentAllocation, PaymentMethod
 from creneau.payments.selectors import customer_balance
 from creneau.payments.sepa_batches import sepa_batch_create
@@ -38,7 +39,7 @@ class _Undo(Exception):
 def _batch_of(direction, debits: int, *, partly_paid: bool = True):
     """Mandates half new (FRST), half collected before (RCUR); the first RCUR customer has
     two invoices; with `partly_paid`, one invoice is paid 50 € by transfer once the batch
-    is made (the bank will debit its full amount all the same)."""
+    is made, another in full (the bank will debit the file's amounts all the same)."""
     sepa_company()
     invoices = []
     for index in range(debits - 1):
@@ -54,6 +55,11 @@ def _batch_of(direction, debits: int, *, partly_paid: bool = True):
             customer=invoices[0].customer, by=direction, amount=Decimal("50"),
             method=PaymentMethod.TRANSFER,
             allocations=[{"invoice_id": invoices[0].pk, "amount": Decimal("50")}],
+        )  # fmt: skip
+        invoices[1].refresh_from_db()
+        payment_create(
+            customer=invoices[1].customer, by=direction, amount=invoices[1].amount_due,
+            method=PaymentMethod.TRANSFER,
         )  # fmt: skip
     return batch, invoices
 
@@ -149,6 +155,9 @@ def test_set_based_transmission_matches_one_by_one(direction):
     assert bulk["balances"][0].credit == Decimal("50.00")
     assert len(bulk["journal"]) == len(bulk["payments"]) == 6
     assert {row[2] for row in bulk["invoices"]} == {Invoice.Status.PAID}
+    # The invoice paid in full by then: the whole debit is credit, no allocation.
+    assert bulk["balances"][1].credit == invoices[1].total_gross
+    assert invoices[1].number not in {row[1] for row in bulk["allocations"]}
 
 
 def _queries(direction, debits: int) -> int:
@@ -163,3 +172,15 @@ def test_query_count_does_not_grow_with_the_debits(direction):
     many = _queries(direction, 9)
     assert few == many, (few, many)
     assert many <= 25
+
+
+def test_closed_period_refuses_and_writes_nothing(direction):
+    batch, _invoices = _batch_of(direction, 3, partly_paid=False)
+    company = Company.load()
+    company.books_closed_until = batch.collection_date
+    company.save()
+    payments = Payment.objects.count()
+    with pytest.raises(ValidationError):
+        sepa_batch_transmit(batch=batch, by=direction)
+    batch.refresh_from_db()
+    assert batch.status == "prepared" and Payment.objects.count() == payments
