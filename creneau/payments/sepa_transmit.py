@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -152,6 +152,32 @@ def _mandates_write(batch: SepaBatch) -> None:
     )
 
 
+# PostgreSQL: every item given its payment in one statement, from two arrays (Django's
+# bulk_update builds a CASE of a thousand branches per thousand rows: seconds for 10,000).
+ITEMS_UPDATE = """
+UPDATE payments_sepabatchitem AS item SET payment_id = given.payment_id, status = %s
+FROM unnest(%s::bigint[], %s::bigint[]) AS given(id, payment_id)
+WHERE item.id = given.id
+"""
+
+
+def _items_write(items: list[SepaBatchItem], payments: list[Payment]) -> None:
+    for item, payment in zip(items, payments, strict=True):
+        item.payment, item.status = payment, SepaItemStatus.COLLECTED
+    if connection.vendor != "postgresql":
+        SepaBatchItem.objects.bulk_update(items, ["payment", "status"], batch_size=1000)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ITEMS_UPDATE,
+            [
+                SepaItemStatus.COLLECTED,
+                [item.pk for item in items],
+                [payment.pk for payment in payments],
+            ],
+        )
+
+
 def _collect_all(batch: SepaBatch, by: User | None) -> None:
     items = list(batch.items.select_related("mandate").order_by("id"))
     invoices = _locked_invoices(batch)
@@ -170,9 +196,7 @@ def _collect_all(batch: SepaBatch, by: User | None) -> None:
     )  # fmt: skip
     _invoices_write(invoices)
     _journal_and_audit(payments, {allocation.payment_id: allocation for allocation in made}, by)
-    for item, payment in zip(items, payments, strict=True):
-        item.payment, item.status = payment, SepaItemStatus.COLLECTED
-    SepaBatchItem.objects.bulk_update(items, ["payment", "status"], batch_size=1000)
+    _items_write(items, payments)
     _mandates_write(batch)
 
 
