@@ -2,6 +2,7 @@
 stored pain.008 file validated against the XSD.
 
     .venv/bin/python -m bench.sepa_bench [--regenerate] [--debits 10000] [--profile]
+        [--one-by-one] [--no-notify]
 
 On PostgreSQL only, in a database of its own: BENCH_SEPA_DATABASE_URL, by default
 postgresql://postgres@127.0.0.1:5432/creneau_bench_sepa (created and migrated if missing).
@@ -12,7 +13,9 @@ Later runs reuse them.
 Each run removes the batches of earlier runs (and their files), then times
 `sepa_batch_create` at the next TARGET2 business day at least three days ahead, with every
 proposed invoice: the proposal, the checks, the items, the pain.008.001.02 file (sepaxml)
-validated with lxml against the repository's XSD, and its storage. Target <= 5 s. The
+validated with lxml against the repository's XSD, and its storage. Target <= 5 s. Then
+"Marquer comme transmis" on that batch (10,000 SEPA payments, allocations, journal
+entries), timed inside a transaction rolled back at once (the invoices stay due). The
 pre-notification e-mails, queued after the commit, are timed apart. Figures are printed
 and saved in bench/results/sepa-<date>.json and .md.
 """
@@ -66,6 +69,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--regenerate", action="store_true", help="régénérer les données")
     parser.add_argument("--debits", type=int, default=DEBITS)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--one-by-one",
+        action="store_true",
+        help="mesurer aussi l'ancienne transmission (un payment_create par prélèvement)",
+    )
     parser.add_argument(
         "--no-notify", action="store_true", help="ne pas mesurer les pré-notifications"
     )
@@ -172,6 +180,44 @@ def _timed(function, profile: bool):
     return result, time.perf_counter() - started
 
 
+class _Rollback(Exception):
+    """Leaves the timed transmission's transaction: the invoices stay due for the next run."""
+
+
+def _transmit_timed(transmit, batch, director, profile: bool) -> float:
+    """Time `transmit` on the batch (the whole transaction, commit excepted), then undo it."""
+    from django.db import transaction
+
+    elapsed = 0.0
+    try:
+        with transaction.atomic():
+            _result, elapsed = _timed(lambda: transmit(batch=batch, by=director), profile)
+            raise _Rollback
+    except _Rollback:
+        pass
+    return elapsed
+
+
+def _transmit_lines(batch, director, args: argparse.Namespace) -> list[str]:
+    """« Marquer comme transmis » on the batch: the set-based path and, with --one-by-one,
+    the one payment at a time path it replaced (payment_create per debit), each rolled
+    back."""
+    from creneau.payments import sepa_collect
+
+    lines = []
+    paths = [("en bloc", sepa_collect.sepa_batch_transmit)]
+    if args.one_by_one:
+        paths.append(("un par un (ancien)", sepa_collect.sepa_batch_transmit_one_by_one))
+    for label, transmit in paths:
+        elapsed = _transmit_timed(transmit, batch, director, args.profile)
+        lines.append(
+            f"Marquer comme transmis ({label}) : {batch.item_count} règlements SEPA, "
+            f"affectations, écritures au journal en {elapsed:.2f} s"
+        )
+        print(lines[-1], flush=True)
+    return lines
+
+
 def run_bench(args: argparse.Namespace) -> list[str]:
     from django.db import connection
     from django.utils import timezone
@@ -199,6 +245,7 @@ def run_bench(args: argparse.Namespace) -> list[str]:
         f"(cible ≤ {TARGET_S:.0f} s : {verdict})"
     ]
     print(lines[-1], flush=True)
+    lines.extend(_transmit_lines(batch, director, args))
     if args.no_notify:
         lines.append(f"PostgreSQL {connection.pg_version // 10000}")
         return lines

@@ -51,8 +51,9 @@ class TooManyRequests(Exception):
         self.retry_after = retry_after
 
 
-def counter_next(*, name: str) -> int:
+def counter_next(*, name: str, count: int = 1) -> int:
     """Take the next value of a named counter, locking its row until the transaction ends.
+    With `count`, take that many values at once and return the last one.
 
     Gapless as long as the caller's transaction commits: a rollback gives the value back.
     One statement (UPDATE ... RETURNING, on PostgreSQL and SQLite alike): invoices take a
@@ -61,8 +62,8 @@ def counter_next(*, name: str) -> int:
     table = connection.ops.quote_name(Counter._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value",
-            [name],
+            f"UPDATE {table} SET value = value + %s WHERE name = %s RETURNING value",
+            [count, name],
         )
         row = cursor.fetchone()
     if row is not None:
@@ -71,7 +72,7 @@ def counter_next(*, name: str) -> int:
     # take their turn on the row.
     with transaction.atomic():
         Counter.objects.get_or_create(name=name)
-    return counter_next(name=name)
+    return counter_next(name=name, count=count)
 
 
 def fields_apply(instance: Any, fields: dict[str, Any], allowed: list[str]) -> None:

@@ -27,7 +27,10 @@ from creneau.payments.models import (
     SepaBatchStatus,
     SepaItemStatus,
 )
+from creneau.payments.sepa_transmit import sepa_batch_transmit
 from creneau.payments.services import payment_create, payment_reverse
+
+__all__ = ["sepa_batch_transmit", "sepa_batch_transmit_one_by_one", "sepa_item_reject"]
 
 # The usual reasons a bank gives for a rejected or returned debit (ISO 20022 codes).
 REJECT_CODES = {
@@ -60,8 +63,10 @@ def reject_code_choices() -> list[tuple[str, str]]:
     return [(code, f"{code} – {label}") for code, label in REJECT_CODES.items()]  # noqa: RUF001
 
 
-def sepa_batch_transmit(*, batch: SepaBatch, by: User | None) -> SepaBatch:
-    """Marquer comme transmis: the file went to the bank. Each debit is recorded as a SEPA
+def sepa_batch_transmit_one_by_one(*, batch: SepaBatch, by: User | None) -> SepaBatch:
+    """Marquer comme transmis, one payment_create per debit: the reference the set-based
+    sepa_transmit.sepa_batch_transmit (the one the pages and the API call) is tested
+    against, and timed against in bench/sepa_bench.py. Each debit is recorded as a SEPA
     payment on the collection date, allocated to its invoice (what the invoice still owes,
     the rest as the customer's credit); the mandates remember their first and last
     collection."""
