@@ -104,9 +104,10 @@ def load_billing(*, context: DemoContext) -> str:
     if by is None:
         return "Facturation : pas d'utilisateur de la comptabilité ni de la direction."
     recipients = recipients_add(by)
-    first_done = Intervention.objects.filter(status=Intervention.Status.DONE).aggregate(
-        first=Min("start")
-    )["first"]
+    # The visits not billed yet (last year's are, by the payments' demo).
+    first_done = Intervention.objects.filter(
+        status=Intervention.Status.DONE, billing__isnull=True
+    ).aggregate(first=Min("start"))["first"]
     if first_done is None:
         return f"Facturation : {recipients} destinataire(s), aucune intervention à facturer."
     today = timezone.localdate()

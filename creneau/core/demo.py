@@ -28,7 +28,8 @@ DEMO_LOADERS: list[str] = [
     "creneau.customers.demo_documents.load_documents",
     "creneau.quotes.demo.load_quotes",
     "creneau.planning.demo.load_planning",
-    # Before the month's billing run: numbers never go back in time.
+    # Before the month's billing run: numbers never go back in time (last year's first).
+    "creneau.payments.demo_last_year.load_last_year_home_services",
     "creneau.payments.demo.load_earlier_invoices",
     "creneau.billing.demo.load_billing",
     "creneau.payments.demo.load_payments",

@@ -111,13 +111,14 @@ def _earlier_customers(rng: random.Random) -> list[Customer]:
 
 def load_earlier_invoices(*, context: DemoContext) -> str:
     """Demo loader, before the billing demo's: the one-off invoices of the past months."""
-    if Invoice.objects.exists():
+    # Last year's invoices (demo_last_year) come before; any of this year's means done.
+    today = timezone.localdate()
+    if Invoice.objects.exclude(issue_date__lt=date(today.year, 1, 1)).exists():
         return "Factures ponctuelles des mois passés : factures déjà présentes."
     by = context.users.get("compta") or context.users.get("direction")
     customers = _earlier_customers(context.random("payments:earlier"))
     default_vat_rates_ensure(VatRate)
     rate = VatRate.objects.filter(rate=Decimal("20.00")).order_by("position", "id").first()
-    today = timezone.localdate()
     planned = []
     for earlier, customer in zip(EARLIER, customers, strict=True):
         day = today - timedelta(days=earlier.overdue_days + customer.payment_terms_days)
@@ -335,7 +336,9 @@ def _reference(method: str, invoice: Invoice) -> str:
 def load_payments(*, context: DemoContext) -> str:
     """Demo loader, after the billing demo: payments, a deposit, a bounced cheque, a credit,
     a hold and the reminders sent."""
-    if Payment.objects.exists():
+    # Those of last year's invoices (demo_last_year) aside.
+    last_year_end = date(timezone.localdate().year - 1, 12, 31)
+    if Payment.objects.exclude(allocations__invoice__issue_date__lte=last_year_end).exists():
         return "Règlements : déjà présents."
     by = context.users.get("compta") or context.users.get("direction")
     earlier = _earlier_invoices()

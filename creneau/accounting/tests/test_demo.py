@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from creneau.accounting.models import TaxCertificate
 from creneau.accounting.selectors import fiscal_year_for
 from creneau.accounting.services import fec_content
 from creneau.accounting.tests.fec_checker import fec_check
@@ -56,3 +57,22 @@ def test_the_demo_year_has_a_fec_that_adds_up(demo):
     # A second loading adds no fiscal year.
     call_command("demo", stdout=StringIO())
     assert fiscal_year_for(year.end_date.year).pk == year.pk
+
+
+def test_the_demo_has_last_years_tax_certificates(demo):
+    year = timezone.localdate().year - 1
+    certificates = list(TaxCertificate.objects.filter(year=year).select_related("customer"))
+    assert len(certificates) >= 5
+    assert all(certificate.amount_paid > 0 for certificate in certificates)
+    assert any(certificate.cesu_prefinanced > 0 for certificate in certificates)
+    for certificate in certificates:
+        assert certificate.hours > 0
+        assert certificate.employees and all(worker["name"] for worker in certificate.employees)
+    # Last year's invoices are all settled: nothing of them is overdue in this year's dunning.
+    last_year = Invoice.objects.filter(issue_date__year=year)
+    assert last_year.filter(kind="credit_note").count() == 1
+    assert not last_year.filter(kind="invoice", amount_due__gt=0).exists()
+    # The December invoice paid in January is not in last year's amounts.
+    assert Payment.objects.filter(
+        date__year=year + 1, allocations__invoice__issue_date__year=year
+    ).exists()
