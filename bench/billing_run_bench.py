@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import os
 import pstats
 import random
@@ -258,21 +257,6 @@ def run_bench(args: argparse.Namespace, start: date, end: date) -> list[str]:
     return lines
 
 
-def save(lines: list[str], machine: str) -> list:
-    from bench.report import RESULTS_DIR
-
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now().astimezone().strftime("%Y%m%d-%H%M%S")
-    json_path = RESULTS_DIR / f"billing-run-{stamp}.json"
-    json_path.write_text(
-        json.dumps({"date": stamp, "machine": machine, "lines": lines}, ensure_ascii=False),
-        encoding="utf-8",
-    )
-    markdown_path = RESULTS_DIR / f"billing-run-{stamp}.md"
-    markdown_path.write_text("\n".join([*lines, "", machine]) + "\n", encoding="utf-8")
-    return [json_path, markdown_path]
-
-
 def main(argv: list[str]) -> int:
     url = configure_environment(os.environ.get("BENCH_BILLING_DATABASE_URL", DEFAULT_URL))
     created = database_create_if_missing(url)
@@ -294,7 +278,7 @@ def main(argv: list[str]) -> int:
     machine = report.machine()
     print(f"Machine : {machine}")
     lines = run_bench(args, start, end)
-    paths = save(lines, machine)
+    paths = report.save_lines("billing-run", lines, machine)
     print("Résultats : " + ", ".join(str(path) for path in paths))
     return 0
 

@@ -88,3 +88,17 @@ def save(results: list[Result], notes: list[str], *, customers: int, sites: int)
     markdown_path = RESULTS_DIR / f"{stamp}.md"
     markdown_path.write_text("\n".join(markdown) + "\n", encoding="utf-8")
     return [json_path, markdown_path]
+
+
+def save_lines(name: str, lines: list[str], machine: str) -> list[Path]:
+    """A bench's figures, as printed, in results/<name>-<stamp>.json and .md."""
+    RESULTS_DIR.mkdir(exist_ok=True)
+    stamp = datetime.now().astimezone().strftime("%Y%m%d-%H%M%S")
+    json_path = RESULTS_DIR / f"{name}-{stamp}.json"
+    json_path.write_text(
+        json.dumps({"date": stamp, "machine": machine, "lines": lines}, ensure_ascii=False),
+        encoding="utf-8",
+    )
+    markdown_path = RESULTS_DIR / f"{name}-{stamp}.md"
+    markdown_path.write_text("\n".join([*lines, "", machine]) + "\n", encoding="utf-8")
+    return [json_path, markdown_path]

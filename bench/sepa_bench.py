@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import json
 import os
 import pstats
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from bench.database import configure_environment, database_create_if_missing
 
@@ -258,21 +257,6 @@ def run_bench(args: argparse.Namespace) -> list[str]:
     return lines
 
 
-def save(lines: list[str], machine: str) -> list:
-    from bench.report import RESULTS_DIR
-
-    RESULTS_DIR.mkdir(exist_ok=True)
-    stamp = datetime.now().astimezone().strftime("%Y%m%d-%H%M%S")
-    json_path = RESULTS_DIR / f"sepa-{stamp}.json"
-    json_path.write_text(
-        json.dumps({"date": stamp, "machine": machine, "lines": lines}, ensure_ascii=False),
-        encoding="utf-8",
-    )
-    markdown_path = RESULTS_DIR / f"sepa-{stamp}.md"
-    markdown_path.write_text("\n".join([*lines, "", machine]) + "\n", encoding="utf-8")
-    return [json_path, markdown_path]
-
-
 def main(argv: list[str]) -> int:
     url = configure_environment(os.environ.get("BENCH_SEPA_DATABASE_URL", DEFAULT_URL))
     created = database_create_if_missing(url)
@@ -292,7 +276,7 @@ def main(argv: list[str]) -> int:
     machine = report.machine()
     print(f"Machine : {machine}")
     lines = run_bench(args)
-    paths = save(lines, machine)
+    paths = report.save_lines("sepa", lines, machine)
     print("Résultats : " + ", ".join(str(path) for path in paths))
     return 0
 
