@@ -121,8 +121,9 @@ def _print_data(company: Company, customer: Customer, figures: CustomerFigures, 
             amount_paid=figures.amount_paid,
             cesu_prefinanced=figures.cesu_prefinanced,
             hours=figures.hours,
-            employees=figures.employees,
+            employees=figures.details or figures.employees,
             today=timezone.localdate(),
+            prices=figures.prices,
         )
 
 

@@ -19,7 +19,10 @@ N for home services (SAP):
   already paid releases the allocation, which then counts no more.
 
 The intervenants are those of the done interventions of N at the customer's sites, for
-home services, with their hours (actual times when both are set, else the planned ones).
+home services, with their hours (actual times when both are set, else the planned ones),
+in all and by month (Paris time) with the number of visits. The prices are the distinct
+unit prices incl. VAT (after the line's discount) of the home-service lines of the
+customer's issued invoices of N, by service.
 Only individual customers get a certificate; the others, and the individuals with SAP
 activity in N but nothing paid, are listed as excluded, with the reason.
 """
@@ -34,6 +37,7 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     CharField,
+    Count,
     DurationField,
     ExpressionWrapper,
     F,
@@ -42,6 +46,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import ExtractMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -84,6 +89,12 @@ class CustomerFigures:
     seconds: dict[int | None, int] = field(default_factory=dict)
     employees: list[dict[str, str]] = field(default_factory=list)
     hours: Decimal = ZERO
+    # employee id -> month (1-12) -> (visits, seconds)
+    monthly: dict[int | None, dict[int, tuple[int, int]]] = field(default_factory=dict)
+    # the employees as printed: name, hours, and "months" [{"month", "visits", "hours"}]
+    details: list[dict] = field(default_factory=list)
+    # [(service label, unit, unit price incl. VAT)] billed in the year
+    prices: list[tuple[str, str, Decimal]] = field(default_factory=list)
 
 
 def year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
@@ -233,11 +244,9 @@ def year_done_interventions(year: int, customer_id: int | None = None):
     return interventions
 
 
-def year_hours(year: int, customer_id: int | None = None) -> dict[int, dict[int | None, int]]:
-    """customer id -> {employee id: seconds} of the year's done SAP interventions at the
-    customer's sites: one query."""
-    # The actual times when both are set, else the planned ones (never a mix of the two).
-    duration = Case(
+def _duration() -> Case:
+    """The actual times when both are set, else the planned ones (never a mix of the two)."""
+    return Case(
         When(
             actual_start__isnull=False,
             actual_end__isnull=False,
@@ -248,45 +257,123 @@ def year_hours(year: int, customer_id: int | None = None) -> dict[int, dict[int 
         default=ExpressionWrapper(F("end") - F("start"), output_field=DurationField()),
         output_field=DurationField(),
     )
+
+
+Monthly = dict[int, dict[int | None, dict[int, tuple[int, int]]]]
+
+
+def year_monthly_hours(year: int, customer_id: int | None = None) -> Monthly:
+    """customer id -> {employee id: {month: (visits, seconds)}} of the year's done SAP
+    interventions at the customer's sites, months in Paris time: one query."""
     rows = (
         year_done_interventions(year, customer_id)
-        .values("site__customer_id", "employee_id")
-        .annotate(worked=Sum(duration))
+        .annotate(month=ExtractMonth("start"))
+        .values("site__customer_id", "employee_id", "month")
+        .annotate(worked=Sum(_duration()), visits=Count("pk"))
         .order_by()
     )
-    hours: dict[int, dict[int | None, int]] = defaultdict(dict)
-    for row in rows:
+    monthly: Monthly = defaultdict(lambda: defaultdict(dict))
+    for row in rows.iterator(chunk_size=5000):
         worked = row["worked"] or datetime.timedelta(0)
         seconds = max(int(worked.total_seconds()), 0)
-        hours[row["site__customer_id"]][row["employee_id"]] = seconds
-    return hours
+        monthly[row["site__customer_id"]][row["employee_id"]][row["month"]] = (
+            row["visits"],
+            seconds,
+        )
+    return monthly
+
+
+def year_hours(year: int, customer_id: int | None = None) -> dict[int, dict[int | None, int]]:
+    """customer id -> {employee id: seconds} of the year's done SAP interventions at the
+    customer's sites: one query."""
+    return _yearly(year_monthly_hours(year, customer_id))
+
+
+def _yearly(monthly: Monthly) -> dict[int, dict[int | None, int]]:
+    return {
+        customer_id: {
+            employee_id: sum(seconds for _visits, seconds in months.values())
+            for employee_id, months in employees.items()
+        }
+        for customer_id, employees in monthly.items()
+    }
+
+
+def year_prices(year: int, customer_id: int | None = None) -> dict[int, list]:
+    """customer id -> [(service label, unit, unit price incl. VAT)], distinct, of the
+    home-service lines of its issued invoices of `year` (after the line's discount): one
+    query."""
+    lines = InvoiceLine.objects.filter(
+        invoice__kind=Invoice.Kind.INVOICE,
+        invoice__issue_date__year=year,
+        service__is_personal_service=True,
+    ).exclude(invoice__status=Invoice.Status.DRAFT)
+    if customer_id is not None:
+        lines = lines.filter(invoice__customer_id=customer_id)
+    rows = (
+        lines.values_list(
+            "invoice__customer_id",
+            "service__label",
+            "unit",
+            "unit_price",
+            "discount_percent",
+            "vat_rate_value",
+        )
+        .distinct()
+        .order_by()
+    )
+    found: dict[int, set[tuple[str, str, Decimal]]] = defaultdict(set)
+    for customer, label, unit, price, discount, rate in rows.iterator(chunk_size=5000):
+        net = price * (HUNDRED - (discount or 0)) / HUNDRED
+        found[customer].add((label, unit, money_round(_gross(net, rate))))
+    return {customer: sorted(prices) for customer, prices in found.items()}
 
 
 def hours_of(seconds: int) -> Decimal:
     return money_round(Decimal(seconds) / Decimal(3600))
 
 
-def employees_of(seconds: dict[int | None, int], names: dict[int, str]) -> list[dict[str, str]]:
-    """[{"name", "hours"}] in name order, the unassigned time last; hours as "12.50"."""
+def employees_of(
+    seconds: dict[int | None, int],
+    names: dict[int, str],
+    monthly: dict[int | None, dict[int, tuple[int, int]]] | None = None,
+) -> list[dict]:
+    """[{"name", "hours"}] in name order, the unassigned time last; hours as "12.50".
+    With `monthly`, each row also has "months": [{"month", "visits", "hours"}]."""
     named = sorted(
-        (names.get(employee_id, UNASSIGNED), hours_of(worked))
+        (names.get(employee_id, UNASSIGNED), employee_id)
         for employee_id, worked in seconds.items()
         if employee_id is not None and worked
     )
     if seconds.get(None):
-        named.append((UNASSIGNED, hours_of(seconds[None])))
-    return [{"name": name, "hours": f"{hours:.2f}"} for name, hours in named if hours]
+        named.append((UNASSIGNED, None))
+    rows = []
+    for name, employee_id in named:
+        hours = hours_of(seconds[employee_id])
+        if not hours:
+            continue
+        row: dict = {"name": name, "hours": f"{hours:.2f}"}
+        if monthly is not None:
+            row["months"] = [
+                {"month": month, "visits": visits, "hours": f"{hours_of(worked):.2f}"}
+                for month, (visits, worked) in sorted(monthly.get(employee_id, {}).items())
+            ]
+        rows.append(row)
+    return rows
 
 
 def year_figures(
     year: int, customer_id: int | None = None
 ) -> tuple[dict[int, CustomerFigures], dict[int, dict]]:
     """(figures of every customer (or of one) who paid for home services in `year`, any
-    kind; the hours of every customer with done SAP interventions)."""
+    kind, with the hours by employee and month and the prices; the hours of every customer
+    with done SAP interventions): six queries, whatever the number of customers."""
     from creneau.planning.models import Employee
 
     figures = year_paid_amounts(year, customer_id)
-    hours = year_hours(year, customer_id)
+    monthly = year_monthly_hours(year, customer_id)
+    hours = _yearly(monthly)
+    prices = year_prices(year, customer_id)
     employee_ids = {employee_id for worked in hours.values() for employee_id in worked}
     names = {
         employee.pk: employee.full_name
@@ -296,8 +383,11 @@ def year_figures(
     }
     for customer_id, entry in figures.items():
         entry.seconds = hours.get(customer_id, {})
-        entry.employees = employees_of(entry.seconds, names)
+        entry.monthly = monthly.get(customer_id, {})
+        entry.details = employees_of(entry.seconds, names, entry.monthly)
+        entry.employees = [{"name": row["name"], "hours": row["hours"]} for row in entry.details]
         entry.hours = sum((Decimal(row["hours"]) for row in entry.employees), ZERO)
+        entry.prices = prices.get(customer_id, [])
     return figures, hours
 
 

@@ -31,6 +31,43 @@ def _hours(value: Decimal | str) -> str:
     return f"{text}\N{NO-BREAK SPACE}h"
 
 
+MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+    "octobre", "novembre", "décembre",
+)  # fmt: skip
+UNITS = {"hour": "heure", "visit": "passage", "m2": "m²", "flat": "forfait", "piece": "pièce"}
+
+
+def _visits(count: int) -> str:
+    return f"{count} intervention{'s' if count > 1 else ''}"
+
+
+def _employee(row: dict, year: int) -> dict[str, Any]:
+    """An intervenant: name, hours and, when known, visits and hours by month."""
+    months = row.get("months") or []
+    return {
+        "name": row["name"],
+        "hours": _hours(row["hours"]),
+        "visits": _visits(sum(month["visits"] for month in months)) if months else "",
+        "months": [
+            {
+                "month": f"{MONTHS[month['month'] - 1]} {year}",
+                "visits": _visits(month["visits"]),
+                "hours": _hours(month["hours"]),
+            }
+            for month in months
+        ],
+    }
+
+
+def _price(label: str, unit: str, price: Decimal) -> str:
+    """'Ménage à domicile : 27,00 € TTC / heure'; a flat price: '… TTC (forfait)'."""
+    if unit == "flat":
+        return f"{label} : {money(price)} TTC (forfait)"
+    per = UNITS.get(unit, "")
+    return f"{label} : {money(price)} TTC" + (f" / {per}" if per else "")
+
+
 def _provider(company: Company) -> list[str]:
     lines = [company.legal_name, *company.address_lines]
     if company.siret:
@@ -51,10 +88,12 @@ def tax_certificate_print_data(
     amount_paid: Decimal,
     cesu_prefinanced: Decimal,
     hours: Decimal,
-    employees: list[dict[str, str]],
+    employees: list[dict],
     today: date,
+    prices: list[tuple[str, str, Decimal]] | None = None,
 ) -> dict[str, Any]:
-    """What tax_certificate.typ prints, in French."""
+    """What tax_certificate.typ prints, in French. `employees` rows may hold "months"
+    (tax_certificates.employees_of); `prices` are (service label, unit, price incl. VAT)."""
     name = customer.name
     mentions = [
         "Seul le montant restant à la charge du bénéficiaire, indiqué ci-dessus, peut être "
@@ -97,7 +136,8 @@ def tax_certificate_print_data(
         ],
         "amount_paid": money(amount_paid),
         "cesu_prefinanced": money(cesu_prefinanced),
-        "employees": [{"name": row["name"], "hours": _hours(row["hours"])} for row in employees],
+        "employees": [_employee(row, year) for row in employees],
+        "prices": [_price(*price) for price in prices or []],
         "hours": _hours(hours),
         "no_employee": "" if employees else "Aucune intervention réalisée enregistrée sur l'année.",
         "mentions": mentions,

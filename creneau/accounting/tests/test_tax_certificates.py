@@ -104,12 +104,24 @@ def test_hours_per_employee_from_done_sap_interventions_only(example):
         {"name": "Bruno Petit", "hours": "1.25"},  # 31 December, 22:00 local: in 2025
     ]
     assert certificate.hours == Decimal("6.75")
+    months = [row["months"] for row in certificate.data["employees"]]
+    assert months == [
+        [
+            {"month": "mars 2025", "visits": "1 intervention", "hours": "2,50\u00a0h"},
+            {"month": "juin 2025", "visits": "1 intervention", "hours": "3,00\u00a0h"},
+        ],
+        [{"month": "décembre 2025", "visits": "1 intervention", "hours": "1,25\u00a0h"}],
+    ]
+    # The home help billed in 2025 (invoices B and C; A is of 2024), not the windows.
+    assert certificate.data["prices"] == ["Prestation MEN\u00a0: " + euros("33,00") + " TTC / heure"]
 
 
 def test_the_pdf_prints_the_amounts_the_french_way_and_the_mentions(example):
     with_visits(example)
-    text = pdf_text(tax_certificate_pdf(generate()))
+    pdf = tax_certificate_pdf(generate())
+    text = pdf_text(pdf)
     flat = " ".join(text.split())
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1
     assert euros("392,26") in text and euros("36,74") in text
     assert euros("429,00") in text  # total paid: 392,26 + 36,74
     assert "Attestation fiscale" in text and "2025" in text
@@ -117,6 +129,9 @@ def test_the_pdf_prints_the_amounts_the_french_way_and_the_mentions(example):
     assert "n° SAP732829320 du 14/05/2019" in flat
     assert "Jeanne Martin" in text and "3 allée des Roses" in text
     assert "Alice Durand" in text and "5,50\u00a0h" in text
+    assert "mars 2025" in flat and "juin 2025" in flat and "décembre 2025" in flat
+    assert "2 interventions" in flat and "2,50\u00a0h" in text and "1,25\u00a0h" in text
+    assert "Prix des prestations" in flat and euros("33,00") + " TTC / heure" in text
     assert "Seul le montant restant à la charge" in flat
     assert "seule la part que vous avez personnellement financée" in flat
 
