@@ -63,9 +63,9 @@ def _employee(row: dict, year: int) -> dict[str, Any]:
 def _price(label: str, unit: str, price: Decimal) -> str:
     """'Ménage à domicile : 27,00 € TTC / heure'; a flat price: '… TTC (forfait)'."""
     if unit == "flat":
-        return f"{label} : {money(price)} TTC (forfait)"
+        return f"{label}\N{NO-BREAK SPACE}: {money(price)} TTC (forfait)"
     per = UNITS.get(unit, "")
-    return f"{label} : {money(price)} TTC" + (f" / {per}" if per else "")
+    return f"{label}\N{NO-BREAK SPACE}: {money(price)} TTC" + (f" / {per}" if per else "")
 
 
 def _provider(company: Company) -> list[str]:

@@ -29,10 +29,12 @@ from creneau.accounting.tests.tax_certificate_data import (
     AMOUNT_PAID,
     CESU,
     YEAR,
+    at,
     dated,
     line,
     make_invoice,
     pay,
+    visit,
     with_visits,
     worked_example,
 )
@@ -113,7 +115,8 @@ def test_hours_per_employee_from_done_sap_interventions_only(example):
         [{"month": "décembre 2025", "visits": "1 intervention", "hours": "1,25\u00a0h"}],
     ]
     # The home help billed in 2025 (invoices B and C; A is of 2024), not the windows.
-    assert certificate.data["prices"] == ["Prestation MEN\u00a0: " + euros("33,00") + " TTC / heure"]
+    price = "Prestation MEN\u00a0: " + euros("33,00") + " TTC / heure"
+    assert certificate.data["prices"] == [price]
 
 
 def test_the_pdf_prints_the_amounts_the_french_way_and_the_mentions(example):
@@ -299,3 +302,30 @@ def test_the_company_page_saves_the_sap_declaration_date(direction, client_for):
         client.post("/settings/company/", {**data, "sap_declaration_date": ""}).status_code == 302
     )
     assert Company.load().sap_declaration_date is None
+
+
+def _paying_customer_with_visits(home_help, employee, index: int) -> None:
+    customer = CustomerFactory(name=f"Client {index}")
+    site = SiteFactory(customer=customer)
+    invoice = dated(make_invoice(customer, None, [line(home_help, "1")]), date(2025, 4, 1))
+    pay(customer, date(2025, 4, 2), "33.00", invoice)
+    visit(site, home_help, employee, at(2025, 4 + index % 3, 1, 9), 1)
+
+
+def test_the_figures_queries_do_not_grow_with_the_customers(example):
+    """The months and prices come from aggregate queries over all the customers at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from creneau.accounting.tax_certificates import year_figures
+
+    with_visits(example)
+    counts = []
+    for index in range(4):
+        with CaptureQueriesContext(connection) as captured:
+            figures, _hours = year_figures(YEAR)
+        counts.append(len(captured))
+        _paying_customer_with_visits(example["home_help"], example["bruno"], index)
+    assert len(figures) == 4  # Jeanne Martin and three others
+    assert len(set(counts)) == 1, counts
+    assert all(entry.details[0]["months"] and entry.prices for entry in figures.values())
