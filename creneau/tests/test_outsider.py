@@ -37,8 +37,6 @@ NOT_CUSTOMER_DATA = (
     "settings/",
     "customers/families/",
     "static/",
-    # The same, when the URLs were first read with DEBUG on (staticfiles' regex pattern).
-    "^static/",
     "i18n/",
     "api/v1/families/",
 )
