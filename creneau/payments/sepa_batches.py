@@ -422,14 +422,18 @@ def sepa_batch_create(
         )
         batch.xml_sha256 = hashlib.sha256(content).hexdigest()
         batch.xml.save(f"{batch.message_id}.xml", ContentFile(content), save=False)
-        batch.save()
         try:
+            batch.save()
             _save_items(batch, debits)
         except IntegrityError as error:
             # Another batch, made at the same moment, took one of these invoices.
+            _file_forget(batch)
             message = _("Une de ces factures vient d'être mise dans une autre remise : "
                         "recommencez.")  # fmt: skip
             raise ValidationError({"invoice_ids": message}) from error
+        except BaseException:
+            _file_forget(batch)
+            raise
         audit_record(by=by, action=AuditEvent.Action.CREATE, instance=batch)
         if notify:
             # The e-mails are written by the task worker once the batch is committed: ten
@@ -439,6 +443,12 @@ def sepa_batch_create(
             user_id = by.pk if by is not None and by.is_authenticated else None
             transaction.on_commit(lambda: sepa_prenotify.enqueue(batch.pk, user_id))
     return batch
+
+
+def _file_forget(batch: SepaBatch) -> None:
+    """A batch that is not made keeps no file: the rollback undoes the rows, not storage."""
+    if batch.xml.name and batch.xml.storage.exists(batch.xml.name):
+        batch.xml.storage.delete(batch.xml.name)
 
 
 def sepa_batch_xml(batch: SepaBatch) -> bytes:

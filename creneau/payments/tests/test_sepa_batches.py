@@ -343,3 +343,36 @@ def test_company_without_ics_or_iban(direction):
         make_batch(direction)
     message = " ".join(error.value.messages)
     assert "ICS" in message and "IBAN" in message and "Paramètres › Société" in message  # noqa: RUF001
+
+
+def test_a_batch_beaten_by_another_keeps_no_file(company, direction, monkeypatch):
+    """Another batch takes one of the invoices between the proposal and the insert: the
+    batch is refused, in French, and its file does not stay behind in storage."""
+    from creneau.payments import sepa_batches
+    from creneau.payments.models import SepaBatchItem
+
+    mandate, invoice = mandate_with_invoice()
+    other = SepaBatch.objects.create(
+        collection_date=collection_day(5), pain_version="pain.008.001.02", message_id="OTHER"
+    )
+    save_items = sepa_batches._save_items
+
+    def beaten(batch, debits):
+        # The other batch's row lands first (the same moment, on another connection).
+        SepaBatchItem.objects.create(
+            batch=other, invoice=invoice, mandate=mandate, customer=invoice.customer,
+            amount=invoice.amount_due, sequence_type="FRST",
+        )  # fmt: skip
+        return save_items(batch, debits)
+
+    monkeypatch.setattr(sepa_batches, "_save_items", beaten)
+    storage = SepaBatch._meta.get_field("xml").storage
+    folder = f"sepa/{collection_day(3):%Y}"
+
+    def files() -> list[str]:
+        return storage.listdir(folder)[1] if storage.exists(folder) else []
+
+    with pytest.raises(ValidationError, match="autre remise"):
+        sepa_batch_create(collection_date=collection_day(3), by=direction, notify=False)
+    assert files() == []
+    assert not SepaBatch.objects.exclude(pk=other.pk).exists()
