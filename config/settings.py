@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "creneau.billing",
     "creneau.payments",
     "creneau.accounting",
+    "creneau.portal",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "creneau.core.middleware.StaffLoginRequiredMiddleware",
+    "creneau.portal.auth.PortalMiddleware",
     "creneau.core.middleware.IntervenantAllowlistMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "creneau.core.middleware.PdfErrorMiddleware",
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "creneau.core.context_processors.navigation",
+                "creneau.portal.context_processors.portal",
             ],
         },
     },
@@ -134,9 +137,21 @@ AUTH_PASSWORD_VALIDATORS = [
 # that pair is locked out for AXES_COOLOFF_TIME hours.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.25"))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+
+# The client portal (/portail/, docs/portal.md): its logins are locked out per e-mail and
+# per address separately (creneau.portal.auth.lockout_parameters); staff keep the pair.
+AXES_LOCKOUT_PARAMETERS = "creneau.portal.auth.lockout_parameters"
+AXES_LOCKOUT_CALLABLE = "creneau.portal.auth.lockout_response"
+# A portal session ends after this many minutes without a page; invitation links live
+# PORTAL_INVITATION_DAYS, password reset links PORTAL_RESET_HOURS, both used once.
+PORTAL_SESSION_IDLE_MINUTES = int(os.environ.get("PORTAL_SESSION_IDLE_MINUTES", "30"))
+PORTAL_INVITATION_DAYS = int(os.environ.get("PORTAL_INVITATION_DAYS", "7"))
+PORTAL_RESET_HOURS = int(os.environ.get("PORTAL_RESET_HOURS", "24"))
+# The address of this site as customers reach it, for the links of the portal's e-mails
+# (never taken from the request's Host header, which a stranger chooses).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]

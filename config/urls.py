@@ -18,6 +18,7 @@ urlpatterns = [
     path("invoices/", include("creneau.billing.urls")),
     path("payments/", include("creneau.payments.urls")),
     path("accounting/", include("creneau.accounting.urls")),
+    path("portail/", include("creneau.portal.urls")),
     # Browsers ask for /favicon.ico on pages that name no icon (a PDF, an error page).
     path(
         "favicon.ico",

@@ -16,10 +16,11 @@ from creneau.core.roles import intervenant_may_open, user_is_intervenant
 
 
 class StaffLoginRequiredMiddleware(LoginRequiredMiddleware):
-    """Every page needs a staff login, except the API (bearer tokens, answers 401 itself)."""
+    """Every page needs a staff login, except the API (bearer tokens, answers 401 itself)
+    and the client portal (its own login: creneau.portal.auth.PortalMiddleware)."""
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if request.path.startswith("/api/"):
+        if request.path.startswith(("/api/", "/portail/")) or request.path == "/portail":
             return None
         return super().process_view(request, view_func, view_args, view_kwargs)
 

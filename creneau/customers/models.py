@@ -359,6 +359,11 @@ class Document(CleanTextMixin, models.Model):
     size = models.PositiveBigIntegerField(_("taille (octets)"))
     sha256 = models.CharField(_("empreinte SHA-256"), max_length=64)
     note = models.CharField(_("note"), max_length=500, blank=True)
+    portal_visible = models.BooleanField(
+        _("visible sur le portail"),
+        default=False,
+        help_text=_("Le client peut le télécharger depuis son portail."),
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("déposé par"),

@@ -100,6 +100,11 @@ class Quote(CleanTextMixin, models.Model):
     )
     accepted_at = models.DateTimeField(_("accepté le"), null=True, blank=True)
     refused_at = models.DateTimeField(_("refusé le"), null=True, blank=True)
+    # Answered on the client portal: the name the customer typed to sign, and the address
+    # the answer came from (the time is accepted_at or refused_at).
+    answer_name = models.CharField(_("nom du signataire"), max_length=150, blank=True)
+    answer_ip = models.GenericIPAddressField(_("adresse IP de la réponse"), null=True, blank=True)
+    refusal_reason = models.CharField(_("motif du refus"), max_length=500, blank=True)
     # When "Planifier" made the schedules of its service lines: once only.
     planned_at = models.DateTimeField(_("planifié le"), null=True, blank=True)
     pdf = models.FileField(
