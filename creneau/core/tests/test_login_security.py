@@ -144,6 +144,7 @@ NOT_INHERITED = {
     "DEBUG",
     "SECRET_KEY",
     "ALLOWED_HOSTS",
+    "PUBLIC_BASE_URL",
     "DATABASE_URL",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
@@ -156,6 +157,7 @@ def production_environment(tmp_path) -> dict[str, str]:
         DEBUG="false",
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="creneau.example.fr",
+        PUBLIC_BASE_URL="https://creneau.example.fr",
         CRENEAU_VAR_DIR=str(tmp_path),
     )
     return environment
@@ -171,6 +173,14 @@ def manage(*arguments: str, environment: dict[str, str]) -> subprocess.Completed
         timeout=120,
         check=False,
     )
+
+
+def test_check_deploy_warns_without_the_public_address_of_the_portal_links(tmp_path):
+    environment = production_environment(tmp_path)
+    environment.pop("PUBLIC_BASE_URL")
+    result = manage("check", "--deploy", "--fail-level", "WARNING", environment=environment)
+    assert result.returncode != 0
+    assert "portal.W001" in result.stdout + result.stderr
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
