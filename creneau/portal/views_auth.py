@@ -143,8 +143,10 @@ def _set_password(request: HttpRequest, token: str, purpose: str) -> HttpRespons
         "action": request.path,
     }
     response = render(request, "portal/set_password.html", context)
-    # The link's secret is in the address: no other site learns it from a Referer.
-    response["Referrer-Policy"] = "no-referrer"
+    # The link's secret is in the address: no other site learns it from a Referer
+    # ("no-referrer" would make the browser post the form with Origin: null, which
+    # Django's CSRF check refuses).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

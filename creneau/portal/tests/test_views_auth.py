@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from creneau.billing.models import Invoice
 from creneau.billing.tests.factories import InvoiceFactory
@@ -132,7 +133,9 @@ def test_home_shows_next_visits_last_done_amount_due_and_waiting_quotes(
     now = timezone.now()
     for days in range(1, 6):
         InterventionFactory(site=site, employee=employee, start=now + timedelta(days=days))
-    InterventionFactory(site=site, start=now - timedelta(days=3), status=Intervention.Status.DONE)
+    done = InterventionFactory(
+        site=site, start=now - timedelta(days=3), status=Intervention.Status.DONE
+    )
     other = InterventionFactory(start=now + timedelta(hours=1))  # another customer's
     InvoiceFactory(
         customer=user.customer,
@@ -157,6 +160,7 @@ def test_home_shows_next_visits_last_done_amount_due_and_waiting_quotes(
     assert content.count("Amandine") == 3  # the next three visits, first name only
     assert "Secretnom" not in content
     assert "Dernier passage réalisé" in content
+    assert date_format(timezone.localtime(done.start), "l j F") in content
     assert "120,50" in content
     assert "D-2026-00007" in content
     assert other.site.name not in content
@@ -272,7 +276,7 @@ def test_invitation_sets_the_password_and_logs_in(client, invited):
     url = reverse("portal:invitation", args=[token])
     page = client.get(url)
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     response = client.post(url, twice("Un-Nouveau-Mot-2026"))
     assert response.status_code == 302 and response.url == reverse("portal:home")
     assert client.session[SESSION_USER_KEY] == user.pk
