@@ -50,9 +50,12 @@ def account(client: Client, **data):
 
 
 def test_account_shows_the_details_read_only_and_never_notes_or_iban(
-    customer_user, portal_client_for
+    customer_user, portal_client_for, django_assert_max_num_queries
 ):
-    response = portal_client_for(customer_user).get(reverse("portal:account"))
+    SiteFactory.create_batch(3, customer=customer_user.customer)
+    client = portal_client_for(customer_user)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("portal:account"))
     content = response.content.decode()
     assert response.status_code == 200
     assert "Durand Élise" in content and "elise@example.com" in content
@@ -154,6 +157,18 @@ def test_message_is_bounded_and_refuses_another_customers_site(customer_user, po
     huge_id = account(client, action="message", subject="A", body="B", site="9" * 30)
     assert huge_id.status_code == 200
     assert not PortalMessage.objects.exists()
+
+
+def test_a_site_access_writes_about_its_site_without_choosing(portal_client_for):
+    user = PortalUserFactory()
+    site = SiteFactory(customer=user.customer)
+    SiteFactory(customer=user.customer)
+    user.site = site
+    user.save()
+    client = portal_client_for(user)
+    assert b'name="site"' not in client.get(reverse("portal:account")).content
+    account(client, action="message", subject="Clé", body="Laissée chez la gardienne")
+    assert PortalMessage.objects.get().site == site
 
 
 def test_unknown_action_is_a_bad_request(customer_user, portal_client_for):

@@ -103,7 +103,10 @@ def test_invited_access_without_password_cannot_log_in(client, portal_user):
         ("/customers/", "/portail/"),
         ("https://evil.example.com/portail/", "/portail/"),
         ("//evil.example.com/portail/", "/portail/"),
-        ("/portail/../customers/", "/portail/../customers/"),
+        ("/portail/../customers/", "/portail/"),
+        ("/portail/%2E%2e/customers/", "/portail/"),
+        ("/portail/\\evil.example.com", "/portail/"),
+        ("/portail/visites/?mois=2026-05", "/portail/visites/?mois=2026-05"),
     ],
 )
 def test_next_is_honoured_only_for_portal_paths(client, portal_user, next_url, expected):
