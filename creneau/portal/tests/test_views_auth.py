@@ -345,3 +345,13 @@ def test_reset_link_from_forgot(client, portal_user):
     portal_user.refresh_from_db()
     assert portal_user.check_password("Reset-Mot-De-Passe-7")
     assert Client().get(url).status_code == 410
+
+
+def test_a_closed_customers_access_gets_no_reset_and_its_links_open_nothing(client, invited):
+    user, token = invited
+    user.customer.is_active = False
+    user.customer.save()
+    assert client.get(reverse("portal:invitation", args=[token])).status_code == 410
+    OutboxEmail.objects.all().delete()
+    client.post(reverse("portal:forgot"), {"email": user.email})
+    assert not OutboxEmail.objects.exists()
