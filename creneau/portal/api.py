@@ -39,7 +39,10 @@ class PortalAccessOut(Schema):
 
 
 class PortalAccessIn(InputSchema):
-    email: text_up_to(254) = Field(description="L'identifiant de l'accès.")
+    # Required, but checked in the handler: another rep's customer answers 404 first.
+    email: text_up_to(254) | None = Field(
+        None, description="Obligatoire : l'identifiant de l'accès."
+    )
     site_id: DbId | None = Field(None, description="Un site du client ; absent : tout le compte.")
     name: text_of(PortalUser, "name") = ""
     send_invitation: bool = Field(
@@ -70,6 +73,8 @@ def portal_access_add(request: HttpRequest, customer_id: DbId, payload: PortalAc
     (`site_id`); with `send_invitation`, the invitation e-mail leaves through the outbox."""
     customer = _customer(request, customer_id)
     _require_manager(request)
+    if not (payload.email or "").strip():
+        raise ValidationError({"email": _("Ce champ est obligatoire.")})
     site = None
     if payload.site_id is not None:
         site = customer.sites.filter(pk=payload.site_id).first()
