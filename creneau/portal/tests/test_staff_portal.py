@@ -80,9 +80,9 @@ def test_the_tab_lists_accesses_with_scope_status_and_last_login(
     assert "gardien@example.com" in html and "Résidence des Lilas" in html
     assert "Tout le compte" in html
     assert "elsewhere@example.com" not in html
-    row = html.split(f'id="portal-access-{disabled.pk}"')[1].split("</tr>")[0]
+    row = html.split(f'id="portal-access-{disabled.pk}"')[1].split("</li>")[0]
     assert "désactivé" in row
-    row = html.split(f'id="portal-access-{invited.pk}"')[1].split("</tr>")[0]
+    row = html.split(f'id="portal-access-{invited.pk}"')[1].split("</li>")[0]
     assert "invitation envoyée le" in row
     assert "jamais" in row
 
