@@ -12,6 +12,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("", include("creneau.core.urls")),
     path("customers/", include("creneau.customers.urls")),
+    path("customers/", include("creneau.portal.staff_urls")),
     path("", include("creneau.catalog.urls")),
     path("planning/", include("creneau.planning.urls")),
     path("quotes/", include("creneau.quotes.urls")),

@@ -337,6 +337,9 @@ def api_routers() -> None:
     from creneau.accounting.api_certificates import router as tax_certificates_router
 
     api.add_router("/", tax_certificates_router)
+    from creneau.portal.api import router as portal_accesses_router
+
+    api.add_router("/", portal_accesses_router)
     # Applied to every operation when the routers are bound, in this order: the shared
     # answers are documented, then the refusals of core.api_requests run before each one.
     api.add_decorator(document_answers, mode="view")

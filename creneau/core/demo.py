@@ -37,6 +37,8 @@ DEMO_LOADERS: list[str] = [
     "creneau.payments.demo_batches.demo_sepa_batches",
     "creneau.accounting.demo_fec.load_fiscal_years",
     "creneau.accounting.demo.demo_tax_certificates",
+    # Last: Durand's account is made after the billing run, so that it is not billed twice.
+    "creneau.portal.demo.load_portal",
 ]
 
 DEMO_PASSWORD = "demo"

@@ -1,7 +1,7 @@
 """API routes of customers' documents (added in creneau.core.api.api_routers()).
 
-POST /customers/{id}/documents (multipart: file, kind, site_id, note), GET the same path
-to list them, GET/PATCH/DELETE /documents/{id}, GET /documents/{id}/download. The same
+POST /customers/{id}/documents (multipart: file, kind, site_id, note, portal_visible), GET
+the same path to list them, GET/PATCH/DELETE /documents/{id}, GET /documents/{id}/download. The same
 services and selectors as the pages: the same checks, visibility and history.
 """
 
@@ -45,6 +45,7 @@ class DocumentOut(Schema):
     kind: str
     site_id: DbId | None
     note: str
+    portal_visible: bool = Field(description="Visible sur le portail du client.")
     content_type: str
     size: int = Field(description="Taille en octets.")
     sha256: str
@@ -66,6 +67,7 @@ class DocumentPatch(InputSchema):
     kind: Document.Kind | None = None
     site_id: DbId | None = Field(None, description="null détache le document de son site.")
     note: text_of(Document, "note") | None = None
+    portal_visible: bool | None = Field(None, description="Visible sur le portail du client.")
 
 
 NOTE_MAX_LENGTH = Document._meta.get_field("note").max_length
@@ -82,6 +84,7 @@ UPLOAD_BODY = {
                         "kind": {"type": "string", "enum": list(Document.Kind.values)},
                         "site_id": {"type": "integer", "minimum": 1, "maximum": MAX_DB_ID},
                         "note": {"type": "string", "maxLength": NOTE_MAX_LENGTH},
+                        "portal_visible": {"type": "boolean", "default": False},
                     },
                     "additionalProperties": False,
                 }
@@ -89,7 +92,10 @@ UPLOAD_BODY = {
         },
     }
 }
-UPLOAD_FIELDS = {"file", "kind", "site_id", "note"}
+UPLOAD_FIELDS = {"file", "kind", "site_id", "note", "portal_visible"}
+# How a multipart form says yes or no (a checkbox sends "on").
+TRUE_VALUES = {"true", "1", "on", "yes", "oui"}
+FALSE_VALUES = {"false", "0", "off", "no", "non", ""}
 # The bytes of a document, in the type judged at upload.
 DOWNLOAD_BODY = {
     "responses": {
@@ -151,6 +157,9 @@ def _upload_fields(data: QueryDict, customer: Customer) -> dict[str, Any]:
         errors["kind"] = _("Valeur non autorisée. Valeurs possibles : %(values)s.") % {
             "values": ", ".join(Document.Kind.values)
         }
+    portal_visible = (data.get("portal_visible") or "").strip().lower()
+    if portal_visible not in TRUE_VALUES | FALSE_VALUES:
+        errors["portal_visible"] = _("Saisissez vrai ou faux.")
     site = None
     try:
         site = _site(customer, data.get("site_id"))
@@ -158,7 +167,12 @@ def _upload_fields(data: QueryDict, customer: Customer) -> dict[str, Any]:
         errors.update({field: msgs[0] for field, msgs in error.message_dict.items()})
     if errors:
         raise ValidationError(errors)
-    return {"kind": kind, "site": site, "note": data.get("note", "")}
+    return {
+        "kind": kind,
+        "site": site,
+        "note": data.get("note", ""),
+        "portal_visible": portal_visible in TRUE_VALUES,
+    }
 
 
 @router.post(
@@ -215,7 +229,8 @@ def document_read(request: HttpRequest, document_id: DbId):
 
 @router.patch("/documents/{document_id}", response=DocumentOut)
 def document_change(request: HttpRequest, document_id: DbId, payload: DocumentPatch):
-    """Rename a document, change its kind, site (`site_id`, null for none) or note."""
+    """Rename a document, change its kind, site (`site_id`, null for none), note, or
+    `portal_visible` (shared with the customer on the portal)."""
     document = document_get(user=request.auth, pk=document_id)
     fields = payload.dict(exclude_unset=True)
     if "site_id" in fields:

@@ -41,5 +41,11 @@ RECORD_TABS: list[RecordTab] = [
         rule="creneau.payments.rules.user_sees_mandates",
     ),
     RecordTab("documents", _("Documents"), "customers:tab_documents"),
+    RecordTab(
+        "portal",
+        _("Portail"),
+        "portal_staff:tab",
+        rule="creneau.portal.rules.user_sees_portal_accesses",
+    ),
     RecordTab("history", _("Historique"), "customers:tab_history"),
 ]

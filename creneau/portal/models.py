@@ -93,6 +93,13 @@ class PortalUser(CleanTextMixin, AbstractBaseUser):
         so that a portal e-mail never shares a counter with a staff login."""
         return "portail:" + self.email.lower()
 
+    def clean(self) -> None:
+        # AbstractBaseUser.clean() writes get_username() back into the USERNAME_FIELD:
+        # with the "portail:" prefix above, full_clean() would store "portail:<e-mail>"
+        # as the address. The e-mail is normalised here instead (lower case throughout:
+        # the unique index is on lower(email)).
+        self.email = PortalUser.objects.normalize_email(self.email or "").strip().lower()
+
     @property
     def is_site_level(self) -> bool:
         return self.site_id is not None

@@ -66,10 +66,16 @@ def portal_access_create(
     access has no password until its invitation link is used."""
     if site is not None and site.customer_id != customer.pk:
         raise ValidationError({"site_id": _("Ce site appartient à un autre client.")})
-    user = PortalUser(customer=customer, site=site, email=(email or "").strip(), name=name)
+    user = PortalUser(
+        customer=customer, site=site, email=(email or "").strip(), name=(name or "").strip()
+    )
     user.email = PortalUser.objects.normalize_email(user.email).lower()
     user.set_unusable_password()
     user.created_by = by if by is not None and by.is_authenticated else None
+    # The unique index is on lower(email): full_clean() would report a duplicate as an
+    # error of the whole form, not of the e-mail field, so it is said here first.
+    if user.email and PortalUser.objects.filter(email__iexact=user.email).exists():
+        raise ValidationError({"email": _("Cette adresse e-mail a déjà un accès au portail.")})
     user.full_clean()
     try:
         with transaction.atomic():

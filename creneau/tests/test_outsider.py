@@ -28,6 +28,7 @@ APPS_WITH_CUSTOMER_DATA = [
     "planning",
     "billing",
     "payments",
+    "portal",
 ]
 
 # Parameterised routes that are not customer data (company settings, staff, families):

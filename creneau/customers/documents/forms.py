@@ -11,6 +11,15 @@ from creneau.customers.models import Customer, Document, Site
 NOTE_MAX_LENGTH = Document._meta.get_field("note").max_length
 
 
+def portal_visible_field(css: str = "form-check-input") -> forms.BooleanField:
+    return forms.BooleanField(
+        label=_("Visible sur le portail"),
+        required=False,
+        help_text=_("Le client peut le télécharger depuis son portail."),
+        widget=forms.CheckboxInput(attrs={"class": css}),
+    )
+
+
 class _CustomerSitesMixin:
     """A `site` field limited to the customer's sites."""
 
@@ -40,6 +49,7 @@ class DocumentUploadForm(_CustomerSitesMixin, forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": _("Facultative")}),
     )
+    portal_visible = portal_visible_field()
 
     def __init__(self, *args, customer: Customer, **kwargs) -> None:
         kwargs.setdefault("auto_id", "document_upload_%s")  # unique ids beside the filters
@@ -48,7 +58,7 @@ class DocumentUploadForm(_CustomerSitesMixin, forms.Form):
 
 
 class DocumentEditForm(_CustomerSitesMixin, forms.Form):
-    """Rename a document, change its kind, its site or its note."""
+    """Rename a document, change its kind, its site, its note or its sharing on the portal."""
 
     name = forms.CharField(
         label=_("Nom"),
@@ -73,6 +83,7 @@ class DocumentEditForm(_CustomerSitesMixin, forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
     )
+    portal_visible = portal_visible_field()
 
     def __init__(self, *args, document: Document, **kwargs) -> None:
         kwargs.setdefault(
@@ -82,6 +93,7 @@ class DocumentEditForm(_CustomerSitesMixin, forms.Form):
                 "kind": document.kind,
                 "site": document.site_id,
                 "note": document.note,
+                "portal_visible": document.portal_visible,
             },
         )
         kwargs.setdefault("auto_id", f"document{document.pk}_%s")  # several rows may be open

@@ -37,9 +37,18 @@ from creneau.customers.models import Customer, Document, Site, document_storage_
 
 logger = logging.getLogger(__name__)
 
-EDITABLE_FIELDS = ["name", "kind", "site", "note"]
+EDITABLE_FIELDS = ["name", "kind", "site", "note", "portal_visible"]
 # What the history keeps of a document that was added or deleted.
-TRAIL_FIELDS = ["name", "kind", "site", "note", "content_type", "size", "sha256"]
+TRAIL_FIELDS = [
+    "name",
+    "kind",
+    "site",
+    "note",
+    "portal_visible",
+    "content_type",
+    "size",
+    "sha256",
+]
 
 
 def document_storage() -> Storage:
@@ -68,6 +77,8 @@ def _store(document: Document, file: File) -> str:
 
 def _trail(document: Document, *, added: bool) -> dict[str, list[Any]]:
     snapshot = model_snapshot(document, TRAIL_FIELDS)
+    if not snapshot.get("portal_visible"):
+        del snapshot["portal_visible"]  # a private document: nothing worth reading
     return {field: [None, value] if added else [value, None] for field, value in snapshot.items()}
 
 
@@ -80,12 +91,14 @@ def document_upload(
     site: Site | None = None,
     note: str = "",
     name: str | None = None,
+    portal_visible: bool = False,
 ) -> Document:
     """Attach a file to a customer (optionally to one of its sites).
 
     Refused, with a French message on `file` and nothing stored: an empty file, a file
     over settings.DOCUMENT_MAX_UPLOAD_SIZE (FileTooLarge), a type other than PDF, JPEG,
-    PNG, WebP, HEIC, docx, xlsx, odt or ods judged from the bytes. The name is cleaned
+    PNG, WebP, HEIC, docx, xlsx, odt or ods judged from the bytes. `portal_visible`
+    shares it with the customer on the portal. The name is cleaned
     and gets the extension of its real type; the stored path never depends on it, so two
     files of the same name are both kept.
     """
@@ -105,6 +118,7 @@ def document_upload(
         size=size,
         sha256=_sha256(file),
         note=(note or "").strip(),
+        portal_visible=bool(portal_visible),
         uploaded_by=by if by is not None and by.is_authenticated else None,
     )
     document.full_clean(exclude=["file"])
@@ -132,8 +146,9 @@ def document_upload(
 
 
 def document_update(*, document: Document, by: User | None, **fields: Any) -> Document:
-    """Rename a document, change its kind, its site or its note; the history records each
-    field's old and new value. A new name is cleaned like an uploaded one."""
+    """Rename a document, change its kind, its site, its note or whether the portal shows
+    it; the history records each field's old and new value. A new name is cleaned like an
+    uploaded one."""
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"Unknown fields: {sorted(unknown)}")

@@ -152,6 +152,7 @@ def _receive(
                     kind=form.cleaned_data["kind"],
                     site=form.cleaned_data["site"],
                     note=form.cleaned_data["note"],
+                    portal_visible=form.cleaned_data["portal_visible"],
                 )
             )
         except ValidationError as error:

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -126,10 +127,21 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _notes(customer: Customer) -> dict:
+    """The observations, and below them what the customer wrote from the portal (the
+    portal is below customers: its selector is read at call time)."""
+    messages_of = import_string("creneau.portal.selectors_staff.portal_messages_of")
+    return {"portal_messages": messages_of(customer=customer)}
+
+
 def tab_notes(request: HttpRequest, pk: int) -> HttpResponse:
     customer = customer_get(user=request.user, pk=pk)
     return respond_tab(
-        request, customer, tab="notes", template="customers/tabs/notes.html", context={}
+        request,
+        customer,
+        tab="notes",
+        template="customers/tabs/notes.html",
+        context=_notes(customer),
     )
 
 
@@ -149,7 +161,7 @@ def notes_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 message=_("Enregistré."),
                 tab="notes",
                 template="customers/tabs/notes.html",
-                context={},
+                context=_notes(customer),
             )
     return respond_tab(
         request,

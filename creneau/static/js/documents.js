@@ -68,6 +68,8 @@
       }
       const body = new FormData();
       ["kind", "site", "note"].forEach((name) => body.append(name, field(zone, name)));
+      const shared = zone.elements.namedItem("portal_visible");
+      if (shared && shared.checked) body.append("portal_visible", "on");
       body.append("file", file, file.name);
       const request = new XMLHttpRequest();
       request.open("POST", zone.action);
