@@ -2,8 +2,15 @@
 
 from django.urls import path
 
-from creneau.portal import views_billing, views_documents, views_quotes, views_visits
-from creneau.portal import views_account, views_auth, views_calendar
+from creneau.portal import (
+    views_account,
+    views_auth,
+    views_billing,
+    views_calendar,
+    views_documents,
+    views_quotes,
+    views_visits,
+)
 
 app_name = "portal"
 
@@ -20,17 +27,6 @@ urlpatterns: list = [
     path("devis/<int:pk>/pdf/", views_quotes.quote_pdf, name="quote_pdf"),
     path("documents/", views_documents.document_list, name="documents"),
     path("documents/<int:pk>/", views_documents.document_download, name="document"),
-]
-
-# PLACEHOLDER, portal-pages branch only: the base template and the menu reverse these
-# three names, which the login helper's branch brings with their real views. Delete this
-# block when the branches are merged.
-from django.views.generic import RedirectView  # noqa: E402
-
-urlpatterns += [
-    path("", RedirectView.as_view(pattern_name="portal:visits"), name="home"),
-    path("deconnexion/", RedirectView.as_view(pattern_name="portal:visits"), name="logout"),
-    path("compte/", RedirectView.as_view(pattern_name="portal:visits"), name="account"),
     # The doors and the account (views_auth, views_account, views_calendar).
     path("", views_auth.home, name="home"),
     path("deconnexion/", views_auth.logout, name="logout"),

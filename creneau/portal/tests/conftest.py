@@ -32,15 +32,3 @@ def portal_client_for():
 def portal_user(db) -> PortalUser:
     """An account-level access (the customer's whole account)."""
     return PortalUserFactory()
-
-
-@pytest.fixture
-def portal_link_routes(settings):
-    """The portal's link routes (portal:invitation, portal:reset, portal:home), stubbed
-    when the portal's pages are missing from this tree; the real ones otherwise."""
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        reverse("portal:invitation", args=["x"])
-    except NoReverseMatch:
-        settings.ROOT_URLCONF = "creneau.portal.tests.stub_urls"

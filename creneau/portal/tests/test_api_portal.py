@@ -9,7 +9,7 @@ from creneau.customers.tests.factories import CustomerFactory, SiteFactory
 from creneau.portal.models import PortalUser
 from creneau.portal.tests.factories import PortalUserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal_link_routes")]
+pytestmark = pytest.mark.django_db
 
 FIELDS = {"id", "email", "name", "site_id", "is_active", "invited_at", "last_login", "created_at"}
 

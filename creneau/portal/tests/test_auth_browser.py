@@ -17,17 +17,11 @@ from creneau.customers.tests.factories import CustomerFactory, SiteFactory
 from creneau.planning.models import Intervention
 from creneau.planning.tests.factories import EmployeeFactory, InterventionFactory
 from creneau.portal import services
-from creneau.portal.tests.stub_urls import STUB_URLCONF
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "Mon-Espace-Client-2026"
 WIDTHS = {"1366": (1366, 768), "390": (390, 844)}
-
-
-@pytest.fixture(autouse=True)
-def _portal_routes(settings):
-    settings.ROOT_URLCONF = STUB_URLCONF
 
 
 def shoot(page, name: str) -> None:

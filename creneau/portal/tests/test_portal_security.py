@@ -22,7 +22,6 @@ from creneau.portal import services
 from creneau.portal.auth import SESSION_SEEN_KEY, SESSION_USER_KEY, portal_unlock
 from creneau.portal.models import PortalToken
 from creneau.portal.tests.factories import PORTAL_PASSWORD, PortalUserFactory
-from creneau.portal.tests.stub_urls import STUB_URLCONF
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +30,7 @@ NEW_PASSWORD = "Un-Mot-De-Passe-Solide-26"
 
 
 @pytest.fixture(autouse=True)
-def _portal_routes(settings):
-    settings.ROOT_URLCONF = STUB_URLCONF
+def _forgot_bound_cleared():
     cache.clear()
 
 

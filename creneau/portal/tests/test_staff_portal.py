@@ -17,7 +17,7 @@ from creneau.portal.models import PortalMessage, PortalToken, PortalUser
 from creneau.portal.services import portal_token_user
 from creneau.portal.tests.factories import PortalUserFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("portal_link_routes")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

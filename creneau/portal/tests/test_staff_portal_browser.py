@@ -17,9 +17,7 @@ SHOTS = os.environ.get("PORTAL_STAFF_SHOTS", "test-artifacts")
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_give_unlock_and_disable_accesses_in_the_portail_tab(
-    browser_page, direction, portal_link_routes
-):
+def test_give_unlock_and_disable_accesses_in_the_portail_tab(browser_page, direction):
     page = browser_page
     customer = CustomerFactory(name="Durand Martine")
     SiteFactory(customer=customer, name="Domicile")

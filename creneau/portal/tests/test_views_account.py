@@ -18,16 +18,10 @@ from creneau.planning.tests.factories import EmployeeFactory, InterventionFactor
 from creneau.portal.auth import SESSION_USER_KEY
 from creneau.portal.models import PortalMessage
 from creneau.portal.tests.factories import PORTAL_PASSWORD, PortalUserFactory
-from creneau.portal.tests.stub_urls import STUB_URLCONF
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "Nouveau-Secret-2026"
-
-
-@pytest.fixture(autouse=True)
-def _portal_routes(settings):
-    settings.ROOT_URLCONF = STUB_URLCONF
 
 
 @pytest.fixture

@@ -24,7 +24,6 @@ from creneau.portal import services
 from creneau.portal.auth import SESSION_USER_KEY
 from creneau.portal.models import PortalToken, PortalUser
 from creneau.portal.tests.factories import PORTAL_PASSWORD, PortalUserFactory
-from creneau.portal.tests.stub_urls import STUB_URLCONF
 from creneau.quotes.models import Quote
 from creneau.quotes.tests.factories import QuoteFactory
 
@@ -32,8 +31,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _portal_routes(settings):
-    settings.ROOT_URLCONF = STUB_URLCONF
+def _forgot_bound_cleared():
     cache.clear()  # the per-address bound of "mot de passe oublié"
 
 
