@@ -125,6 +125,22 @@ def test_refusing_records_the_reason_and_tells_the_office(
     assert OFFICE in email.to and "Trop cher pour nous" in email.body
 
 
+def test_the_office_reads_the_portal_answer_on_the_quote_page(
+    customer, quote, office, portal_client_for, client_for, direction
+):
+    client = portal_client_for(portal_access(customer))
+    client.post(
+        reverse("portal:quote", args=[quote.pk]),
+        {"action": "refuse", "reason": "Nous déménageons"},
+        REMOTE_ADDR="198.51.100.4",
+    )
+    page = client_for(direction).get(reverse("quotes:detail", args=[quote.pk]))
+    answer = page.content.decode()
+    assert 'id="quote-answer"' in answer
+    assert "Refusé sur le portail par" in answer
+    assert "Nous déménageons" in answer and "198.51.100.4" in answer
+
+
 def test_a_refusal_without_reason_is_fine(customer, quote, office, portal_client_for):
     client = portal_client_for(portal_access(customer))
     response = client.post(reverse("portal:quote", args=[quote.pk]), {"action": "refuse"})

@@ -41,9 +41,7 @@ def portal_patterns() -> list[URLPattern]:
 
 
 def test_every_route_with_an_id_is_walked():
-    with_arguments = {
-        pattern.name for pattern in portal_patterns() if pattern.pattern.converters
-    }
+    with_arguments = {pattern.name for pattern in portal_patterns() if pattern.pattern.converters}
     assert with_arguments == set(ROUTE_OBJECTS) | TOKEN_ROUTES
 
 
