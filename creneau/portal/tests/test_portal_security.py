@@ -22,12 +22,16 @@ from creneau.portal import services
 from creneau.portal.auth import SESSION_SEEN_KEY, SESSION_USER_KEY, portal_unlock
 from creneau.portal.models import PortalToken
 from creneau.portal.tests.factories import PORTAL_PASSWORD, PortalUserFactory
-from creneau.portal.tests.stub_urls import STUB_URLCONF
 
 pytestmark = pytest.mark.django_db
 
 LOCKED = "Trop de tentatives de connexion ont échoué"
 NEW_PASSWORD = "Un-Mot-De-Passe-Solide-26"
+
+# The project's URLs plus placeholders for the portal routes of other branches
+# (tests/stub_urls.py), named as a string: importing it here would import config.urls while
+# the test files are collected, with DEBUG's static route.
+STUB_URLCONF = "creneau.portal.tests.stub_urls"
 
 
 @pytest.fixture(autouse=True)

@@ -18,11 +18,15 @@ from creneau.planning.tests.factories import EmployeeFactory, InterventionFactor
 from creneau.portal.auth import SESSION_USER_KEY
 from creneau.portal.models import PortalMessage
 from creneau.portal.tests.factories import PORTAL_PASSWORD, PortalUserFactory
-from creneau.portal.tests.stub_urls import STUB_URLCONF
 
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "Nouveau-Secret-2026"
+
+# The project's URLs plus placeholders for the portal routes of other branches
+# (tests/stub_urls.py), named as a string: importing it here would import config.urls while
+# the test files are collected, with DEBUG's static route.
+STUB_URLCONF = "creneau.portal.tests.stub_urls"
 
 
 @pytest.fixture(autouse=True)

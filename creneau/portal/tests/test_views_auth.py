@@ -24,11 +24,15 @@ from creneau.portal import services
 from creneau.portal.auth import SESSION_USER_KEY
 from creneau.portal.models import PortalToken, PortalUser
 from creneau.portal.tests.factories import PORTAL_PASSWORD, PortalUserFactory
-from creneau.portal.tests.stub_urls import STUB_URLCONF
 from creneau.quotes.models import Quote
 from creneau.quotes.tests.factories import QuoteFactory
 
 pytestmark = pytest.mark.django_db
+
+# The project's URLs plus placeholders for the portal routes of other branches
+# (tests/stub_urls.py), named as a string: importing it here would import config.urls while
+# the test files are collected, with DEBUG's static route.
+STUB_URLCONF = "creneau.portal.tests.stub_urls"
 
 
 @pytest.fixture(autouse=True)
