@@ -23,11 +23,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Mon-Espace-Client-2026"
 WIDTHS = {"1366": (1366, 768), "390": (390, 844)}
 
-# The project's URLs plus placeholders for the portal routes of other branches
-# (tests/stub_urls.py), named as a string: importing it here would import config.urls while
-# the test files are collected, with DEBUG's static route.
-STUB_URLCONF = "creneau.portal.tests.stub_urls"
-
 
 def shoot(page, name: str) -> None:
     folder = Path(os.environ.get("PORTAL_SHOTS_DIR", "test-artifacts"))

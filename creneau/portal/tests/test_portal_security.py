@@ -28,11 +28,6 @@ pytestmark = pytest.mark.django_db
 LOCKED = "Trop de tentatives de connexion ont échoué"
 NEW_PASSWORD = "Un-Mot-De-Passe-Solide-26"
 
-# The project's URLs plus placeholders for the portal routes of other branches
-# (tests/stub_urls.py), named as a string: importing it here would import config.urls while
-# the test files are collected, with DEBUG's static route.
-STUB_URLCONF = "creneau.portal.tests.stub_urls"
-
 
 @pytest.fixture(autouse=True)
 def _forgot_bound_cleared():

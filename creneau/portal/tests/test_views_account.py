@@ -23,11 +23,6 @@ pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = "Nouveau-Secret-2026"
 
-# The project's URLs plus placeholders for the portal routes of other branches
-# (tests/stub_urls.py), named as a string: importing it here would import config.urls while
-# the test files are collected, with DEBUG's static route.
-STUB_URLCONF = "creneau.portal.tests.stub_urls"
-
 
 @pytest.fixture
 def customer_user(db):

@@ -29,11 +29,6 @@ from creneau.quotes.tests.factories import QuoteFactory
 
 pytestmark = pytest.mark.django_db
 
-# The project's URLs plus placeholders for the portal routes of other branches
-# (tests/stub_urls.py), named as a string: importing it here would import config.urls while
-# the test files are collected, with DEBUG's static route.
-STUB_URLCONF = "creneau.portal.tests.stub_urls"
-
 
 @pytest.fixture(autouse=True)
 def _forgot_bound_cleared():
