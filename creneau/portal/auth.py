@@ -98,7 +98,11 @@ def portal_authenticate(request: HttpRequest, email: str, password: str) -> Port
     An unknown e-mail costs one Argon2 hash too, so that the time taken does not tell
     which e-mails have an access."""
     email = (email or "").strip()
-    user = PortalUser.objects.filter(email__iexact=email, is_active=True).first() if email else None
+    # A deactivated customer's accesses are closed too (session_portal_user says the same).
+    accesses = PortalUser.objects.filter(
+        email__iexact=email, is_active=True, customer__is_active=True
+    )
+    user = accesses.first() if email else None
     if user is not None and user.check_password(password):
         return user
     if user is None or not user.has_usable_password():

@@ -104,7 +104,7 @@ class PortalUser(CleanTextMixin, AbstractBaseUser):
         return self.has_usable_password()
 
 
-class PortalToken(models.Model):
+class PortalToken(CleanTextMixin, models.Model):
     """A one-time link to set a password: an invitation (valid 7 days) or a reset.
 
     Only the SHA-256 of the secret is stored, so a copy of the database opens nothing. A

@@ -270,6 +270,14 @@ def test_unlock_forgets_the_failed_logins_of_that_email(client_for, direction, c
     assert not AccessAttempt.objects.filter(username="portail:owner@example.com").exists()
 
 
+def test_an_access_of_a_deactivated_customer_does_not_log_in(customer):
+    access = PortalUserFactory(customer=customer)
+    assert portal_authenticate(_login_request(), access.email, "portail-pass-1") == access
+    customer.is_active = False
+    customer.save(update_fields=["is_active"])
+    assert portal_authenticate(_login_request(), access.email, "portail-pass-1") is None
+
+
 def test_deleting_an_access(client_for, rep, customer):
     access = PortalUserFactory(customer=customer, email="owner@example.com")
     html = htmx(client_for(rep)).post(action_url("access_delete", access)).content.decode()
