@@ -1,0 +1,325 @@
+"""Client portal load test (issue 14): 100 customers at once on the portal, for 2 minutes,
+against gunicorn (2 workers) and PostgreSQL on 127.0.0.1. Target: p99 <= 100 ms for
+pages, 0 errors.
+
+    .venv/bin/python -m bench.portal_load [--seconds 120] [--users 100] [--workers 2]
+        [--ramp 10] [--regenerate] [--no-queries]
+
+PORTAL_LOAD_SECONDS and PORTAL_LOAD_USERS set the defaults of --seconds and --users
+(a smoke run: PORTAL_LOAD_SECONDS=15 PORTAL_LOAD_USERS=10).
+
+The database is BENCH_PORTAL_DATABASE_URL, by default
+postgresql://postgres@127.0.0.1:5432/creneau_bench_portal: created and migrated if
+missing, filled once (bench/portal_data.py: 2,000 customers, 450,000 visits, 36,000
+invoices with their stored PDFs, 100 portal accesses) and reused. The stored PDFs live
+under var/bench_portal_files (PRIVATE_FILES_ROOT of this process and of gunicorn), and
+are written again when missing.
+
+gunicorn serves config.wsgi:application with production settings (DEBUG off, HTTPS off
+as on a plain http://127.0.0.1, persistent database connections) on a free port of
+127.0.0.1. The simulated users are bench/portal_users.py (httpx, asyncio, one client
+each). Then, unless --no-queries, one access of each kind opens each page once in this
+process (Django's test client) to count its SQL queries.
+
+Figures are printed and saved (bench/results/portal_load-<date>.json and .md); never
+asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.database import configure_environment, database_create_if_missing
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/creneau_bench_portal"
+FILES_ROOT = ROOT / "var" / "bench_portal_files"
+SECRET_KEY = "bench-portal-only-not-a-secret"
+TARGET_P99_MS = 100.0
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.portal_load", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=float(os.environ.get("PORTAL_LOAD_SECONDS", 120))
+    )
+    parser.add_argument("--users", type=int, default=int(os.environ.get("PORTAL_LOAD_USERS", 100)))
+    parser.add_argument("--workers", type=int, default=2, help="workers gunicorn")
+    parser.add_argument("--ramp", type=float, default=10.0, help="connexions étalées sur… s")
+    parser.add_argument("--think", default="1,5", help="pause entre deux pages : min,max s")
+    parser.add_argument("--regenerate", action="store_true", help="régénérer les données")
+    parser.add_argument("--no-queries", action="store_true", help="sans le compte des requêtes")
+    return parser.parse_args(argv)
+
+
+# --- gunicorn ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def gunicorn_environment(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings", DEBUG="false", HTTPS="false",
+        SECRET_KEY=SECRET_KEY, ALLOWED_HOSTS="127.0.0.1", DATABASE_URL=database_url,
+        PRIVATE_FILES_ROOT=str(FILES_ROOT), DB_CONN_MAX_AGE="600", LOG_LEVEL="WARNING",
+    )  # fmt: skip
+    return env
+
+
+class Gunicorn:
+    """gunicorn in a process of its own, its log in a temporary file."""
+
+    def __init__(self, *, database_url: str, workers: int) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        handle, log_path = tempfile.mkstemp(prefix="portal-load-gunicorn-", suffix=".log")
+        self.log_path = Path(log_path)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi:application",
+             "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
+             "--timeout", "60", "--log-level", "warning"],
+            cwd=ROOT, env=gunicorn_environment(database_url), stdout=handle,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        os.close(handle)  # gunicorn holds its own copy
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            try:
+                if httpx.get(self.base_url + "/portail/", timeout=5).status_code < 500:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        self.stop()
+        raise SystemExit(f"gunicorn ne répond pas ; son journal :\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def workers_cpu_seconds(self) -> float:
+        """User + system CPU of the workers so far (from /proc; 0 where it is missing)."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.worker_pids():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+# --- Report -----------------------------------------------------------------------------
+
+
+def load_average() -> str:
+    return " / ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def figure_lines(stats, elapsed: float, *, users: int, seconds: float, workers: int) -> list[str]:
+    from bench.portal_users import KINDS, NOT_PAGES, PDF
+
+    def line(label: str, kinds: list[str], target: bool = False) -> str:
+        n, p50, p95, p99, top, errors = stats.summary(kinds)
+        text = (f"{label:<30} {n:>6} {p50:>7.1f} {p95:>7.1f} {p99:>7.1f} {top:>7.1f} "
+                f"{errors:>7}")  # fmt: skip
+        if target:
+            verdict = "atteinte" if n and p99 <= TARGET_P99_MS else "MANQUÉE"
+            text += f"   cible p99 ≤ {TARGET_P99_MS:.0f} ms : {verdict}"
+        return text
+
+    pages = [kind for kind in KINDS if kind not in NOT_PAGES]
+    pdf_count = len(stats.times_ms.get(PDF, []))
+    lines = [
+        f"Portail client : {users} utilisateurs simultanés, {seconds:.0f} s, pause de 1 à 5 s "
+        f"entre deux pages ; gunicorn {workers} workers (sync) et PostgreSQL sur 127.0.0.1",
+        f"{'page':<30} {'n':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'erreurs':>7}   (ms)",
+        *(line(kind, [kind]) for kind in KINDS),
+        line("PAGES (hors envoi connexion)", pages, target=True),
+        line("PDF", [PDF]),
+        f"{stats.requests} requêtes en {elapsed:.0f} s : {stats.requests / elapsed:.1f} req/s "
+        f"({sum(len(stats.times_ms.get(kind, [])) for kind in pages) / elapsed:.1f} pages/s, "
+        f"{pdf_count / elapsed:.1f} PDF/s, "
+        f"{stats.pdf_bytes / max(1, pdf_count) / 1024:.1f} Ko par PDF) ; "
+        f"{stats.logged_in}/{users} connectés",
+        f"erreurs : {stats.error_count} (cible 0 : "
+        f"{'atteinte' if stats.error_count == 0 else 'MANQUÉE'})",
+        *(f"  {count} fois : {reason}" for reason, count in stats.reasons.most_common(10)),
+    ]
+    return lines
+
+
+def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
+    from django.utils import timezone
+
+    from bench.portal_data import PORTAL_PASSWORD, portal_emails
+    from bench.portal_users import load_run
+
+    think = tuple(float(value) for value in args.think.split(","))
+    server = Gunicorn(database_url=database_url, workers=args.workers)
+    try:
+        server.wait_ready()
+        print(f"gunicorn : {server.base_url}, {args.workers} workers {server.worker_pids()}")
+        # Untimed: a few users go round every page once, so that each worker has loaded
+        # its modules, templates and database connection before the figures start.
+        warm_up = load_run(
+            base_url=server.base_url, emails=portal_emails(min(4, args.users)),
+            password=PORTAL_PASSWORD, seconds=3, ramp=0, think=(0, 0.05),
+            today=timezone.localdate(),
+        )  # fmt: skip
+        asyncio.run(warm_up)
+        load_before = load_average()
+        cpu_before = server.workers_cpu_seconds()
+        print(f"Charge avant : {load_before} ; {args.users} utilisateurs pendant "
+              f"{args.seconds:.0f} s…", flush=True)  # fmt: skip
+        run = load_run(
+            base_url=server.base_url, emails=portal_emails(args.users), password=PORTAL_PASSWORD,
+            seconds=args.seconds, ramp=args.ramp, think=think, today=timezone.localdate(),
+        )  # fmt: skip
+        stats, elapsed = asyncio.run(run)
+        cpu = server.workers_cpu_seconds() - cpu_before
+        load_after = load_average()
+        log = server.log_tail(200).splitlines()
+        errors_in_log = [line for line in log if "Traceback" in line or "ERROR" in line]
+    finally:
+        server.stop()
+    lines = figure_lines(stats, elapsed, users=args.users, seconds=args.seconds,
+                         workers=args.workers)  # fmt: skip
+    lines.append(
+        f"CPU des workers gunicorn : {cpu:.1f} s pour {stats.requests} requêtes, "
+        f"{1000 * cpu / max(1, stats.requests):.1f} ms par requête (connexions Argon2 "
+        f"comprises) ; {100 * cpu / elapsed / (os.cpu_count() or 1):.0f} % des "
+        f"{os.cpu_count()} cœurs"
+    )
+    lines.append(f"charge de la machine (1 / 5 / 15 min) : avant {load_before}, "
+                 f"après {load_after}")  # fmt: skip
+    if errors_in_log:
+        lines.append(f"journal de gunicorn : {len(errors_in_log)} lignes d'erreur, "
+                     f"dont : {errors_in_log[0][:150]}")  # fmt: skip
+    return lines
+
+
+# --- SQL queries per page -----------------------------------------------------------------
+
+
+def query_lines() -> list[str]:
+    """Each page once, in process, for an account-level and a site-level access: its SQL
+    queries and its server time (no network; after one untimed visit)."""
+    import random
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from bench.portal_data import ACCOUNT_LEVEL_USERS, PORTAL_PASSWORD, portal_emails
+    from bench.portal_users import INVOICES_URL, PDF_LINK, VISITS_URL, neighbour_month
+
+    month = neighbour_month(timezone.localdate(), random.Random(1))
+    lines = ["Requêtes SQL par page (une visite, dans le processus, après une visite à blanc) :"]
+    for label, email in (("compte", portal_emails()[0]),
+                         ("site", portal_emails()[ACCOUNT_LEVEL_USERS])):  # fmt: skip
+        client = Client()
+        answer = client.post("/portail/", {"email": email, "password": PORTAL_PASSWORD})
+        if answer.status_code != 302:
+            lines.append(f"  accès {label} : connexion impossible (HTTP {answer.status_code})")
+            continue
+        invoices = client.get(INVOICES_URL)
+        ids = PDF_LINK.findall(invoices.content.decode()) if invoices.status_code == 200 else []
+        pages = [
+            ("calendrier", VISITS_URL, {}),
+            ("autre mois", VISITS_URL, {"mois": month}),
+            ("liste", VISITS_URL, {"vue": "liste"}),
+            ("factures", INVOICES_URL, {}),
+        ]
+        if ids:
+            pages.append(("PDF", f"/portail/factures/{ids[0]}/pdf/", {}))
+        parts = []
+        for name, url, params in pages:
+            client.get(url, params)
+            with CaptureQueriesContext(connection) as queries:
+                started = time.perf_counter()
+                response = client.get(url, params)
+                elapsed = (time.perf_counter() - started) * 1000
+            status = response.status_code
+            parts.append(f"{name} {len(queries)} req. {elapsed:.0f} ms (HTTP {status})")
+        lines.append(f"  accès {label} : " + ", ".join(parts))
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)
+    url = configure_environment(os.environ.get("BENCH_PORTAL_DATABASE_URL", DEFAULT_URL))
+    os.environ["HTTPS"] = "false"
+    os.environ["PRIVATE_FILES_ROOT"] = str(FILES_ROOT)
+    created = database_create_if_missing(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench import portal_data
+    from bench.report import machine, save_lines
+
+    print(f"Base : {url}{' (créée)' if created else ''}")
+    call_command("migrate", verbosity=0, interactive=False)
+    generation = ""
+    if args.regenerate or not portal_data.data_ready():
+        print("Génération des données…")
+        seconds = portal_data.portal_generate(log=print)
+        generation = f"données générées en {seconds:.0f} s"
+    else:
+        written = portal_data.invoice_pdfs_store()
+        print(f"Données présentes{f' ({written} PDF réécrits)' if written else ''}.")
+    if args.users > portal_data.PORTAL_USERS:
+        raise SystemExit(f"--users : au plus {portal_data.PORTAL_USERS}")
+    lines = run_load(args, url)
+    if generation:
+        lines.append(generation)
+    if not args.no_queries:
+        lines += query_lines()
+    print()
+    print("\n".join(lines))
+    where = machine()
+    print(where)
+    paths = save_lines("portal_load", lines, where)
+    print("Résultats : " + ", ".join(str(path) for path in paths))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
