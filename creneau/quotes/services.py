@@ -364,9 +364,17 @@ def quote_finalize(*, quote: Quote, by: User | None) -> Quote:
     return quote
 
 
-def quote_accept(*, quote: Quote, by: User | None) -> Quote:
+def quote_accept(
+    *,
+    quote: Quote,
+    by: User | None,
+    answer_name: str = "",
+    answer_ip: str | None = None,
+) -> Quote:
     """Record that the customer accepted a finalised or sent quote (before its validity
-    date): a quote handed over in person is accepted without an e-mail."""
+    date): a quote handed over in person is accepted without an e-mail. On the client
+    portal, the customer's typed name and address (`answer_name`, `answer_ip`) are kept
+    with the answer and `by` is None."""
     if not quote.is_offered:
         raise ValidationError(_("Seul un devis finalisé ou envoyé peut être accepté."))
     if quote.effective_status == Quote.Status.EXPIRED:
@@ -379,13 +387,43 @@ def quote_accept(*, quote: Quote, by: User | None) -> Quote:
             raise ValidationError(_("Seul un devis finalisé ou envoyé peut être accepté."))
         quote.status = Quote.Status.ACCEPTED
         quote.accepted_at = timezone.now()
-        quote.save(update_fields=["status", "accepted_at", "updated_at"])
-        _audit(quote, by, AuditEvent.Action.OTHER, message=_("Accepté par le client"))
+        quote.answer_name, quote.answer_ip = answer_name, answer_ip
+        quote.save(
+            update_fields=["status", "accepted_at", "answer_name", "answer_ip", "updated_at"]
+        )
+        message = (
+            _("Accepté sur le portail par %(name)s") % {"name": answer_name}
+            if answer_name
+            else _("Accepté par le client")
+        )
+        _audit(quote, by, AuditEvent.Action.OTHER, message=message)
     return quote
 
 
-def quote_refuse(*, quote: Quote, by: User | None) -> Quote:
-    """Record that the customer refused a finalised, sent (or expired) quote."""
+REFUSAL_FIELDS = [
+    "status", "refused_at", "refusal_reason", "answer_name", "answer_ip", "updated_at",
+]  # fmt: skip
+
+
+def quote_refuse(
+    *,
+    quote: Quote,
+    by: User | None,
+    refusal_reason: str = "",
+    answer_name: str = "",
+    answer_ip: str | None = None,
+) -> Quote:
+    """Record that the customer refused a finalised, sent (or expired) quote, with its
+    reason if it gave one (bounded by the field: 500 characters)."""
+    max_reason = Quote._meta.get_field("refusal_reason").max_length
+    refusal_reason = (refusal_reason or "").strip()
+    if len(refusal_reason) > max_reason:
+        raise ValidationError(
+            {
+                "refusal_reason": _("Le motif tient en %(max)d caractères au plus.")
+                % {"max": max_reason}
+            }
+        )
     refusable = (*OFFERED_STATUSES, Quote.Status.EXPIRED)
     if quote.status not in refusable:
         raise ValidationError(_("Seul un devis finalisé ou envoyé peut être refusé."))
@@ -394,8 +432,16 @@ def quote_refuse(*, quote: Quote, by: User | None) -> Quote:
             raise ValidationError(_("Seul un devis finalisé ou envoyé peut être refusé."))
         quote.status = Quote.Status.REFUSED
         quote.refused_at = timezone.now()
-        quote.save(update_fields=["status", "refused_at", "updated_at"])
-        _audit(quote, by, AuditEvent.Action.OTHER, message=_("Refusé par le client"))
+        quote.refusal_reason = refusal_reason
+        quote.answer_name, quote.answer_ip = answer_name, answer_ip
+        quote.save(update_fields=REFUSAL_FIELDS)
+        if answer_name:
+            message = _("Refusé sur le portail par %(name)s") % {"name": answer_name}
+        else:
+            message = _("Refusé sur le portail") if answer_ip else _("Refusé par le client")
+        if refusal_reason:
+            message += " : " + refusal_reason
+        _audit(quote, by, AuditEvent.Action.OTHER, message=message)
     return quote
 
 
