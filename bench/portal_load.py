@@ -186,7 +186,7 @@ def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
     from django.utils import timezone
 
     from bench.portal_data import PORTAL_PASSWORD, portal_emails
-    from bench.portal_users import load_run
+    from bench.portal_users import load_run, percentile
 
     think = tuple(float(value) for value in args.think.split(","))
     server = Gunicorn(database_url=database_url, workers=args.workers)
@@ -209,7 +209,9 @@ def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
             base_url=server.base_url, emails=portal_emails(args.users), password=PORTAL_PASSWORD,
             seconds=args.seconds, ramp=args.ramp, think=think, today=timezone.localdate(),
         )  # fmt: skip
+        client_cpu_before = time.process_time()
         stats, elapsed = asyncio.run(run)
+        client_cpu = time.process_time() - client_cpu_before
         cpu = server.workers_cpu_seconds() - cpu_before
         load_after = load_average()
         log = server.log_tail(200).splitlines()
@@ -223,6 +225,12 @@ def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
         f"{1000 * cpu / max(1, stats.requests):.1f} ms par requête (connexions Argon2 "
         f"comprises) ; {100 * cpu / elapsed / (os.cpu_count() or 1):.0f} % des "
         f"{os.cpu_count()} cœurs"
+    )
+    lag = sorted(stats.loop_lag_ms)
+    lines.append(
+        f"client (ce processus, asyncio) : {client_cpu:.1f} s de CPU ; retard de sa boucle "
+        f"p50 {percentile(lag, 0.5):.1f} ms, p99 {percentile(lag, 0.99):.1f} ms, max "
+        f"{lag[-1] if lag else 0:.1f} ms (compté dans chaque temps mesuré)"
     )
     lines.append(f"charge de la machine (1 / 5 / 15 min) : avant {load_before}, "
                  f"après {load_after}")  # fmt: skip
@@ -283,6 +291,7 @@ def query_lines() -> list[str]:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)
+    os.environ["SECRET_KEY"] = SECRET_KEY  # gunicorn's: the same sessions on both sides
     url = configure_environment(os.environ.get("BENCH_PORTAL_DATABASE_URL", DEFAULT_URL))
     os.environ["HTTPS"] = "false"
     os.environ["PRIVATE_FILES_ROOT"] = str(FILES_ROOT)

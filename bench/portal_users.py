@@ -20,6 +20,7 @@ import asyncio
 import math
 import random
 import re
+import ssl
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class Stats:
     reasons: Counter = field(default_factory=Counter)
     pdf_bytes: int = 0
     logged_in: int = 0
+    loop_lag_ms: list[float] = field(default_factory=list)
 
     def record(self, kind: str, elapsed_ms: float, error: str | None) -> None:
         self.times_ms[kind].append(elapsed_ms)
@@ -159,11 +161,9 @@ class PortalUserSession:
         await self.request(client, HOME, "GET", answer.headers["location"])
         return True
 
-    async def run(self, start_at: float, deadline: float) -> None:
+    async def run(self, client: httpx.AsyncClient, start_at: float, deadline: float) -> None:
         await asyncio.sleep(max(0.0, start_at - time.monotonic()))
-        async with httpx.AsyncClient(
-            base_url=self.base_url, timeout=30.0, follow_redirects=False
-        ) as client:
+        async with client:
             if not await self.login(client):
                 return
             while time.monotonic() < deadline:
@@ -209,17 +209,43 @@ async def load_run(
     """Run every user at once (their logins spread over `ramp` seconds) for `seconds` from
     the first login; returns the figures and the wall time taken."""
     stats = Stats()
-    started = time.monotonic()
-    deadline = started + seconds
     sessions = [
         PortalUserSession(base_url=base_url, email=email, password=password, stats=stats,
                           rng=random.Random(f"{seed}:{number}"), think=think, today=today)
         for number, email in enumerate(emails)
     ]  # fmt: skip
+    # The clients are made before the clock starts, sharing one TLS context (unused on
+    # http://, but httpx builds one per client otherwise: 100 of them stall the loop).
+    tls = ssl.create_default_context()
+    clients = [
+        httpx.AsyncClient(base_url=base_url, timeout=30.0, follow_redirects=False, verify=tls)
+        for _session in sessions
+    ]
+    monitor = LoopLag()
+    watch = asyncio.create_task(monitor.watch())
+    started = time.monotonic()
+    deadline = started + seconds
     await asyncio.gather(
         *(
-            session.run(started + ramp * number / max(1, len(sessions)), deadline)
-            for number, session in enumerate(sessions)
+            session.run(client, started + ramp * number / max(1, len(sessions)), deadline)
+            for number, (session, client) in enumerate(zip(sessions, clients, strict=True))
         )
     )
-    return stats, time.monotonic() - started
+    elapsed = time.monotonic() - started
+    watch.cancel()
+    stats.loop_lag_ms = monitor.lags_ms
+    return stats, elapsed
+
+
+class LoopLag:
+    """How late this client's event loop wakes up (every 50 ms): a figure that grows when
+    the load generator itself is short of CPU, and then inflates every latency it records."""
+
+    def __init__(self) -> None:
+        self.lags_ms: list[float] = []
+
+    async def watch(self) -> None:
+        while True:
+            asked = time.perf_counter()
+            await asyncio.sleep(0.05)
+            self.lags_ms.append(max(0.0, (time.perf_counter() - asked - 0.05) * 1000))
