@@ -35,6 +35,12 @@ SESSION_HASH_KEY = "_portal_user_hash"
 SESSION_SEEN_KEY = "_portal_seen"
 PORTAL_PREFIX = "/portail/"
 AXES_PREFIX = "portail:"
+# Set on the request while a successful portal login clears its failures (portal_login):
+# axes then forgets the failures of that e-mail only. With the address as a parameter too,
+# it would also forget every failure from that address, on other e-mails: someone with an
+# access of their own could then guess another access's password without end, logging in
+# to their own account every fourth try.
+RESET_USERNAME_ONLY = "portal_axes_reset_username_only"
 
 
 def portal_path(path: str) -> bool:
@@ -55,6 +61,8 @@ def lockout_parameters(
     if isinstance(request_or_attempt, AccessBase):
         portal = (request_or_attempt.username or "").startswith(AXES_PREFIX)
     else:
+        if getattr(request_or_attempt, RESET_USERNAME_ONLY, False):
+            return ["username"]
         username = (credentials or {}).get("username") or ""
         portal = username.startswith(AXES_PREFIX) or portal_path(request_or_attempt.path)
     if portal:
@@ -68,7 +76,9 @@ def lockout_response(
     """AXES_LOCKOUT_CALLABLE: the portal's login page with its French message on the
     portal, the staff's lockout page elsewhere (429 both)."""
     if portal_path(request.path):
-        return render(request, "portal/login.html", {"locked": True}, status=429)
+        minutes = round(float(settings.AXES_COOLOFF_TIME) * 60)
+        context = {"locked": True, "cooloff_minutes": minutes}
+        return render(request, "portal/login.html", context, status=429)
     return render(request, settings.AXES_LOCKOUT_TEMPLATE, {}, status=429)
 
 
@@ -91,7 +101,8 @@ def portal_authenticate(request: HttpRequest, email: str, password: str) -> Port
     user = PortalUser.objects.filter(email__iexact=email, is_active=True).first() if email else None
     if user is not None and user.check_password(password):
         return user
-    if user is None:
+    if user is None or not user.has_usable_password():
+        # An invited access without a password yet answers as fast as a stranger would.
         make_password(password)
     user_login_failed.send(
         sender=PortalUser, credentials={"username": axes_username(email)}, request=request
@@ -108,7 +119,11 @@ def portal_login(request: HttpRequest, user: PortalUser) -> None:
     request.session[SESSION_HASH_KEY] = user.get_session_auth_hash()
     request.session[SESSION_SEEN_KEY] = int(time.time() // 60)
     request.session.set_expiry(settings.PORTAL_SESSION_IDLE_MINUTES * 60)
-    user_logged_in.send(sender=PortalUser, request=request, user=user)
+    setattr(request, RESET_USERNAME_ONLY, True)
+    try:
+        user_logged_in.send(sender=PortalUser, request=request, user=user)
+    finally:
+        delattr(request, RESET_USERNAME_ONLY)
     request.portal_user = user
 
 

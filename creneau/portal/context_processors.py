@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from creneau.core.models import Company
+from creneau.portal.auth import portal_path
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,9 @@ PORTAL_MENU = [
 def portal(request: HttpRequest) -> dict:
     user = getattr(request, "portal_user", None)
     if user is None:
+        # The login, link and lockout pages show whose portal this is, and how to call.
+        if portal_path(request.path):
+            return {"portal_company": Company.load()}
         return {}
     items = []
     for label, url_name, icon, site_level in PORTAL_MENU:

@@ -18,11 +18,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from creneau.core.models import AuditEvent, Company, OutboxEmail
+from creneau.core.selectors import emails_for
 from creneau.core.services import audit_record, email_queue
 from creneau.customers.models import Customer, Site
 from creneau.portal.models import PortalMessage, PortalToken, PortalUser
 
 TOKEN_BYTES = 32
+# "Mot de passe oublié" sends at most this many e-mails to one access per hour, whoever
+# asks: counted in the outbox (the e-mails related to the access), so that the form cannot
+# be used to flood someone's mailbox, and shared by every server process.
+RESET_EMAILS_PER_HOUR = 3
 
 
 def _hash(raw: str) -> str:
@@ -190,6 +195,9 @@ def portal_reset_request(*, email: str) -> None:
         return
     user = PortalUser.objects.filter(email__iexact=email, is_active=True).first()
     if user is None:
+        return
+    recent = emails_for(user).filter(created_at__gte=timezone.now() - timedelta(hours=1))
+    if recent.count() >= RESET_EMAILS_PER_HOUR:
         return
     if not user.has_usable_password():
         portal_invitation_send(user=user, by=None)

@@ -2,11 +2,27 @@
 
 from django.urls import path
 
-from creneau.portal import views_billing, views_documents, views_quotes, views_visits
+from creneau.portal import (
+    views_account,
+    views_auth,
+    views_billing,
+    views_calendar,
+    views_documents,
+    views_quotes,
+    views_visits,
+)
 
 app_name = "portal"
 
 urlpatterns: list = [
+    # The doors and the account (views_auth, views_account, views_calendar).
+    path("", views_auth.home, name="home"),
+    path("deconnexion/", views_auth.logout, name="logout"),
+    path("mot-de-passe-oublie/", views_auth.forgot, name="forgot"),
+    path("invitation/<str:token>/", views_auth.invitation, name="invitation"),
+    path("mot-de-passe/<str:token>/", views_auth.reset, name="reset"),
+    path("compte/", views_account.account, name="account"),
+    path("calendrier/<str:token>.ics", views_calendar.ical_feed, name="ical"),
     # The customer's pages (visits, invoices, certificates, quotes, documents).
     path("visites/", views_visits.visit_list, name="visits"),
     path("visites/<int:pk>/", views_visits.visit_detail, name="visit"),
@@ -19,15 +35,4 @@ urlpatterns: list = [
     path("devis/<int:pk>/pdf/", views_quotes.quote_pdf, name="quote_pdf"),
     path("documents/", views_documents.document_list, name="documents"),
     path("documents/<int:pk>/", views_documents.document_download, name="document"),
-]
-
-# PLACEHOLDER, portal-pages branch only: the base template and the menu reverse these
-# three names, which the login helper's branch brings with their real views. Delete this
-# block when the branches are merged.
-from django.views.generic import RedirectView  # noqa: E402
-
-urlpatterns += [
-    path("", RedirectView.as_view(pattern_name="portal:visits"), name="home"),
-    path("deconnexion/", RedirectView.as_view(pattern_name="portal:visits"), name="logout"),
-    path("compte/", RedirectView.as_view(pattern_name="portal:visits"), name="account"),
 ]

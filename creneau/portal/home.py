@@ -1,0 +1,50 @@
+"""What the portal's home page shows: the next visits, the last one done, the amount due
+and the quotes waiting for an answer, each read through the portal's scope (selectors)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from creneau.billing.models import Invoice
+from creneau.planning.models import Intervention
+from creneau.portal import selectors
+from creneau.portal.models import PortalUser
+from creneau.quotes.models import Quote
+
+HOME_NEXT_VISITS = 3
+
+
+def portal_home_summary(user: PortalUser) -> dict:
+    now = timezone.now()
+    visits = selectors.portal_visits(user).select_related("site", "service", "employee")
+    next_visits = list(
+        visits.filter(status=Intervention.Status.PLANNED, start__gte=now).order_by("start", "id")[
+            :HOME_NEXT_VISITS
+        ]
+    )
+    last_done = visits.filter(status=Intervention.Status.DONE).order_by("-start", "-id").first()
+    sees_invoices = selectors.portal_sees_invoices(user)
+    amount_due = None
+    if sees_invoices:
+        unpaid = selectors.portal_invoices(user).filter(
+            kind=Invoice.Kind.INVOICE,
+            status__in=[Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID],
+        )
+        amount_due = unpaid.aggregate(total=Sum("amount_due"))["total"] or Decimal("0")
+    waiting_quotes = list(
+        selectors.portal_quotes(user)
+        .filter(status=Quote.Status.SENT, validity_date__gte=timezone.localdate())
+        .select_related("site")
+        .order_by("validity_date", "id")[:5]
+    )
+    return {
+        "portal_user": user,
+        "next_visits": next_visits,
+        "last_done": last_done,
+        "sees_invoices": sees_invoices,
+        "amount_due": amount_due,
+        "waiting_quotes": waiting_quotes,
+    }
