@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import socket
 import subprocess
@@ -89,10 +90,17 @@ class Gunicorn:
         self.base_url = f"http://127.0.0.1:{self.port}"
         handle, log_path = tempfile.mkstemp(prefix="portal-load-gunicorn-", suffix=".log")
         self.log_path = Path(log_path)
+        access, access_path = tempfile.mkstemp(prefix="portal-load-access-", suffix=".log")
+        os.close(access)
+        self.access_path = Path(access_path)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi:application",
              "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-             "--timeout", "60", "--log-level", "warning"],
+             "--timeout", "60", "--log-level", "warning",
+             # The server's own time of each request, from the worker's accept to its
+             # last byte written: the client's figure minus the wait in the queue.
+             "--access-logfile", str(self.access_path),
+             "--access-logformat", "%(m)s %(U)s %(q)s %(s)s %(L)s"],
             cwd=ROOT, env=gunicorn_environment(database_url), stdout=handle,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -132,6 +140,31 @@ class Gunicorn:
             total += int(fields[11]) + int(fields[12])  # utime, stime
         return total / ticks
 
+    def access_lines(self) -> int:
+        return len(self.access_path.read_text().splitlines())
+
+    def server_times(self, skip: int) -> dict[str, list[float]]:
+        """The server's times (ms) by page kind, from the access log's lines after `skip`."""
+        from bench import portal_users as kinds
+
+        times: dict[str, list[float]] = {}
+        for line in self.access_path.read_text().splitlines()[skip:]:
+            method, path, query, _status, seconds = line.split(" ")
+            if method == "POST":
+                kind = kinds.LOGIN_POST
+            elif path.endswith("/pdf/"):
+                kind = kinds.PDF
+            elif path.startswith("/portail/factures/"):
+                kind = kinds.INVOICES
+            elif path.startswith("/portail/visites/"):
+                kind = kinds.VISIT_LIST if "vue=liste" in query else (
+                    kinds.CALENDAR_OTHER if "mois=" in query else kinds.CALENDAR
+                )  # fmt: skip
+            else:
+                kind = kinds.HOME + " ou formulaire"
+            times.setdefault(kind, []).append(float(seconds) * 1000)
+        return times
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -152,8 +185,8 @@ def load_average() -> str:
 def figure_lines(stats, elapsed: float, *, users: int, seconds: float, workers: int) -> list[str]:
     from bench.portal_users import KINDS, NOT_PAGES, PDF
 
-    def line(label: str, kinds: list[str], target: bool = False) -> str:
-        n, p50, p95, p99, top, errors = stats.summary(kinds)
+    def line(label: str, kinds: list[str], target: bool = False, since: float = -math.inf) -> str:
+        n, p50, p95, p99, top, errors = stats.summary(kinds, since)
         text = (f"{label:<30} {n:>6} {p50:>7.1f} {p95:>7.1f} {p99:>7.1f} {top:>7.1f} "
                 f"{errors:>7}")  # fmt: skip
         if target:
@@ -162,6 +195,7 @@ def figure_lines(stats, elapsed: float, *, users: int, seconds: float, workers: 
         return text
 
     pages = [kind for kind in KINDS if kind not in NOT_PAGES]
+    steady_label = f"PAGES dès t={stats.steady_from - stats.started:.0f} s"
     pdf_count = len(stats.times_ms.get(PDF, []))
     lines = [
         f"Portail client : {users} utilisateurs simultanés, {seconds:.0f} s, pause de 1 à 5 s "
@@ -169,6 +203,7 @@ def figure_lines(stats, elapsed: float, *, users: int, seconds: float, workers: 
         f"{'page':<30} {'n':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'erreurs':>7}   (ms)",
         *(line(kind, [kind]) for kind in KINDS),
         line("PAGES (hors envoi connexion)", pages, target=True),
+        line(steady_label, pages, target=True, since=stats.steady_from),
         line("PDF", [PDF]),
         f"{stats.requests} requêtes en {elapsed:.0f} s : {stats.requests / elapsed:.1f} req/s "
         f"({sum(len(stats.times_ms.get(kind, [])) for kind in pages) / elapsed:.1f} pages/s, "
@@ -180,6 +215,25 @@ def figure_lines(stats, elapsed: float, *, users: int, seconds: float, workers: 
         *(f"  {count} fois : {reason}" for reason, count in stats.reasons.most_common(10)),
     ]
     return lines
+
+
+def server_lines(times: dict[str, list[float]]) -> list[str]:
+    """The same requests timed by gunicorn (its access log): without the queue."""
+    from bench.portal_users import LOGIN_POST, PDF, percentile
+
+    def line(label: str, values: list[float]) -> str:
+        ordered = sorted(values)
+        return (f"  {label:<28} {len(ordered):>6} {percentile(ordered, 0.5):>7.1f} "
+                f"{percentile(ordered, 0.95):>7.1f} {percentile(ordered, 0.99):>7.1f} "
+                f"{ordered[-1] if ordered else 0:>7.1f}")  # fmt: skip
+
+    pages = [value for kind, values in times.items() if kind not in (LOGIN_POST, PDF)
+             for value in values]  # fmt: skip
+    return [
+        "Temps du serveur (journal de gunicorn, sans l'attente dans la file) :",
+        *(line(kind, values) for kind, values in sorted(times.items())),
+        line("PAGES (hors envoi connexion)", pages),
+    ]
 
 
 def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
@@ -209,11 +263,13 @@ def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
             base_url=server.base_url, emails=portal_emails(args.users), password=PORTAL_PASSWORD,
             seconds=args.seconds, ramp=args.ramp, think=think, today=timezone.localdate(),
         )  # fmt: skip
+        access_skip = server.access_lines()
         client_cpu_before = time.process_time()
         stats, elapsed = asyncio.run(run)
         client_cpu = time.process_time() - client_cpu_before
         cpu = server.workers_cpu_seconds() - cpu_before
         load_after = load_average()
+        server_times = server.server_times(access_skip)
         log = server.log_tail(200).splitlines()
         errors_in_log = [line for line in log if "Traceback" in line or "ERROR" in line]
     finally:
@@ -226,6 +282,7 @@ def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
         f"comprises) ; {100 * cpu / elapsed / (os.cpu_count() or 1):.0f} % des "
         f"{os.cpu_count()} cœurs"
     )
+    lines += server_lines(server_times)
     lag = sorted(stats.loop_lag_ms)
     lines.append(
         f"client (ce processus, asyncio) : {client_cpu:.1f} s de CPU ; retard de sa boucle "

@@ -62,9 +62,17 @@ class Stats:
     pdf_bytes: int = 0
     logged_in: int = 0
     loop_lag_ms: list[float] = field(default_factory=list)
+    logins_done: list[float] = field(default_factory=list)
+    started: float = 0.0
 
-    def record(self, kind: str, elapsed_ms: float, error: str | None) -> None:
+    # When each timed request was sent (time.monotonic()), beside times_ms.
+    sent_at: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    # When the last user had logged in: from then on, no Argon2 in the server's queue.
+    steady_from: float = math.inf
+
+    def record(self, kind: str, elapsed_ms: float, error: str | None, sent: float) -> None:
         self.times_ms[kind].append(elapsed_ms)
+        self.sent_at[kind].append(sent)
         if error:
             self.errors[kind] += 1
             self.reasons[f"{kind} : {error}"] += 1
@@ -74,9 +82,18 @@ class Stats:
         self.errors[kind] += 1
         self.reasons[f"{kind} : {error}"] += 1
 
-    def summary(self, kinds: list[str]) -> tuple[int, float, float, float, float, int]:
-        """(n, p50, p95, p99, max) in ms over the kinds, and their errors."""
-        ordered = sorted(value for kind in kinds for value in self.times_ms.get(kind, []))
+    def summary(
+        self, kinds: list[str], since: float = -math.inf
+    ) -> tuple[int, float, float, float, float, int]:
+        """(n, p50, p95, p99, max) in ms over the kinds (of the requests sent from `since`
+        on), and their errors (all of them)."""
+        ordered = sorted(
+            value
+            for kind in kinds
+            for value, sent in zip(self.times_ms.get(kind, []), self.sent_at.get(kind, []),
+                                   strict=True)
+            if sent >= since
+        )  # fmt: skip
         return (
             len(ordered),
             percentile(ordered, 0.50),
@@ -113,14 +130,14 @@ class PortalUserSession:
 
     async def request(self, client: httpx.AsyncClient, kind: str, method: str, url: str,
                       **options) -> httpx.Response | None:  # fmt: skip
-        started = time.perf_counter()
+        sent, started = time.monotonic(), time.perf_counter()
         try:
             response = await client.request(method, url, **options)
         except httpx.HTTPError as error:
             self.stats.fail(kind, type(error).__name__)
             return None
         elapsed_ms = (time.perf_counter() - started) * 1000
-        self.stats.record(kind, elapsed_ms, self.fault(kind, response))
+        self.stats.record(kind, elapsed_ms, self.fault(kind, response), sent)
         if kind == PDF:
             self.stats.pdf_bytes += len(response.content)
         return response
@@ -158,6 +175,7 @@ class PortalUserSession:
         if answer is None or answer.status_code != 302:
             return False
         self.stats.logged_in += 1
+        self.stats.logins_done.append(time.monotonic())
         await self.request(client, HOME, "GET", answer.headers["location"])
         return True
 
@@ -232,6 +250,8 @@ async def load_run(
         )
     )
     elapsed = time.monotonic() - started
+    stats.steady_from = max(stats.logins_done, default=math.inf)
+    stats.started = started
     watch.cancel()
     stats.loop_lag_ms = monitor.lags_ms
     return stats, elapsed
