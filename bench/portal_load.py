@@ -56,6 +56,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--users", type=int, default=int(os.environ.get("PORTAL_LOAD_USERS", 100)))
     parser.add_argument("--workers", type=int, default=2, help="workers gunicorn")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="fils par worker (> 1 : gunicorn gthread)"
+    )
     parser.add_argument("--ramp", type=float, default=10.0, help="connexions étalées sur… s")
     parser.add_argument("--think", default="1,5", help="pause entre deux pages : min,max s")
     parser.add_argument("--regenerate", action="store_true", help="régénérer les données")
@@ -85,7 +88,7 @@ def gunicorn_environment(database_url: str) -> dict[str, str]:
 class Gunicorn:
     """gunicorn in a process of its own, its log in a temporary file."""
 
-    def __init__(self, *, database_url: str, workers: int) -> None:
+    def __init__(self, *, database_url: str, workers: int, threads: int = 1) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         handle, log_path = tempfile.mkstemp(prefix="portal-load-gunicorn-", suffix=".log")
@@ -95,7 +98,8 @@ class Gunicorn:
         self.access_path = Path(access_path)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi:application",
-             "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(workers), "--threads", str(threads),
+             "--bind", f"127.0.0.1:{self.port}",
              "--timeout", "60", "--log-level", "warning",
              # The server's own time of each request, from the worker's accept to its
              # last byte written: the client's figure minus the wait in the queue.
@@ -182,7 +186,9 @@ def load_average() -> str:
     return " / ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def figure_lines(stats, elapsed: float, *, users: int, seconds: float, workers: int) -> list[str]:
+def figure_lines(
+    stats, elapsed: float, *, users: int, seconds: float, workers: int, threads: int, ramp: float
+) -> list[str]:
     from bench.portal_users import KINDS, NOT_PAGES, PDF
 
     def line(label: str, kinds: list[str], target: bool = False, since: float = -math.inf) -> str:
@@ -199,7 +205,9 @@ def figure_lines(stats, elapsed: float, *, users: int, seconds: float, workers: 
     pdf_count = len(stats.times_ms.get(PDF, []))
     lines = [
         f"Portail client : {users} utilisateurs simultanés, {seconds:.0f} s, pause de 1 à 5 s "
-        f"entre deux pages ; gunicorn {workers} workers (sync) et PostgreSQL sur 127.0.0.1",
+        f"entre deux pages, connexions étalées sur {ramp:.0f} s ; gunicorn {workers} workers "
+        f"({f'gthread, {threads} fils chacun' if threads > 1 else 'sync'}) et PostgreSQL sur "
+        "127.0.0.1",
         f"{'page':<30} {'n':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'erreurs':>7}   (ms)",
         *(line(kind, [kind]) for kind in KINDS),
         line("PAGES (hors envoi connexion)", pages, target=True),
@@ -243,7 +251,7 @@ def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
     from bench.portal_users import load_run, percentile
 
     think = tuple(float(value) for value in args.think.split(","))
-    server = Gunicorn(database_url=database_url, workers=args.workers)
+    server = Gunicorn(database_url=database_url, workers=args.workers, threads=args.threads)
     try:
         server.wait_ready()
         print(f"gunicorn : {server.base_url}, {args.workers} workers {server.worker_pids()}")
@@ -275,7 +283,7 @@ def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
     finally:
         server.stop()
     lines = figure_lines(stats, elapsed, users=args.users, seconds=args.seconds,
-                         workers=args.workers)  # fmt: skip
+                         workers=args.workers, threads=args.threads, ramp=args.ramp)  # fmt: skip
     lines.append(
         f"CPU des workers gunicorn : {cpu:.1f} s pour {stats.requests} requêtes, "
         f"{1000 * cpu / max(1, stats.requests):.1f} ms par requête (connexions Argon2 "

@@ -234,11 +234,16 @@ async def load_run(
     ]  # fmt: skip
     # The clients are made before the clock starts, sharing one TLS context (unused on
     # http://, but httpx builds one per client otherwise: 100 of them stall the loop).
+    # No keep-alive: gunicorn's sync workers close every connection anyway, and a gthread
+    # worker's idle timeout races the next request on a kept connection (an error that
+    # a proxy in front of gunicorn would not show).
     tls = ssl.create_default_context()
+    limits = httpx.Limits(max_keepalive_connections=0)
     clients = [
-        httpx.AsyncClient(base_url=base_url, timeout=30.0, follow_redirects=False, verify=tls)
+        httpx.AsyncClient(base_url=base_url, timeout=30.0, follow_redirects=False, verify=tls,
+                          limits=limits)
         for _session in sessions
-    ]
+    ]  # fmt: skip
     monitor = LoopLag()
     watch = asyncio.create_task(monitor.watch())
     started = time.monotonic()
