@@ -2,7 +2,7 @@
 
 2,000 customers of a cleaning company (60 % businesses, 40 % individuals) with 1 to 3
 sites each. Every site has one weekly visit (its weekday, start time, duration and
-regular employee drawn once) from 104 weeks ago to 8 weeks ahead: about 450,000
+regular employee drawn once) from 104 weeks ago to 8 weeks ahead: about 350,000
 interventions, done (with real times), missed or cancelled in the past, planned ahead.
 A multi-site customer bills its sites together (billing group A) or one group per site,
 half and half; each group is invoiced monthly over the last 12 months (issued invoices,
@@ -11,7 +11,7 @@ stored through Invoice.pdf on the private storage.
 
 The stored PDFs are one small valid PDF per invoice (a page that names the invoice,
 about 600 bytes), not Factur-X documents rendered by Typst: the load test measures the
-download of a stored file, not its rendering, and rendering 36,000 of them would take
+download of a stored file, not its rendering, and rendering 30,000 of them would take
 longer than the whole test.
 
 100 portal accesses on the first 100 customers, password PORTAL_PASSWORD:
@@ -367,7 +367,7 @@ def portal_data_clear() -> None:
     """Remove what an earlier generation left (the bench's customers and all theirs)."""
     PortalUser.objects.filter(customer__code__startswith=CODE_PREFIX).delete()
     with connection.cursor() as cursor:
-        # Faster than the ORM's cascade over 450,000 visits.
+        # Faster than the ORM's cascade over 350,000 visits.
         cursor.execute(
             "DELETE FROM planning_intervention WHERE site_id IN (SELECT s.id FROM "
             "customers_site s JOIN customers_customer c ON c.id = s.customer_id "

@@ -3,14 +3,14 @@ against gunicorn (2 workers) and PostgreSQL on 127.0.0.1. Target: p99 <= 100 ms 
 pages, 0 errors.
 
     .venv/bin/python -m bench.portal_load [--seconds 120] [--users 100] [--workers 2]
-        [--ramp 10] [--regenerate] [--no-queries]
+        [--threads 1] [--ramp 30] [--think 1,5] [--regenerate] [--no-queries]
 
 PORTAL_LOAD_SECONDS and PORTAL_LOAD_USERS set the defaults of --seconds and --users
 (a smoke run: PORTAL_LOAD_SECONDS=15 PORTAL_LOAD_USERS=10).
 
 The database is BENCH_PORTAL_DATABASE_URL, by default
 postgresql://postgres@127.0.0.1:5432/creneau_bench_portal: created and migrated if
-missing, filled once (bench/portal_data.py: 2,000 customers, 450,000 visits, 36,000
+missing, filled once (bench/portal_data.py: 2,000 customers, 350,000 visits, 30,000
 invoices with their stored PDFs, 100 portal accesses) and reused. The stored PDFs live
 under var/bench_portal_files (PRIVATE_FILES_ROOT of this process and of gunicorn), and
 are written again when missing.
@@ -59,7 +59,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--threads", type=int, default=1, help="fils par worker (> 1 : gunicorn gthread)"
     )
-    parser.add_argument("--ramp", type=float, default=10.0, help="connexions étalées sur… s")
+    parser.add_argument("--ramp", type=float, default=30.0, help="connexions étalées sur… s")
     parser.add_argument("--think", default="1,5", help="pause entre deux pages : min,max s")
     parser.add_argument("--regenerate", action="store_true", help="régénérer les données")
     parser.add_argument("--no-queries", action="store_true", help="sans le compte des requêtes")
@@ -204,8 +204,9 @@ def figure_lines(
     steady_label = f"PAGES dès t={stats.steady_from - stats.started:.0f} s"
     pdf_count = len(stats.times_ms.get(PDF, []))
     lines = [
-        f"Portail client : {users} utilisateurs simultanés, {seconds:.0f} s, pause de 1 à 5 s "
-        f"entre deux pages, connexions étalées sur {ramp:.0f} s ; gunicorn {workers} workers "
+        f"Portail client : {users} utilisateurs simultanés, {seconds:.0f} s chacun après sa "
+        f"connexion, pause de 1 à 5 s entre deux pages, connexions étalées sur {ramp:.0f} s ; "
+        f"gunicorn {workers} workers "
         f"({f'gthread, {threads} fils chacun' if threads > 1 else 'sync'}) et PostgreSQL sur "
         "127.0.0.1",
         f"{'page':<30} {'n':>6} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'erreurs':>7}   (ms)",

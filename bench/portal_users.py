@@ -2,7 +2,7 @@
 each (its own cookies), asyncio, no Django.
 
 Each user opens the login form at /portail/, posts its e-mail and password with the CSRF
-token of the form, follows the redirect, then until the deadline goes round: the visits
+token of the form, follows the redirect, then for `seconds` goes round: the visits
 calendar of this month, of the month before or after (?mois=), the visits list
 (?vue=liste), the invoice list, and the PDF of one invoice linked from that list (when
 it links one: a site-level access whose site shares its billing group sees none). Between
@@ -179,11 +179,12 @@ class PortalUserSession:
         await self.request(client, HOME, "GET", answer.headers["location"])
         return True
 
-    async def run(self, client: httpx.AsyncClient, start_at: float, deadline: float) -> None:
+    async def run(self, client: httpx.AsyncClient, start_at: float, seconds: float) -> None:
         await asyncio.sleep(max(0.0, start_at - time.monotonic()))
         async with client:
             if not await self.login(client):
                 return
+            deadline = time.monotonic() + seconds
             while time.monotonic() < deadline:
                 for step in (self.calendar, self.other_month, self.visit_list, self.invoices,
                              self.pdf):  # fmt: skip
@@ -224,8 +225,8 @@ async def load_run(
     today: date,
     seed: int = 14,
 ) -> tuple[Stats, float]:
-    """Run every user at once (their logins spread over `ramp` seconds) for `seconds` from
-    the first login; returns the figures and the wall time taken."""
+    """Run every user at once, their logins spread over `ramp` seconds, each for `seconds`
+    after its login; returns the figures and the wall time taken."""
     stats = Stats()
     sessions = [
         PortalUserSession(base_url=base_url, email=email, password=password, stats=stats,
@@ -247,10 +248,9 @@ async def load_run(
     monitor = LoopLag()
     watch = asyncio.create_task(monitor.watch())
     started = time.monotonic()
-    deadline = started + seconds
     await asyncio.gather(
         *(
-            session.run(client, started + ramp * number / max(1, len(sessions)), deadline)
+            session.run(client, started + ramp * number / max(1, len(sessions)), seconds)
             for number, (session, client) in enumerate(zip(sessions, clients, strict=True))
         )
     )
