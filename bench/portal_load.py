@@ -45,6 +45,11 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/creneau_bench_portal"
 FILES_ROOT = ROOT / "var" / "bench_portal_files"
 SECRET_KEY = "bench-portal-only-not-a-secret"
 TARGET_P99_MS = 100.0
+SERVER_TITLE = "Temps du serveur (journal de gunicorn, sans l'attente dans la file) :"
+CPU_TITLE = (
+    "CPU du fil du worker par requête (ne croît pas avec la charge de la machine ; sans "
+    "PostgreSQL, ni les fils d'Argon2) :"
+)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -85,6 +90,23 @@ def gunicorn_environment(database_url: str) -> dict[str, str]:
     return env
 
 
+def page_kind(method: str, path: str, query: str) -> str:
+    """The page kind of bench.portal_users that a request of the server's logs was."""
+    from bench import portal_users as kinds
+
+    if method == "POST":
+        return kinds.LOGIN_POST
+    if path.endswith("/pdf/"):
+        return kinds.PDF
+    if path.startswith("/portail/factures/"):
+        return kinds.INVOICES
+    if path.startswith("/portail/visites/"):
+        if "vue=liste" in query:
+            return kinds.VISIT_LIST
+        return kinds.CALENDAR_OTHER if "mois=" in query else kinds.CALENDAR
+    return kinds.HOME + " ou formulaire"
+
+
 class Gunicorn:
     """gunicorn in a process of its own, its log in a temporary file."""
 
@@ -96,8 +118,12 @@ class Gunicorn:
         access, access_path = tempfile.mkstemp(prefix="portal-load-access-", suffix=".log")
         os.close(access)
         self.access_path = Path(access_path)
+        self.cpu_dir = Path(tempfile.mkdtemp(prefix="portal-load-cpu-"))
+        env = gunicorn_environment(database_url)
+        env["PORTAL_LOAD_CPU_DIR"] = str(self.cpu_dir)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "config.wsgi:application",
+             "--config", "python:bench.portal_gunicorn",
              "--workers", str(workers), "--threads", str(threads),
              "--bind", f"127.0.0.1:{self.port}",
              "--timeout", "60", "--log-level", "warning",
@@ -105,7 +131,7 @@ class Gunicorn:
              # last byte written: the client's figure minus the wait in the queue.
              "--access-logfile", str(self.access_path),
              "--access-logformat", "%(m)s %(U)s %(q)s %(s)s %(L)s"],
-            cwd=ROOT, env=gunicorn_environment(database_url), stdout=handle,
+            cwd=ROOT, env=env, stdout=handle,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
         os.close(handle)  # gunicorn holds its own copy
@@ -149,24 +175,24 @@ class Gunicorn:
 
     def server_times(self, skip: int) -> dict[str, list[float]]:
         """The server's times (ms) by page kind, from the access log's lines after `skip`."""
-        from bench import portal_users as kinds
-
         times: dict[str, list[float]] = {}
         for line in self.access_path.read_text().splitlines()[skip:]:
             method, path, query, _status, seconds = line.split(" ")
-            if method == "POST":
-                kind = kinds.LOGIN_POST
-            elif path.endswith("/pdf/"):
-                kind = kinds.PDF
-            elif path.startswith("/portail/factures/"):
-                kind = kinds.INVOICES
-            elif path.startswith("/portail/visites/"):
-                kind = kinds.VISIT_LIST if "vue=liste" in query else (
-                    kinds.CALENDAR_OTHER if "mois=" in query else kinds.CALENDAR
-                )  # fmt: skip
-            else:
-                kind = kinds.HOME + " ou formulaire"
-            times.setdefault(kind, []).append(float(seconds) * 1000)
+            times.setdefault(page_kind(method, path, query), []).append(float(seconds) * 1000)
+        return times
+
+    def cpu_reset(self) -> None:
+        for log in self.cpu_dir.glob("cpu-*.log"):
+            log.unlink()
+
+    def cpu_times(self) -> dict[str, list[float]]:
+        """Each request's CPU time in its worker (ms) by page kind (bench.portal_gunicorn)."""
+        times: dict[str, list[float]] = {}
+        for log in self.cpu_dir.glob("cpu-*.log"):
+            for line in log.read_text().splitlines():
+                method, path, query, milliseconds = line.split(" ")
+                kind = page_kind(method, path, "" if query == "-" else query)
+                times.setdefault(kind, []).append(float(milliseconds))
         return times
 
     def stop(self) -> None:
@@ -226,8 +252,9 @@ def figure_lines(
     return lines
 
 
-def server_lines(times: dict[str, list[float]]) -> list[str]:
-    """The same requests timed by gunicorn (its access log): without the queue."""
+def server_lines(times: dict[str, list[float]], title: str) -> list[str]:
+    """The same requests as timed by gunicorn (its access log: without the queue) or by
+    bench.portal_gunicorn (CPU time)."""
     from bench.portal_users import LOGIN_POST, PDF, percentile
 
     def line(label: str, values: list[float]) -> str:
@@ -239,7 +266,7 @@ def server_lines(times: dict[str, list[float]]) -> list[str]:
     pages = [value for kind, values in times.items() if kind not in (LOGIN_POST, PDF)
              for value in values]  # fmt: skip
     return [
-        "Temps du serveur (journal de gunicorn, sans l'attente dans la file) :",
+        title,
         *(line(kind, values) for kind, values in sorted(times.items())),
         line("PAGES (hors envoi connexion)", pages),
     ]
@@ -273,12 +300,14 @@ def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
             seconds=args.seconds, ramp=args.ramp, think=think, today=timezone.localdate(),
         )  # fmt: skip
         access_skip = server.access_lines()
+        server.cpu_reset()
         client_cpu_before = time.process_time()
         stats, elapsed = asyncio.run(run)
         client_cpu = time.process_time() - client_cpu_before
         cpu = server.workers_cpu_seconds() - cpu_before
         load_after = load_average()
         server_times = server.server_times(access_skip)
+        cpu_times = server.cpu_times()
         log = server.log_tail(200).splitlines()
         errors_in_log = [line for line in log if "Traceback" in line or "ERROR" in line]
     finally:
@@ -291,7 +320,8 @@ def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
         f"comprises) ; {100 * cpu / elapsed / (os.cpu_count() or 1):.0f} % des "
         f"{os.cpu_count()} cœurs"
     )
-    lines += server_lines(server_times)
+    lines += server_lines(server_times, SERVER_TITLE)
+    lines += server_lines(cpu_times, CPU_TITLE)
     lag = sorted(stats.loop_lag_ms)
     lines.append(
         f"client (ce processus, asyncio) : {client_cpu:.1f} s de CPU ; retard de sa boucle "
