@@ -90,6 +90,29 @@ def gunicorn_environment(database_url: str) -> dict[str, str]:
     return env
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process of this machine so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def database_backends_cpu() -> dict[int, float]:
+    """CPU so far of the PostgreSQL backends serving the bench's database (gunicorn's
+    workers' connections), by process id: the server runs on this machine."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    return {pid: process_cpu_seconds(pid) for pid in pids}
+
+
 def page_kind(method: str, path: str, query: str) -> str:
     """The page kind of bench.portal_users that a request of the server's logs was."""
     from bench import portal_users as kinds
@@ -160,15 +183,7 @@ class Gunicorn:
 
     def workers_cpu_seconds(self) -> float:
         """User + system CPU of the workers so far (from /proc; 0 where it is missing)."""
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        for pid in self.worker_pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-        return total / ticks
+        return sum(process_cpu_seconds(pid) for pid in self.worker_pids())
 
     def access_lines(self) -> int:
         return len(self.access_path.read_text().splitlines())
@@ -293,6 +308,7 @@ def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
         asyncio.run(warm_up)
         load_before = load_average()
         cpu_before = server.workers_cpu_seconds()
+        database_before = database_backends_cpu()
         print(f"Charge avant : {load_before} ; {args.users} utilisateurs pendant "
               f"{args.seconds:.0f} s…", flush=True)  # fmt: skip
         run = load_run(
@@ -305,6 +321,10 @@ def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
         stats, elapsed = asyncio.run(run)
         client_cpu = time.process_time() - client_cpu_before
         cpu = server.workers_cpu_seconds() - cpu_before
+        database_cpu = sum(
+            seconds - database_before.get(pid, 0.0)
+            for pid, seconds in database_backends_cpu().items()
+        )
         load_after = load_average()
         server_times = server.server_times(access_skip)
         cpu_times = server.cpu_times()
@@ -319,6 +339,10 @@ def run_load(args: argparse.Namespace, database_url: str) -> list[str]:
         f"{1000 * cpu / max(1, stats.requests):.1f} ms par requête (connexions Argon2 "
         f"comprises) ; {100 * cpu / elapsed / (os.cpu_count() or 1):.0f} % des "
         f"{os.cpu_count()} cœurs"
+    )
+    lines.append(
+        f"CPU de PostgreSQL (ses processus servant les workers) : {database_cpu:.1f} s, "
+        f"{1000 * database_cpu / max(1, stats.requests):.1f} ms par requête"
     )
     lines += server_lines(server_times, SERVER_TITLE)
     lines += server_lines(cpu_times, CPU_TITLE)
