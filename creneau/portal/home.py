@@ -44,6 +44,8 @@ def portal_home_summary(user: PortalUser) -> dict:
         "portal_user": user,
         "next_visits": next_visits,
         "last_done": last_done,
+        # A done visit shows when it really took place, when the employee recorded it.
+        "last_done_at": (last_done.actual_start or last_done.start) if last_done else None,
         "sees_invoices": sees_invoices,
         "amount_due": amount_due,
         "waiting_quotes": waiting_quotes,

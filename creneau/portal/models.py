@@ -83,6 +83,11 @@ class PortalUser(CleanTextMixin, AbstractBaseUser):
     def __str__(self) -> str:
         return self.email
 
+    def clean(self) -> None:
+        # Not AbstractBaseUser.clean(), which writes get_username() back into the e-mail:
+        # here that is the axes name "portail:<e-mail>", and the e-mail would be lost.
+        self.email = PortalUser.objects.normalize_email(self.email)
+
     def get_username(self) -> str:
         """The name django-axes counts this access's logins under (portal.auth): prefixed,
         so that a portal e-mail never shares a counter with a staff login."""

@@ -138,6 +138,8 @@ def portal_token_user(raw: str, purpose: str) -> PortalUser | None:
             used_at__isnull=True,
             expires_at__gt=timezone.now(),
             user__is_active=True,
+            # A closed customer's accesses cannot log in: their links open nothing either.
+            user__customer__is_active=True,
         )
         .first()
     )
@@ -193,7 +195,9 @@ def portal_reset_request(*, email: str) -> None:
     email = (email or "").strip()
     if not email or len(email) > 254:
         return
-    user = PortalUser.objects.filter(email__iexact=email, is_active=True).first()
+    user = PortalUser.objects.filter(
+        email__iexact=email, is_active=True, customer__is_active=True
+    ).first()
     if user is None:
         return
     recent = emails_for(user).filter(created_at__gte=timezone.now() - timedelta(hours=1))

@@ -3,6 +3,8 @@ the logout, "mot de passe oublié" and the one-time links that set a password.""
 
 from __future__ import annotations
 
+from urllib.parse import unquote, urlsplit
+
 from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.core.cache import cache
@@ -43,7 +45,11 @@ def safe_next(request: HttpRequest, candidate: str) -> str | None:
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return None
-    if not candidate.startswith(PORTAL_PREFIX) or candidate.startswith("//"):
+    if not candidate.startswith(PORTAL_PREFIX) or "\\" in candidate:
+        return None
+    # "/portail/../customers/" (or %2e%2e) is a staff page once the browser resolved it.
+    segments = urlsplit(candidate).path.split("/")
+    if any(unquote(segment) in (".", "..") for segment in segments):
         return None
     return candidate
 
@@ -143,8 +149,10 @@ def _set_password(request: HttpRequest, token: str, purpose: str) -> HttpRespons
         "action": request.path,
     }
     response = render(request, "portal/set_password.html", context)
-    # The link's secret is in the address: no other site learns it from a Referer.
-    response["Referrer-Policy"] = "no-referrer"
+    # The link's secret is in the address: no other site learns it from a Referer
+    # ("no-referrer" would make the browser post the form with Origin: null, which
+    # Django's CSRF check refuses).
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

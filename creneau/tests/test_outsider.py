@@ -47,6 +47,9 @@ NOT_CUSTOMER_DATA += ("planning/employees/", "api/v1/employees/")
 # An employee's calendar feed needs no login: it is guarded by its secret token (404 for an
 # unknown or renewed one); planning/tests/test_ical.py checks it.
 NOT_CUSTOMER_DATA += ("planning/ical/",)
+# The portal's one-time links and calendar feed: secret tokens, no ids (404 or 410 for an
+# unknown, spent or revoked one: portal/tests/test_portal_security.py, test_views_account.py).
+NOT_CUSTOMER_DATA += ("portail/invitation/", "portail/mot-de-passe/", "portail/calendrier/")
 # A billing run spans every customer: direction and accounting only, who see them all; any
 # other role is refused before anything is read (billing/tests/test_views_runs.py,
 # test_api_runs.py).

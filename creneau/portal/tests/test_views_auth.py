@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from creneau.billing.models import Invoice
 from creneau.billing.tests.factories import InvoiceFactory
@@ -23,11 +24,15 @@ from creneau.portal import services
 from creneau.portal.auth import SESSION_USER_KEY
 from creneau.portal.models import PortalToken, PortalUser
 from creneau.portal.tests.factories import PORTAL_PASSWORD, PortalUserFactory
-from creneau.portal.tests.stub_urls import STUB_URLCONF
 from creneau.quotes.models import Quote
 from creneau.quotes.tests.factories import QuoteFactory
 
 pytestmark = pytest.mark.django_db
+
+# The project's URLs plus placeholders for the portal routes of other branches
+# (tests/stub_urls.py), named as a string: importing it here would import config.urls while
+# the test files are collected, with DEBUG's static route.
+STUB_URLCONF = "creneau.portal.tests.stub_urls"
 
 
 @pytest.fixture(autouse=True)
@@ -102,7 +107,10 @@ def test_invited_access_without_password_cannot_log_in(client, portal_user):
         ("/customers/", "/portail/"),
         ("https://evil.example.com/portail/", "/portail/"),
         ("//evil.example.com/portail/", "/portail/"),
-        ("/portail/../customers/", "/portail/../customers/"),
+        ("/portail/../customers/", "/portail/"),
+        ("/portail/%2E%2e/customers/", "/portail/"),
+        ("/portail/\\evil.example.com", "/portail/"),
+        ("/portail/visites/?mois=2026-05", "/portail/visites/?mois=2026-05"),
     ],
 )
 def test_next_is_honoured_only_for_portal_paths(client, portal_user, next_url, expected):
@@ -132,7 +140,9 @@ def test_home_shows_next_visits_last_done_amount_due_and_waiting_quotes(
     now = timezone.now()
     for days in range(1, 6):
         InterventionFactory(site=site, employee=employee, start=now + timedelta(days=days))
-    InterventionFactory(site=site, start=now - timedelta(days=3), status=Intervention.Status.DONE)
+    done = InterventionFactory(
+        site=site, start=now - timedelta(days=3), status=Intervention.Status.DONE
+    )
     other = InterventionFactory(start=now + timedelta(hours=1))  # another customer's
     InvoiceFactory(
         customer=user.customer,
@@ -157,6 +167,7 @@ def test_home_shows_next_visits_last_done_amount_due_and_waiting_quotes(
     assert content.count("Amandine") == 3  # the next three visits, first name only
     assert "Secretnom" not in content
     assert "Dernier passage réalisé" in content
+    assert date_format(timezone.localtime(done.start), "l j F") in content
     assert "120,50" in content
     assert "D-2026-00007" in content
     assert other.site.name not in content
@@ -272,7 +283,7 @@ def test_invitation_sets_the_password_and_logs_in(client, invited):
     url = reverse("portal:invitation", args=[token])
     page = client.get(url)
     assert page.status_code == 200
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     response = client.post(url, twice("Un-Nouveau-Mot-2026"))
     assert response.status_code == 302 and response.url == reverse("portal:home")
     assert client.session[SESSION_USER_KEY] == user.pk
@@ -338,3 +349,13 @@ def test_reset_link_from_forgot(client, portal_user):
     portal_user.refresh_from_db()
     assert portal_user.check_password("Reset-Mot-De-Passe-7")
     assert Client().get(url).status_code == 410
+
+
+def test_a_closed_customers_access_gets_no_reset_and_its_links_open_nothing(client, invited):
+    user, token = invited
+    user.customer.is_active = False
+    user.customer.save()
+    assert client.get(reverse("portal:invitation", args=[token])).status_code == 410
+    OutboxEmail.objects.all().delete()
+    client.post(reverse("portal:forgot"), {"email": user.email})
+    assert not OutboxEmail.objects.exists()
