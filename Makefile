@@ -70,6 +70,7 @@ bench: install
 	$(PY) -m bench.sepa_bench
 	$(PY) -m bench.fec_bench
 	$(PY) -m bench.tax_certificates_bench
+	$(PY) -m bench.portal_load
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
