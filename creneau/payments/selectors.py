@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Case, DecimalField, F, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -70,16 +70,9 @@ def _money(expression) -> Coalesce:
     return Coalesce(expression, Value(ZERO), output_field=MONEY)
 
 
-def _total(queryset: QuerySet, expression) -> Coalesce:
-    """One customer's sum over one table, as a scalar subquery (0 when it has no row)."""
-    rows = queryset.order_by().values("customer_id").annotate(total=expression).values("total")
-    return _money(Subquery(rows, output_field=MONEY))
-
-
 def customer_balance(customer: Customer, *, today=None) -> Balance:
-    """One query of scalar subqueries, each a sum over one customer's rows of one table
-    (read from covering indexes on PostgreSQL), however many invoices and payments: no
-    join over them.
+    """Four aggregates, each over one customer's rows of one table (read from covering
+    indexes on PostgreSQL), however many invoices and payments: no join over them.
 
     - A reversal has its payment's amount: the active payments' total is the payments'
       total less twice the reversed ones, i.e. every payment counted, reversals negative.
@@ -87,57 +80,48 @@ def customer_balance(customer: Customer, *, today=None) -> Balance:
       payments, found through its reversals (few)."""
     today = today or timezone.localdate()
     invoice = Invoice.Kind.INVOICE
-    documents = Invoice.objects.filter(customer=customer).exclude(status=Invoice.Status.DRAFT)
-    payments = Payment.objects.filter(customer=customer)
-    reversed_payments = payments.filter(reversal_of__isnull=False).values("reversal_of_id")
-    allocations = PaymentAllocation.objects.filter(customer=customer)
-    refunds = Refund.objects.filter(customer=customer)
-    reversed_only = Q(payment_id__in=reversed_payments)
-    sums = (
-        Customer.objects.filter(pk=customer.pk)
-        .annotate(
-            billed=_total(
-                documents,
-                Sum(Case(When(kind=invoice, then=F("total_gross")), default=-F("total_gross"))),
+    documents = (
+        Invoice.objects.filter(customer=customer)
+        .exclude(status=Invoice.Status.DRAFT)
+        .order_by()
+        .aggregate(
+            billed=_money(
+                Sum(Case(When(kind=invoice, then=F("total_gross")), default=-F("total_gross")))
             ),
-            due=_total(documents, Sum("amount_due")),
-            overdue=_total(
-                documents,
-                Sum("amount_due", filter=Q(kind=invoice, due_date__lt=today, amount_due__gt=0)),
+            due=_money(Sum("amount_due")),
+            overdue=_money(
+                Sum("amount_due", filter=Q(kind=invoice, due_date__lt=today, amount_due__gt=0))
             ),
-            paid=_total(
-                payments,
-                Sum(Case(When(reversal_of__isnull=True, then=F("amount")), default=-F("amount"))),
-            ),
-            allocated=_total(allocations, Sum("amount")),
-            allocated_reversed=_total(allocations, Sum("amount", filter=reversed_only)),
-            refunded=_total(refunds, Sum("amount")),
-            refunded_reversed=_total(refunds, Sum("amount", filter=reversed_only)),
         )
-        .values(
-            "billed",
-            "due",
-            "overdue",
-            "paid",
-            "allocated",
-            "allocated_reversed",
-            "refunded",
-            "refunded_reversed",
-        )
-        .get()
     )
-    billed, paid = _cents(sums["billed"]), _cents(sums["paid"])
-    allocated = _cents(sums["allocated"]) - _cents(sums["allocated_reversed"])
+    paid = Payment.objects.filter(customer=customer).aggregate(
+        total=_money(
+            Sum(Case(When(reversal_of__isnull=True, then=F("amount")), default=-F("amount")))
+        )
+    )["total"]
+    reversed_payments = Payment.objects.filter(customer=customer, reversal_of__isnull=False).values(
+        "reversal_of_id"
+    )
+    allocations = PaymentAllocation.objects.filter(customer=customer).aggregate(
+        every=_money(Sum("amount")),
+        reversed=_money(Sum("amount", filter=Q(payment_id__in=reversed_payments))),
+    )
     # Every refund is money paid back, and so owed again; only those of active payments
     # spent a credit that still counts (a reversed payment has none left).
-    refunded = _cents(sums["refunded"])
-    refunded_of_active = refunded - _cents(sums["refunded_reversed"])
+    refunds = Refund.objects.filter(customer=customer).aggregate(
+        every=_money(Sum("amount")),
+        of_reversed=_money(Sum("amount", filter=Q(payment_id__in=reversed_payments))),
+    )
+    billed, paid = _cents(documents["billed"]), _cents(paid)
+    allocated = _cents(allocations["every"]) - _cents(allocations["reversed"])
+    refunded = _cents(refunds["every"])
+    refunded_of_active = refunded - _cents(refunds["of_reversed"])
     return Balance(
         balance=billed - paid + refunded,
-        overdue=_cents(sums["overdue"]),
+        overdue=_cents(documents["overdue"]),
         credit=paid - allocated - refunded_of_active,
         billed=billed,
-        amount_due=_cents(sums["due"]),
+        amount_due=_cents(documents["due"]),
     )
 
 
