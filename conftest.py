@@ -26,6 +26,15 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 @pytest.fixture(autouse=True)
+def _portal_company_forgotten():
+    """The portal keeps the company's name a minute per process (portal.company); a
+    rolled-back test's company must not show in the next test."""
+    from creneau.portal.company import forget_portal_company
+
+    forget_portal_company()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     # Argon2 is the production hasher (tested in core); MD5 keeps the suite fast.
     settings.PASSWORD_HASHERS = [

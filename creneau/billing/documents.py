@@ -133,6 +133,12 @@ def invoice_pdf_document(*, invoice: Invoice) -> bytes:
     is missing); a draft's live preview."""
     if invoice.is_draft:
         return invoice_pdf_bytes(invoice=invoice)
+    if invoice.pdf:
+        # Stored already (an issued invoice's PDF never changes): read it without
+        # loading the invoice again.
+        stored = _read_stored(invoice)
+        if stored is not None:
+            return stored
     content = invoice_pdf_store(invoice_id=invoice.pk)
     # None only if the row is gone (or not issued) in the database: what we hold, unstored.
     return content if content is not None else invoice_pdf_bytes(invoice=invoice)

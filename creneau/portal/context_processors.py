@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from creneau.core.models import Company
 from creneau.portal.auth import portal_path
+from creneau.portal.company import portal_company
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def portal(request: HttpRequest) -> dict:
     if user is None:
         # The login, link and lockout pages show whose portal this is, and how to call.
         if portal_path(request.path):
-            return {"portal_company": Company.load()}
+            return {"portal_company": SimpleLazyObject(portal_company)}
         return {}
     items = []
     for label, url_name, icon, site_level in PORTAL_MENU:
@@ -44,4 +45,5 @@ def portal(request: HttpRequest) -> dict:
             continue
         url = reverse(url_name)
         items.append(PortalMenuItem(label, url, icon, request.path.startswith(url)))
-    return {"portal_menu": items, "portal_company": Company.load()}
+    # Read only if the template shows it, and then from the process's cache (portal.company).
+    return {"portal_menu": items, "portal_company": SimpleLazyObject(portal_company)}

@@ -58,10 +58,16 @@ def portal_sees_invoices(user: PortalUser) -> bool:
     """Whether the access sees invoices at all (a site-level one: see the module)."""
     if user.site_id is None:
         return True
-    group_sites = Site.objects.filter(
-        customer_id=user.customer_id, billing_group=user.site.billing_group
-    )
-    return not group_sites.exclude(pk=user.site_id).exists()
+    # Asked up to three times by a page (the view, portal_invoices, the balance): read
+    # once per loaded user, i.e. once per request.
+    known = getattr(user, "_portal_sees_invoices", None)
+    if known is None:
+        group_sites = Site.objects.filter(
+            customer_id=user.customer_id, billing_group=user.site.billing_group
+        )
+        known = not group_sites.exclude(pk=user.site_id).exists()
+        user._portal_sees_invoices = known
+    return known
 
 
 def portal_invoices(user: PortalUser) -> QuerySet[Invoice]:

@@ -17,7 +17,9 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from creneau.core.params import parse_id
@@ -38,6 +40,7 @@ VISIT_FIELDS = (
     "employee__first_name",
 )
 MIN_YEAR, MAX_YEAR = 2000, 2100
+DASH = "\N{EN DASH}"  # between two times
 # Past visits shown by the list: the done ones and those the customer missed.
 PAST_STATUSES = (Intervention.Status.DONE, Intervention.Status.MISSED)
 
@@ -45,6 +48,26 @@ PAST_STATUSES = (Intervention.Status.DONE, Intervention.Status.MISSED)
 def shown_visits(user: PortalUser) -> QuerySet[Intervention]:
     """The user's visits with only what the portal shows."""
     return portal_visits(user).select_related("site", "service", "employee").only(*VISIT_FIELDS)
+
+
+def _hour(moment: datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def _labelled(visits: list[Intervention]) -> list[Intervention]:
+    """Sets on each visit what the calendar and the list print (its times, what it is, its
+    page's URL), worked out once: the month shows each visit twice (table and phone list).
+    A done visit shows its real times."""
+    intervention = gettext("Intervention")
+    for visit in visits:
+        if visit.status == Intervention.Status.DONE and visit.actual_start:
+            end = f"{DASH}{_hour(visit.actual_end)}" if visit.actual_end else ""
+            visit.shown_times = f"{_hour(visit.actual_start)}{end}"
+        else:
+            visit.shown_times = f"{_hour(visit.start)}{DASH}{_hour(visit.end)}"
+        visit.shown_label = visit.service.label if visit.service else intervention
+        visit.shown_url = reverse("portal:visit", args=[visit.pk])
+    return visits
 
 
 @dataclass
@@ -92,7 +115,9 @@ def _month_context(visits: QuerySet[Intervention], month: date, today: date) -> 
         for week in weeks_of_days
         for day in week
     }
-    for visit in visits.filter(start__gte=start, start__lt=end).order_by("start", "pk"):
+    for visit in _labelled(
+        list(visits.filter(start__gte=start, start__lt=end).order_by("start", "pk"))
+    ):
         local_day = timezone.localtime(visit.start).date()
         if local_day in days:
             days[local_day].visits.append(visit)
@@ -119,6 +144,7 @@ def _list_context(request: HttpRequest, visits: QuerySet[Intervention]) -> dict:
             "start", "pk"
         )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _labelled(list(page.object_list))
     return {"page": page, "past": past}
 
 

@@ -69,3 +69,15 @@ def test_percentile_is_the_nearest_rank():
     assert portal_users.percentile(values, 0.50) == 50
     assert portal_users.percentile(values, 0.99) == 99
     assert portal_users.percentile([7.0], 0.99) == 7
+
+
+def test_the_load_test_runs_two_gthread_workers_by_default(monkeypatch):
+    """Still 2 workers, each with threads: a login's Argon2 hash holds one thread, not
+    every page behind it (docs/performance.md)."""
+    from bench import portal_load
+
+    monkeypatch.delenv("PORTAL_LOAD_SECONDS", raising=False)
+    monkeypatch.delenv("PORTAL_LOAD_USERS", raising=False)
+    args = portal_load.parse_args([])
+    assert (args.workers, args.threads, args.users, args.seconds) == (2, 4, 100, 120)
+    assert portal_load.parse_args(["--threads", "1"]).threads == 1
