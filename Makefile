@@ -53,10 +53,14 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# The suite runs on every core (pytest-xdist), each worker on its own test database (SQLite
+# file or PostgreSQL test_<name>_gw<n>) and taking whole files; TEST_WORKERS=0 runs it in
+# one process.
+TEST_WORKERS ?= auto
 test: install lint
 	$(MANAGE) check
 	$(MANAGE) makemigrations --check --dry-run
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)

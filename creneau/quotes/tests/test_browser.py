@@ -42,6 +42,9 @@ def test_build_a_quote_type_a_quantity_and_download_the_pdf(browser_page, rep, t
 
     for query, label in (("vitres", "Nettoyage de vitres"), ("parties", "Entretien des parties")):
         page.fill("#service-search", query)
+        # The answer to the typed words, not the whole catalogue that the focus asked for:
+        # clicked while the list is being replaced, the click would be lost.
+        expect(page.locator("#service-results [role=option]")).to_have_count(1)
         page.click(f"#service-results button:has-text('{label}')")
         expect(page.locator("tr.quote-line")).to_have_count(1 if query == "vitres" else 2)
         # The new line takes the focus once swapped in: wait for it, or the next search's
