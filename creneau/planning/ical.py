@@ -10,6 +10,7 @@ stays in the feed as STATUS:CANCELLED, so that the phone removes it from the day
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from email.utils import parseaddr
 
@@ -79,28 +80,41 @@ def site_contact_phone(site: Site) -> str:
     return site.customer.mobile or site.customer.phone
 
 
-def employee_calendar(employee: Employee, *, today: date | None = None) -> bytes:
-    """The employee's feed, as the bytes of a VCALENDAR."""
+def feed_calendar(
+    *, prodid: str, name: str, events: Iterable[Event], today: date | None = None
+) -> bytes:
+    """A feed's VCALENDAR: its name, the refresh hints, the events, and the Europe/Paris
+    VTIMEZONE of the feed's years (the employee's feed and the portal's share it)."""
     today = today or timezone.localdate()
     calendar = Calendar()
-    calendar.add("prodid", PRODID)
+    calendar.add("prodid", prodid)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"Créneau \u2013 {employee.full_name}")
+    calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     # The same hint, as Outlook reads it (an X- property: its type must be given).
     calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
-    domain = uid_domain()
-    for visit in feed_visits(employee, today=today):
-        calendar.add_component(visit_event(visit, domain))
+    for event in events:
+        calendar.add_component(event)
     # Only the rules of the feed's years: a VTIMEZONE from 1970 would weigh 4 KB.
     calendar.add_missing_timezones(
         first_date=today - timedelta(days=FEED_PAST_DAYS + 366),
         last_date=planning_horizon(today) + timedelta(days=366),
     )
     return calendar.to_ical()
+
+
+def employee_calendar(employee: Employee, *, today: date | None = None) -> bytes:
+    """The employee's feed, as the bytes of a VCALENDAR."""
+    domain = uid_domain()
+    return feed_calendar(
+        prodid=PRODID,
+        name=f"Créneau \u2013 {employee.full_name}",
+        events=(visit_event(visit, domain) for visit in feed_visits(employee, today=today)),
+        today=today,
+    )
 
 
 def visit_event(visit: Intervention, domain: str) -> Event:

@@ -29,6 +29,7 @@ from creneau.billing.models import Invoice
 from creneau.billing.services import invoice_create, invoice_issue, invoice_line_add
 from creneau.catalog.models import Service, VatRate
 from creneau.core.demo import DemoContext
+from creneau.core.pdf import render_pdf
 from creneau.customers.documents.services import document_upload
 from creneau.customers.models import Customer, Document, Family, Site
 from creneau.customers.services import customer_create, site_create
@@ -61,33 +62,6 @@ DURAND_SITES = [
     },
 ]
 SHARED_DOCUMENT = "Contrat d'entretien Durand.pdf"
-
-
-def _pdf(lines: tuple[str, ...]) -> bytes:
-    """A small valid one-page PDF showing a few lines of text."""
-    text = " ".join(f"({line}) Tj 0 -16 Td" for line in lines)
-    stream = f"BT /F1 12 Tf 40 160 Td {text} ET".encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 200] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    output = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(output))
-        output += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(output)
-    output += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    output += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    output += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(output)
 
 
 def durand_customer(by: User | None, rep: User | None) -> Customer:
@@ -197,7 +171,22 @@ def durand_invoice(customer: Customer, by: User | None) -> None:
 def durand_document(customer: Customer, by: User | None) -> None:
     if Document.objects.filter(customer=customer, name=SHARED_DOCUMENT).exists():
         return
-    data = _pdf(("Contrat d'entretien", "Mme Martine Durand", "Aide menagere, 3 fois par semaine"))
+    # The demo's one-page sheet (customers/print/rib.typ) with a contract's heading.
+    data = render_pdf(
+        template="customers/rib.typ",
+        data={
+            "title": SHARED_DOCUMENT,
+            "heading": "Contrat d'entretien",
+            "holder_label": "Client",
+            "holder": customer.name,
+            "address_lines": customer.address_lines,
+            "rows": [
+                ("Prestation", "Aide ménagère"),
+                ("Fréquence", "3 fois par semaine : lundi, mercredi, vendredi"),
+                ("Durée", "2 heures par passage"),
+            ],
+        },
+    )
     document_upload(
         customer=customer,
         by=by,

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, vDuration
+from icalendar import Event
 
 from creneau.planning.generation import planning_horizon
-from creneau.planning.ical import FEED_MAX_EVENTS, FEED_PAST_DAYS, REFRESH_INTERVAL, uid_domain
+from creneau.planning.ical import FEED_MAX_EVENTS, FEED_PAST_DAYS, feed_calendar, uid_domain
 from creneau.planning.models import Intervention
 from creneau.planning.selectors import local_day_bounds
 from creneau.portal.models import PortalUser
@@ -50,25 +49,16 @@ def portal_feed_visits(user: PortalUser, *, today: date | None = None) -> QueryS
 
 
 def portal_calendar(user: PortalUser, *, today: date | None = None) -> bytes:
-    today = today or timezone.localdate()
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    name = user.site.name if user.site_id else user.customer.name
-    calendar.add("x-wr-calname", _("Passages \u2013 %(name)s") % {"name": name})
-    calendar.add("x-wr-timezone", settings.TIME_ZONE)
-    calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
     domain = uid_domain()
-    for visit in portal_feed_visits(user, today=today):
-        calendar.add_component(portal_visit_event(visit, domain))
-    calendar.add_missing_timezones(
-        first_date=today - timedelta(days=FEED_PAST_DAYS + 366),
-        last_date=planning_horizon(today) + timedelta(days=366),
+    name = user.site.name if user.site_id else user.customer.name
+    return feed_calendar(
+        prodid=PRODID,
+        name=_("Passages \u2013 %(name)s") % {"name": name},
+        events=(
+            portal_visit_event(visit, domain) for visit in portal_feed_visits(user, today=today)
+        ),
+        today=today,
     )
-    return calendar.to_ical()
 
 
 def portal_visit_event(visit: Intervention, domain: str) -> Event:
