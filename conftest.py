@@ -199,11 +199,6 @@ def browser_page(live_server, settings):
             # purpose, which the tests check; Chromium logs them as errors too. A 404 (a
             # missing file) or a 5xx stays an error.
             refused = re.search(r"status of (403|410|422|429) ", message.text)
-            if message.type == "error" and not refused:
-                console_errors.append(f"{message.text} ({message.location.get('url')})")
-            # A 403 or 422 is the server refusing on purpose, which the tests check; Chromium
-            # logs them as errors too. A 404 (a missing file) or a 5xx stays an error.
-            refused = re.search(r"status of (403|422) ", message.text)
             if message.type != "error" or refused:
                 return
             # hx-sync="this:replace" aborts a request that a newer one replaces (typing

@@ -38,6 +38,8 @@ class IntervenantAllowlistMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs) -> HttpResponse | None:
+        if request.path.startswith("/portail/") or request.path == "/portail":
+            return None  # the client portal: another door, which a staff login does not open
         if not user_is_intervenant(request.user) or intervenant_may_open(request):
             return None
         message = _(

@@ -19,7 +19,6 @@ from datetime import time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, F
@@ -34,7 +33,7 @@ from creneau.customers.documents.services import document_upload
 from creneau.customers.models import Customer, Document, Family, Site
 from creneau.customers.services import customer_create, site_create
 from creneau.planning.models import Employee, Intervention
-from creneau.planning.services import schedule_create
+from creneau.planning.services import employee_create, schedule_create
 from creneau.portal.models import PortalUser
 from creneau.quotes.models import Quote
 from creneau.quotes.services import quote_create, quote_finalize, quote_line_add
@@ -105,11 +104,19 @@ def durand_visits(customer: Customer, by: User | None) -> None:
         "start_time": time(9),
         "duration_minutes": 120,
     }
-    employee = Employee.objects.filter(is_active=True).order_by("id").first()
-    try:
-        schedule_create(site=home, by=by, employee=employee, **fields)
-    except ValidationError:  # the employee is not free then: the office assigns later
-        schedule_create(site=home, by=by, employee=None, **fields)
+    # Her own employee: the demo's others are booked at those hours already, and a
+    # double booking here would stand among the planning's demo conflicts.
+    employee = Employee.objects.filter(first_name="Capucine", last_name="Lemaire").first()
+    if employee is None:
+        employee = employee_create(
+            by=by,
+            first_name="Capucine",
+            last_name="Lemaire",
+            mobile="+33612457801",
+            email="capucine.lemaire@clairnet.example.com",
+            color="#6a3d9a",
+        )
+    schedule_create(site=home, by=by, employee=employee, **fields)
     _visits_done(customer)
 
 
