@@ -183,7 +183,7 @@ def durand_document(customer: Customer, by: User | None) -> None:
         template="customers/rib.typ",
         data={
             "title": SHARED_DOCUMENT,
-            "heading": "Contrat d'entretien",
+            "heading": "Contrat d\N{RIGHT SINGLE QUOTATION MARK}entretien",
             "holder_label": "Client",
             "holder": customer.name,
             "address_lines": customer.address_lines,
