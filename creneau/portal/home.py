@@ -3,12 +3,8 @@ and the quotes waiting for an answer, each read through the portal's scope (sele
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.db.models import Sum
 from django.utils import timezone
 
-from creneau.billing.models import Invoice
 from creneau.planning.models import Intervention
 from creneau.portal import selectors
 from creneau.portal.models import PortalUser
@@ -19,7 +15,7 @@ HOME_NEXT_VISITS = 3
 
 def portal_home_summary(user: PortalUser) -> dict:
     now = timezone.now()
-    visits = selectors.portal_visits(user).select_related("site", "service", "employee")
+    visits = selectors.portal_shown_visits(user)
     next_visits = list(
         visits.filter(status=Intervention.Status.PLANNED, start__gte=now).order_by("start", "id")[
             :HOME_NEXT_VISITS
@@ -27,13 +23,8 @@ def portal_home_summary(user: PortalUser) -> dict:
     )
     last_done = visits.filter(status=Intervention.Status.DONE).order_by("-start", "-id").first()
     sees_invoices = selectors.portal_sees_invoices(user)
-    amount_due = None
-    if sees_invoices:
-        unpaid = selectors.portal_invoices(user).filter(
-            kind=Invoice.Kind.INVOICE,
-            status__in=[Invoice.Status.ISSUED, Invoice.Status.PARTIALLY_PAID],
-        )
-        amount_due = unpaid.aggregate(total=Sum("amount_due"))["total"] or Decimal("0")
+    # The same amount as the invoices page's "Reste à payer".
+    amount_due = selectors.portal_balance(user).due if sees_invoices else None
     waiting_quotes = list(
         selectors.portal_quotes(user)
         .filter(status=Quote.Status.SENT, validity_date__gte=timezone.localdate())

@@ -13,11 +13,16 @@ customer's ids, or another site's ids for a site-level access, find nothing (404
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 
 from creneau.accounting.models import TaxCertificate
 from creneau.billing.models import Invoice
 from creneau.customers.models import Document, Site
+from creneau.payments.selectors import customer_balance
 from creneau.planning.models import Intervention
 from creneau.portal.models import PortalUser
 from creneau.quotes.models import Quote
@@ -52,6 +57,26 @@ def portal_visits(user: PortalUser) -> QuerySet[Intervention]:
     if user.site_id is not None:
         visits = visits.filter(site_id=user.site_id)
     return visits
+
+
+# What a visit shows on the portal (pages, home page): loading only these columns keeps a
+# template from printing what was never read (notes, access codes, last names).
+VISIT_FIELDS = (
+    "start",
+    "end",
+    "status",
+    "actual_start",
+    "actual_end",
+    "site__name",
+    "service__label",
+    "employee__first_name",
+)
+ZERO = Decimal("0.00")
+
+
+def portal_shown_visits(user: PortalUser) -> QuerySet[Intervention]:
+    """The user's visits with only what the portal shows."""
+    return portal_visits(user).select_related("site", "service", "employee").only(*VISIT_FIELDS)
 
 
 def portal_sees_invoices(user: PortalUser) -> bool:
@@ -105,3 +130,38 @@ def portal_documents(user: PortalUser) -> QuerySet[Document]:
     if user.site_id is not None:
         documents = documents.filter(site_id=user.site_id)
     return documents
+
+
+@dataclass(frozen=True)
+class PortalBalance:
+    """What the customer still owes in the access's scope, what of it is past due, and
+    (whole account only) the payments not yet set against an invoice."""
+
+    due: Decimal
+    overdue: Decimal
+    credit: Decimal = ZERO
+
+
+def portal_balance(user: PortalUser) -> PortalBalance:
+    """The whole account's balance for an account-level access (payments not yet
+    allocated count); for a site alone in its billing group, the sum of its invoices'
+    amounts due."""
+    today = timezone.localdate()
+    if user.site_id is None:
+        balance = customer_balance(user.customer, today=today)
+        return PortalBalance(
+            due=max(balance.balance, ZERO), overdue=balance.overdue, credit=balance.credit
+        )
+    sums = (
+        portal_invoices(user)
+        .filter(kind=Invoice.Kind.INVOICE)
+        .order_by()
+        .aggregate(
+            due=Sum("amount_due"),
+            overdue=Sum("amount_due", filter=Q(due_date__lt=today, amount_due__gt=0)),
+        )
+    )
+    return PortalBalance(
+        due=Decimal(sums["due"] or 0).quantize(ZERO),
+        overdue=Decimal(sums["overdue"] or 0).quantize(ZERO),
+    )

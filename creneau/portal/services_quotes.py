@@ -135,7 +135,7 @@ def portal_quote_refuse(*, user: PortalUser, quote: Quote, reason: str, ip: str 
             quote=quote,
             by=None,
             refusal_reason=reason,
-            answer_name=user.name[:ANSWER_NAME_MAX],
+            answer_name=(user.name or user.email)[:ANSWER_NAME_MAX],
             answer_ip=answer_ip_of(ip),
         )
         moment = date_format(timezone.localtime(quote.refused_at), "SHORT_DATETIME_FORMAT")

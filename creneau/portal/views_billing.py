@@ -4,11 +4,7 @@ with what is left to pay, their stored Factur-X PDFs, and its annual tax certifi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django.core.paginator import Paginator
-from django.db.models import Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -16,52 +12,19 @@ from django.views.decorators.http import require_GET
 
 from creneau.accounting.print.tax_certificate import tax_certificate_filename
 from creneau.accounting.tax_certificate_services import tax_certificate_pdf
-from creneau.billing.models import Invoice
 from creneau.core.pdf import pdf_response
-from creneau.payments.selectors import customer_balance
 from creneau.portal.models import PortalUser
 from creneau.portal.pages import PAGE_SIZE, scoped_or_404
-from creneau.portal.selectors import portal_certificates, portal_invoices, portal_sees_invoices
+from creneau.portal.selectors import (
+    portal_balance,
+    portal_certificates,
+    portal_invoices,
+    portal_sees_invoices,
+)
 
 INVOICE_FIELDS = (
     "kind", "status", "number", "issue_date", "due_date", "total_gross", "amount_due",
 )  # fmt: skip
-ZERO = Decimal("0.00")
-
-
-@dataclass(frozen=True)
-class PortalBalance:
-    """What the customer still owes in the access's scope, what of it is past due, and
-    (whole account only) the payments not yet set against an invoice."""
-
-    due: Decimal
-    overdue: Decimal
-    credit: Decimal = ZERO
-
-
-def portal_balance(user: PortalUser) -> PortalBalance:
-    """The whole account's balance for an account-level access (payments not yet
-    allocated count); for a site alone in its billing group, the sum of its invoices'
-    amounts due."""
-    today = timezone.localdate()
-    if user.site_id is None:
-        balance = customer_balance(user.customer, today=today)
-        return PortalBalance(
-            due=max(balance.balance, ZERO), overdue=balance.overdue, credit=balance.credit
-        )
-    sums = (
-        portal_invoices(user)
-        .filter(kind=Invoice.Kind.INVOICE)
-        .order_by()
-        .aggregate(
-            due=Sum("amount_due"),
-            overdue=Sum("amount_due", filter=Q(due_date__lt=today, amount_due__gt=0)),
-        )
-    )
-    return PortalBalance(
-        due=Decimal(sums["due"] or 0).quantize(ZERO),
-        overdue=Decimal(sums["overdue"] or 0).quantize(ZERO),
-    )
 
 
 @require_GET

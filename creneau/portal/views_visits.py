@@ -27,27 +27,12 @@ from creneau.customers.models import Site
 from creneau.planning.models import Intervention
 from creneau.portal.models import PortalUser
 from creneau.portal.pages import PAGE_SIZE, scoped_or_404
-from creneau.portal.selectors import portal_sites, portal_visits
+from creneau.portal.selectors import portal_shown_visits, portal_sites
 
-VISIT_FIELDS = (
-    "start",
-    "end",
-    "status",
-    "actual_start",
-    "actual_end",
-    "site__name",
-    "service__label",
-    "employee__first_name",
-)
 MIN_YEAR, MAX_YEAR = 2000, 2100
 DASH = "\N{EN DASH}"  # between two times
 # Past visits shown by the list: the done ones and those the customer missed.
 PAST_STATUSES = (Intervention.Status.DONE, Intervention.Status.MISSED)
-
-
-def shown_visits(user: PortalUser) -> QuerySet[Intervention]:
-    """The user's visits with only what the portal shows."""
-    return portal_visits(user).select_related("site", "service", "employee").only(*VISIT_FIELDS)
 
 
 def _hour(moment: datetime) -> str:
@@ -153,7 +138,7 @@ def visit_list(request: HttpRequest) -> HttpResponse:
     user = request.portal_user
     today = timezone.localdate()
     sites, site = _site_filter(request, user)
-    visits = shown_visits(user)
+    visits = portal_shown_visits(user)
     if site is not None:
         visits = visits.filter(site=site)
     as_list = request.GET.get("vue") == "liste"
@@ -172,5 +157,5 @@ def visit_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = scoped_or_404(shown_visits(request.portal_user), pk)
+    visit = scoped_or_404(portal_shown_visits(request.portal_user), pk)
     return render(request, "portal/visit_detail.html", {"visit": visit})

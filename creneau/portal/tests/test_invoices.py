@@ -124,3 +124,15 @@ def test_a_stranger_is_sent_to_the_portal_login(owner, client):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/portail/?next=")
+
+
+def test_the_home_page_shows_the_invoices_pages_amount_due(owner, portal_client_for):
+    """A payment not yet set against an invoice lowers what is due, on both pages."""
+    from creneau.payments.services import payment_create
+
+    payment_create(customer=owner.customer, by=None, amount=Decimal("50.00"), method="transfer")
+    client = portal_client_for(portal_access(owner.customer))
+    invoices = client.get(reverse("portal:invoices"))
+    home = client.get(reverse("portal:home"))
+    assert invoices.context["balance"].due == Decimal("190.00")
+    assert home.context["amount_due"] == Decimal("190.00")

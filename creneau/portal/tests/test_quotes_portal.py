@@ -142,11 +142,13 @@ def test_the_office_reads_the_portal_answer_on_the_quote_page(
 
 
 def test_a_refusal_without_reason_is_fine(customer, quote, office, portal_client_for):
-    client = portal_client_for(portal_access(customer))
+    access = portal_access(customer)
+    client = portal_client_for(access)
     response = client.post(reverse("portal:quote", args=[quote.pk]), {"action": "refuse"})
     assert response.status_code == 302
     quote.refresh_from_db()
     assert quote.status == Quote.Status.REFUSED and quote.refusal_reason == ""
+    assert quote.answer_name == access.email  # an access without a name: who answered
 
 
 @pytest.mark.parametrize(
