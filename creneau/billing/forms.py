@@ -17,6 +17,7 @@ from creneau.catalog.selectors import vat_rates_active
 from creneau.core.forms import BootstrapForm
 from creneau.core.templatetags.creneau import money
 from creneau.core.text import NOTES_MAX_LENGTH, SEARCH_MAX_LENGTH
+from creneau.core.widgets import Textarea
 from creneau.quotes.bounds import line_bound_errors, max_amount
 
 PERIOD_LABELS = {
@@ -91,7 +92,7 @@ class InvoiceNewForm(BootstrapForm):
         label=_("Remarques"),
         max_length=NOTES_MAX_LENGTH,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Textarea(attrs={"rows": 2}),
         help_text=_("Imprimées sous les totaux."),
     )
 
@@ -137,7 +138,7 @@ class LineForm(BootstrapForm):
         label=_("Libellé"),
         max_length=InvoiceLine._meta.get_field("description").max_length,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 1}),
+        widget=Textarea(attrs={"rows": 1}),
     )
     quantity = _decimal(_("Quantité"), 12, 3, required=False)
     unit = forms.ChoiceField(
@@ -272,9 +273,7 @@ class CreditNoteForm(BootstrapForm):
         label=_("Motif"),
         max_length=REASON_MAX_LENGTH,
         required=False,
-        widget=forms.Textarea(
-            attrs={"rows": 2, "placeholder": _("ex. passage du 12 non effectué")}
-        ),
+        widget=Textarea(attrs={"rows": 2, "placeholder": _("ex. passage du 12 non effectué")}),
         help_text=_("Imprimé sur l'avoir."),
     )
 

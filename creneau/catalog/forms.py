@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from creneau.catalog.models import Service, VatRate
 from creneau.catalog.selectors import vat_rates_active
 from creneau.core.text import SEARCH_MAX_LENGTH
+from creneau.core.widgets import Textarea
 
 
 def decimal_input(places: int) -> forms.TextInput:
@@ -32,7 +33,7 @@ class ServiceForm(forms.ModelForm):
         widgets = {
             "code": forms.TextInput(attrs={"class": "form-control text-uppercase"}),
             "label": forms.TextInput(attrs={"class": "form-control"}),
-            "description": forms.Textarea(attrs={"class": "form-control", "rows": 4}),
+            "description": Textarea(attrs={"class": "form-control", "rows": 4}),
             "unit": forms.Select(attrs={"class": "form-select"}),
             "unit_price": decimal_input(4),
             "vat_rate": forms.Select(attrs={"class": "form-select"}),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from creneau.core.roles import Role, user_is_direction, user_role, user_sees_all_customers
 from creneau.core.text import SEARCH_MAX_LENGTH
 from creneau.core.validators import format_phone
+from creneau.core.widgets import Textarea
 from creneau.customers.display import iban_groups
 from creneau.customers.models import Contact, Customer, Family, Site
 from creneau.customers.selectors import (
@@ -247,7 +248,7 @@ class NotesForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Customer
         fields = ["notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 10})}
+        widgets = {"notes": Textarea(attrs={"rows": 10})}
         labels = {"notes": _("Observations")}
         help_texts = {"notes": _("Informations utiles à toute l'équipe : habitudes, consignes…")}
 
@@ -269,7 +270,7 @@ class SiteForm(BootstrapFormMixin, forms.ModelForm):
                     "placeholder": "A",
                 }
             ),
-            "access_notes": forms.Textarea(attrs={"rows": 3}),
+            "access_notes": Textarea(attrs={"rows": 3}),
             "postcode": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
         }
         help_texts = {

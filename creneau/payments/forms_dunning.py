@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from creneau.core.widgets import Textarea
 from creneau.payments.levels import MAX_DAYS, MAX_RANK
 from creneau.payments.models import ReminderChannel, ReminderLevel
 from creneau.payments.models.dunning import REMINDER_BODY_MAX_LENGTH
@@ -66,7 +67,7 @@ class ReminderLevelForm(forms.Form):
         label=_("Texte"),
         max_length=REMINDER_BODY_MAX_LENGTH,
         error_messages={"required": _("Indiquez le texte de la relance.")},
-        widget=forms.Textarea(attrs={**TEXT, "rows": 12}),
+        widget=Textarea(attrs={**TEXT, "rows": 12}),
     )
     fee = forms.DecimalField(
         label=_("Frais de relance (€)"),

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from creneau.catalog.models import Service
 from creneau.core.params import parse_id
 from creneau.core.text import NOTES_MAX_LENGTH
+from creneau.core.widgets import Textarea
 from creneau.customers.models import Site
 from creneau.customers.selectors import AnyUser, sites_visible_to
 from creneau.planning.models import Employee, Intervention
@@ -85,7 +86,7 @@ class VisitTimesForm(forms.Form):
         label=_("Notes"),
         max_length=NOTES_MAX_LENGTH,
         required=False,
-        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+        widget=Textarea(attrs={"class": "form-control", "rows": 3}),
     )
 
     def __init__(self, *args, employee: Employee | None = None, service=None, **kwargs):

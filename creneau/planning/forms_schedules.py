@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from creneau.catalog.models import Service
 from creneau.core.forms import BootstrapForm
 from creneau.core.text import NOTES_MAX_LENGTH
+from creneau.core.widgets import Textarea
 from creneau.planning.models import (
     MAX_DURATION_MINUTES,
     REASON_MAX_LENGTH,
@@ -232,7 +233,7 @@ class ScheduleForm(RecurrenceForm):
         label=_("Notes"),
         max_length=NOTES_MAX_LENGTH,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
     )
     billing_mode = forms.ChoiceField(
         label=_("Facturation"),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from creneau.core.forms import PASSWORD_MAX_LENGTH, BootstrapForm, PasswordFields
 from creneau.core.text import NOTES_MAX_LENGTH
+from creneau.core.widgets import Textarea
 from creneau.customers.models import Site
 from creneau.portal.models import MESSAGE_SUBJECT_MAX_LENGTH
 
@@ -83,7 +84,7 @@ class PortalMessageForm(BootstrapForm):
     body = forms.CharField(
         label=_("Message"),
         max_length=NOTES_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=Textarea(attrs={"rows": 5}),
     )
     site = forms.ModelChoiceField(
         label=_("Site concerné"),

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from creneau.core.forms import BootstrapForm
+from creneau.core.widgets import Textarea
 from creneau.portal.services_quotes import ANSWER_NAME_MAX, ANSWER_NAME_MIN, REFUSAL_REASON_MAX
 
 
@@ -27,5 +28,5 @@ class QuoteRefuseForm(BootstrapForm):
         label=_("Motif (facultatif)"),
         required=False,
         max_length=REFUSAL_REASON_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Textarea(attrs={"rows": 3}),
     )

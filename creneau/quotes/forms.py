@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from creneau.catalog.models import Service, VatRate
 from creneau.core.collation import french_collate
 from creneau.core.text import EMAIL_BODY_MAX_LENGTH, SEARCH_MAX_LENGTH
+from creneau.core.widgets import Textarea
 from creneau.quotes.bounds import line_bound_errors
 from creneau.quotes.models import Quote, QuoteLine
 
@@ -84,7 +85,7 @@ class QuoteHeaderForm(forms.ModelForm):
             "validity_date": forms.DateInput(
                 attrs={"class": "form-control", "type": "date"}, format="%Y-%m-%d"
             ),
-            "notes": forms.Textarea(attrs={"class": "form-control", "rows": 2}),
+            "notes": Textarea(attrs={"class": "form-control", "rows": 2}),
         }
 
     def __init__(self, *args, customer, **kwargs):
@@ -118,7 +119,7 @@ class SendForm(forms.Form):
     message = forms.CharField(
         label=_("Message"),
         max_length=EMAIL_BODY_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"class": "form-control", "rows": 10}),
+        widget=Textarea(attrs={"class": "form-control", "rows": 10}),
     )
 
     def __init__(self, *args, recipient_choices: list[tuple[str, str]], **kwargs):

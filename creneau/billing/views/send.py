@@ -22,6 +22,7 @@ from creneau.billing.sending import (
     invoice_send,
 )
 from creneau.core.text import EMAIL_BODY_MAX_LENGTH
+from creneau.core.widgets import Textarea
 from creneau.customers.models import Contact
 
 OTHER_ADDRESSES_MAX_LENGTH = MAX_RECIPIENTS * 255
@@ -52,7 +53,7 @@ class InvoiceSendForm(forms.Form):
     message = forms.CharField(
         label=gettext_lazy("Message"),
         max_length=EMAIL_BODY_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"class": "form-control", "rows": 10}),
+        widget=Textarea(attrs={"class": "form-control", "rows": 10}),
     )
 
     def __init__(self, *args, recipient_choices: list[tuple[str, str]], **kwargs):

@@ -153,6 +153,16 @@ def test_message_is_bounded_and_refuses_another_customers_site(customer_user, po
     assert not PortalMessage.objects.exists()
 
 
+def test_a_message_the_browser_let_through_is_accepted_with_its_line_breaks(
+    customer_user, portal_client_for
+):
+    # The browser counts a line break as one character against maxlength but sends CRLF.
+    body = ("Ligne\r\n" * 833) + "fi"  # 5,000 characters as typed, 5,833 as sent
+    response = account(portal_client_for(customer_user), action="message", subject="A", body=body)
+    assert response.status_code == 302
+    assert PortalMessage.objects.get().body == body.replace("\r\n", "\n")
+
+
 def test_a_site_access_writes_about_its_site_without_choosing(portal_client_for):
     user = PortalUserFactory()
     site = SiteFactory(customer=user.customer)
