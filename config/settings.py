@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "csp",
     "ninja",
     "axes",
+    # Before django_tasks_db: its `db_worker` command replaces theirs (with the heartbeat).
+    "creneau.operations",
     "django_tasks",
     "django_tasks_db",
     "creneau.core",
@@ -64,7 +66,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every log line of a request carries its id; /healthz answers before the rest
+    # (no session, login, CSP, host check or HTTPS redirect: docs/deploy.md).
+    "creneau.operations.middleware.RequestIdMiddleware",
+    "creneau.operations.middleware.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT (collectstatic) in production, compressed and cached.
+    "creneau.operations.static_files.StaticFilesMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "creneau.core.middleware.ChosenLanguageMiddleware",
@@ -185,9 +193,18 @@ else:
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(PRIVATE_FILES_ROOT), "base_url": None},
     }
+# Static files: in production (STATIC_MANIFEST, on when DEBUG is off) collectstatic gives
+# each file a name of its content's hash and a compressed copy, and whitenoise serves them
+# cached for ever; off, the files keep their names and need no collectstatic (make run,
+# the tests). `make serve` and the Dockerfile run collectstatic.
+STATIC_MANIFEST = env_bool("STATIC_MANIFEST", not DEBUG)
 STORAGES = {
     "default": DEFAULT_STORAGE,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Customers' documents: the largest file accepted, in bytes (20 MB by default).
@@ -312,9 +329,45 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Health and the task workers (docs/deploy.md): /healthz checks the database, the private
+# files' storage and that a worker beat within WORKER_HEARTBEAT_STALE_SECONDS (each worker
+# beats every WORKER_HEARTBEAT_SECONDS). HEALTHZ_CHECK_WORKER=false leaves the worker out.
+HEALTHZ_PATH = "/healthz"
+HEALTHZ_CHECK_WORKER = env_bool("HEALTHZ_CHECK_WORKER", True)
+WORKER_HEARTBEAT_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_SECONDS", "30"))
+WORKER_HEARTBEAT_STALE_SECONDS = int(os.environ.get("WORKER_HEARTBEAT_STALE_SECONDS", "120"))
+if not 0 < WORKER_HEARTBEAT_SECONDS < WORKER_HEARTBEAT_STALE_SECONDS:
+    raise ImproperlyConfigured(
+        "WORKER_HEARTBEAT_SECONDS must be above 0 and below WORKER_HEARTBEAT_STALE_SECONDS."
+    )
+
+# Logs go to the console (stderr): LOG_FORMAT=json writes one JSON object per line (time,
+# level, logger, message, request_id and the record's extra fields), "text" a plain line.
+# Each line carries the id of its request (X-Request-ID) or task. LOG_REQUESTS (on with
+# json) adds one line per request on the creneau.request logger.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT is text or json.")
+LOG_REQUESTS = env_bool("LOG_REQUESTS", LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "creneau.operations.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"creneau.request": {"level": "INFO" if LOG_REQUESTS else "WARNING"}},
 }
