@@ -12,9 +12,16 @@ class OperationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.core.signals import request_finished, request_started
         from django_tasks_db.compat import task_finished, task_started
 
-        from creneau.operations.request_id import task_id_on_finish, task_id_on_start
+        from creneau.operations.request_id import (
+            request_id_forget,
+            task_id_on_finish,
+            task_id_on_start,
+        )
 
+        request_started.connect(request_id_forget, dispatch_uid="creneau_request_id_start")
+        request_finished.connect(request_id_forget, dispatch_uid="creneau_request_id_end")
         task_started.connect(task_id_on_start, dispatch_uid="creneau_operations_task_start")
         task_finished.connect(task_id_on_finish, dispatch_uid="creneau_operations_task_end")

@@ -30,16 +30,15 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = request_id_from(request.headers.get(REQUEST_ID_HEADER))
         request.request_id = request_id
-        token = current_request_id.set(request_id)
+        # Kept until the response is closed (request_finished, see request_id.py): Django
+        # logs a 4xx or 5xx answer after the middlewares have returned.
+        current_request_id.set(request_id)
         started = time.monotonic()
-        try:
-            response = self.get_response(request)
-            response[REQUEST_ID_HEADER] = request_id
-            if settings.LOG_REQUESTS:
-                log_request(request, response, duration=time.monotonic() - started)
-            return response
-        finally:
-            current_request_id.reset(token)
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id
+        if settings.LOG_REQUESTS:
+            log_request(request, response, duration=time.monotonic() - started)
+        return response
 
 
 def log_request(request: HttpRequest, response: HttpResponse, *, duration: float) -> None:

@@ -32,6 +32,12 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def request_id_forget(**_kwargs) -> None:
+    """request_started and request_finished: no id outside a request (the next one of the
+    same thread gets its own)."""
+    current_request_id.set(None)
+
+
 # Tasks: their log lines carry "task-<id>". Tokens by task id, so that a task run inside a
 # request (the immediate backend) gives the request its id back when it ends.
 _task_tokens: dict[str, object] = {}
