@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 export DJANGO_SETTINGS_MODULE := config.settings
 
-.PHONY: install run test lint bench messages translations clean
+.PHONY: install run serve worker test lint bench messages translations clean
 
 $(VENV)/.installed: requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,8 @@ ifneq ($(filter false 0 no off,$(DEBUG)),)
 run: export SECRET_KEY ?= make-run-without-debug-not-a-secret
 run: export ALLOWED_HOSTS ?= 127.0.0.1,localhost
 run: export HTTPS ?= false
+# runserver serves the static files as they are: no collectstatic, no hashed names.
+run: export STATIC_MANIFEST ?= false
 RUNSERVER_OPTIONS := --insecure
 endif
 
@@ -48,6 +50,26 @@ run: install
 	trap 'kill $$worker $$sweeper 2>/dev/null; wait $$worker $$sweeper 2>/dev/null' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(MANAGE) runserver $(RUNSERVER_OPTIONS) 127.0.0.1:$(PORT)
+
+# Production (docs/deploy.md): gunicorn, WEB_CONCURRENCY workers (2 x cores + 1 by
+# default, config/gunicorn.conf.py), static files collected (hashed, compressed) and served
+# by whitenoise. Reads the production environment: DEBUG=false (the default here),
+# SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL... Run the task worker beside it: make worker.
+serve: export DEBUG ?= false
+serve: install
+	mkdir -p var
+	$(MANAGE) migrate --no-input -v 0
+	$(MANAGE) collectstatic --no-input -v 0
+	$(VENV)/bin/gunicorn -c config/gunicorn.conf.py config.wsgi
+
+# The task worker of production (with its heartbeat, read by /healthz) and the outbox's
+# retry loop; one `make worker` per machine that should work the queue.
+worker: export DEBUG ?= false
+worker: install
+	$(MANAGE) send_outbox --loop -v 0 & sweeper=$$!; \
+	trap 'kill $$sweeper 2>/dev/null; wait $$sweeper 2>/dev/null' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(MANAGE) db_worker --no-reload --interval 1 -v 1
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -357,8 +357,9 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+            "timestamp": "time",  # ISO 8601, UTC
+            "rename_fields": {"levelname": "level", "name": "logger"},
         },
     },
     "handlers": {

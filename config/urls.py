@@ -8,6 +8,18 @@ from django.views.generic import RedirectView
 from creneau.core import views as core_views
 from creneau.core.api import api
 
+
+class FaviconRedirect(RedirectView):
+    """/favicon.ico to the icon's static address, looked up at request time: with the
+    manifest storage (production) the name is only known once collectstatic has run, and
+    manage.py commands load these URLs before (migrate, check)."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("img/favicon.svg")
+
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("", include("creneau.core.urls")),
@@ -21,10 +33,7 @@ urlpatterns = [
     path("accounting/", include("creneau.accounting.urls")),
     path("portail/", include("creneau.portal.urls")),
     # Browsers ask for /favicon.ico on pages that name no icon (a PDF, an error page).
-    path(
-        "favicon.ico",
-        login_not_required(RedirectView.as_view(url=static("img/favicon.svg"), permanent=True)),
-    ),
+    path("favicon.ico", login_not_required(FaviconRedirect.as_view())),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

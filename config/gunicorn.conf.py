@@ -1,0 +1,38 @@
+"""gunicorn's settings for Créneau (`make serve`, the Dockerfile): from the environment.
+
+    gunicorn -c config/gunicorn.conf.py config.wsgi
+
+- GUNICORN_BIND (127.0.0.1:8000; 0.0.0.0:8000 in the container): where it listens. Behind
+  a reverse proxy on the same machine, keep 127.0.0.1.
+- WEB_CONCURRENCY: worker processes, each serving one request at a time. Default 2 x CPU
+  cores + 1 (at most 9): a page spends part of its time waiting for PostgreSQL, so a core
+  keeps about two busy. Each takes 100 to 150 MB of memory, and keeps up to one
+  PostgreSQL connection open (DB_CONN_MAX_AGE): count them against max_connections.
+- GUNICORN_TIMEOUT (60 s): a request silent longer is killed (a large PDF or CSV export
+  takes a few seconds; the billing run and imports run in the task worker, not here).
+- GUNICORN_MAX_REQUESTS (1000): a worker is replaced after that many requests (with
+  jitter), which bounds any slow growth of its memory.
+- GUNICORN_ACCESS_LOG: "-" writes gunicorn's access log to stdout (off by default:
+  LOG_FORMAT=json writes a line per request with its request id; docs/deploy.md).
+- FORWARDED_ALLOW_IPS (127.0.0.1): the proxies whose X-Forwarded-* headers gunicorn trusts.
+"""
+
+import multiprocessing
+import os
+
+bind = [address.strip() for address in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 9)))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+keepalive = 5
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests_jitter = max_requests // 10
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s'
+errorlog = "-"
+# gunicorn 25+ opens a control socket in the home folder by default: two servers on one
+# machine (or one user) would share it. Not used here.
+control_socket_disable = True
+# Heartbeat files of gunicorn's workers in memory, not on a container's overlay disk.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
