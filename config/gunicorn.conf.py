@@ -20,15 +20,21 @@
 import multiprocessing
 import os
 
-bind = [address.strip() for address in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
-workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 9)))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+
+def setting(name: str, default: str) -> str:
+    """The variable's value, or the default when it is unset or empty (as .env.example has)."""
+    return os.environ.get(name, "").strip() or default
+
+
+bind = [address.strip() for address in setting("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
+workers = int(setting("WEB_CONCURRENCY", str(min(2 * multiprocessing.cpu_count() + 1, 9))))
+timeout = int(setting("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests = int(setting("GUNICORN_MAX_REQUESTS", "1000"))
 max_requests_jitter = max_requests // 10
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+forwarded_allow_ips = setting("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = setting("GUNICORN_ACCESS_LOG", "") or None
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms id=%({x-request-id}o)s'
 errorlog = "-"
 # gunicorn 25+ opens a control socket in the home folder by default: two servers on one

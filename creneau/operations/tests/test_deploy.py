@@ -58,7 +58,9 @@ def setting_names() -> set[str]:
     for source in sources:
         text = source.read_text()
         names |= set(
-            re.findall(r"""(?:environ(?:\.get)?|env_bool|env_list)\(\s*["']([A-Z_0-9]+)""", text)
+            re.findall(
+                r"""(?:environ(?:\.get)?|env_bool|env_list|setting)\(\s*["']([A-Z_0-9]+)""", text
+            )
         )
         names |= set(re.findall(r"""environ\[["']([A-Z_0-9]+)["']\]""", text))
     return names | {"DJANGO_SETTINGS_MODULE"}
