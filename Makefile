@@ -51,8 +51,8 @@ run: install
 	trap 'exit 130' INT TERM; \
 	$(MANAGE) runserver $(RUNSERVER_OPTIONS) 127.0.0.1:$(PORT)
 
-# Production (docs/deploy.md): gunicorn, WEB_CONCURRENCY workers (2 x cores + 1 by
-# default, config/gunicorn.conf.py), static files collected (hashed, compressed) and served
+# Production (docs/deploy.md): gunicorn, WEB_CONCURRENCY processes (one per core by
+# default) of GUNICORN_THREADS threads (config/gunicorn.conf.py), static files collected (hashed, compressed) and served
 # by whitenoise. Reads the production environment: DEBUG=false (the default here),
 # SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL... Run the task worker beside it: make worker.
 serve: export DEBUG ?= false

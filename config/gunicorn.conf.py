@@ -4,10 +4,13 @@
 
 - GUNICORN_BIND (127.0.0.1:8000; 0.0.0.0:8000 in the container): where it listens. Behind
   a reverse proxy on the same machine, keep 127.0.0.1.
-- WEB_CONCURRENCY: worker processes, each serving one request at a time. Default 2 x CPU
-  cores + 1 (at most 9): a page spends part of its time waiting for PostgreSQL, so a core
-  keeps about two busy. Each takes 100 to 150 MB of memory, and keeps up to one
-  PostgreSQL connection open (DB_CONN_MAX_AGE): count them against max_connections.
+- WEB_CONCURRENCY: worker processes, one per CPU core by default (at most 8); each of the
+  gthread class with GUNICORN_THREADS threads (4). Measured in docs/performance.md (the
+  portal's load test): a page is mostly Python CPU, which the GIL serialises within a
+  process, so processes add CPU and threads do not; but waiting on PostgreSQL, the disk
+  and Argon2's password hash release the GIL, so a process keeps serving pages while a
+  user logs in. Each thread keeps one PostgreSQL connection (DB_CONN_MAX_AGE): workers x
+  threads connections per server, to count against max_connections.
 - GUNICORN_TIMEOUT (60 s): a request silent longer is killed (a large PDF or CSV export
   takes a few seconds; the billing run and imports run in the task worker, not here).
 - GUNICORN_MAX_REQUESTS (1000): a worker is replaced after that many requests (with
@@ -27,7 +30,9 @@ def setting(name: str, default: str) -> str:
 
 
 bind = [address.strip() for address in setting("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
-workers = int(setting("WEB_CONCURRENCY", str(min(2 * multiprocessing.cpu_count() + 1, 9))))
+workers = int(setting("WEB_CONCURRENCY", str(min(multiprocessing.cpu_count(), 8))))
+threads = int(setting("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
 timeout = int(setting("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5
