@@ -200,7 +200,7 @@ def tables_clear(tables: list[str]) -> None:
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         for table in tables:
-            cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608 (names from Django)
+            cursor.execute(f"DELETE FROM {quote(table)}")
 
 
 def sequences_reset(model_list: list[type[models.Model]]) -> None:
@@ -222,7 +222,7 @@ def tables_in_use() -> list[str]:
             table = model._meta.db_table
             if table in FILLED_BY_MIGRATE or table not in existing:
                 continue
-            cursor.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1")  # noqa: S608
+            cursor.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1")
             if cursor.fetchone():
                 in_use.append(table)
     return in_use

@@ -61,7 +61,8 @@ class Command(BaseCommand):
         megabytes = summary.archive_bytes / 1_000_000
         self.stdout.write(
             self.style.SUCCESS(
-                f"Sauvegarde écrite : {summary.path} ({megabytes:.1f} Mo, base {summary.database_format}, "
+                f"Sauvegarde écrite : {summary.path} ({megabytes:.1f} Mo, "
+                f"base {summary.database_format}, "
                 f"{summary.tables} table(s), {summary.files} fichier(s), {summary.seconds:.1f} s)."
             )
         )

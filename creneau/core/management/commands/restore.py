@@ -28,7 +28,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force",
             action="store_true",
-            help="Remplacer une base qui contient déjà des données, écraser les fichiers de même nom.",
+            help="Remplacer une base qui contient déjà des données, "
+            "écraser les fichiers de même nom.",
         )
 
     def handle(self, *args, archive: str, force: bool, **options) -> None:
@@ -40,7 +41,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(
             self.style.SUCCESS(
-                f"Restauration terminée (sauvegarde du {summary.created_at}) : {summary.rows} ligne(s), "
+                f"Restauration terminée (sauvegarde du {summary.created_at}) : "
+                f"{summary.rows} ligne(s), "
                 f"{summary.files} fichier(s). Vérifiez le journal : manage.py verify_journal"
             )
         )
