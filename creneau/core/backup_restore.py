@@ -220,7 +220,8 @@ def restore_from_file(*, path: str, force: bool = False, storage=None, log=None)
     except DumpError as error:
         raise BackupError(str(error)) from error
     call_command("migrate", interactive=False, verbosity=0)
-    log(f"Base restaurée ({database_format}) : {summary.tables} table(s), {summary.rows} ligne(s).")
+    rows = f", {summary.rows} ligne(s)" if database_format != PG_DUMP else ""
+    log(f"Base restaurée ({database_format}) : {summary.tables} table(s){rows}.")
     _files(path, storage, summary, force=force)
     log(f"Fichiers restaurés : {summary.files}.")
     return summary

@@ -41,8 +41,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         self.stdout.write(
             self.style.SUCCESS(
-                f"Restauration terminée (sauvegarde du {summary.created_at}) : "
-                f"{summary.rows} ligne(s), "
+                f"Restauration terminée (sauvegarde du {summary.created_at}), "
                 f"{summary.files} fichier(s). Vérifiez le journal : manage.py verify_journal"
             )
         )
