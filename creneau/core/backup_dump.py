@@ -127,6 +127,9 @@ def table_dump(model: type[models.Model], output: IO[bytes]) -> int:
 def read_snapshot() -> Iterator[None]:
     """One consistent view of the database while the tables are read."""
     connection.ensure_connection()
+    if connection.in_atomic_block:  # called inside a transaction: it is the snapshot
+        yield
+        return
     if connection.vendor == "postgresql":
         with transaction.atomic():
             with connection.cursor() as cursor:
