@@ -78,9 +78,17 @@ class Cluster:
     """Start everything (`start()`), then `stop()`; usable as a context manager."""
 
     def __init__(
-        self, *, database_url: str, ports: Ports, web_threads: int = 4, web_workers: int = 1
+        self,
+        *,
+        database_url: str,
+        ports: Ports,
+        web_threads: int = 4,
+        web_workers: int = 1,
+        batch_size: int = 100,
     ) -> None:
         self.database_url = database_url
+        # BILLING_RUN_BATCH_SIZE: the invoices of one PDF task and of one sending task.
+        self.batch_size = batch_size
         self.ports = ports
         self.web_threads, self.web_workers = web_threads, web_workers
         self.folder = Path(tempfile.mkdtemp(prefix="creneau-scale-out-"))
@@ -114,6 +122,7 @@ class Cluster:
             CRENEAU_VAR_DIR=str(self.folder / name), EMAIL_HOST="127.0.0.1",
             EMAIL_PORT=str(self.ports.smtp), EMAIL_BACKEND="", EMAIL_TIMEOUT="10",
             PUBLIC_BASE_URL=self.base_url, PYTHONUNBUFFERED="1",
+            BILLING_RUN_BATCH_SIZE=str(self.batch_size),
             **self.s3_environment(),
         )  # fmt: skip
         (self.folder / name).mkdir(exist_ok=True)
@@ -141,6 +150,8 @@ class Cluster:
                 sys.executable, "-m", "gunicorn", "config.wsgi:application",
                 "--workers", str(self.web_workers), "--threads", str(self.web_threads),
                 "--bind", f"127.0.0.1:{port}", "--timeout", "120", "--log-level", "warning",
+                # Two instances on one machine would share ~/.gunicorn/gunicorn.ctl.
+                "--no-control-socket",
                 "--access-logfile", str(self.folder / f"{name}-access.log"),
                 "--access-logformat", "%(m)s %(U)s %(s)s %(L)s",
             ])  # fmt: skip
