@@ -2,7 +2,7 @@
 workers, PostgreSQL and S3 (moto's server), on loopback; a month's billing run (issued,
 PDFs stored on S3, e-mailed to an SMTP sink) while portal customers log in and browse.
 
-    .venv/bin/python -m bench.scale_out [--customers 2000] [--users 50] [--seconds 60]
+    .venv/bin/python -m bench.scale_out [--customers 1000] [--users 50] [--seconds 120]
 
 On PostgreSQL only, in a database of its own: BENCH_SCALE_OUT_DATABASE_URL, by default
 postgresql://postgres@127.0.0.1:5432/creneau_scaleout_bench, emptied and filled again at
@@ -309,10 +309,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.scale_out", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--customers", type=int, default=2000)
+    parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--users", type=int, default=50, help="utilisateurs du portail")
-    parser.add_argument("--seconds", type=float, default=60.0, help="durée de leur visite")
-    parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--seconds", type=float, default=120.0, help="durée de leur visite")
+    parser.add_argument("--timeout", type=float, default=1800.0)
     return parser.parse_args(argv)
 
 
