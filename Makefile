@@ -98,6 +98,7 @@ bench: install
 	$(PY) -m bench.tax_certificates_bench
 	$(PY) -m bench.portal_load
 	$(PY) -m bench.backup_bench
+	$(PY) -m bench.scale_out
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -11,9 +11,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 # Seconds a persistent connection is kept when DB_CONN_MAX_AGE does not say.
 DEFAULT_CONN_MAX_AGE = 60
+
+# The connection pool of a process when DB_POOL is on (pool_options).
+DEFAULT_POOL_MIN_SIZE = 2
+DEFAULT_POOL_MAX_SIZE = 4
+DEFAULT_POOL_TIMEOUT = 10
 
 # The embedded SQLite is written by the web server, the task worker and the outbox loop at
 # once. A transaction that reads and then writes ("DEFERRED", SQLite's default) cannot wait
@@ -56,7 +62,48 @@ def database_settings(
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
         config["TEST"] = {"NAME": str(sqlite_test_path())}
+    pool = pool_options(environ)
+    if pool is not None:
+        if config["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured("DB_POOL needs PostgreSQL (DATABASE_URL=postgresql://…).")
+        # A pooled connection goes back to the pool at the end of each request: Django
+        # refuses a pool beside persistent connections.
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), "pool": pool}
     return config
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} is a whole number, not {raw!r}.") from None
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} is at least 1, not {value}.")
+    return value
+
+
+def pool_options(environ: Mapping[str, str]) -> dict[str, object] | None:
+    """The psycopg connection pool of each process (DB_POOL=true), or None (no pool).
+
+    DB_POOL_MIN_SIZE connections are opened when the process starts and kept; up to
+    DB_POOL_MAX_SIZE are opened under load (at least the threads of a gunicorn worker);
+    a request waits DB_POOL_TIMEOUT seconds for a free one before failing. Every process
+    (each gunicorn worker, each task worker) has its own pool: PostgreSQL sees up to
+    processes x DB_POOL_MAX_SIZE connections (docs/scaling.md)."""
+    if environ.get("DB_POOL", "").strip().lower() not in {"1", "true", "yes", "on"}:
+        return None
+    min_size = _positive_int(environ, "DB_POOL_MIN_SIZE", DEFAULT_POOL_MIN_SIZE)
+    max_size = _positive_int(environ, "DB_POOL_MAX_SIZE", DEFAULT_POOL_MAX_SIZE)
+    if max_size < min_size:
+        raise ImproperlyConfigured(
+            f"DB_POOL_MAX_SIZE ({max_size}) is smaller than DB_POOL_MIN_SIZE ({min_size})."
+        )
+    timeout = _positive_int(environ, "DB_POOL_TIMEOUT", DEFAULT_POOL_TIMEOUT)
+    # Django tests each connection before lending it (CONN_HEALTH_CHECKS, on): a database
+    # restart costs no error page.
+    return {"min_size": min_size, "max_size": max_size, "timeout": timeout}
 
 
 def sqlite_test_path() -> Path:

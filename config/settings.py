@@ -113,8 +113,9 @@ TEMPLATES = [
 ]
 
 # Connections: closed after each request under runserver, kept DB_CONN_MAX_AGE seconds
-# with health checks elsewhere; SQLite set up for several writing processes. Why, in
-# config/database.py.
+# with health checks elsewhere, or lent by a pool in each process (DB_POOL, PostgreSQL);
+# SQLite set up for several writing processes. Why, in config/database.py and
+# docs/scaling.md.
 DATABASES = {
     "default": database_settings(
         environ=os.environ, argv=sys.argv, default_sqlite_path=VAR_DIR / "creneau.sqlite3"

@@ -535,6 +535,19 @@ def _queue_sending(run_id: int) -> None:
     send_billing_run_invoices.enqueue(run_id)
 
 
+def billing_run_sending_batches(*, run_id: int) -> list[list[int]]:
+    """The run's invoices not sent yet, by batches of BILLING_RUN_BATCH_SIZE: what each
+    send_invoices task sends (several workers share them)."""
+    invoice_ids = list(
+        BillingRunItem.objects.filter(run_id=run_id, invoice__isnull=False)
+        .filter(invoice__sent_at__isnull=True)
+        .order_by("invoice_id")
+        .values_list("invoice_id", flat=True)
+    )
+    size = settings.BILLING_RUN_BATCH_SIZE
+    return [invoice_ids[start : start + size] for start in range(0, len(invoice_ids), size)]
+
+
 def billing_run_invoice_ids(run: BillingRun) -> list[int]:
     return list(
         run.items.filter(invoice__isnull=False)

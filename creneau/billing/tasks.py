@@ -36,21 +36,29 @@ def execute_billing_run(run_id: int) -> None:
 
 @task()
 def send_billing_run_invoices(run_id: int) -> int:
-    """E-mail the invoices of an issued run to their recipients (or flag them for the
-    post), one by one: one that fails does not stop the others. Returns how many failed."""
+    """Share out the sending of an issued run: one send_invoices task per batch of
+    BILLING_RUN_BATCH_SIZE invoices not sent yet, so that several workers send a large
+    run together. Returns how many batches were queued."""
+    from creneau.billing.runs import billing_run_sending_batches
+
+    batches = billing_run_sending_batches(run_id=run_id)
+    for invoice_ids in batches:
+        send_invoices.enqueue(invoice_ids)
+    return len(batches)
+
+
+@task()
+def send_invoices(invoice_ids: list[int]) -> int:
+    """E-mail a batch of a run's invoices to their recipients (or flag them for the
+    post), one by one: one that fails does not stop the others. An invoice that has an
+    e-mail already is skipped (invoice_send_auto, under the invoice's lock), so a batch
+    run twice, or by two workers, sends each invoice once. Returns how many failed."""
     import logging
 
-    from creneau.billing.models import BillingRunItem
     from creneau.billing.sending import invoice_send_auto
 
     failed = 0
-    invoice_ids = (
-        BillingRunItem.objects.filter(run_id=run_id, invoice__isnull=False)
-        .filter(invoice__sent_at__isnull=True)
-        .order_by("invoice_id")
-        .values_list("invoice_id", flat=True)
-    )
-    for invoice_id in invoice_ids.iterator(chunk_size=1000):
+    for invoice_id in invoice_ids:
         try:
             invoice_send_auto(invoice_id=invoice_id)
         except Exception:

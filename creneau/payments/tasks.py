@@ -46,13 +46,19 @@ def dunning_daily_run(*, today=None) -> DunningRun | None:
         return None
     today = today or timezone.localdate()
     automatic = DunningRun.objects.filter(automatic=True)
-    if automatic.filter(as_of=today).exclude(status=DunningRun.Status.CANCELLED).exists():
-        return None
     with transaction.atomic():
+        # Two workers running the task at once (two chains, a retried task) make one run:
+        # the second waits here, then finds today's. SQLite's writers queue anyway
+        # (BEGIN IMMEDIATE).
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext('dunning_daily_run'))")
+        if automatic.filter(as_of=today).exclude(status=DunningRun.Status.CANCELLED).exists():
+            return None
         automatic.filter(status=DunningRun.Status.PREVIEW, as_of__lt=today).update(
             status=DunningRun.Status.CANCELLED
         )
-    run = dunning_run_create(as_of=today, by=None, automatic=True)
+        run = dunning_run_create(as_of=today, by=None, automatic=True)
     if mode == "send":
         run = dunning_run_send(run=run, by=None)
     return run

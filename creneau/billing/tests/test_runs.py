@@ -421,3 +421,87 @@ def test_run_numbers_follow_the_manual_ones_without_gap(direction):
     year = numbers[0][2:6]
     assert numbers == [f"F-{year}-{value:05d}" for value in range(1, 7)]
     assert journal_verify().ok
+
+
+def _run_worker_until_empty() -> None:
+    import signal
+
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sending_is_one_task_per_batch_so_that_workers_share_it(direction, settings):
+    """A run's e-mails leave through one send_invoices task per BILLING_RUN_BATCH_SIZE
+    invoices (several workers take one each), every invoice once."""
+    from django.core import mail
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from creneau.billing.tasks import send_billing_run_invoices, send_invoices
+    from creneau.core.models import OutboxEmail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.BILLING_RUN_BATCH_SIZE = 2
+    make_customers(3)  # two billing groups each: 6 invoices
+    run = new_run(direction)
+    billing_run_issue(run=run, by=direction, send=True)
+    _run_worker_until_empty()
+    invoice_ids = sorted(Invoice.objects.values_list("pk", flat=True))
+    assert len(invoice_ids) == 6
+    batches = DBTaskResult.objects.filter(task_path=send_invoices.module_path)
+    assert sorted(batch.args_kwargs["args"][0] for batch in batches) == [
+        invoice_ids[0:2],
+        invoice_ids[2:4],
+        invoice_ids[4:6],
+    ]
+    assert {batch.status for batch in batches} == {TaskResultStatus.SUCCESSFUL}
+    dispatcher = DBTaskResult.objects.get(task_path=send_billing_run_invoices.module_path)
+    assert dispatcher.status == TaskResultStatus.SUCCESSFUL
+    emails = OutboxEmail.objects.filter(related_type="invoice")
+    assert sorted(int(pk) for pk in emails.values_list("related_id", flat=True)) == invoice_ids
+    assert len(mail.outbox) == 6
+    assert Invoice.objects.filter(sent_at__isnull=True).count() == 0
+    # Queued again (a resumed run, a second worker): nothing left to send, nothing sent.
+    assert send_billing_run_invoices.call(run.pk) == 0
+    assert send_invoices.call(invoice_ids) == 0
+    assert emails.count() == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_the_same_batch_send_each_invoice_once(direction, settings):
+    """PostgreSQL: the same batch in two workers at the same moment (a task claimed twice
+    after a crash, a resumed run): the invoice's row lock lets one e-mail through."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between two connections need PostgreSQL")
+    from creneau.billing.tasks import send_invoices
+    from creneau.core.models import OutboxEmail
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    make_customers(3)
+    issued(direction, new_run(direction))
+    invoice_ids = sorted(Invoice.objects.values_list("pk", flat=True))
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            assert send_invoices.call(invoice_ids) == 0
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    related = list(OutboxEmail.objects.values_list("related_id", flat=True))
+    assert sorted(int(pk) for pk in related) == invoice_ids

@@ -49,6 +49,38 @@ def test_the_daily_task_may_send_or_do_nothing(settings, overdue_invoices):
     assert OutboxEmail.objects.count() == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_running_the_daily_task_at_once_make_one_run(settings, overdue_invoices):
+    """PostgreSQL: the day's run is made once when two workers start it together."""
+    import threading
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("two connections at once need PostgreSQL")
+    settings.DUNNING_DAILY_TASK = "preview"
+    barrier = threading.Barrier(2)
+    made, errors = [], []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            made.append(dunning_daily_run(today=TODAY))
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sum(run is not None for run in made) == 1
+    assert DunningRun.objects.filter(automatic=True, as_of=TODAY).count() == 1
+
+
 def test_the_chain_queues_one_run_for_tomorrow(settings, company):
     settings.DUNNING_DAILY_TASK = "off"
     DBTaskResult.objects.all().delete()
