@@ -11,6 +11,7 @@ the values may live in any cache (a process-local one only costs more recomputat
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -65,7 +66,8 @@ def cached(
     parts = [KEY_PREFIX, connection.settings_dict.get("NAME") or "", name]
     parts += [f"{topic}{versions[topic]}" for topic in sorted(topics)]
     parts += [str(arg) for arg in args]
-    key = ":".join(str(part) for part in parts).replace(" ", "_")
+    # Hashed: any cache backend takes it (memcached refuses keys over 250 characters).
+    key = f"{KEY_PREFIX}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
     value: Any = cache.get(key)
     if value is None:
         value = compute()
