@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+# invoices: the issued documents (totals, dates); payments: payments, their allocations and
+# so the invoices' amounts due; visits: the planning's interventions.
 INVOICES, PAYMENTS, VISITS = "invoices", "payments", "visits"
 TOPICS = (INVOICES, PAYMENTS, VISITS)
 

@@ -78,8 +78,9 @@ def cached(
 _MODEL_TOPICS = {
     ("billing", "Invoice"): (INVOICES,),
     ("payments", "Payment"): (PAYMENTS,),
-    # An allocation changes what is due: the invoices' amount_due and the payments' credit.
-    ("payments", "PaymentAllocation"): (PAYMENTS, INVOICES),
+    # An allocation changes what is due (the amounts due are keyed by both topics), not
+    # what was billed.
+    ("payments", "PaymentAllocation"): (PAYMENTS,),
     ("planning", "Intervention"): (VISITS,),
 }
 
