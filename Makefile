@@ -96,6 +96,7 @@ bench: install
 	$(PY) -m bench.sepa_bench
 	$(PY) -m bench.fec_bench
 	$(PY) -m bench.tax_certificates_bench
+	$(PY) -m bench.dashboard_bench
 	$(PY) -m bench.portal_load
 	$(PY) -m bench.backup_bench
 	$(PY) -m bench.scale_out

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "creneau.payments",
     "creneau.accounting",
     "creneau.portal",
+    "creneau.dashboard",
 ]
 
 MIDDLEWARE = [

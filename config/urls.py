@@ -5,8 +5,8 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from creneau.core import views as core_views
 from creneau.core.api import api
+from creneau.dashboard import views as dashboard_views
 
 
 class FaviconRedirect(RedirectView):
@@ -21,7 +21,8 @@ class FaviconRedirect(RedirectView):
 
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    # The dashboard for direction, accounting and sales reps; the other roles' home else.
+    path("", dashboard_views.home, name="home"),
     path("", include("creneau.core.urls")),
     path("customers/", include("creneau.customers.urls")),
     path("customers/", include("creneau.portal.staff_urls")),

@@ -204,6 +204,13 @@ class Invoice(CleanTextMixin, models.Model):
                 condition=Q(amount_due__gt=0),
                 name="invoice_open_due",
             ),
+            # The dashboard's billing by day (issued documents only), from the index alone.
+            models.Index(
+                fields=["issue_date"],
+                include=["kind", "total_net", "total_gross"],
+                condition=~Q(status="draft"),
+                name="invoice_issued_totals",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

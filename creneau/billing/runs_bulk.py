@@ -46,6 +46,7 @@ from creneau.billing.services import SERIES_PREFIX
 from creneau.billing.settlement import direct_debit_mandates_of
 from creneau.core.closing import ensure_period_open
 from creneau.core.models import AuditEvent, Company, Counter
+from creneau.core.versions import INVOICES, data_changed
 from creneau.customers.models import Customer, InvoiceRecipient, Site
 from creneau.quotes.bounds import amount_error, max_amount
 
@@ -241,6 +242,7 @@ class _Batch:
             invoice.needs_posting = (invoice.customer_id, invoice.billing_group) not in reachable
             invoices.append(invoice)
         Invoice.objects.bulk_create(invoices)
+        data_changed(INVOICES)  # no post_save for a bulk insert: the dashboard hears it
         Invoice.sites.through.objects.bulk_create(
             [
                 Invoice.sites.through(invoice_id=invoice.pk, site_id=site["id"])

@@ -34,6 +34,7 @@ from creneau.core.services import (
     model_changes,
     model_snapshot,
 )
+from creneau.core.versions import INVOICES, data_changed
 from creneau.customers.models import Customer, Site
 from creneau.quotes.bounds import amount_error, max_amount
 from creneau.quotes.models import Quote
@@ -113,6 +114,7 @@ def _set_totals(invoice: Invoice, lines: list[InvoiceLine]) -> None:
 def invoice_recompute(*, invoice: Invoice, lines: list[InvoiceLine] | None = None) -> Invoice:
     """Store the totals and VAT breakdown computed from the lines."""
     _set_totals(invoice, list(invoice.lines.all()) if lines is None else lines)
+    data_changed(INVOICES)
     Invoice.objects.filter(pk=invoice.pk).update(
         total_net=invoice.total_net,
         total_vat=invoice.total_vat,

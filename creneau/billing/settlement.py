@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from creneau.billing.models import ZERO, Invoice
+from creneau.core.versions import PAYMENTS, data_changed
 
 
 @dataclass
@@ -131,4 +132,5 @@ def invoice_amounts_refresh(*, invoice: Invoice) -> Invoice:
         status = Invoice.Status.ISSUED
     invoice.amount_due, invoice.status = due, status
     Invoice.objects.filter(pk=invoice.pk).update(amount_due=due, status=status)
+    data_changed(PAYMENTS)
     return invoice

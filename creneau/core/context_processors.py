@@ -34,6 +34,12 @@ class MenuItem:
 
 
 DAILY_MENU = [
+    MenuItem(
+        _("Tableau de bord"),
+        "home",
+        "speedometer2",
+        allowed=app_rule("dashboard", "user_sees_any_dashboard"),
+    ),
     MenuItem(_("Clients"), "customers:list", "people"),
     MenuItem(_("Planning"), "planning:week", "calendar-week"),
     MenuItem(_("Intervenants"), "planning:employee_list", "person-vcard"),

@@ -26,6 +26,7 @@ from creneau.core.closing import ensure_period_open
 from creneau.core.models import AuditEvent
 from creneau.core.services import audit_record
 from creneau.core.text import strip_invisible
+from creneau.core.versions import PAYMENTS, data_changed
 from creneau.payments.models import (
     Mandate,
     Payment,
@@ -96,6 +97,7 @@ def _invoices_write(invoices: dict[int, Invoice]) -> None:
         )
     partly = [invoice for invoice in changed if invoice.status != Invoice.Status.PAID]
     Invoice.objects.bulk_update(partly, ["amount_due", "status"], batch_size=500)
+    data_changed(PAYMENTS)
 
 
 def _journal_and_audit(

@@ -27,6 +27,7 @@ from creneau.core.closing import ensure_period_open
 from creneau.core.models import AuditEvent
 from creneau.core.services import audit_record
 from creneau.core.templatetags.creneau import money
+from creneau.core.versions import PAYMENTS, data_changed
 from creneau.customers.models import Customer
 from creneau.payments.models import ChequeDeposit, Payment, PaymentAllocation, Refund
 from creneau.payments.selectors import ACTIVE, ZERO, active_allocations
@@ -121,6 +122,7 @@ def _plan(
 
 
 def _allocate(payment: Payment, plan: list[tuple[Invoice, Decimal]]) -> list[PaymentAllocation]:
+    data_changed(PAYMENTS)
     allocations = PaymentAllocation.objects.bulk_create(
         PaymentAllocation(
             payment=payment, invoice=invoice, customer_id=payment.customer_id, amount=part

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from creneau.core.versions import VISITS, data_changed
 from creneau.planning.models import Intervention, Schedule, SiteClosure
 from creneau.planning.recurrence import rule_dates, skip_dates
 
@@ -170,6 +171,7 @@ def _bulk_create_visits(rows: list[tuple], schedule_ids: list[int]) -> int:
     before = existing.count()
     visits = [Intervention(**dict(zip(VISIT_FIELDS, row, strict=True))) for row in rows]
     Intervention.objects.bulk_create(visits, batch_size=BATCH_SIZE, ignore_conflicts=True)
+    data_changed(VISITS)
     return existing.count() - before
 
 
@@ -268,6 +270,7 @@ def schedule_sync(schedule: Schedule, *, now: datetime | None = None) -> dict[st
     counts["created"] = len(
         Intervention.objects.bulk_create(new, batch_size=BATCH_SIZE, ignore_conflicts=True)
     )
+    data_changed(VISITS)
     Schedule.objects.filter(pk=schedule.pk).update(generated_until=until)
     schedule.generated_until = until
     return counts

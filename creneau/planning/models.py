@@ -362,6 +362,13 @@ class Intervention(CleanTextMixin, models.Model):
         ordering = ["start", "id"]
         indexes = [
             models.Index(fields=["start"], name="intervention_start"),
+            # The dashboard's hours by day and status and its served sites, from the index
+            # alone (planning.report's rules read these columns).
+            models.Index(
+                fields=["start"],
+                include=["status", "end", "quantity", "actual_start", "actual_end", "site"],
+                name="intervention_start_hours",
+            ),
             models.Index(fields=["employee", "start"], name="intervention_employee_start"),
             models.Index(fields=["site", "start"], name="intervention_site_start"),
         ]

@@ -94,6 +94,22 @@ class Report:
     totals: ReportRow
 
 
+def hours_sums() -> dict:
+    """The aggregates that summed_hours() reads, for any grouping of visits (this report's,
+    the dashboard's by day)."""
+    return {
+        "visits": Count("id"),
+        "quantity_hours": Sum("quantity"),
+        "real_time": Sum(_length("actual_start", "actual_end"), filter=_REAL_TIMES),
+        "planned_time": Sum(_length("start", "end"), filter=_PLANNED_TIMES),
+    }
+
+
+def summed_hours(row: dict) -> Decimal:
+    """The hours of a group of visits from hours_sums()'s aggregates, to the hundredth."""
+    return _hours(row)
+
+
 def _hours(row: dict) -> Decimal:
     seconds = sum(
         (
@@ -131,16 +147,7 @@ def _sort_key(row: ReportRow, by: str) -> tuple:
 def report_rows(queryset: QuerySet[Intervention], by: str) -> list[ReportRow]:
     """The visits' hours by status, grouped by employee or site: one query."""
     keys = _GROUPS[by]
-    groups = (
-        queryset.order_by()
-        .values(*keys, "status")
-        .annotate(
-            visits=Count("id"),
-            quantity_hours=Sum("quantity"),
-            real_time=Sum(_length("actual_start", "actual_end"), filter=_REAL_TIMES),
-            planned_time=Sum(_length("start", "end"), filter=_PLANNED_TIMES),
-        )
-    )
+    groups = queryset.order_by().values(*keys, "status").annotate(**hours_sums())
     rows: dict[int | None, ReportRow] = {}
     for group in groups:
         key = group[keys[0]]

@@ -1,0 +1,101 @@
+"""The dashboard's cache: each series is cached under the versions of the data it reads.
+
+A series of invoices is keyed by the invoices' version, a series of payments by the
+payments', the amounts due by both, the hours by the visits'. A write bumps its topic's
+counter (a row of DataVersion) once its transaction commits, before the request that wrote
+answers: the next read computes that series again, the others stay cached. The entries
+also expire after CACHE_SECONDS (the date moves on; a write that slipped past the hooks is
+seen within that time). Versions live in the database, so every process agrees on them;
+the values may live in any cache (a process-local one only costs more recomputation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+
+from creneau.core.versions import (
+    INVOICES,
+    PAYMENTS,
+    TOPICS,
+    VISITS,
+    data_changed,
+    data_changed_listen,
+)
+from creneau.dashboard.models import DataVersion
+
+CACHE_SECONDS = 300
+KEY_PREFIX = "dashboard:v1"
+T = TypeVar("T")
+
+
+def versions_bump(topics: Iterable[str]) -> None:
+    """Add one to the counters of `topics` (a short statement of its own, after commit)."""
+    topics = sorted(set(topics))
+    with transaction.atomic():
+        updated = DataVersion.objects.filter(topic__in=topics).update(version=F("version") + 1)
+        if updated < len(topics):
+            for topic in topics:
+                try:
+                    with transaction.atomic():
+                        DataVersion.objects.get_or_create(topic=topic, defaults={"version": 1})
+                except IntegrityError:  # created beside us: bumped anyway
+                    pass
+
+
+def versions_read() -> dict[str, int]:
+    """The counters of every topic (one query)."""
+    found = dict(DataVersion.objects.values_list("topic", "version"))
+    return {topic: found.get(topic, 0) for topic in TOPICS}
+
+
+def cached(
+    name: str,
+    versions: dict[str, int],
+    topics: Iterable[str],
+    args: tuple,
+    compute: Callable[[], T],
+) -> T:
+    """`compute()` cached under its name, its arguments and the versions of its topics."""
+    parts = [KEY_PREFIX, connection.settings_dict.get("NAME") or "", name]
+    parts += [f"{topic}{versions[topic]}" for topic in sorted(topics)]
+    parts += [str(arg) for arg in args]
+    # Hashed: any cache backend takes it (memcached refuses keys over 250 characters).
+    key = f"{KEY_PREFIX}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+    value: Any = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, CACHE_SECONDS)
+    return value
+
+
+_MODEL_TOPICS = {
+    ("billing", "Invoice"): (INVOICES,),
+    ("payments", "Payment"): (PAYMENTS,),
+    # An allocation changes what is due (the amounts due are keyed by both topics), not
+    # what was billed.
+    ("payments", "PaymentAllocation"): (PAYMENTS,),
+    ("planning", "Intervention"): (VISITS,),
+}
+
+
+def _on_write(sender: Any, **_kwargs: Any) -> None:
+    data_changed(*_MODEL_TOPICS[(sender._meta.app_label, sender.__name__)])
+
+
+def versions_listen() -> None:
+    """Connect the saves and deletes of the models read, and bump on data_changed."""
+    from django.apps import apps
+
+    data_changed_listen(versions_bump)
+    for (app_label, model_name), _topics in _MODEL_TOPICS.items():
+        model = apps.get_model(app_label, model_name)
+        uid = f"creneau_dashboard_{app_label}_{model_name}"
+        post_save.connect(_on_write, sender=model, dispatch_uid=f"{uid}_save")
+        post_delete.connect(_on_write, sender=model, dispatch_uid=f"{uid}_delete")

@@ -1,0 +1,203 @@
+"""The dashboard's figures, as the page and the API show them.
+
+dashboard_figures() is direction's and accounting's (every customer): each series is
+cached under the versions of the data it reads (cache.py), so that a payment recomputes
+the collections and the amounts due, not the revenue nor the hours. rep_dashboard() is a
+sales rep's: its own customers (customers_visible_to), their quotes to follow up and their
+overdue invoices, read at once (a portfolio is small).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+
+from creneau.billing.models import Invoice
+from creneau.core.versions import INVOICES, PAYMENTS, VISITS
+from creneau.customers.selectors import AnyUser, customers_visible_to
+from creneau.dashboard import figures
+from creneau.dashboard.cache import cached, versions_read
+from creneau.dashboard.periods import Periods
+from creneau.payments.aged import BUCKET_KEYS, AgedFilters, aged_balance
+from creneau.planning.models import Intervention
+from creneau.planning.report import month_end
+from creneau.quotes.models import Quote
+from creneau.quotes.selectors import quotes_visible_to
+
+ZERO = Decimal("0.00")
+PERIOD_KEYS = ["month", "year", "month_last_year", "year_last_year"]
+Status = Intervention.Status
+
+
+@dataclass
+class PeriodFigures:
+    """One period's figures (the month, the year to date, or either a year before)."""
+
+    first: date
+    last: date
+    revenue: Decimal = ZERO  # billed excl. VAT: invoices less credit notes
+    billed_gross: Decimal = ZERO
+    collected: Decimal = ZERO
+    due: Decimal = ZERO  # at `last`
+    overdue: Decimal = ZERO
+    customers: int = 0  # served: a visit done in the period
+    sites: int = 0
+    hours: dict[str, Decimal] = field(default_factory=dict)  # by visit status
+
+
+@dataclass
+class Dashboard:
+    periods: Periods
+    figures: dict[str, PeriodFigures]
+    months: list[dict[str, Any]]  # 13 months: revenue, billed_gross, collected
+    weeks: list[dict[str, Any]]  # 13 weeks: hours by status
+    aged: dict[str, Decimal]  # the aged balance's buckets at the end of the month
+
+
+def _sum_days(days: dict[str, Any], first: date, last: date, read: Callable) -> Any:
+    total: Any = ZERO
+    for day, values in days.items():
+        if first.isoformat() <= day <= last.isoformat():
+            total += read(values)
+    return total
+
+
+def _revenue(values: dict[str, Decimal]) -> Decimal:
+    return values.get("net_invoices", ZERO) - values.get("net_credits", ZERO)
+
+
+def _billed_gross(values: dict[str, Decimal]) -> Decimal:
+    return values.get("gross_invoices", ZERO) - values.get("gross_credits", ZERO)
+
+
+def _hours_of(days: dict[str, dict[str, Decimal]], first: date, last: date) -> dict:
+    return {
+        status: _sum_days(days, first, last, lambda values, s=status: values.get(s, ZERO))
+        for status in figures.HOURS_STATUSES
+    }
+
+
+def _aged_buckets(user: AnyUser, as_of: date) -> dict[str, Decimal]:
+    """payments.aged's totals at a date (today: the open invoices' index alone)."""
+    _count, totals = aged_balance(user=user, filters=AgedFilters(as_of=as_of)).totals()
+    return {key: totals.amounts.get(key, ZERO) for key in BUCKET_KEYS}
+
+
+def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
+    """Direction's and accounting's dashboard (every customer) for the periods asked."""
+    versions = versions_read()
+    span = periods.span()
+
+    def cache(name: str, topics: tuple[str, ...], args: tuple, compute: Callable) -> Any:
+        return cached(name, versions, topics, (periods.today, *args), compute)
+
+    billing = cache("billing", (INVOICES,), span, lambda: figures.billing_by_day(*span))
+    collections = cache("collections", (PAYMENTS,), span, lambda: figures.collections_by_day(*span))
+    hours = cache("hours", (VISITS,), span, lambda: figures.hours_by_day(*span))
+    ranges = periods.ranges()
+    served = cache(
+        "served", (VISITS,), tuple(ranges.values()), lambda: figures.served_counts(ranges)
+    )
+    money_topics = (INVOICES, PAYMENTS)
+    aged = cache("aged", money_topics, (periods.end,), lambda: _aged_buckets(user, periods.end))
+    if periods.is_current:  # today: the aged balance's own totals
+        total = sum(aged.values(), ZERO)
+        due_now = {"due": total, "overdue": total - aged["not_due"]}
+    else:
+        due_now = cache("due", money_topics, (periods.end,), lambda: figures.due_at(periods.end))
+    last_year = periods.end_last_year
+    due_then = cache("due", money_topics, (last_year,), lambda: figures.due_at(last_year))
+
+    result = {}
+    for key, (first, last) in ranges.items():
+        whole = (first, month_end(last.replace(day=1)))  # hours: visits planned later count
+        due = due_now if last == periods.end else due_then
+        result[key] = PeriodFigures(
+            first=first,
+            last=last,
+            revenue=_sum_days(billing, first, last, _revenue),
+            billed_gross=_sum_days(billing, first, last, _billed_gross),
+            collected=_sum_days(collections, first, last, lambda value: value),
+            due=due["due"],
+            overdue=due["overdue"],
+            customers=served[key]["customers"],
+            sites=served[key]["sites"],
+            hours=_hours_of(hours, *whole),
+        )
+    months = []
+    for first in periods.chart_months():
+        last = month_end(first)
+        months.append(
+            {
+                "first": first,
+                "revenue": _sum_days(billing, first, last, _revenue),
+                "billed_gross": _sum_days(billing, first, last, _billed_gross),
+                "collected": _sum_days(collections, first, last, lambda value: value),
+            }
+        )
+    weeks = [
+        {"first": monday, "hours": _hours_of(hours, monday, monday + timedelta(days=6))}
+        for monday in periods.chart_weeks()
+    ]
+    return Dashboard(periods=periods, figures=result, months=months, weeks=weeks, aged=aged)
+
+
+# A sales rep's dashboard -------------------------------------------------------------
+REP_LIST_SIZE = 20
+
+
+@dataclass
+class RepDashboard:
+    quotes: list[Quote]  # to follow up: sent, still valid; the oldest first
+    quotes_count: int
+    quotes_total: Decimal
+    overdue: list[Invoice]  # past their due date with something due; the oldest first
+    overdue_count: int
+    overdue_total: Decimal
+    due_total: Decimal
+    customers_count: int
+
+
+def quotes_to_follow_up(user: AnyUser) -> QuerySet[Quote]:
+    """The visible quotes sent and still valid: those a rep calls back."""
+    today = timezone.localdate()
+    return quotes_visible_to(user).filter(status=Quote.Status.SENT, validity_date__gte=today)
+
+
+def invoices_overdue(user: AnyUser) -> QuerySet[Invoice]:
+    """The visible customers' issued invoices past their due date with something due."""
+    return Invoice.objects.filter(
+        customer__in=customers_visible_to(user),
+        kind=Invoice.Kind.INVOICE,
+        status__in=figures.OPEN_STATUSES,
+        amount_due__gt=0,
+        due_date__lt=timezone.localdate(),
+    )
+
+
+def rep_dashboard(*, user: AnyUser) -> RepDashboard:
+    """A sales rep's own customers: their quotes to follow up and their overdue invoices
+    (a list of each, with their count and total), and what they owe (payments.aged)."""
+    quotes = quotes_to_follow_up(user)
+    quote_sums = quotes.order_by().aggregate(count=Count("id"), total=Sum("total_net"))
+    overdue = invoices_overdue(user)
+    overdue_sums = overdue.order_by().aggregate(count=Count("id"), total=Sum("amount_due"))
+    aged = _aged_buckets(user, timezone.localdate())
+    return RepDashboard(
+        quotes=list(
+            quotes.select_related("customer").order_by("validity_date", "id")[:REP_LIST_SIZE]
+        ),
+        quotes_count=quote_sums["count"] or 0,
+        quotes_total=figures.money(quote_sums["total"]),
+        overdue=list(overdue.select_related("customer").order_by("due_date", "id")[:REP_LIST_SIZE]),
+        overdue_count=overdue_sums["count"] or 0,
+        overdue_total=figures.money(overdue_sums["total"]),
+        due_total=sum(aged.values(), ZERO),
+        customers_count=customers_visible_to(user).count(),
+    )

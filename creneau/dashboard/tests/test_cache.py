@@ -1,0 +1,92 @@
+"""The dashboard's cache is exact after a write: each test commits for real (a
+transactional test), so that the versions are bumped as in production, after commit. A
+back-dated payment and a credit note today on an old invoice show at once; a payment
+recomputes the money it touches, not the revenue nor the hours."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from creneau.billing.credit_notes import credit_note_create
+from creneau.billing.models import Invoice
+from creneau.customers.tests.factories import CustomerFactory
+from creneau.payments.tests.test_aged import invoice, pay
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def today():
+    return timezone.localdate()
+
+
+def last_month_first():
+    return (today().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def issued_on(customer, day, price="100"):
+    made = invoice(customer, price, due_days_ago=0)
+    Invoice.objects.filter(pk=made.pk).update(issue_date=day, due_date=day + timedelta(days=30))
+    made.refresh_from_db()
+    return made
+
+
+def read(api, month=""):
+    response = api.get("/api/v1/dashboard", {"month": month} if month else None)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_back_dated_payment_changes_a_closed_month_at_once(api_for, direction):
+    api = api_for(direction)
+    customer = CustomerFactory()
+    first = last_month_first()
+    old = issued_on(customer, first)
+    month = f"{first:%Y-%m}"
+    before = read(api, month)["periods"]["month"]
+    assert (before["due"], before["collected"]) == ("120.00", "0.00")
+    assert read(api, month)["periods"]["month"]["due"] == "120.00"  # now cached
+
+    days_ago = (today() - (first + timedelta(days=9))).days
+    pay(customer, "120.00", days_ago=days_ago, invoices=[(old, "120.00")])  # the 10th
+    after = read(api, month)["periods"]["month"]
+    assert (after["due"], after["collected"]) == ("0.00", "120.00")
+
+
+def test_a_credit_note_today_on_an_old_invoice_shows_at_once(api_for, accountant):
+    api = api_for(accountant)
+    customer = CustomerFactory()
+    first = last_month_first()
+    old = issued_on(customer, first)
+    now = read(api)["periods"]["month"]
+    assert (now["revenue"], now["due"]) == ("0.00", "120.00")
+    closed = read(api, f"{first:%Y-%m}")["periods"]["month"]
+    assert (closed["revenue"], closed["due"]) == ("100.00", "120.00")
+
+    credit_note_create(invoice=old, by=None, amount=Decimal("60.00"))  # 60 incl. VAT, today
+    now = read(api)["periods"]["month"]
+    assert (now["revenue"], now["due"]) == ("-50.00", "60.00")
+    assert sum(Decimal(amount) for amount in read(api)["aged"].values()) == Decimal("60.00")
+    # The closed month stays as it was at its end: billed then, due then.
+    closed = read(api, f"{first:%Y-%m}")["periods"]["month"]
+    assert (closed["revenue"], closed["due"]) == ("100.00", "120.00")
+
+
+def test_a_payment_recomputes_the_money_not_the_revenue_nor_the_hours(client_for, direction):
+    client = client_for(direction)
+    customer = CustomerFactory()
+    made = invoice(customer, "100", due_days_ago=0)
+    assert client.get("/").status_code == 200  # computes and caches every series
+    pay(customer, "50.00", days_ago=0, invoices=[(made, "50.00")])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/").content.decode()
+    sqls = [query["sql"] for query in queries]
+    assert not any("total_net" in sql for sql in sqls)  # the revenue: cached
+    assert not any("planning_intervention" in sql for sql in sqls)  # the hours: cached
+    assert any("payments_payment" in sql for sql in sqls)  # the collections: recomputed
+    assert "50,00\u00a0€" in page  # collected, at once
