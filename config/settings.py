@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "creneau.payments",
     "creneau.accounting",
     "creneau.portal",
+    "creneau.imports",
 ]
 
 MIDDLEWARE = [
