@@ -30,30 +30,62 @@ from creneau.payments.mandates import default_scheme, rum_errors, rum_normalise
 from creneau.payments.models import Mandate
 
 KINDS = {
-    "particulier": Customer.Kind.INDIVIDUAL, "individual": Customer.Kind.INDIVIDUAL,
-    "part": Customer.Kind.INDIVIDUAL, "p": Customer.Kind.INDIVIDUAL,
-    "prive": Customer.Kind.INDIVIDUAL, "private": Customer.Kind.INDIVIDUAL,
-    "professionnel": Customer.Kind.BUSINESS, "business": Customer.Kind.BUSINESS,
-    "pro": Customer.Kind.BUSINESS, "entreprise": Customer.Kind.BUSINESS,
-    "societe": Customer.Kind.BUSINESS, "company": Customer.Kind.BUSINESS,
+    "particulier": Customer.Kind.INDIVIDUAL,
+    "individual": Customer.Kind.INDIVIDUAL,
+    "part": Customer.Kind.INDIVIDUAL,
+    "p": Customer.Kind.INDIVIDUAL,
+    "prive": Customer.Kind.INDIVIDUAL,
+    "private": Customer.Kind.INDIVIDUAL,
+    "professionnel": Customer.Kind.BUSINESS,
+    "business": Customer.Kind.BUSINESS,
+    "pro": Customer.Kind.BUSINESS,
+    "entreprise": Customer.Kind.BUSINESS,
+    "societe": Customer.Kind.BUSINESS,
+    "company": Customer.Kind.BUSINESS,
     "syndic": Customer.Kind.BUSINESS,
-}  # fmt: skip
+}
 ROLES = {
-    "direction": Contact.Role.DIRECTION, "directeur": Contact.Role.DIRECTION,
-    "gerant": Contact.Role.DIRECTION, "manager": Contact.Role.DIRECTION,
-    "comptabilite": Contact.Role.ACCOUNTING, "compta": Contact.Role.ACCOUNTING,
-    "comptable": Contact.Role.ACCOUNTING, "accounting": Contact.Role.ACCOUNTING,
-    "technique": Contact.Role.TECHNICAL, "technical": Contact.Role.TECHNICAL,
-    "famille": Contact.Role.FAMILY, "family": Contact.Role.FAMILY,
-}  # fmt: skip
+    "direction": Contact.Role.DIRECTION,
+    "directeur": Contact.Role.DIRECTION,
+    "gerant": Contact.Role.DIRECTION,
+    "manager": Contact.Role.DIRECTION,
+    "comptabilite": Contact.Role.ACCOUNTING,
+    "compta": Contact.Role.ACCOUNTING,
+    "comptable": Contact.Role.ACCOUNTING,
+    "accounting": Contact.Role.ACCOUNTING,
+    "technique": Contact.Role.TECHNICAL,
+    "technical": Contact.Role.TECHNICAL,
+    "famille": Contact.Role.FAMILY,
+    "family": Contact.Role.FAMILY,
+}
 CUSTOMER_TEXT = (
-    "name", "street", "postcode", "city", "phone", "mobile", "email", "siret",
-    "vat_number", "iban", "bic", "accounting_code", "notes",
-)  # fmt: skip
-SITE_TEXT = {"site_name": "name", "site_street": "street", "site_postcode": "postcode",
-             "site_city": "city", "site_access_notes": "access_notes"}  # fmt: skip
-CONTACT_TEXT = {"contact_name": "name", "contact_phone": "phone",
-                "contact_mobile": "mobile", "contact_email": "email"}  # fmt: skip
+    "name",
+    "street",
+    "postcode",
+    "city",
+    "phone",
+    "mobile",
+    "email",
+    "siret",
+    "vat_number",
+    "iban",
+    "bic",
+    "accounting_code",
+    "notes",
+)
+SITE_TEXT = {
+    "site_name": "name",
+    "site_street": "street",
+    "site_postcode": "postcode",
+    "site_city": "city",
+    "site_access_notes": "access_notes",
+}
+CONTACT_TEXT = {
+    "contact_name": "name",
+    "contact_phone": "phone",
+    "contact_mobile": "mobile",
+    "contact_email": "email",
+}
 # A cell longer than this is refused before any rule reads it.
 CELL_MAX_LENGTH = 5000
 EARLIEST_SIGNATURE = date(2000, 1, 1)
@@ -90,7 +122,7 @@ class Group:
 def parse_date(value: str) -> date | None:
     for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y"):
         try:
-            return datetime.strptime(value.strip(), pattern).date()
+            return datetime.strptime(value.strip(), pattern).date()  # noqa: DTZ007 (a date only)
         except ValueError:
             continue
     raise ValueError(value)
@@ -100,8 +132,9 @@ class Checker:
     """Reads rows into groups; `families` by lower-case name, `taken_rums` the RUMs that
     already exist."""
 
-    def __init__(self, *, columns: dict[str, str], families: dict[str, Family],
-                 taken_rums: set[str]) -> None:  # fmt: skip
+    def __init__(
+        self, *, columns: dict[str, str], families: dict[str, Family], taken_rums: set[str]
+    ) -> None:
         self.columns = {name: column for name, column in columns.items() if column}
         self.families = families
         self.taken_rums = taken_rums
@@ -125,6 +158,8 @@ class Checker:
         import field)."""
         for model_field, messages in error.message_dict.items():
             name = names.get(model_field, "")
+            if name == "-":
+                continue
             label = "" if name else f"{model_field} : "
             for message in messages:
                 self._error(group, row, name, f"{label}{message}")
@@ -153,8 +188,11 @@ class Checker:
 
     def _new_group(self, key: str, number: int, row: dict[str, str]) -> Group:
         group = Group(key=key, row=number, customer=Customer())
-        too_long = [name for name in self.columns if len(row.get(self.columns[name]) or "")
-                    > CELL_MAX_LENGTH]  # fmt: skip
+        too_long = [
+            name
+            for name in self.columns
+            if len(row.get(self.columns[name]) or "") > CELL_MAX_LENGTH
+        ]
         for name in too_long:
             message = _("Texte trop long (%(max)s caractères au plus).")
             self._error(group, number, name, message % {"max": CELL_MAX_LENGTH})
@@ -210,7 +248,7 @@ class Checker:
             group.given.add("family")
             customer.family = self.families.get(family.lower())
             if customer.family is None:
-                message = _("Famille inconnue « %(value)s » : créez-la dans Paramètres › Familles.")
+                message = _("Famille inconnue « %(value)s » : créez-la dans Paramètres, Familles.")
                 self._error(group, number, "family", message % {"value": family})
         country = self._cell(row, "country")
         if country:
@@ -239,17 +277,18 @@ class Checker:
         site = Site(billing_group=group_letter or "A", **values)
         if len(site.postcode) == 4 and site.postcode.isdigit():
             site.postcode = "0" + site.postcode
+        names = {model: name for name, model in SITE_TEXT.items()}
+        names["billing_group"] = "site_billing_group"
         if not (site.street or site.postcode or site.city):
+            # The customer's address, whose errors are already said at its columns.
             for name in Site.ADDRESS_FIELDS:
                 setattr(site, name, getattr(group.customer, name))
+                names[name] = "-"
         else:
             site.country = group.customer.country
         site.name = site.name or site.city or group.customer.name
-        names = {model: name for name, model in SITE_TEXT.items()}
-        names["billing_group"] = "site_billing_group"
         try:
-            site.full_clean(exclude=["customer"], validate_unique=False,
-                            validate_constraints=False)  # fmt: skip
+            site.full_clean(exclude=["customer"], validate_unique=False, validate_constraints=False)
         except ValidationError as error:
             self._model_errors(group, number, error, names)
         group.sites.append(site)
@@ -265,8 +304,9 @@ class Checker:
         role = ROLES.get(_plain(self._cell(row, "contact_role")), Contact.Role.OTHER)
         contact = Contact(role=role, **values)
         try:
-            contact.full_clean(exclude=["customer", "site"], validate_unique=False,
-                               validate_constraints=False)  # fmt: skip
+            contact.full_clean(
+                exclude=["customer", "site"], validate_unique=False, validate_constraints=False
+            )
         except ValidationError as error:
             self._model_errors(group, number, error, {m: n for n, m in CONTACT_TEXT.items()})
         group.contacts.append((contact, site))
@@ -281,11 +321,13 @@ class Checker:
         for message in rum_errors(rum):
             self._error(group, number, "mandate_rum", message)
         if rum in self.taken_rums or rum in self.file_rums:
-            self._error(group, number, "mandate_rum",
-                        _("Cette référence de mandat (RUM) existe déjà."))  # fmt: skip
+            self._error(
+                group, number, "mandate_rum", _("Cette référence de mandat (RUM) existe déjà.")
+            )
         self.file_rums.add(rum)
-        mandate = Mandate(rum=rum, debtor_name=group.customer.name[:140],
-                          scheme=default_scheme(group.customer))  # fmt: skip
+        mandate = Mandate(
+            rum=rum, debtor_name=group.customer.name[:140], scheme=default_scheme(group.customer)
+        )
         self._mandate_account(group, number, mandate)
         if signed:
             try:
@@ -309,8 +351,12 @@ class Checker:
         except SchwiftyException:
             return  # the customer's check already says the IBAN is wrong
         if not parsed.in_sepa_zone:
-            self._error(group, number, "iban",
-                        _("Ce compte n'est pas dans la zone SEPA : pas de prélèvement."))  # fmt: skip
+            self._error(
+                group,
+                number,
+                "iban",
+                _("Ce compte n'est pas dans la zone SEPA : pas de prélèvement."),
+            )
         mandate.iban = parsed.compact
         mandate.bic = group.customer.bic or (str(parsed.bic) if parsed.bic else "")
 

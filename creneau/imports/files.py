@@ -45,6 +45,9 @@ class StoredFile:
 def _headers(raw: list[Any]) -> list[str]:
     """Column names, each one non-empty and unique ("Colonne 3", "Ville (2)")."""
     headers: list[str] = []
+    raw = list(raw)
+    while raw and (raw[-1] is None or not str(raw[-1]).strip()):
+        raw.pop()  # a workbook's row runs to its widest column
     for index, value in enumerate(raw, start=1):
         name = " ".join(str(value if value is not None else "").split())[:MAX_HEADER_LENGTH]
         name = name or _("Colonne %(number)s") % {"number": index}
@@ -168,7 +171,8 @@ def file_store(*, upload: IO[bytes], name: str, size: int) -> StoredFile:
                 rows, delimiter = _csv_rows(upload, encoding)
                 headers, count = _write_rows(rows, out)
         except (csv.Error, UnicodeDecodeError, zipfile.BadZipFile) as error:
-            raise ValidationError(_("Ce fichier CSV est illisible : %(error)s") % {"error": error})
+            message = _("Ce fichier CSV est illisible : %(error)s") % {"error": error}
+            raise ValidationError(message) from error
         out.flush()
         out.seek(0)
         path = default_storage.save(f"imports/{uuid.uuid4().hex}.csv", File(out.buffer))

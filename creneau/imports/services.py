@@ -55,10 +55,15 @@ def batch_upload(*, by: User | None, upload: IO[bytes], name: str, size: int) ->
 
 
 def _editable(batch: ImportBatch) -> None:
-    if batch.status not in (ImportBatch.Status.UPLOADED, ImportBatch.Status.CHECKED,
-                            ImportBatch.Status.FAILED):  # fmt: skip
-        raise ValidationError(_("Cet import n'est plus modifiable (%(status)s).")
-                              % {"status": batch.get_status_display().lower()})  # fmt: skip
+    if batch.status not in (
+        ImportBatch.Status.UPLOADED,
+        ImportBatch.Status.CHECKED,
+        ImportBatch.Status.FAILED,
+    ):
+        raise ValidationError(
+            _("Cet import n'est plus modifiable (%(status)s).")
+            % {"status": batch.get_status_display().lower()}
+        )
 
 
 def batch_set_columns(*, batch: ImportBatch, columns: dict[str, str]) -> ImportBatch:
@@ -160,24 +165,35 @@ def batch_check(*, batch_id: int, by: User | None = None) -> ImportBatch:
     by = by or batch.created_by
     ImportIssue.objects.filter(batch=batch).delete()
     checker, finder = _checker(batch.columns), CustomerDuplicateFinder(user=by)
-    errors = duplicates = customers = sites = rows_done = 0
+    errors = duplicates = customers = sites = 0
     pending: list[ImportIssue] = []
     for group in checker.groups(rows_read(batch.csv_path)):
         customers += 1
         sites += len(group.sites)
-        rows_done = group.row
         for issue in group.issues:
             errors += 1
             if errors <= MAX_ISSUES:
-                pending.append(ImportIssue(batch=batch, kind=ImportIssue.Kind.ERROR,
-                                           row=issue.row, column=issue.column[:255],
-                                           message=issue.message[:500]))  # fmt: skip
+                pending.append(
+                    ImportIssue(
+                        batch=batch,
+                        kind=ImportIssue.Kind.ERROR,
+                        row=issue.row,
+                        column=issue.column[:255],
+                        message=issue.message[:500],
+                    )
+                )
         existing = _duplicate_of(finder, group) if not group.issues else None
         if existing is not None:
             duplicates += 1
-            pending.append(ImportIssue(batch=batch, kind=ImportIssue.Kind.DUPLICATE,
-                                       row=group.row, existing_customer_id=existing,
-                                       message=_("Client existant probable.")))  # fmt: skip
+            pending.append(
+                ImportIssue(
+                    batch=batch,
+                    kind=ImportIssue.Kind.DUPLICATE,
+                    row=group.row,
+                    existing_customer_id=existing,
+                    message=_("Client existant probable."),
+                )
+            )
         if len(pending) >= CHUNK:
             ImportIssue.objects.bulk_create(pending)
             pending = []
@@ -224,9 +240,12 @@ def batch_confirm(*, batch: ImportBatch, by: User | None, enqueue: bool = True) 
             raise ValidationError(_("Lancez d'abord la vérification du fichier."))
         if locked.error_count:
             raise ValidationError(
-                _("Corrigez les %(count)s erreurs du fichier avant d'importer : rien n'est "
-                  "écrit tant qu'il en reste.") % {"count": locked.error_count}
-            )  # fmt: skip
+                _(
+                    "Corrigez les %(count)s erreurs du fichier avant d'importer : rien n'est "
+                    "écrit tant qu'il en reste."
+                )
+                % {"count": locked.error_count}
+            )
         locked.status = ImportBatch.Status.IMPORTING
         locked.progress_done, locked.progress_total = 0, locked.customer_count
         locked.error = ""
@@ -246,8 +265,11 @@ def batch_fail(*, batch_id: int, error: str) -> None:
 
 def batch_forget(*, batch: ImportBatch) -> None:
     """Delete an import that wrote nothing (or was undone), with its stored file."""
-    if batch.status in (ImportBatch.Status.IMPORTING, ImportBatch.Status.IMPORTED,
-                        ImportBatch.Status.CHECKING):  # fmt: skip
+    if batch.status in (
+        ImportBatch.Status.IMPORTING,
+        ImportBatch.Status.IMPORTED,
+        ImportBatch.Status.CHECKING,
+    ):
         raise ValidationError(_("Un import en cours ou importé ne se supprime pas."))
     file_delete(batch.csv_path)
     batch.delete()

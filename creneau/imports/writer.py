@@ -49,8 +49,12 @@ class _Chunk:
         self.batch, self.by = batch, by
         self.new: list[Group] = []
         self.updates: list[tuple[Group, int]] = []  # (group, existing customer id)
-        self.created: dict[str, list[int]] = {"customer": [], "site": [], "contact": [],
-                                              "mandate": []}  # fmt: skip
+        self.created: dict[str, list[int]] = {
+            "customer": [],
+            "site": [],
+            "contact": [],
+            "mandate": [],
+        }
         self.updated_before: dict[str, dict[str, Any]] = {}
 
     def __len__(self) -> int:
@@ -93,10 +97,15 @@ class _Chunk:
         self.updated_before[str(customer.pk)] = restore
         changes = model_changes(before, model_snapshot(customer, given))
         AuditEvent.objects.create(
-            actor=self._actor(), action=AuditEvent.Action.UPDATE, customer_id=customer.pk,
-            object_type="customer", object_id=str(customer.pk), object_repr=str(customer)[:255],
-            changes=changes, message=self._message(),
-        )  # fmt: skip
+            actor=self._actor(),
+            action=AuditEvent.Action.UPDATE,
+            customer_id=customer.pk,
+            object_type="customer",
+            object_id=str(customer.pk),
+            object_repr=str(customer)[:255],
+            changes=changes,
+            message=self._message(),
+        )
         group.customer = customer
 
     def _children(self, owners: list[tuple[Group, Customer]]) -> None:
@@ -121,9 +130,11 @@ class _Chunk:
                 Mandate.objects.bulk_create(mandates, batch_size=CHUNK)
         except IntegrityError as error:
             raise ImportRefused(
-                _("Un mandat n'a pu être créé (RUM déjà prise, ou un mandat actif existe "
-                  "déjà pour ce client).")
-            ) from error  # fmt: skip
+                _(
+                    "Un mandat n'a pu être créé (RUM déjà prise, ou un mandat actif existe "
+                    "déjà pour ce client)."
+                )
+            ) from error
         self.created["site"] += [site.pk for site in sites]
         self.created["contact"] += [contact.pk for contact in contacts]
         self.created["mandate"] += [mandate.pk for mandate in mandates]
@@ -136,21 +147,26 @@ class _Chunk:
 
     def _audit_created(self) -> None:
         events = [
-            AuditEvent(actor=self._actor(), action=AuditEvent.Action.CREATE,
-                       customer_id=group.customer.pk, object_type="customer",
-                       object_id=str(group.customer.pk),
-                       object_repr=str(group.customer)[:255],
-                       changes={}, message=self._message())
+            AuditEvent(
+                actor=self._actor(),
+                action=AuditEvent.Action.CREATE,
+                customer_id=group.customer.pk,
+                object_type="customer",
+                object_id=str(group.customer.pk),
+                object_repr=str(group.customer)[:255],
+                changes={},
+                message=self._message(),
+            )
             for group in self.new
-        ]  # fmt: skip
+        ]
         AuditEvent.objects.bulk_create(events, batch_size=CHUNK)
 
     def _actor(self) -> User | None:
         return self.by if self.by is not None and self.by.is_authenticated else None
 
     def _message(self) -> str:
-        return (_("Import n° %(id)s (%(name)s)") % {"id": self.batch.pk,
-                                                    "name": self.batch.original_name})[:255]  # fmt: skip
+        values = {"id": self.batch.pk, "name": self.batch.original_name}
+        return (_("Import n° %(id)s (%(name)s)") % values)[:255]
 
 
 def batch_execute(*, batch_id: int, by: User | None = None) -> ImportBatch:
@@ -166,9 +182,10 @@ def batch_execute(*, batch_id: int, by: User | None = None) -> ImportBatch:
         for group in checker.groups(rows_read(batch.csv_path)):
             if group.issues:
                 issue = group.issues[0]
-                raise ImportRefused(_("Ligne %(row)s, colonne « %(column)s » : %(message)s")
-                                    % {"row": issue.row, "column": issue.column,
-                                       "message": issue.message})  # fmt: skip
+                raise ImportRefused(
+                    _("Ligne %(row)s, colonne « %(column)s » : %(message)s")
+                    % {"row": issue.row, "column": issue.column, "message": issue.message}
+                )
             decision, existing = decisions.get(group.row, (ImportIssue.Decision.CREATE, None))
             if decision == ImportIssue.Decision.SKIP:
                 continue
@@ -189,10 +206,18 @@ def batch_execute(*, batch_id: int, by: User | None = None) -> ImportBatch:
         batch.progress_done = batch.progress_total = done
         batch.save()
         created = len(chunk.created["customer"])
-        audit_batch(batch=batch, by=by, message=_(
-            "Import : %(created)s clients créés, %(updated)s mis à jour, %(sites)s sites."
-        ) % {"created": created, "updated": len(chunk.updated_before),
-             "sites": len(chunk.created["site"])})  # fmt: skip
+        audit_batch(
+            batch=batch,
+            by=by,
+            message=_(
+                "Import : %(created)s clients créés, %(updated)s mis à jour, %(sites)s sites."
+            )
+            % {
+                "created": created,
+                "updated": len(chunk.updated_before),
+                "sites": len(chunk.created["site"]),
+            },
+        )
     return batch
 
 
@@ -238,19 +263,24 @@ def batch_undo(*, batch: ImportBatch, by: User | None) -> ImportBatch:
         customer_ids = created.get("customer", [])
         updated_ids = [int(pk) for pk in locked.updated_before]
         for start in range(0, len(customer_ids), CHUNK):
-            list(Customer.objects.select_for_update().filter(pk__in=customer_ids[start:start + CHUNK]).values_list("pk"))  # fmt: skip
+            chunk = customer_ids[start : start + CHUNK]
+            list(Customer.objects.select_for_update().filter(pk__in=chunk).values_list("pk"))
         if _touched_since(locked, customer_ids + updated_ids):
             raise ValidationError(
-                _("Des clients de cet import ont été modifiés depuis (fiche, site, "
-                  "interlocuteur, document ou mandat) : l'import ne peut plus être annulé.")
-            )  # fmt: skip
+                _(
+                    "Des clients de cet import ont été modifiés depuis (fiche, site, "
+                    "interlocuteur, document ou mandat) : l'import ne peut plus être annulé."
+                )
+            )
         if _used_elsewhere(Customer, customer_ids) or _used_elsewhere(
             Site, created.get("site", [])
         ):
             raise ValidationError(
-                _("Des clients de cet import sont déjà utilisés (devis, factures, "
-                  "planning, documents...) : l'import ne peut plus être annulé.")
-            )  # fmt: skip
+                _(
+                    "Des clients de cet import sont déjà utilisés (devis, factures, "
+                    "planning, documents...) : l'import ne peut plus être annulé."
+                )
+            )
         if (
             Mandate.objects.filter(pk__in=created.get("mandate", []))
             .exclude(first_collection_date=None)
@@ -263,23 +293,32 @@ def batch_undo(*, batch: ImportBatch, by: User | None) -> ImportBatch:
             _remove(created)
         except (ProtectedError, IntegrityError) as error:
             raise ValidationError(
-                _("Des clients de cet import sont déjà utilisés (devis, factures, "
-                  "planning...) : l'import ne peut plus être annulé.")
-            ) from error  # fmt: skip
+                _(
+                    "Des clients de cet import sont déjà utilisés (devis, factures, "
+                    "planning...) : l'import ne peut plus être annulé."
+                )
+            ) from error
         for pk, before in locked.updated_before.items():
             Customer.objects.filter(pk=int(pk)).update(**before)
             customer_refresh_search(customer=Customer.objects.get(pk=int(pk)))
         locked.status = ImportBatch.Status.UNDONE
         locked.undone_at = timezone.now()
         locked.save(update_fields=["status", "undone_at"])
-        audit_batch(batch=locked, by=by, message=_("Import annulé : %(count)s clients retirés.")
-                    % {"count": len(customer_ids)})  # fmt: skip
+        audit_batch(
+            batch=locked,
+            by=by,
+            message=_("Import annulé : %(count)s clients retirés.") % {"count": len(customer_ids)},
+        )
     return locked
 
 
 def _remove(created: dict[str, list[int]]) -> None:
-    for model, kind in ((Mandate, "mandate"), (Contact, "contact"), (Site, "site"),
-                        (Customer, "customer")):  # fmt: skip
+    for model, kind in (
+        (Mandate, "mandate"),
+        (Contact, "contact"),
+        (Site, "site"),
+        (Customer, "customer"),
+    ):
         ids = created.get(kind, [])
         for start in range(0, len(ids), CHUNK):
             with transaction.atomic():
