@@ -340,6 +340,9 @@ def api_routers() -> None:
     from creneau.portal.api import router as portal_accesses_router
 
     api.add_router("/", portal_accesses_router)
+    from creneau.imports.api import router as imports_router
+
+    api.add_router("/", imports_router)
     # Applied to every operation when the routers are bound, in this order: the shared
     # answers are documented, then the refusals of core.api_requests run before each one.
     api.add_decorator(document_answers, mode="view")

@@ -9,28 +9,66 @@ from creneau.imports.models import ImportBatch
 from creneau.imports.services import batch_check, batch_start_check, batch_upload
 
 HEADERS = [
-    "Code client", "Raison sociale", "Type", "Adresse", "CP", "Ville", "Téléphone", "E-mail",
-    "Famille", "SIRET", "IBAN", "RUM", "Date signature", "Site", "Adresse site", "CP site",
-    "Ville site", "Groupe", "Interlocuteur", "Fonction", "Email contact",
-]  # fmt: skip
+    "Code client",
+    "Raison sociale",
+    "Type",
+    "Adresse",
+    "CP",
+    "Ville",
+    "Téléphone",
+    "E-mail",
+    "Famille",
+    "SIRET",
+    "IBAN",
+    "RUM",
+    "Date signature",
+    "Site",
+    "Adresse site",
+    "CP site",
+    "Ville site",
+    "Groupe",
+    "Interlocuteur",
+    "Fonction",
+    "Email contact",
+]
 VALID_IBAN = "FR7630006000011234567890189"
 
 
 def row(**values: str) -> dict[str, str]:
     base = {
-        "Code client": "A1", "Raison sociale": "Résidence Les Tilleuls", "Type": "professionnel",
-        "Adresse": "3 rue des Lilas", "CP": "75011", "Ville": "Paris",
-        "Téléphone": "", "E-mail": "", "Famille": "", "SIRET": "", "IBAN": "", "RUM": "",
-        "Date signature": "", "Site": "Hall A", "Adresse site": "", "CP site": "",
-        "Ville site": "", "Groupe": "A", "Interlocuteur": "", "Fonction": "",
+        "Code client": "A1",
+        "Raison sociale": "Résidence Les Tilleuls",
+        "Type": "professionnel",
+        "Adresse": "3 rue des Lilas",
+        "CP": "75011",
+        "Ville": "Paris",
+        "Téléphone": "",
+        "E-mail": "",
+        "Famille": "",
+        "SIRET": "",
+        "IBAN": "",
+        "RUM": "",
+        "Date signature": "",
+        "Site": "Hall A",
+        "Adresse site": "",
+        "CP site": "",
+        "Ville site": "",
+        "Groupe": "A",
+        "Interlocuteur": "",
+        "Fonction": "",
         "Email contact": "",
-    }  # fmt: skip
+    }
     base.update(values)
     return base
 
 
-def csv_bytes(rows: list[dict[str, str]], *, delimiter: str = ";", encoding: str = "utf-8",
-              headers: list[str] = HEADERS) -> bytes:  # fmt: skip
+def csv_bytes(
+    rows: list[dict[str, str]],
+    *,
+    delimiter: str = ";",
+    encoding: str = "utf-8",
+    headers: list[str] = HEADERS,
+) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=headers, delimiter=delimiter)
     writer.writeheader()

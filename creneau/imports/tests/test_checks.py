@@ -59,10 +59,17 @@ def test_not_a_spreadsheet_is_refused():
 
 def test_mapping_is_proposed_from_french_english_and_dolibarr_names():
     proposed = mapping_propose(["Raison sociale", "CP", "s.town", "E-mail", "Zip", "IBAN"])
-    assert proposed == {"name": "Raison sociale", "postcode": "CP", "city": "s.town",
-                        "email": "E-mail", "iban": "IBAN"}  # fmt: skip
+    assert proposed == {
+        "name": "Raison sociale",
+        "postcode": "CP",
+        "city": "s.town",
+        "email": "E-mail",
+        "iban": "IBAN",
+    }
     assert mapping_propose(["Customer name", "Postal code"]) == {
-        "name": "Customer name", "postcode": "Postal code"}  # fmt: skip
+        "name": "Customer name",
+        "postcode": "Postal code",
+    }
     assert mapping_errors({"city": "Ville"}, ["Ville"])  # no name
     assert mapping_errors({"name": "Nom", "city": "Nom"}, ["Nom"])  # a column twice
     assert mapping_errors({"name": "Nom", "nope": "X"}, ["Nom", "X"])
@@ -70,8 +77,13 @@ def test_mapping_is_proposed_from_french_english_and_dolibarr_names():
 
 
 def test_a_valid_file_has_no_error_and_counts_customers_and_sites():
-    batch = checked([row(), row(Site="Hall B"), row(**{"Code client": "A2", "Raison sociale":
-                                                       "Durand", "Type": "particulier"})])  # fmt: skip
+    batch = checked(
+        [
+            row(),
+            row(Site="Hall B"),
+            row(**{"Code client": "A2", "Raison sociale": "Durand", "Type": "particulier"}),
+        ]
+    )
     assert messages(batch) == []
     assert (batch.customer_count, batch.site_count) == (2, 3)
 
@@ -113,8 +125,9 @@ def test_known_family_and_rows_of_a_customer_must_follow_each_other():
 
 
 def test_likely_duplicates_are_reported(direction):
-    customer_create(by=direction, name="Résidence les tilleuls", street="1 rue", postcode="75011",
-                    city="Paris")  # fmt: skip
+    customer_create(
+        by=direction, name="Résidence les tilleuls", street="1 rue", postcode="75011", city="Paris"
+    )
     batch = checked([row(), row(**{"Code client": "Z", "Raison sociale": "Autre"})], by=direction)
     [duplicate] = batch.issues.filter(kind="duplicate")
     assert duplicate.row == 2 and duplicate.decision == "skip"

@@ -18,12 +18,24 @@ from creneau.payments.models import Mandate
 pytestmark = pytest.mark.django_db
 
 ROWS = [
-    row(Interlocuteur="M. Martin", Fonction="Comptabilité", IBAN=VALID_IBAN, RUM="RUM-1",
-        **{"Email contact": "m@ex.fr", "Date signature": "01/02/2024"}),
+    row(
+        Interlocuteur="M. Martin",
+        Fonction="Comptabilité",
+        IBAN=VALID_IBAN,
+        RUM="RUM-1",
+        **{"Email contact": "m@ex.fr", "Date signature": "01/02/2024"},
+    ),
     row(Site="Hall B"),
-    row(**{"Code client": "A2", "Raison sociale": "Durand", "Type": "particulier",
-           "Site": "", "Groupe": ""}),
-]  # fmt: skip
+    row(
+        **{
+            "Code client": "A2",
+            "Raison sociale": "Durand",
+            "Type": "particulier",
+            "Site": "",
+            "Groupe": "",
+        }
+    ),
+]
 
 
 def imported(rows, by=None) -> ImportBatch:
@@ -73,8 +85,9 @@ def test_an_error_found_while_importing_rolls_everything_back():
 
 @pytest.mark.parametrize("decision", ["skip", "update", "create"])
 def test_duplicates_choice(direction, decision):
-    existing = customer_create(by=direction, name="Résidence les Tilleuls", street="1 rue",
-                               postcode="75011", city="Paris")  # fmt: skip
+    existing = customer_create(
+        by=direction, name="Résidence les Tilleuls", street="1 rue", postcode="75011", city="Paris"
+    )
     batch = checked([row(Téléphone="01 23 45 67 89")], by=direction)
     issue_decide(batch=batch, row=2, decision=decision)
     batch_confirm(batch=batch, by=direction, enqueue=False)
@@ -91,8 +104,9 @@ def test_duplicates_choice(direction, decision):
 
 
 def test_undo_removes_what_the_import_created_and_restores_updates(direction):
-    existing = customer_create(by=direction, name="Résidence les Tilleuls", street="1 rue",
-                               postcode="75011", city="Paris")  # fmt: skip
+    existing = customer_create(
+        by=direction, name="Résidence les Tilleuls", street="1 rue", postcode="75011", city="Paris"
+    )
     batch = checked([*ROWS[:2], ROWS[2]], by=direction)
     issue_decide(batch=batch, row=2, decision="update")
     batch_confirm(batch=batch, by=direction, enqueue=False)
@@ -132,8 +146,11 @@ def test_command_dry_run_reports_errors_and_exits_non_zero(tmp_path, capsys):
 def test_command_imports_with_a_saved_mapping(tmp_path, capsys):
     from creneau.imports.services import mapping_save
 
-    mapping_save(by=None, name="Softy", columns={"name": "Nom société", "street": "Rue",
-                                                 "postcode": "Code", "city": "Commune"})  # fmt: skip
+    mapping_save(
+        by=None,
+        name="Softy",
+        columns={"name": "Nom société", "street": "Rue", "postcode": "Code", "city": "Commune"},
+    )
     path = tmp_path / "clients.csv"
     path.write_text("Nom société;Rue;Code;Commune\nDupont;1 rue;75001;Paris\n", encoding="utf-8")
     call_command("import_customers", str(path), "--mapping", "softy")

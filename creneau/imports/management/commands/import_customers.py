@@ -73,7 +73,8 @@ class Command(BaseCommand):
     def _report(self, batch: ImportBatch) -> None:
         self.stdout.write(
             f"{batch.row_count} lignes, {batch.customer_count} clients, {batch.site_count} "
-            f"sites ; {batch.error_count} erreur(s), {batch.duplicate_count} doublon(s) probable(s)."
+            f"sites ; {batch.error_count} erreur(s), "
+            f"{batch.duplicate_count} doublon(s) probable(s)."
         )
         for issue in batch_issues(batch=batch).iterator(2000):
             where = f"ligne {issue.row}" + (f", colonne « {issue.column} »" if issue.column else "")
