@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from creneau.core.models import country_choices
 from creneau.customers.models import Contact, Customer, Family, Site
 from creneau.customers.selectors import customer_name_key
 from creneau.imports.fields import FIELDS_BY_NAME
@@ -141,6 +142,9 @@ class Checker:
         self.seen_keys: dict[str, int] = {}
         self.file_rums: set[str] = set()
         self.today = timezone.localdate()
+        # The country field's choices are rebuilt on every full_clean (250 names): the
+        # codes are read once, and the field checked here instead.
+        self.countries = {code for code, _name in country_choices()}
 
     # Cells ---------------------------------------------------------------------------
 
@@ -232,9 +236,13 @@ class Checker:
         if len(customer.postcode) == 4 and customer.postcode.isdigit():
             customer.postcode = "0" + customer.postcode  # a spreadsheet ate the leading 0
         names = {name: name for name in (*CUSTOMER_TEXT, "kind", "country", "payment_terms_days")}
+        if customer.country not in self.countries:
+            message = _("Pays inconnu « %(value)s » : un code ISO à 2 lettres (FR, BE...).")
+            self._error(group, number, "country", message % {"value": customer.country})
+            customer.country = "FR"
         try:
             customer.full_clean(
-                exclude=["code", "family", "sales_rep"],
+                exclude=["code", "family", "sales_rep", "country"],
                 validate_unique=False,
                 validate_constraints=False,
             )
@@ -288,7 +296,9 @@ class Checker:
             site.country = group.customer.country
         site.name = site.name or site.city or group.customer.name
         try:
-            site.full_clean(exclude=["customer"], validate_unique=False, validate_constraints=False)
+            site.full_clean(
+                exclude=["customer", "country"], validate_unique=False, validate_constraints=False
+            )
         except ValidationError as error:
             self._model_errors(group, number, error, names)
         group.sites.append(site)
