@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "creneau.accounting",
     "creneau.portal",
     "creneau.dashboard",
+    "creneau.imports",
 ]
 
 MIDDLEWARE = [

@@ -33,6 +33,7 @@ urlpatterns = [
     path("payments/", include("creneau.payments.urls")),
     path("accounting/", include("creneau.accounting.urls")),
     path("portail/", include("creneau.portal.urls")),
+    path("settings/import/", include("creneau.imports.urls")),
     # Browsers ask for /favicon.ico on pages that name no icon (a PDF, an error page).
     path("favicon.ico", login_not_required(FaviconRedirect.as_view())),
     path("api/v1/", api.urls),

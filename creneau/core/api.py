@@ -343,6 +343,9 @@ def api_routers() -> None:
     from creneau.dashboard.api import router as dashboard_router
 
     api.add_router("/", dashboard_router)
+    from creneau.imports.api import router as imports_router
+
+    api.add_router("/", imports_router)
     # Applied to every operation when the routers are bound, in this order: the shared
     # answers are documented, then the refusals of core.api_requests run before each one.
     api.add_decorator(document_answers, mode="view")

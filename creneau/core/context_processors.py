@@ -109,6 +109,7 @@ SETTINGS_MENU: list[MenuItem] = [
         allowed=app_rule("accounting", "user_may_set_accounting"),
     ),
     MenuItem(_("Jetons d'API"), "api_token_list", "key", allowed=user_is_direction),
+    MenuItem(_("Import"), "imports:list", "upload", allowed=user_is_direction),
 ]
 
 

@@ -1,0 +1,120 @@
+"""The screen Paramètres, Import: direction only, each step through the test client."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+
+from creneau.customers.models import Customer
+from creneau.customers.services import customer_create
+from creneau.imports.models import ImportBatch, ImportMapping
+from creneau.imports.tests.helpers import csv_bytes, row
+from creneau.imports.tests.helpers import upload as upload_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("role", ["rep", "planner", "accountant", "field_worker"])
+def test_other_roles_are_refused(request, client_for, role):
+    user = request.getfixturevalue(role)
+    batch = upload_bytes(csv_bytes([row()]))
+    client = client_for(user)
+    assert client.get("/settings/import/").status_code == 403
+    assert client.get(f"/settings/import/{batch.pk}/").status_code == 403
+    assert client.post(f"/settings/import/{batch.pk}/confirm/").status_code == 403
+    assert client.post(f"/settings/import/{batch.pk}/undo/").status_code == 403
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get("/settings/import/")
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def run_worker() -> None:
+    """The task worker runs what is queued, then stops (its signal handlers restored)."""
+    import signal
+
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=0)
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upload_map_check_confirm_and_undo(client_for, direction):
+    client = client_for(direction)
+    assert "Import" in client.get("/settings/import/").content.decode()
+    data = csv_bytes(
+        [row(), row(Site="Hall B"), row(**{"Code client": "B", "Raison sociale": "Durand"})]
+    )
+    response = client.post("/settings/import/", {"file": SimpleUploadedFile("c.csv", data)})
+    batch = ImportBatch.objects.get()
+    assert response["Location"] == f"/settings/import/{batch.pk}/"
+    page = client.get(response["Location"]).content.decode()
+    assert "Correspondance des colonnes" in page and 'value="Raison sociale" selected' in page
+    form = {f"col_{name}": column for name, column in batch.columns.items()}
+    response = client.post(f"/settings/import/{batch.pk}/", {**form, "save_as": "Softy"})
+    assert response.status_code == 302 and ImportMapping.objects.get().name == "Softy"
+    run_worker()
+    batch.refresh_from_db()
+    assert batch.status == "checked" and batch.error_count == 0
+    page = client.get(f"/settings/import/{batch.pk}/").content.decode()
+    assert "Aucune erreur" in page and "Importer 2 clients" in page
+    client.post(f"/settings/import/{batch.pk}/confirm/")
+    run_worker()
+    assert Customer.objects.count() == 2
+    page = client.get(f"/settings/import/{batch.pk}/").content.decode()
+    assert "2 clients créés" in page and "Annuler l'import" in page
+    client.post(f"/settings/import/{batch.pk}/undo/")
+    assert not Customer.objects.exists()
+
+
+def test_report_lists_errors_first_and_refuses_confirm(client_for, direction):
+    from creneau.imports.services import batch_check, batch_start_check
+
+    customer_create(by=direction, name="Durand", street="1 rue", postcode="75011", city="Paris")
+    rows = [
+        row(**{"Code client": "D", "Raison sociale": "Durand"}),
+        row(**{"Code client": "E", "CP": "99999"}),
+    ]
+    batch = upload_bytes(csv_bytes(rows), by=direction)
+    batch_start_check(batch=batch, enqueue=False)
+    batch_check(batch_id=batch.pk)
+    client = client_for(direction)
+    page = client.get(f"/settings/import/{batch.pk}/").content.decode()
+    assert page.index("99999") < page.index("Doublon probable de") if "99999" in page else True
+    assert page.index("Code postal invalide") < page.index("Doublon probable de")
+    client.post(f"/settings/import/{batch.pk}/confirm/")
+    batch.refresh_from_db()
+    assert (
+        batch.status == "checked"
+        and not Customer.objects.filter(name="Résidence Les Tilleuls").exists()
+    )
+
+
+def test_duplicate_choice_through_the_page(client_for, direction):
+    from creneau.imports.services import batch_check, batch_start_check
+
+    customer_create(by=direction, name="Durand", street="1 rue", postcode="75011", city="Paris")
+    batch = upload_bytes(csv_bytes([row(**{"Raison sociale": "Durand"})]), by=direction)
+    batch_start_check(batch=batch, enqueue=False)
+    batch_check(batch_id=batch.pk)
+    client = client_for(direction)
+    client.post(f"/settings/import/{batch.pk}/decide/", {"row": "2", "decision": "update"})
+    assert batch.issues.get().decision == "update"
+    client.post(f"/settings/import/{batch.pk}/decide/", {"all": "1", "decision": "create"})
+    assert batch.issues.get().decision == "create"
+    response = client.post(f"/settings/import/{batch.pk}/decide/", {"row": "2", "decision": "zzz"})
+    assert response.status_code == 302 and batch.issues.get().decision == "create"
+
+
+def test_a_bad_file_is_refused_at_the_field(client_for, direction):
+    client = client_for(direction)
+    response = client.post(
+        "/settings/import/", {"file": SimpleUploadedFile("x.xlsx", b"PK\x03\x04zz")}
+    )
+    assert response.status_code == 200 and "illisible" in response.content.decode()
+    assert not ImportBatch.objects.exists()
