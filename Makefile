@@ -100,6 +100,7 @@ bench: install
 	$(PY) -m bench.portal_load
 	$(PY) -m bench.backup_bench
 	$(PY) -m bench.scale_out
+	$(PY) -m bench.healthz_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from creneau.operations.health import health_report
@@ -43,7 +44,10 @@ class RequestIdMiddleware:
 
 def log_request(request: HttpRequest, response: HttpResponse, *, duration: float) -> None:
     """One INFO line on the creneau.request logger; the path without its query string."""
-    user = getattr(request, "user", None)  # absent for /healthz, answered before the auth
+    # The API's bearer token sets request.auth; /healthz is answered before the auth.
+    user = getattr(request, "auth", None)
+    if not isinstance(user, AbstractBaseUser):
+        user = getattr(request, "user", None)
     user_id = user.pk if user is not None and user.is_authenticated else None
     request_logger.info(
         "%s %s %s",

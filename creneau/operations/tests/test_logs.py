@@ -99,6 +99,15 @@ def test_a_logged_in_request_names_its_user(client, direction, settings):
     assert access[-1]["status"] == 200
 
 
+@pytest.mark.django_db
+def test_an_api_request_names_the_tokens_user(api_for, direction, settings):
+    settings.LOG_REQUESTS = True
+    with json_logs() as buffer:
+        assert api_for(direction).get("/api/v1/customers").status_code == 200
+    access = [r for r in lines(buffer) if r["logger"] == "creneau.request"]
+    assert access[-1]["user_id"] == direction.pk
+
+
 def test_without_log_requests_no_access_lines():
     with json_logs(requests=False) as buffer:
         logging.getLogger("creneau.request").info("not shown")
