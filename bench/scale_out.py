@@ -55,10 +55,12 @@ class Outcome:
 def _api(cluster, token: str):
     import httpx
 
+    # No keep-alive, as the portal's users (bench/portal_users.py).
     return httpx.Client(
         base_url=cluster.base_url + "/api/v1",
         headers={"Authorization": f"Bearer {token}"},
         timeout=120,
+        limits=httpx.Limits(max_keepalive_connections=0),
     )
 
 

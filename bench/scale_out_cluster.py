@@ -65,6 +65,13 @@ defaults
     timeout client 120s
     timeout server 120s
     option forwardfor
+    # A new connection to gunicorn for each request: a gthread worker closes an idle kept
+    # connection after 2 s (--keep-alive), and a request sent on it at that moment would
+    # be lost. A connection that fails to open is tried again on the other instance (never
+    # a request already sent: a POST must not run twice).
+    option http-server-close
+    retries 2
+    option redispatch
 frontend creneau
     bind 127.0.0.1:{ports.proxy}
     default_backend instances

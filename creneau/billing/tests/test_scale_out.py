@@ -16,7 +16,7 @@ from bench.scale_out import outcome_lines, scale_out_run
 from bench.scale_out_cluster import TEST_PORTS, Cluster, haproxy_available
 from bench.scale_out_data import scale_out_generate
 
-CUSTOMERS = 30
+CUSTOMERS = 20
 PORTAL_USERS = 8
 
 
