@@ -43,7 +43,6 @@ from creneau.core.backup import (
 )
 from creneau.core.backup_dump import PG_DUMP, DumpError
 
-
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
