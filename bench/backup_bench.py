@@ -39,6 +39,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.backup_bench", description=__doc__)
     parser.add_argument("--files", type=int, default=3000, help="fichiers stockés (3000)")
     parser.add_argument("--skip-demo", action="store_true", help="sans la démo SQLite")
+    parser.add_argument(
+        "--formats", default="pg_dump,portable", help="formats de la grande base (les deux)"
+    )
     return parser.parse_args(argv)
 
 
@@ -123,13 +126,13 @@ def large_base_ready(url: str) -> None:
         generate.generate(log=lambda line, **kw: print(line, flush=True, **kw))
 
 
-def large_lines(url: str, files: int, folder: Path) -> list[str]:
+def large_lines(url: str, files: int, folder: Path, formats: list[str]) -> list[str]:
     total = files_fill(FILES_DIR / "private", files)
     print(f"{files} fichiers, {total / 1_000_000:,.0f} Mo", flush=True)
     source = environment_for(url, FILES_DIR / "private")
     restore_url = f"{url}_restore"
     lines = []
-    for database_format in ("pg_dump", "portable"):
+    for database_format in formats:
         pg_database(restore_url)
         target = environment_for(restore_url, folder / f"restored-{database_format}")
         archive = folder / f"large-{database_format}.tar"
@@ -156,7 +159,7 @@ def main(argv: list[str]) -> int:
         if not args.skip_demo:
             lines += demo_lines(Path(folder))
             print(lines[-1], flush=True)
-        lines += large_lines(url, args.files, Path(folder))
+        lines += large_lines(url, args.files, Path(folder), args.formats.split(","))
     lines.append(f"Démarrage d'un manage.py (compris dans chaque temps) : {startup:.1f} s")
     from bench import report
 

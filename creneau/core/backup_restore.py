@@ -43,6 +43,8 @@ from creneau.core.backup import (
 )
 from creneau.core.backup_dump import PG_DUMP, DumpError
 
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
+
 
 @dataclass
 class RestoreSummary:
@@ -196,7 +198,13 @@ def _files(path: str, storage: Storage, summary: RestoreSummary, *, force: bool)
         name = member.name[len(FILES_PREFIX) :]
         if force and storage.exists(name):
             storage.delete(name)
-        saved = storage.save(name, File(source, name=name))
+        # A streamed tar member cannot seek, and S3's upload wants to: each file goes
+        # through a spooled copy (in memory up to 8 MB, on disk beyond).
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as copy:
+            while chunk := source.read(COPY_CHUNK):
+                copy.write(chunk)
+            copy.seek(0)
+            saved = storage.save(name, File(copy, name=name))
         if saved != name:
             raise BackupError(f"Le fichier « {name} » a été enregistré sous « {saved} ».")
         summary.files += 1

@@ -240,6 +240,7 @@ def test_round_trip_through_s3_storage(sqlite_demo, sqlite_archive, s3_server, t
 
     archive = tmp_path / "from-s3.tar.gz"
     in_bucket.manage("backup", "--output", str(archive))
+    (tmp_path / "home").mkdir()
     back_home = _sqlite_instance(tmp_path / "home")
     back_home.manage("restore", str(archive))
     _assert_same(sqlite_demo, back_home)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from creneau.core.backup import BackupError
 from creneau.core.backup_restore import restore_from_file
@@ -39,6 +40,8 @@ class Command(BaseCommand):
             summary = restore_from_file(path=archive, force=force, log=self.stdout.write)
         except BackupError as error:
             raise CommandError(str(error)) from error
+        except DatabaseError as error:
+            raise CommandError(f"Base de données inaccessible (DATABASE_URL) : {error}") from error
         self.stdout.write(
             self.style.SUCCESS(
                 f"Restauration terminée (sauvegarde du {summary.created_at}), "
