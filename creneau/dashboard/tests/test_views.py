@@ -76,6 +76,12 @@ def test_a_sales_rep_sees_its_own_quotes_to_follow_up_and_overdue_invoices(
     assert "Client De Claire" in page and "Client D&#x27;Olivier" not in page
     assert f"D-{mine.pk}" in page and "D-OLD" not in page  # expired: not to follow up
     assert "120,00\u00a0€" in page  # its overdue invoice, incl. VAT
+    client = client_for(rep)
+    for url in ("/quotes/?status=sent", "/invoices/?overdue=1", "/customers/?balance=due"):
+        response = client.get(url)  # the lists behind its figures: its customers only
+        assert (
+            response.status_code == 200 and "Client D&#x27;Olivier" not in response.content.decode()
+        )
 
 
 def test_other_roles_keep_their_home(client_for, planner, field_worker, client):
