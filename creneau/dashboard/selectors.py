@@ -89,6 +89,27 @@ def _aged_buckets(user: AnyUser, as_of: date) -> dict[str, Decimal]:
     return {key: totals.amounts.get(key, ZERO) for key in BUCKET_KEYS}
 
 
+def _billing(cache: Callable, span: tuple[date, date], today: date) -> dict:
+    """The billing by day: the days before today cached for the day (an invoice or a credit
+    note is always issued today, billing.services.invoice_issue and the billing run: what
+    was issued before today never changes), today's under the invoices' version."""
+    first, last = span
+    yesterday = today - timedelta(days=1)
+    days = dict(
+        cache("billing", (), (first, yesterday), lambda: figures.billing_by_day(first, yesterday))
+    )
+    if last >= today:
+        days.update(
+            cache(
+                "billing-today",
+                (INVOICES,),
+                (today, last),
+                lambda: figures.billing_by_day(today, last),
+            )
+        )
+    return days
+
+
 def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
     """Direction's and accounting's dashboard (every customer) for the periods asked."""
     versions = versions_read()
@@ -97,7 +118,7 @@ def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
     def cache(name: str, topics: tuple[str, ...], args: tuple, compute: Callable) -> Any:
         return cached(name, versions, topics, (periods.today, *args), compute)
 
-    billing = cache("billing", (INVOICES,), span, lambda: figures.billing_by_day(*span))
+    billing = _billing(cache, span, periods.today)
     collections = cache("collections", (PAYMENTS,), span, lambda: figures.collections_by_day(*span))
     hours = cache("hours", (VISITS,), span, lambda: figures.hours_by_day(*span))
     ranges = periods.ranges()
