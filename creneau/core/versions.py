@@ -14,9 +14,10 @@ from collections.abc import Callable
 from django.db import transaction
 
 # invoices: the issued documents (totals, dates); payments: payments, their allocations and
-# so the invoices' amounts due; visits: the planning's interventions.
-INVOICES, PAYMENTS, VISITS = "invoices", "payments", "visits"
-TOPICS = (INVOICES, PAYMENTS, VISITS)
+# so the invoices' amounts due; payments_past: payments dated before today (a back-dated
+# one, a bulk insert), besides payments; visits: the planning's interventions.
+INVOICES, PAYMENTS, PAYMENTS_PAST, VISITS = "invoices", "payments", "payments_past", "visits"
+TOPICS = (INVOICES, PAYMENTS, PAYMENTS_PAST, VISITS)
 
 _listeners: list[Callable[[frozenset[str]], None]] = []
 

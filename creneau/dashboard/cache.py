@@ -19,10 +19,12 @@ from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
+from django.utils.timezone import localdate
 
 from creneau.core.versions import (
     INVOICES,
     PAYMENTS,
+    PAYMENTS_PAST,
     TOPICS,
     VISITS,
     data_changed,
@@ -85,8 +87,11 @@ _MODEL_TOPICS = {
 }
 
 
-def _on_write(sender: Any, **_kwargs: Any) -> None:
-    data_changed(*_MODEL_TOPICS[(sender._meta.app_label, sender.__name__)])
+def _on_write(sender: Any, instance: Any = None, **_kwargs: Any) -> None:
+    topics = _MODEL_TOPICS[(sender._meta.app_label, sender.__name__)]
+    if sender.__name__ == "Payment" and (instance is None or instance.date < localdate()):
+        topics = (*topics, PAYMENTS_PAST)  # a payment dated before today: the history too
+    data_changed(*topics)
 
 
 def versions_listen() -> None:

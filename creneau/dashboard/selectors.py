@@ -19,7 +19,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from creneau.billing.models import Invoice
-from creneau.core.versions import INVOICES, PAYMENTS, VISITS
+from creneau.core.versions import INVOICES, PAYMENTS, PAYMENTS_PAST, VISITS
 from creneau.customers.selectors import AnyUser, customers_visible_to
 from creneau.dashboard import figures
 from creneau.dashboard.cache import cached, versions_read
@@ -110,6 +110,29 @@ def _billing(cache: Callable, span: tuple[date, date], today: date) -> dict:
     return days
 
 
+def _collections(cache: Callable, span: tuple[date, date], today: date) -> dict:
+    """The cash collected by day: the days before today under the version of the payments
+    dated before today (a back-dated payment bumps it: dashboard.cache), today's and later
+    under the payments' version. A payment is never edited nor deleted (a reversal is a
+    payment of its own)."""
+    first, last = span
+    yesterday = today - timedelta(days=1)
+    days = dict(
+        cache(
+            "collections", (PAYMENTS_PAST,), (first, yesterday),
+            lambda: figures.collections_by_day(first, yesterday),
+        )
+    )  # fmt: skip
+    if last >= today:
+        days.update(
+            cache(
+                "collections-today", (PAYMENTS,), (today, last),
+                lambda: figures.collections_by_day(today, last),
+            )
+        )  # fmt: skip
+    return days
+
+
 def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
     """Direction's and accounting's dashboard (every customer) for the periods asked."""
     versions = versions_read()
@@ -119,7 +142,7 @@ def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
         return cached(name, versions, topics, (periods.today, *args), compute)
 
     billing = _billing(cache, span, periods.today)
-    collections = cache("collections", (PAYMENTS,), span, lambda: figures.collections_by_day(*span))
+    collections = _collections(cache, span, periods.today)
     hours = cache("hours", (VISITS,), span, lambda: figures.hours_by_day(*span))
     ranges = periods.ranges()
     served = cache(
