@@ -19,10 +19,10 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from creneau.billing.models import Invoice
-from creneau.core.versions import INVOICES, PAYMENTS, PAYMENTS_PAST, VISITS
+from creneau.core.versions import INVOICES, PAYMENTS, PAYMENTS_PAST, VISITS, VISITS_PAST
 from creneau.customers.selectors import AnyUser, customers_visible_to
 from creneau.dashboard import figures
-from creneau.dashboard.cache import cached, versions_read
+from creneau.dashboard.cache import cached, versions_read, visits_boundary
 from creneau.dashboard.periods import Periods
 from creneau.payments.aged import BUCKET_KEYS, AgedFilters, aged_balance
 from creneau.planning.models import Intervention
@@ -133,6 +133,28 @@ def _collections(cache: Callable, span: tuple[date, date], today: date) -> dict:
     return days
 
 
+def _split(cache: Callable, name: str, span: tuple, boundary: date, read: Callable, kind: type):
+    """A series of visits over `span`: before `boundary` under visits_past's version (few
+    writes reach back there), from it on under the visits' version."""
+    first, last = span
+    before = min(last, boundary - timedelta(days=1))
+    parts = []
+    if first <= before:
+        parts.append(cache(name, (VISITS_PAST,), (first, before), lambda: read(first, before)))
+    since = max(first, boundary)
+    if since <= last:
+        parts.append(cache(f"{name}-recent", (VISITS,), (since, last), lambda: read(since, last)))
+    if kind is dict:
+        return {day: values for part in parts for day, values in part.items()}
+    return [item for part in parts for item in part]
+
+
+def _served(cache: Callable, first: date, last: date, boundary: date) -> dict[str, int]:
+    """The customers and sites served (a visit done) in a period: a union of the pairs."""
+    pairs = set(_split(cache, "served", (first, last), boundary, figures.served_pairs, list))
+    return {"customers": len({customer for _site, customer in pairs}), "sites": len(pairs)}
+
+
 def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
     """Direction's and accounting's dashboard (every customer) for the periods asked."""
     versions = versions_read()
@@ -143,11 +165,10 @@ def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
 
     billing = _billing(cache, span, periods.today)
     collections = _collections(cache, span, periods.today)
-    hours = cache("hours", (VISITS,), span, lambda: figures.hours_by_day(*span))
+    boundary = visits_boundary(periods.today)
+    hours = _split(cache, "hours", span, boundary, figures.hours_by_day, dict)
     ranges = periods.ranges()
-    served = cache(
-        "served", (VISITS,), tuple(ranges.values()), lambda: figures.served_counts(ranges)
-    )
+    served = {key: _served(cache, first, last, boundary) for key, (first, last) in ranges.items()}
     money_topics = (INVOICES, PAYMENTS)
     aged = cache("aged", money_topics, (periods.end,), lambda: _aged_buckets(user, periods.end))
     if periods.is_current:  # today: the aged balance's own totals

@@ -90,3 +90,25 @@ def test_a_payment_recomputes_the_money_not_the_revenue_nor_the_hours(client_for
     assert not any("planning_intervention" in sql for sql in sqls)  # the hours: cached
     assert any("payments_payment" in sql for sql in sqls)  # the collections: recomputed
     assert "50,00\u00a0€" in page  # collected, at once
+
+
+def test_a_visit_of_last_year_marked_done_shows_at_once(api_for, direction):
+    from creneau.customers.tests.factories import SiteFactory
+    from creneau.planning.tests.factories import InterventionFactory
+
+    api = api_for(direction)
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    old = start.replace(year=start.year - 1, day=1)  # in the history, last year's month
+    visit = InterventionFactory(site=SiteFactory(), status="planned", start=old,
+                                end=old + timedelta(hours=2))  # fmt: skip
+    before = read(api)["periods"]["month_last_year"]
+    assert (before["hours"]["done"], before["sites"]) == ("0.00", 0)
+    visit.status = "done"
+    visit.save()
+    after = read(api)["periods"]["month_last_year"]
+    assert (after["hours"]["done"], after["sites"], after["customers"]) == ("2.00", 1, 1)
+    # Moved out of the history (to today): the history and this month both change.
+    visit.start, visit.end = start, start + timedelta(hours=2)
+    visit.save()
+    answer = read(api)["periods"]
+    assert answer["month_last_year"]["sites"] == 0 and answer["month"]["sites"] == 1
