@@ -107,9 +107,24 @@ def _in_history(moment: Any) -> bool:
     return timezone.localtime(moment).date() < visits_boundary(timezone.localdate())
 
 
+def _dated_before_today(instance: Any) -> bool:
+    """Whether a payment, or an allocation's payment, is dated before today."""
+    if instance is None:
+        return True
+    payment = instance
+    if not hasattr(instance, "date"):  # an allocation: its payment, as loaded if it was
+        payment = instance._state.fields_cache.get("payment")
+        if payment is None:
+            model = type(instance)._meta.get_field("payment").related_model
+            payment = model.objects.filter(pk=instance.payment_id).only("date").first()
+        if payment is None:
+            return True
+    return payment.date < localdate()
+
+
 def _on_write(sender: Any, instance: Any = None, **_kwargs: Any) -> None:
     topics = _MODEL_TOPICS[(sender._meta.app_label, sender.__name__)]
-    if sender.__name__ == "Payment" and (instance is None or instance.date < localdate()):
+    if sender.__name__ in ("Payment", "PaymentAllocation") and _dated_before_today(instance):
         topics = (*topics, PAYMENTS_PAST)  # a payment dated before today: the history too
     if sender.__name__ == "Intervention" and (
         instance is None

@@ -175,9 +175,14 @@ def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
         total = sum(aged.values(), ZERO)
         due_now = {"due": total, "overdue": total - aged["not_due"]}
     else:
-        due_now = cache("due", money_topics, (periods.end,), lambda: figures.due_at(periods.end))
+        due_now = cache(
+            "due", (PAYMENTS_PAST,), (periods.end,), lambda: figures.due_at(periods.end)
+        )
+    # What was due at a past date d moves only with payments (or their allocations) dated by
+    # d: a document is issued today, and a payment, credit note or reversal dated after d
+    # changes what is due today and "what changed since d" by the same amount.
     last_year = periods.end_last_year
-    due_then = cache("due", money_topics, (last_year,), lambda: figures.due_at(last_year))
+    due_then = cache("due", (PAYMENTS_PAST,), (last_year,), lambda: figures.due_at(last_year))
 
     result = {}
     for key, (first, last) in ranges.items():

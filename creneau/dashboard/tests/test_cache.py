@@ -112,3 +112,22 @@ def test_a_visit_of_last_year_marked_done_shows_at_once(api_for, direction):
     visit.save()
     answer = read(api)["periods"]
     assert answer["month_last_year"]["sites"] == 0 and answer["month"]["sites"] == 1
+
+
+def test_an_old_credit_allocated_today_changes_a_closed_month_at_once(api_for, direction):
+    from creneau.payments.services import payment_allocate
+
+    api = api_for(direction)
+    customer = CustomerFactory()
+    first = last_month_first()
+    old = issued_on(customer, first)
+    days_ago = (today() - (first + timedelta(days=9))).days
+    credit = pay(customer, "120.00", days_ago=days_ago, invoices=[])  # unallocated
+    month = f"{first:%Y-%m}"
+    assert read(api, month)["periods"]["month"]["due"] == "120.00"
+    pay(customer, "10.00", days_ago=0, invoices=[(old, "10.00")])  # today: not then
+    assert read(api, month)["periods"]["month"]["due"] == "120.00"
+    payment_allocate(
+        payment=credit, by=None, allocations=[{"invoice_id": old.pk, "amount": Decimal("110.00")}]
+    )
+    assert read(api, month)["periods"]["month"]["due"] == "10.00"  # dated the 10th
