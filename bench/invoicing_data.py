@@ -190,7 +190,8 @@ class _Plan:
             "customer_vat_number": "", "payment_terms_days": 30,
             "late_penalty_rate": Decimal("10.00"), "total_net": net, "total_vat": vat,
             "total_gross": gross, "amount_due": due, "pdf": "", "needs_posting": False,
-            "debit_mandate_rum": "", "created_at": issued_at, "updated_at": issued_at, "issued_at": issued_at,
+            "debit_mandate_rum": "", "created_at": issued_at, "updated_at": issued_at,
+            "issued_at": issued_at,
         }  # fmt: skip
         row["site_addresses"] = json.dumps(
             [{"id": customer["site_id"], "name": "Siège", "address": row["billing_address"]}]
