@@ -128,3 +128,19 @@ def test_queries_are_fixed_however_many_invoices_and_fewer_once_cached(client_fo
     assert _queries(client) == warm
     # Cached: the session, the user, its groups, the versions; no figure is recomputed.
     assert warm <= 5 < cold
+
+
+def test_a_sales_reps_page_has_a_fixed_number_of_queries(client_for, rep):
+    client = client_for(rep)
+
+    def some(count: int) -> None:
+        for _number in range(count):
+            customer = CustomerFactory(sales_rep=rep)
+            invoice(customer, "100", due_days_ago=10)
+            QuoteFactory(customer=customer, status=Quote.Status.SENT, number=f"D-{customer.pk}",
+                         validity_date=today() + timedelta(days=5))  # fmt: skip
+
+    some(1)
+    few = _queries(client)
+    some(6)
+    assert _queries(client) == few
