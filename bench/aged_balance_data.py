@@ -95,8 +95,9 @@ def _insert_payments(cursor, split_below: int, today, now) -> None:
     # stays: its reversal is what makes it not count).
     cursor.execute(
         """
-        INSERT INTO payments_paymentallocation (payment_id, invoice_id, amount, created_at)
-        SELECT p.id, p.id / 4, p.amount, p.created_at
+        INSERT INTO payments_paymentallocation
+            (payment_id, invoice_id, customer_id, amount, created_at)
+        SELECT p.id, p.id / 4, p.customer_id, p.amount, p.created_at
         FROM payments_payment p WHERE p.reversal_of_id IS NULL
         """
     )

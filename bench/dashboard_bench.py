@@ -10,8 +10,9 @@ bench/dashboard_data.py (visits), then reused.
 
 Cases, each timed `--requests` times through Django's test client as direction:
 - cached: the page again, nothing written (the versions read, every series from the cache);
-- after a payment: a real payment_create (back-dated a month, allocated to an open
-  invoice) before each request: the collections and the amounts due are recomputed;
+- after a payment: a real payment_create (dated today, or back-dated a month), allocated to
+  an open invoice, before each request: the collections (today's, or every day's for the
+  back-dated one) and the amounts due are recomputed;
 - after an invoice: a credit note's version bump (INVOICES) before each request: the
   revenue and the amounts due are recomputed;
 - after a visit: a visit's status changed before each request: the hours and the served
@@ -95,16 +96,19 @@ def writers():
     )
     visit = Intervention.objects.filter(status="done").order_by("-start").first()
 
-    def payment():
-        invoice_id, customer_id = next(open_invoices)
-        payment_create(
-            customer=Customer.objects.get(pk=customer_id),
-            by=None,
-            amount=Decimal("1.00"),
-            method=PaymentMethod.TRANSFER,
-            date=timezone.localdate() - timedelta(days=30),
-            allocations=[{"invoice_id": invoice_id, "amount": Decimal("1.00")}],
-        )
+    def payment(days_ago: int):
+        def write():
+            invoice_id, customer_id = next(open_invoices)
+            payment_create(
+                customer=Customer.objects.get(pk=customer_id),
+                by=None,
+                amount=Decimal("1.00"),
+                method=PaymentMethod.TRANSFER,
+                date=timezone.localdate() - timedelta(days=days_ago),
+                allocations=[{"invoice_id": invoice_id, "amount": Decimal("1.00")}],
+            )
+
+        return write
 
     def invoice():
         data_changed(INVOICES)  # outside a transaction: bumped at once
@@ -114,7 +118,8 @@ def writers():
         visit.save(update_fields=["status"])
 
     return {
-        "après un règlement": payment,
+        "après un règlement du jour": payment(0),
+        "après un règlement antidaté d'un mois": payment(30),
         "après une facture": invoice,
         "après une intervention": visit_changed,
         "à froid (cache vidé)": cache.clear,

@@ -74,5 +74,5 @@ def visits_generate(every: int = EVERY_DAYS, *, log: Callable[..., None] = print
         )
         made = cursor.rowcount
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE planning_intervention")
+        cursor.execute("VACUUM ANALYZE planning_intervention")
     log(f"  {made} interventions en {time.perf_counter() - started:.0f} s")

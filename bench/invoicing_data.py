@@ -47,7 +47,7 @@ INVOICE_COLUMNS = [
     "customer_code", "customer_kind", "billing_address", "customer_siren",
     "customer_vat_number", "site_addresses", "payment_terms_days", "late_penalty_rate",
     "total_net", "total_vat", "total_gross", "vat_breakdown", "amount_due", "pdf",
-    "needs_posting", "created_at", "updated_at", "issued_at",
+    "needs_posting", "debit_mandate_rum", "created_at", "updated_at", "issued_at",
 ]  # fmt: skip
 LINE_COLUMNS = [
     "invoice_id", "position", "line_type", "site_id", "description", "quantity", "unit",
@@ -190,7 +190,8 @@ class _Plan:
             "customer_vat_number": "", "payment_terms_days": 30,
             "late_penalty_rate": Decimal("10.00"), "total_net": net, "total_vat": vat,
             "total_gross": gross, "amount_due": due, "pdf": "", "needs_posting": False,
-            "created_at": issued_at, "updated_at": issued_at, "issued_at": issued_at,
+            "debit_mandate_rum": "", "created_at": issued_at, "updated_at": issued_at,
+            "issued_at": issued_at,
         }  # fmt: skip
         row["site_addresses"] = json.dumps(
             [{"id": customer["site_id"], "name": "Siège", "address": row["billing_address"]}]

@@ -120,9 +120,9 @@ def _visible(items: list[MenuItem], request: HttpRequest) -> list[dict]:
         if not item.allowed(request.user):
             continue
         url = reverse(item.url_name)
-        entries.append(
-            {"label": item.label, "url": url, "icon": item.icon, "active": path.startswith(url)}
-        )
+        # "/" (the dashboard) is the start of every path: active on itself only.
+        active = path == url if url == "/" else path.startswith(url)
+        entries.append({"label": item.label, "url": url, "icon": item.icon, "active": active})
     return entries
 
 

@@ -14,9 +14,13 @@ from collections.abc import Callable
 from django.db import transaction
 
 # invoices: the issued documents (totals, dates); payments: payments, their allocations and
-# so the invoices' amounts due; visits: the planning's interventions.
-INVOICES, PAYMENTS, VISITS = "invoices", "payments", "visits"
-TOPICS = (INVOICES, PAYMENTS, VISITS)
+# so the invoices' amounts due; payments_past: payments dated before today (a back-dated
+# one, a bulk insert), besides payments; visits: the planning's interventions;
+# visits_past: visits before the previous month (dashboard.cache.visits_boundary), besides
+# visits.
+INVOICES, PAYMENTS, PAYMENTS_PAST = "invoices", "payments", "payments_past"
+VISITS, VISITS_PAST = "visits", "visits_past"
+TOPICS = (INVOICES, PAYMENTS, PAYMENTS_PAST, VISITS, VISITS_PAST)
 
 _listeners: list[Callable[[frozenset[str]], None]] = []
 

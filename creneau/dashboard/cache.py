@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_init, post_save
+from django.utils import timezone
+from django.utils.timezone import localdate
 
 from creneau.core.versions import (
     INVOICES,
     PAYMENTS,
+    PAYMENTS_PAST,
     TOPICS,
     VISITS,
+    VISITS_PAST,
     data_changed,
     data_changed_listen,
 )
@@ -85,8 +90,49 @@ _MODEL_TOPICS = {
 }
 
 
-def _on_write(sender: Any, **_kwargs: Any) -> None:
-    data_changed(*_MODEL_TOPICS[(sender._meta.app_label, sender.__name__)])
+def visits_boundary(today: date) -> date:
+    """The first day of the previous month: the visits before it are the history, which
+    few writes touch (the dashboard caches their figures under visits_past)."""
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+def _visit_loaded(sender: Any, instance: Any, **_kwargs: Any) -> None:
+    # Where the visit was when read: a move out of the history changes the history too.
+    instance._dashboard_start = instance.__dict__.get("start")
+
+
+def _in_history(moment: Any) -> bool:
+    if moment is None:
+        return True  # not known (a deferred field): counted as history, to be exact
+    return timezone.localtime(moment).date() < visits_boundary(timezone.localdate())
+
+
+def _dated_before_today(instance: Any) -> bool:
+    """Whether a payment, or an allocation's payment, is dated before today."""
+    if instance is None:
+        return True
+    payment = instance
+    if not hasattr(instance, "date"):  # an allocation: its payment, as loaded if it was
+        payment = instance._state.fields_cache.get("payment")
+        if payment is None:
+            model = type(instance)._meta.get_field("payment").related_model
+            payment = model.objects.filter(pk=instance.payment_id).only("date").first()
+        if payment is None:
+            return True
+    return payment.date < localdate()
+
+
+def _on_write(sender: Any, instance: Any = None, **_kwargs: Any) -> None:
+    topics = _MODEL_TOPICS[(sender._meta.app_label, sender.__name__)]
+    if sender.__name__ in ("Payment", "PaymentAllocation") and _dated_before_today(instance):
+        topics = (*topics, PAYMENTS_PAST)  # a payment dated before today: the history too
+    if sender.__name__ == "Intervention" and (
+        instance is None
+        or _in_history(instance.start)
+        or (instance.pk and _in_history(getattr(instance, "_dashboard_start", None)))
+    ):
+        topics = (*topics, VISITS_PAST)
+    data_changed(*topics)
 
 
 def versions_listen() -> None:
@@ -99,3 +145,8 @@ def versions_listen() -> None:
         uid = f"creneau_dashboard_{app_label}_{model_name}"
         post_save.connect(_on_write, sender=model, dispatch_uid=f"{uid}_save")
         post_delete.connect(_on_write, sender=model, dispatch_uid=f"{uid}_delete")
+    post_init.connect(
+        _visit_loaded,
+        sender=apps.get_model("planning", "Intervention"),
+        dispatch_uid="creneau_dashboard_visit_loaded",
+    )

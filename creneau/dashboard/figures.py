@@ -2,7 +2,8 @@
 
 Series by day over a range (billing, collections, hours), from which the periods' figures
 and the charts' months and weeks are added up in Python (a few hundred rows); the amount
-due and overdue at a date; the served customers and sites of a range. Every function
+due and overdue at a date; the (site, customer) pairs served in a range, whose unions give
+the served counts of any period. Every function
 reads all customers (the direction's and accounting's view); the sales rep's dashboard
 reads through payments.aged and the lists' selectors instead (selectors.py).
 
@@ -28,7 +29,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -150,28 +151,16 @@ def hours_by_day(first: date, last: date) -> dict[str, dict[str, Decimal]]:
     return dict(days)
 
 
-def served_counts(periods: dict[str, tuple[date, date]]) -> dict[str, dict[str, int]]:
-    """Per named period, the customers and the sites served (a visit done) in it: one
-    query, counting distinct sites and customers over the done visits."""
-    aggregates = {}
-    for name, (first, last) in periods.items():
-        start, end = local_day_bounds(first, last)
-        within = Q(start__gte=start, start__lt=end)
-        aggregates[f"{name}__sites"] = Count("site_id", distinct=True, filter=within)
-        aggregates[f"{name}__customers"] = Count("site__customer_id", distinct=True, filter=within)
-    if not periods:
-        return {}
-    first = min(first for first, _last in periods.values())
-    last = max(last for _first, last in periods.values())
+def served_pairs(first: date, last: date) -> list[tuple[int, int]]:
+    """The (site, customer) pairs with a visit done between two local dates: the served
+    sites and customers of any period are unions of these (dashboard.selectors caches the
+    history's apart). One index range of the visits, joined to their sites."""
     start, end = local_day_bounds(first, last)
-    sums = (
+    return list(
         Intervention.objects.filter(
             status=Intervention.Status.DONE, start__gte=start, start__lt=end
         )
         .order_by()
-        .aggregate(**aggregates)
+        .values_list("site_id", "site__customer_id")
+        .distinct()
     )
-    return {
-        name: {"customers": sums[f"{name}__customers"], "sites": sums[f"{name}__sites"]}
-        for name in periods
-    }

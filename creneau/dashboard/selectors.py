@@ -19,10 +19,10 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from creneau.billing.models import Invoice
-from creneau.core.versions import INVOICES, PAYMENTS, VISITS
+from creneau.core.versions import INVOICES, PAYMENTS, PAYMENTS_PAST, VISITS, VISITS_PAST
 from creneau.customers.selectors import AnyUser, customers_visible_to
 from creneau.dashboard import figures
-from creneau.dashboard.cache import cached, versions_read
+from creneau.dashboard.cache import cached, versions_read, visits_boundary
 from creneau.dashboard.periods import Periods
 from creneau.payments.aged import BUCKET_KEYS, AgedFilters, aged_balance
 from creneau.planning.models import Intervention
@@ -89,6 +89,72 @@ def _aged_buckets(user: AnyUser, as_of: date) -> dict[str, Decimal]:
     return {key: totals.amounts.get(key, ZERO) for key in BUCKET_KEYS}
 
 
+def _billing(cache: Callable, span: tuple[date, date], today: date) -> dict:
+    """The billing by day: the days before today cached for the day (an invoice or a credit
+    note is always issued today, billing.services.invoice_issue and the billing run: what
+    was issued before today never changes), today's under the invoices' version."""
+    first, last = span
+    yesterday = today - timedelta(days=1)
+    days = dict(
+        cache("billing", (), (first, yesterday), lambda: figures.billing_by_day(first, yesterday))
+    )
+    if last >= today:
+        days.update(
+            cache(
+                "billing-today",
+                (INVOICES,),
+                (today, last),
+                lambda: figures.billing_by_day(today, last),
+            )
+        )
+    return days
+
+
+def _collections(cache: Callable, span: tuple[date, date], today: date) -> dict:
+    """The cash collected by day: the days before today under the version of the payments
+    dated before today (a back-dated payment bumps it: dashboard.cache), today's and later
+    under the payments' version. A payment is never edited nor deleted (a reversal is a
+    payment of its own)."""
+    first, last = span
+    yesterday = today - timedelta(days=1)
+    days = dict(
+        cache(
+            "collections", (PAYMENTS_PAST,), (first, yesterday),
+            lambda: figures.collections_by_day(first, yesterday),
+        )
+    )  # fmt: skip
+    if last >= today:
+        days.update(
+            cache(
+                "collections-today", (PAYMENTS,), (today, last),
+                lambda: figures.collections_by_day(today, last),
+            )
+        )  # fmt: skip
+    return days
+
+
+def _split(cache: Callable, name: str, span: tuple, boundary: date, read: Callable, kind: type):
+    """A series of visits over `span`: before `boundary` under visits_past's version (few
+    writes reach back there), from it on under the visits' version."""
+    first, last = span
+    before = min(last, boundary - timedelta(days=1))
+    parts = []
+    if first <= before:
+        parts.append(cache(name, (VISITS_PAST,), (first, before), lambda: read(first, before)))
+    since = max(first, boundary)
+    if since <= last:
+        parts.append(cache(f"{name}-recent", (VISITS,), (since, last), lambda: read(since, last)))
+    if kind is dict:
+        return {day: values for part in parts for day, values in part.items()}
+    return [item for part in parts for item in part]
+
+
+def _served(cache: Callable, first: date, last: date, boundary: date) -> dict[str, int]:
+    """The customers and sites served (a visit done) in a period: a union of the pairs."""
+    pairs = set(_split(cache, "served", (first, last), boundary, figures.served_pairs, list))
+    return {"customers": len({customer for _site, customer in pairs}), "sites": len(pairs)}
+
+
 def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
     """Direction's and accounting's dashboard (every customer) for the periods asked."""
     versions = versions_read()
@@ -97,22 +163,26 @@ def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
     def cache(name: str, topics: tuple[str, ...], args: tuple, compute: Callable) -> Any:
         return cached(name, versions, topics, (periods.today, *args), compute)
 
-    billing = cache("billing", (INVOICES,), span, lambda: figures.billing_by_day(*span))
-    collections = cache("collections", (PAYMENTS,), span, lambda: figures.collections_by_day(*span))
-    hours = cache("hours", (VISITS,), span, lambda: figures.hours_by_day(*span))
+    billing = _billing(cache, span, periods.today)
+    collections = _collections(cache, span, periods.today)
+    boundary = visits_boundary(periods.today)
+    hours = _split(cache, "hours", span, boundary, figures.hours_by_day, dict)
     ranges = periods.ranges()
-    served = cache(
-        "served", (VISITS,), tuple(ranges.values()), lambda: figures.served_counts(ranges)
-    )
+    served = {key: _served(cache, first, last, boundary) for key, (first, last) in ranges.items()}
     money_topics = (INVOICES, PAYMENTS)
     aged = cache("aged", money_topics, (periods.end,), lambda: _aged_buckets(user, periods.end))
     if periods.is_current:  # today: the aged balance's own totals
         total = sum(aged.values(), ZERO)
         due_now = {"due": total, "overdue": total - aged["not_due"]}
     else:
-        due_now = cache("due", money_topics, (periods.end,), lambda: figures.due_at(periods.end))
+        due_now = cache(
+            "due", (PAYMENTS_PAST,), (periods.end,), lambda: figures.due_at(periods.end)
+        )
+    # What was due at a past date d moves only with payments (or their allocations) dated by
+    # d: a document is issued today, and a payment, credit note or reversal dated after d
+    # changes what is due today and "what changed since d" by the same amount.
     last_year = periods.end_last_year
-    due_then = cache("due", money_topics, (last_year,), lambda: figures.due_at(last_year))
+    due_then = cache("due", (PAYMENTS_PAST,), (last_year,), lambda: figures.due_at(last_year))
 
     result = {}
     for key, (first, last) in ranges.items():

@@ -28,7 +28,7 @@ from creneau.billing.models import BilledIntervention, Invoice
 from creneau.billing.services import invoice_create, invoice_issue, invoice_line_add
 from creneau.catalog.models import Service
 from creneau.core.demo import DemoContext
-from creneau.core.versions import VISITS, data_changed
+from creneau.core.versions import VISITS, VISITS_PAST, data_changed
 from creneau.customers.models import Customer, Site
 from creneau.payments.demo import _clock_at, _pay
 from creneau.payments.models import PaymentMethod
@@ -106,7 +106,7 @@ def _visits(rng: random.Random, site: Site, service: Service, employee: Employee
                 actual_start=start, actual_end=end + shift,
             )  # fmt: skip
             visits.append(visit)
-    data_changed(VISITS)
+    data_changed(VISITS, VISITS_PAST)
     return Intervention.objects.bulk_create(visits)
 
 

@@ -90,3 +90,44 @@ def test_a_payment_recomputes_the_money_not_the_revenue_nor_the_hours(client_for
     assert not any("planning_intervention" in sql for sql in sqls)  # the hours: cached
     assert any("payments_payment" in sql for sql in sqls)  # the collections: recomputed
     assert "50,00\u00a0€" in page  # collected, at once
+
+
+def test_a_visit_of_last_year_marked_done_shows_at_once(api_for, direction):
+    from creneau.customers.tests.factories import SiteFactory
+    from creneau.planning.tests.factories import InterventionFactory
+
+    api = api_for(direction)
+    start = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    old = start.replace(year=start.year - 1, day=1)  # in the history, last year's month
+    visit = InterventionFactory(site=SiteFactory(), status="planned", start=old,
+                                end=old + timedelta(hours=2))  # fmt: skip
+    before = read(api)["periods"]["month_last_year"]
+    assert (before["hours"]["done"], before["sites"]) == ("0.00", 0)
+    visit.status = "done"
+    visit.save()
+    after = read(api)["periods"]["month_last_year"]
+    assert (after["hours"]["done"], after["sites"], after["customers"]) == ("2.00", 1, 1)
+    # Moved out of the history (to today): the history and this month both change.
+    visit.start, visit.end = start, start + timedelta(hours=2)
+    visit.save()
+    answer = read(api)["periods"]
+    assert answer["month_last_year"]["sites"] == 0 and answer["month"]["sites"] == 1
+
+
+def test_an_old_credit_allocated_today_changes_a_closed_month_at_once(api_for, direction):
+    from creneau.payments.services import payment_allocate
+
+    api = api_for(direction)
+    customer = CustomerFactory()
+    first = last_month_first()
+    old = issued_on(customer, first)
+    days_ago = (today() - (first + timedelta(days=9))).days
+    credit = pay(customer, "120.00", days_ago=days_ago, invoices=[])  # unallocated
+    month = f"{first:%Y-%m}"
+    assert read(api, month)["periods"]["month"]["due"] == "120.00"
+    pay(customer, "10.00", days_ago=0, invoices=[(old, "10.00")])  # today: not then
+    assert read(api, month)["periods"]["month"]["due"] == "120.00"
+    payment_allocate(
+        payment=credit, by=None, allocations=[{"invoice_id": old.pk, "amount": Decimal("110.00")}]
+    )
+    assert read(api, month)["periods"]["month"]["due"] == "10.00"  # dated the 10th

@@ -76,6 +76,12 @@ def test_a_sales_rep_sees_its_own_quotes_to_follow_up_and_overdue_invoices(
     assert "Client De Claire" in page and "Client D&#x27;Olivier" not in page
     assert f"D-{mine.pk}" in page and "D-OLD" not in page  # expired: not to follow up
     assert "120,00\u00a0€" in page  # its overdue invoice, incl. VAT
+    client = client_for(rep)
+    for url in ("/quotes/?status=sent", "/invoices/?overdue=1", "/customers/?balance=due"):
+        response = client.get(url)  # the lists behind its figures: its customers only
+        assert (
+            response.status_code == 200 and "Client D&#x27;Olivier" not in response.content.decode()
+        )
 
 
 def test_other_roles_keep_their_home(client_for, planner, field_worker, client):
@@ -122,3 +128,19 @@ def test_queries_are_fixed_however_many_invoices_and_fewer_once_cached(client_fo
     assert _queries(client) == warm
     # Cached: the session, the user, its groups, the versions; no figure is recomputed.
     assert warm <= 5 < cold
+
+
+def test_a_sales_reps_page_has_a_fixed_number_of_queries(client_for, rep):
+    client = client_for(rep)
+
+    def some(count: int) -> None:
+        for _number in range(count):
+            customer = CustomerFactory(sales_rep=rep)
+            invoice(customer, "100", due_days_ago=10)
+            QuoteFactory(customer=customer, status=Quote.Status.SENT, number=f"D-{customer.pk}",
+                         validity_date=today() + timedelta(days=5))  # fmt: skip
+
+    some(1)
+    few = _queries(client)
+    some(6)
+    assert _queries(client) == few

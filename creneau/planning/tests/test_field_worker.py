@@ -62,10 +62,13 @@ def test_logging_in_opens_the_day_sheet(field_worker):
     assert client.get("/").url == "/planning/day/"
 
 
-def test_the_office_still_starts_on_the_customers(rep, client_for):
+def test_the_office_starts_on_its_home(rep, planner, client_for):
+    # Logging in opens the customers (LOGIN_REDIRECT_URL); "/" is a sales rep's own
+    # dashboard (creneau.dashboard), the customers for the planner.
     credentials = {"username": "commercial1", "password": "secret-pass-1"}
     assert Client().post("/login/", credentials).url == "/customers/"
-    assert client_for(rep).get("/").url == "/customers/"
+    assert client_for(rep).get("/").status_code == 200
+    assert client_for(planner).get("/").url == "/customers/"
 
 
 def test_the_menu_shows_only_my_day_and_my_week(field_worker, client_for, own_visit):

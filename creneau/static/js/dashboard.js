@@ -30,7 +30,7 @@
     return ctx.createPattern(tile, "repeat");
   };
 
-  // Writes each bar's amount above it, when the text fits in the bar's width.
+  // Writes each bar's amount above it, when the text fits in the bar's room.
   const valueLabels = {
     id: "dashboardValueLabels",
     afterDatasetsDraw(chart) {
@@ -40,11 +40,14 @@
       ctx.fillStyle = ink;
       ctx.textAlign = "center";
       ctx.textBaseline = "bottom";
+      // The room of a bar: its share of its category's width (the gaps included).
+      const sets = chart.data.datasets.length;
+      const room = chart.chartArea.width / Math.max(chart.data.labels.length, 1) / sets - 4;
       chart.data.datasets.forEach((dataset, index) => {
         if (!dataset.texts || chart.config.type !== "bar") return;
         chart.getDatasetMeta(index).data.forEach((bar, position) => {
           const text = dataset.texts[position];
-          if (!dataset.data[position] || ctx.measureText(text).width > bar.width + 4) return;
+          if (!dataset.data[position] || ctx.measureText(text).width > room) return;
           ctx.fillText(text, bar.x, bar.y - 3);
         });
       });
