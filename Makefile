@@ -75,6 +75,7 @@ bench: install
 	$(PY) -m bench.fec_bench
 	$(PY) -m bench.tax_certificates_bench
 	$(PY) -m bench.portal_load
+	$(PY) -m bench.import_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.database import configure_environment, database_create_if_missing
@@ -33,8 +33,10 @@ HEADERS = [
     "SIRET", "IBAN", "RUM", "Date signature", "Site", "Adresse site", "CP site", "Ville site",
     "Groupe", "Interlocuteur", "Fonction", "Email contact",
 ]  # fmt: skip
-CITIES = [("75011", "Paris"), ("69003", "Lyon"), ("13008", "Marseille"), ("33000", "Bordeaux"),
-          ("59000", "Lille"), ("31000", "Toulouse"), ("44000", "Nantes"), ("06000", "Nice")]  # fmt: skip
+CITIES = [
+    ("75011", "Paris"), ("69003", "Lyon"), ("13008", "Marseille"), ("33000", "Bordeaux"),
+    ("59000", "Lille"), ("31000", "Toulouse"), ("44000", "Nantes"), ("06000", "Nice"),
+]  # fmt: skip
 
 
 def peak_rss_mb() -> float:
@@ -110,8 +112,10 @@ def run_one(path: Path) -> dict:
     figures: dict = {"file": path.name, "bytes": path.stat().st_size}
     before = Customer.objects.count()
     with path.open("rb") as handle:
+        size = path.stat().st_size
         batch, figures["upload_seconds"] = _timed(
-            batch_upload, by=None, upload=handle, name=path.name, size=path.stat().st_size)  # fmt: skip
+            batch_upload, by=None, upload=handle, name=path.name, size=size
+        )
     figures["rss_after_upload_mb"] = round(peak_rss_mb())
     batch_start_check(batch=batch, enqueue=False)
     batch, figures["check_seconds"] = _timed(batch_check, batch_id=batch.pk)
@@ -146,7 +150,8 @@ def main(argv: list[str]) -> None:
         return
     if database_create_if_missing(url):
         subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], check=True)
-    results = {"date": date.today().isoformat(), "customers": args.customers, "runs": []}
+    today = datetime.now(tz=UTC).date()
+    results = {"date": today.isoformat(), "customers": args.customers, "runs": []}
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
         files = write_files(Path(folder), args.customers)
