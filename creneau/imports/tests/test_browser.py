@@ -50,7 +50,7 @@ def test_import_from_upload_to_undo(browser_page, direction):
     expect(page.get_by_role("heading", name="3. Rapport de vérification")).to_be_visible()
     expect(page.get_by_text("Doublon probable de")).to_be_visible()
     shoot(page, "3-report")
-    page.get_by_role("button", name="Importer 2 clients").click()
+    page.get_by_role("button", name="4. Importer").click()
     expect(page.locator("#import-progress")).to_be_visible()
     batch_execute(batch_id=ImportBatch.objects.get().pk)
     expect(page.get_by_role("heading", name="5. Résultat")).to_be_visible()
