@@ -54,7 +54,7 @@ def test_import_from_upload_to_undo(browser_page, direction):
     expect(page.locator("#import-progress")).to_be_visible()
     batch_execute(batch_id=ImportBatch.objects.get().pk)
     expect(page.get_by_role("heading", name="5. Résultat")).to_be_visible()
-    expect(page.get_by_text("1 clients créés")).to_be_visible()
+    expect(page.get_by_text("1 client créé")).to_be_visible()
     shoot(page, "4-result")
     assert Customer.objects.filter(name="Syndic Paris Habitat").exists()
     page.once("dialog", lambda dialog: dialog.accept())
