@@ -101,6 +101,7 @@ bench: install
 	$(PY) -m bench.backup_bench
 	$(PY) -m bench.scale_out
 	$(PY) -m bench.healthz_bench
+	$(PY) -m bench.import_bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

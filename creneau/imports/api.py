@@ -178,7 +178,7 @@ def import_get(request: HttpRequest, import_id: DbId):
     return batch_out(_batch(import_id))
 
 
-@router.put("/imports/{import_id}/mapping", response=ImportOut, summary="Correspondance")
+@router.post("/imports/{import_id}/mapping", response=ImportOut, summary="Correspondance")
 def import_mapping(request: HttpRequest, import_id: DbId, payload: MappingIn):
     """`columns` ({champ: colonne}) ou `template_id` (un modèle enregistré) ;
     `save_as` enregistre la correspondance comme modèle."""

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from creneau.customers.models import Customer
 from creneau.imports.forms import (
     DecisionAllForm,
     DecisionForm,
@@ -135,11 +136,13 @@ def import_remap(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _report(request: HttpRequest, batch: ImportBatch) -> HttpResponse:
     page = Paginator(batch_issues(batch=batch), REPORT_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "batch": batch,
-        "page": page,
-        "decisions": DecisionAllForm.base_fields["decision"].choices,
-    }
+    # The existing customers' names of the page, in one query.
+    ids = {issue.existing_customer_id for issue in page.object_list if issue.existing_customer_id}
+    names = dict(Customer.objects.filter(pk__in=ids).values_list("pk", "name"))
+    for issue in page.object_list:
+        issue.existing_name = names.get(issue.existing_customer_id, "")
+    decisions = DecisionAllForm.base_fields["decision"].choices
+    context = {"batch": batch, "page": page, "decisions": decisions}
     return render(request, "imports/import_report.html", context)
 
 

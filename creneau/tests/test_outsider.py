@@ -73,6 +73,9 @@ NOT_CUSTOMER_DATA += ("accounting/settings/",)
 # The tax certificates: direction and accounting only, any other role refused (404) before
 # anything is read (accounting/tests/test_tax_certificates_web.py).
 NOT_CUSTOMER_DATA += ("accounting/tax-certificates/", "api/v1/tax-certificates")
+# Imports (Paramètres > Import) write customers by the thousand: direction only, any other
+# role refused (403) before anything is read (imports/tests/test_views.py, test_api.py).
+NOT_CUSTOMER_DATA += ("api/v1/imports", "api/v1/import-templates")
 
 
 def outsider_modules():

@@ -33,7 +33,7 @@ def test_the_whole_import_through_the_api(api_for, direction):
     url = f"/api/v1/imports/{batch['id']}"
     columns = {**batch["columns"], "notes": "Fonction"}
     del columns["contact_role"]
-    response = api.put(f"{url}/mapping", {"columns": columns, "save_as": "Mon modèle"})
+    response = api.post(f"{url}/mapping", {"columns": columns, "save_as": "Mon modèle"})
     assert response.status_code == 200 and response.json()["columns"]["notes"] == "Fonction"
     assert api.post(f"{url}/check").status_code == 202
     batch_check(batch_id=batch["id"])
@@ -59,9 +59,9 @@ def test_refusals(api_for, direction, rep):
     assert _upload(api, b"PK\x03\x04zz").status_code in (201, 422)
     batch = _upload(api, csv_bytes([row(CP="99999")])).json()
     url = f"/api/v1/imports/{batch['id']}"
-    assert api.put(f"{url}/mapping", {"columns": {"nope": "CP"}}).status_code == 422
-    assert api.put(f"{url}/mapping", {"columns": {"name": "absent"}}).status_code == 422
-    assert api.put(f"{url}/mapping", {"unknown": 1}).status_code == 422
+    assert api.post(f"{url}/mapping", {"columns": {"nope": "CP"}}).status_code == 422
+    assert api.post(f"{url}/mapping", {"columns": {"name": "absent"}}).status_code == 422
+    assert api.post(f"{url}/mapping", {"unknown": 1}).status_code == 422
     assert api.post(f"{url}/confirm").status_code == 422  # not checked
     api.post(f"{url}/check")
     batch_check(batch_id=batch["id"])

@@ -62,7 +62,7 @@ def test_upload_map_check_confirm_and_undo(client_for, direction):
     batch.refresh_from_db()
     assert batch.status == "checked" and batch.error_count == 0
     page = client.get(f"/settings/import/{batch.pk}/").content.decode()
-    assert "Aucune erreur" in page and "Importer 2 clients" in page
+    assert "Aucune erreur" in page and "4. Importer" in page
     client.post(f"/settings/import/{batch.pk}/confirm/")
     run_worker()
     assert Customer.objects.count() == 2
@@ -118,3 +118,28 @@ def test_a_bad_file_is_refused_at_the_field(client_for, direction):
     )
     assert response.status_code == 200 and "illisible" in response.content.decode()
     assert not ImportBatch.objects.exists()
+
+
+def test_report_page_reads_in_a_fixed_number_of_queries(
+    client_for, direction, django_assert_max_num_queries
+):
+    from creneau.imports.services import batch_check, batch_start_check
+
+    rows = []
+    for number in range(30):
+        customer_create(
+            by=direction, name=f"Client {number}", street="1 rue", postcode="75011", city="Paris"
+        )
+        rows.append(
+            row(
+                **{"Code client": f"R{number}", "Raison sociale": f"Client {number}", "CP": "75011"}
+            )
+        )
+    batch = upload_bytes(csv_bytes(rows), by=direction)
+    batch_start_check(batch=batch, enqueue=False)
+    batch_check(batch_id=batch.pk)
+    assert batch.issues.count() == 30
+    client = client_for(direction)
+    with django_assert_max_num_queries(12):
+        page = client.get(f"/settings/import/{batch.pk}/").content.decode()
+    assert "Client 29" in page

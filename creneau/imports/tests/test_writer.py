@@ -158,3 +158,13 @@ def test_command_imports_with_a_saved_mapping(tmp_path, capsys):
     assert Customer.objects.get().city == "Paris"
     with pytest.raises(CommandError, match="inconnu"):
         call_command("import_customers", str(path), "--mapping", "nope")
+
+
+def test_the_documented_example_imports_cleanly(capsys):
+    from django.conf import settings
+
+    call_command("import_customers", str(settings.BASE_DIR / "docs/examples/import-clients.csv"))
+    assert "2 clients, 2 sites, 2 interlocuteurs, 1 mandats créés" in capsys.readouterr().out
+    syndic = Customer.objects.get(name="Syndic Paris Habitat")
+    assert syndic.mandates.get().rum == "SPH-2024-001"
+    assert sorted(syndic.sites.values_list("billing_group", flat=True)) == ["A", "B"]
