@@ -41,7 +41,7 @@ SELECT NULL, v.start, v.start + make_interval(mins => 60 + (s.id %% 4) * 30),
     NULL, '', false, 0, NULL, %(now)s, %(now)s, NULL, NULL, s.id, NULL
 FROM customers_site s
 CROSS JOIN LATERAL (
-    SELECT n, (%(first)s::date + n * %(every)s + (s.id %% %(every)s))::timestamp
+    SELECT n, (%(first)s::date + (n * %(every)s + (s.id %% %(every)s))::int)::timestamp
               AT TIME ZONE 'Europe/Paris' + make_interval(hours => 8 + (s.id %% 9)) AS start
     FROM generate_series(0, %(count)s) AS n
 ) v
