@@ -29,7 +29,7 @@ INSERT INTO planning_intervention
     (occurrence_date, start, "end", status, actual_start, actual_end, quantity, notes,
      user_owned, sequence, reminder_sent_at, created_at, updated_at, employee_id, service_id,
      site_id, schedule_id)
-SELECT NULL, v.start, v.start + make_interval(mins => 60 + (s.id %% 4) * 30),
+SELECT NULL, v.start, v.start + make_interval(mins => (60 + (s.id %% 4) * 30)::int),
     CASE WHEN v.start > %(now)s THEN 'planned'
          WHEN (s.id + v.n) %% 20 = 0 THEN 'missed'
          WHEN (s.id + v.n) %% 25 = 0 THEN 'cancelled'
@@ -37,12 +37,12 @@ SELECT NULL, v.start, v.start + make_interval(mins => 60 + (s.id %% 4) * 30),
          ELSE 'done' END,
     CASE WHEN v.start <= %(now)s AND (s.id + v.n) %% 10 = 3 THEN v.start END,
     CASE WHEN v.start <= %(now)s AND (s.id + v.n) %% 10 = 3
-         THEN v.start + make_interval(mins => 75 + (s.id %% 4) * 30) END,
+         THEN v.start + make_interval(mins => (75 + (s.id %% 4) * 30)::int) END,
     NULL, '', false, 0, NULL, %(now)s, %(now)s, NULL, NULL, s.id, NULL
 FROM customers_site s
 CROSS JOIN LATERAL (
-    SELECT n, (%(first)s::date + n * %(every)s + (s.id %% %(every)s))::timestamp
-              AT TIME ZONE 'Europe/Paris' + make_interval(hours => 8 + (s.id %% 9)) AS start
+    SELECT n, (%(first)s::date + (n * %(every)s + (s.id %% %(every)s))::int)::timestamp
+              AT TIME ZONE 'Europe/Paris' + make_interval(hours => (8 + (s.id %% 9))::int) AS start
     FROM generate_series(0, %(count)s) AS n
 ) v
 """

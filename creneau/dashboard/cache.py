@@ -36,6 +36,9 @@ from creneau.core.versions import (
 from creneau.dashboard.models import DataVersion
 
 CACHE_SECONDS = 300
+# The history's entries (before today, before the previous month, what was due a year ago)
+# are as exact as the others by their versions, and costly to recompute: kept longer.
+HISTORY_SECONDS = 3600
 KEY_PREFIX = "dashboard:v1"
 T = TypeVar("T")
 
@@ -71,12 +74,13 @@ def cached(
     parts = [KEY_PREFIX, connection.settings_dict.get("NAME") or "", name]
     parts += [f"{topic}{versions[topic]}" for topic in sorted(topics)]
     parts += [str(arg) for arg in args]
+    history = not topics or all(topic.endswith("_past") for topic in topics)
     # Hashed: any cache backend takes it (memcached refuses keys over 250 characters).
     key = f"{KEY_PREFIX}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
     value: Any = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, CACHE_SECONDS)
+        cache.set(key, value, HISTORY_SECONDS if history else CACHE_SECONDS)
     return value
 
 
