@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from creneau.core.api_params import PageParams
 from creneau.core.schemas import DbId, InputSchema
 from creneau.imports.fields import FIELDS_BY_NAME
 from creneau.imports.files import MAX_HEADER_LENGTH
@@ -107,11 +108,6 @@ class DecisionIn(InputSchema):
     decision: ImportIssue.Decision
 
 
-class ReportQuery(InputSchema):
-    offset: int = Field(0, ge=0, le=10_000_000)
-    limit: int = Field(100, ge=1, le=1000)
-
-
 class TemplateIn(InputSchema):
     name: str = Field(min_length=1, max_length=MAPPING_NAME_MAX_LENGTH)
     columns: Columns
@@ -202,7 +198,7 @@ def import_check(request: HttpRequest, import_id: DbId):
 
 
 @router.get("/imports/{import_id}/report", response=ReportOut, summary="Rapport")
-def import_report(request: HttpRequest, import_id: DbId, query: Query[ReportQuery]):
+def import_report(request: HttpRequest, import_id: DbId, query: Query[PageParams]):
     """Les erreurs d'abord, puis les doublons probables, par ligne."""
     _importer(request)
     issues = batch_issues(batch=_batch(import_id))

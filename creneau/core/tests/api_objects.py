@@ -74,7 +74,18 @@ def one_of_each(user: User) -> dict[str, int]:
         "mandate_id": _mandate(user, customer),
         **_sepa_batch(user),
         "certificate_id": _tax_certificate(customer),
+        **_import(user),
     }
+
+
+def _import(user: User) -> dict[str, int]:
+    """An uploaded customer import (not checked yet) and a saved column mapping."""
+    from creneau.imports.models import ImportMapping
+    from creneau.imports.tests.helpers import csv_bytes, row, upload
+
+    batch = upload(csv_bytes([row()]), by=user)
+    mapping = ImportMapping.objects.create(name="Export du logiciel", columns={})
+    return {"import_id": batch.pk, "template_id": mapping.pk}
 
 
 def _sepa_batch(user: User) -> dict[str, int]:

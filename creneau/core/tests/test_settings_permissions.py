@@ -72,7 +72,7 @@ def test_only_direction_sees_the_settings_menu(direction, rep, client_for):
     menu = client_for(direction).get("/settings/staff/").context["menu_settings"]
     assert [item["label"] for item in menu] == [
         "Société", "Utilisateurs", "Familles de clients", "Catalogue", "Taux de TVA", "E-mails",
-        "Journal des factures", "Relances", "Comptabilité", "Jetons d'API",
+        "Journal des factures", "Relances", "Comptabilité", "Jetons d'API", "Import",
     ]  # fmt: skip
     assert [item["label"] for item in menu if item["active"]] == ["Utilisateurs"]
     # A sales rep reads the catalogue, nothing else of Paramètres.
