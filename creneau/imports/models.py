@@ -37,10 +37,12 @@ class ImportMapping(CleanTextMixin, models.Model):
 
 
 class ImportBatch(CleanTextMixin, models.Model):
-    """One import: the uploaded file (kept as a UTF-8 CSV in private storage), its mapping,
+    """One import: the uploaded file (kept as a UTF-8 CSV in private storage; a workbook is
+    stored as it is and converted by the task worker, status "converting"), its mapping,
     the preview's report, and once imported what it created, so that it can be undone."""
 
     class Status(models.TextChoices):
+        CONVERTING = "converting", _("Conversion en cours")
         UPLOADED = "uploaded", _("Fichier déposé")
         CHECKING = "checking", _("Vérification en cours")
         CHECKED = "checked", _("Vérifié")
