@@ -83,8 +83,8 @@ def batch_convert(*, batch_id: int) -> ImportBatch:
     total = xlsx_rows_estimate(batch.csv_path)
     progress_write(batch.pk, 0, total)
 
-    def progress(row: int) -> None:
-        progress_write(batch.pk, row, max(total, row))
+    def progress(row: int) -> None:  # a sheet without its dimension: rows read, no total
+        progress_write(batch.pk, row, max(total, row) if total else 0)
 
     try:
         stored = xlsx_convert(batch.csv_path, progress)

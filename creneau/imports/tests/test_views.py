@@ -226,3 +226,27 @@ def test_the_command_reads_a_workbook_inline(tmp_path, direction):
 
     with pytest.raises(CommandError, match="illisible"):
         call_command("import_customers", str(bad), verbosity=0)
+
+
+def test_conversion_progress_without_the_sheets_row_count(client_for, direction):
+    """A workbook written without its dimension (openpyxl's write-only mode): rows read,
+    and a bar without total."""
+    data = xlsx_bytes([["Raison sociale"], ["Dupont"]])
+    batch = upload_bytes_pending(data)
+    client = client_for(direction)
+    page = client.get(f"/settings/import/{batch.pk}/progress/").content.decode()
+    assert "en attente" in page
+    ImportBatch.objects.filter(pk=batch.pk).update(progress_done=1500, progress_total=0)
+    page = client.get(f"/settings/import/{batch.pk}/progress/").content.decode()
+    assert "lue" in page and "max=" not in page
+    ImportBatch.objects.filter(pk=batch.pk).update(progress_total=3000)
+    page = client.get(f"/settings/import/{batch.pk}/progress/").content.decode()
+    assert 'max="3000"' in page
+
+
+def upload_bytes_pending(data: bytes) -> ImportBatch:
+    import io
+
+    from creneau.imports.services import batch_upload
+
+    return batch_upload(by=None, upload=io.BytesIO(data), name="c.xlsx", size=len(data))
