@@ -143,7 +143,9 @@ def batch_out(batch: ImportBatch) -> dict[str, Any]:
              summary="Déposer un fichier à importer")  # fmt: skip
 def import_upload(request: HttpRequest):
     """Un CSV (séparateur et encodage détectés) ou un classeur .xlsx ; la correspondance
-    des colonnes est proposée d'après les en-têtes."""
+    des colonnes est proposée d'après les en-têtes. Un classeur est lu ensuite par le
+    traitement des tâches (statut `converting`, avec `progress`) ; la correspondance est
+    proposée une fois le statut `uploaded`."""
     _importer(request)
     unknown = [name for name in (*request.FILES, *request.POST) if name != "file"]
     if unknown:
@@ -168,7 +170,8 @@ def import_list(request: HttpRequest):
 
 @router.get("/imports/{import_id}", response=ImportOut, summary="Un import")
 def import_get(request: HttpRequest, import_id: DbId):
-    """Statut (`uploaded`, `checking`, `checked`, `importing`, `imported`, `failed`,
+    """Statut (`converting` : le classeur Excel est lu par le traitement des tâches,
+    `uploaded`, `checking`, `checked`, `importing`, `imported`, `failed`,
     `undone`), avancement et chiffres."""
     _importer(request)
     return batch_out(_batch(import_id))

@@ -6,6 +6,12 @@ full_clean (its normalisers: phones, IBAN, BIC, SIRET, VAT number, postcode; its
 check; the billing group's validator), the RUM by the mandates' checks. What only an
 import can get wrong (an unknown family, a kind in words, a date) is checked here.
 
+The import reads the file again with the same Checker. When the file and the database
+state the check read (families) are unchanged since the check (ImportBatch.checked_digest),
+the Checker is `trusted`: the models' own checks, which depend only on the row, are not
+run again, only their normalisers (the stored form of phones, IBAN, postcodes...); the
+checks that read the database (families, RUMs taken meanwhile) run whatever the mode.
+
 Rows of one customer follow one another: the rows that share a customer reference (or,
 without one, the same name and postcode) make one customer with one site per row.
 """
@@ -18,12 +24,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from creneau.core.models import country_choices
+from creneau.core.models import Address, NormalisedFieldsMixin, country_choices
+from creneau.core.text import strip_invisible
+from creneau.core.validators import normalise_postcode
 from creneau.customers.models import Contact, Customer, Family, Site
 from creneau.customers.selectors import customer_name_key
 from creneau.imports.fields import FIELDS_BY_NAME
@@ -120,6 +129,40 @@ class Group:
     given: set[str] = field(default_factory=set)  # customer fields the file filled
 
 
+def _text_fields(model: type) -> list[str]:
+    return [
+        f.attname
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.CharField | models.TextField)
+    ]
+
+
+TEXT_FIELDS = {model: _text_fields(model) for model in (Customer, Site, Contact)}
+
+
+def normalise_only(instance: Customer | Site | Contact, exclude: Iterable[str]) -> None:
+    """What full_clean writes into the object, without its checks: invisible characters
+    removed (CleanTextMixin), the normalisers (NormalisedFieldsMixin), the compact French
+    postcode (check_address). For rows the check has already passed."""
+    skipped = set(exclude)
+    for name in TEXT_FIELDS[type(instance)]:
+        value = getattr(instance, name)
+        if name not in skipped and isinstance(value, str):
+            setattr(instance, name, strip_invisible(value))
+    errors: dict[str, list] = {}
+    if isinstance(instance, NormalisedFieldsMixin):
+        for name, normalise in instance.NORMALISERS.items():
+            if name not in skipped:
+                try:
+                    setattr(instance, name, normalise(getattr(instance, name)))
+                except ValidationError as error:
+                    errors[name] = error.error_list
+    if isinstance(instance, Address) and "postcode" not in skipped:
+        instance.postcode = normalise_postcode(instance.postcode, instance.country)
+    if errors:
+        raise ValidationError(errors)
+
+
 def parse_date(value: str) -> date | None:
     for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y"):
         try:
@@ -134,8 +177,14 @@ class Checker:
     already exist."""
 
     def __init__(
-        self, *, columns: dict[str, str], families: dict[str, Family], taken_rums: set[str]
+        self,
+        *,
+        columns: dict[str, str],
+        families: dict[str, Family],
+        taken_rums: set[str],
+        trusted: bool = False,
     ) -> None:
+        self.trusted = trusted
         self.columns = {name: column for name, column in columns.items() if column}
         self.families = families
         self.taken_rums = taken_rums
@@ -167,6 +216,25 @@ class Checker:
             label = "" if name else f"{model_field} : "
             for message in messages:
                 self._error(group, row, name, f"{label}{message}")
+
+    def _validate(
+        self,
+        group: Group,
+        row: int,
+        instance: Customer | Site | Contact,
+        exclude: list[str],
+        names: dict[str, str],
+    ) -> None:
+        """The model's checks (full_clean), or, trusted, only its normalisers."""
+        try:
+            if self.trusted:
+                normalise_only(instance, exclude)
+            else:
+                instance.full_clean(
+                    exclude=exclude, validate_unique=False, validate_constraints=False
+                )
+        except ValidationError as error:
+            self._model_errors(group, row, error, names)
 
     # Grouping ------------------------------------------------------------------------
 
@@ -240,14 +308,8 @@ class Checker:
             message = _("Pays inconnu « %(value)s » : un code ISO à 2 lettres (FR, BE...).")
             self._error(group, number, "country", message % {"value": customer.country})
             customer.country = "FR"
-        try:
-            customer.full_clean(
-                exclude=["code", "family", "sales_rep", "country"],
-                validate_unique=False,
-                validate_constraints=False,
-            )
-        except ValidationError as error:
-            self._model_errors(group, number, error, names)
+        exclude = ["code", "family", "sales_rep", "country"]
+        self._validate(group, number, customer, exclude, names)
 
     def _customer_choices(self, group: Group, number: int, row: dict[str, str]) -> None:
         customer = group.customer
@@ -295,12 +357,7 @@ class Checker:
         else:
             site.country = group.customer.country
         site.name = site.name or site.city or group.customer.name
-        try:
-            site.full_clean(
-                exclude=["customer", "country"], validate_unique=False, validate_constraints=False
-            )
-        except ValidationError as error:
-            self._model_errors(group, number, error, names)
+        self._validate(group, number, site, ["customer", "country"], names)
         group.sites.append(site)
         return len(group.sites) - 1
 
@@ -313,12 +370,8 @@ class Checker:
             return
         role = ROLES.get(_plain(self._cell(row, "contact_role")), Contact.Role.OTHER)
         contact = Contact(role=role, **values)
-        try:
-            contact.full_clean(
-                exclude=["customer", "site"], validate_unique=False, validate_constraints=False
-            )
-        except ValidationError as error:
-            self._model_errors(group, number, error, {m: n for n, m in CONTACT_TEXT.items()})
+        names = {m: n for n, m in CONTACT_TEXT.items()}
+        self._validate(group, number, contact, ["customer", "site"], names)
         group.contacts.append((contact, site))
 
     def _mandate(self, group: Group, number: int, row: dict[str, str]) -> None:

@@ -37,10 +37,12 @@ class ImportMapping(CleanTextMixin, models.Model):
 
 
 class ImportBatch(CleanTextMixin, models.Model):
-    """One import: the uploaded file (kept as a UTF-8 CSV in private storage), its mapping,
+    """One import: the uploaded file (kept as a UTF-8 CSV in private storage; a workbook is
+    stored as it is and converted by the task worker, status "converting"), its mapping,
     the preview's report, and once imported what it created, so that it can be undone."""
 
     class Status(models.TextChoices):
+        CONVERTING = "converting", _("Conversion en cours")
         UPLOADED = "uploaded", _("Fichier déposé")
         CHECKING = "checking", _("Vérification en cours")
         CHECKED = "checked", _("Vérifié")
@@ -67,6 +69,9 @@ class ImportBatch(CleanTextMixin, models.Model):
     progress_done = models.PositiveIntegerField(_("faites"), default=0)
     progress_total = models.PositiveIntegerField(_("à faire"), default=0)
     error = models.CharField(_("erreur"), max_length=500, blank=True)
+    # What the check read (the file, the mapping, the families), hashed: the import trusts
+    # the check's per-row model validation only while it is unchanged (services.check_digest).
+    checked_digest = models.CharField(max_length=64, blank=True, editable=False)
     # What the import wrote, for the undo: ids by kind, and the updated customers' values
     # before the import ({customer id: {field: value}}).
     created_ids = models.JSONField(default=dict, editable=False)

@@ -8,10 +8,13 @@ time, so that memory stays bounded whatever the file's length.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import IO, Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,7 +25,13 @@ from creneau.customers.models import Family
 from creneau.customers.selectors import CustomerDuplicateFinder
 from creneau.imports.checks import Checker, Group
 from creneau.imports.fields import FIELDS_BY_NAME, mapping_errors, mapping_propose
-from creneau.imports.files import file_delete, file_store, rows_read
+from creneau.imports.files import (
+    file_delete,
+    file_store,
+    rows_read,
+    xlsx_convert,
+    xlsx_rows_estimate,
+)
 from creneau.imports.models import ImportBatch, ImportIssue, ImportMapping
 from creneau.payments.models import Mandate
 
@@ -33,12 +42,18 @@ MAX_ISSUES = 10_000
 MAPPING_NAME_MAX_LENGTH = 100
 
 
-def batch_upload(*, by: User | None, upload: IO[bytes], name: str, size: int) -> ImportBatch:
-    """Store the file (as a UTF-8 CSV) and propose a mapping from its headers; the last
-    saved template whose columns are all in the file is preferred."""
+def batch_upload(
+    *, by: User | None, upload: IO[bytes], name: str, size: int, enqueue: bool = True
+) -> ImportBatch:
+    """Store the file and answer at once. A CSV is turned into UTF-8 here and a mapping
+    proposed from its headers; a workbook is only stored (status "converting") and read by
+    the task worker (batch_convert), as its reading takes minutes for a large file. Without
+    enqueue, the caller runs batch_convert itself (the command)."""
     stored = file_store(upload=upload, name=name, size=size)
     columns = mapping_propose(stored.headers)
+    converting = stored.kind == "xlsx" and not stored.headers
     batch = ImportBatch(
+        status=ImportBatch.Status.CONVERTING if converting else ImportBatch.Status.UPLOADED,
         original_name=name[:255] or "import.csv",
         file_kind=stored.kind,
         encoding=stored.encoding,
@@ -49,12 +64,48 @@ def batch_upload(*, by: User | None, upload: IO[bytes], name: str, size: int) ->
         row_count=stored.row_count,
         created_by=by if by is not None and by.is_authenticated else None,
     )
-    batch.full_clean()
+    batch.full_clean(exclude=["headers", "columns"] if converting else None)
+    batch.save()
+    if converting and enqueue:
+        from creneau.imports.tasks import convert_import
+
+        transaction.on_commit(lambda: convert_import.enqueue(batch.pk))
+    return batch
+
+
+def batch_convert(*, batch_id: int) -> ImportBatch:
+    """Read the stored workbook into the CSV every later pass reads, with the progress
+    bar; then propose the mapping. A workbook that cannot be read leaves the import
+    failed, the reason in its error and in its report."""
+    batch = ImportBatch.objects.get(pk=batch_id)
+    if batch.status != ImportBatch.Status.CONVERTING:
+        raise ValidationError(_("Ce classeur a déjà été lu."))
+    total = xlsx_rows_estimate(batch.csv_path)
+    progress_write(batch.pk, 0, total)
+
+    def progress(row: int) -> None:  # a sheet without its dimension: rows read, no total
+        progress_write(batch.pk, row, max(total, row) if total else 0)
+
+    try:
+        stored = xlsx_convert(batch.csv_path, progress)
+    except ValidationError as error:
+        message = " ".join(error.messages)[:500]
+        ImportIssue.objects.create(batch=batch, kind=ImportIssue.Kind.ERROR, row=0, message=message)
+        file_delete(batch.csv_path)
+        batch.status, batch.error, batch.error_count = ImportBatch.Status.FAILED, message, 1
+        batch.save(update_fields=["status", "error", "error_count"])
+        return batch
+    batch.csv_path, batch.headers, batch.row_count = stored.path, stored.headers, stored.row_count
+    batch.columns = mapping_propose(stored.headers)
+    batch.progress_done = batch.progress_total = stored.row_count
+    batch.status = ImportBatch.Status.UPLOADED
     batch.save()
     return batch
 
 
 def _editable(batch: ImportBatch) -> None:
+    if batch.status == ImportBatch.Status.FAILED and not batch.headers:
+        raise ValidationError(_("Ce classeur n'a pu être lu : déposez un autre fichier."))
     if batch.status not in (
         ImportBatch.Status.UPLOADED,
         ImportBatch.Status.CHECKED,
@@ -109,10 +160,23 @@ def mapping_delete(*, mapping: ImportMapping) -> None:
 # The check (preview) ---------------------------------------------------------------------
 
 
-def _checker(columns: dict[str, str]) -> Checker:
+def _checker(columns: dict[str, str], *, trusted: bool = False) -> Checker:
     families = {family.name.lower(): family for family in Family.objects.all()}
     rums = set(Mandate.objects.values_list("rum", flat=True))
-    return Checker(columns=columns, families=families, taken_rums=rums)
+    return Checker(columns=columns, families=families, taken_rums=rums, trusted=trusted)
+
+
+def check_digest(batch: ImportBatch) -> str:
+    """A hash of what the check's verdict depends on besides the code: the stored file,
+    the mapping and the families (the RUMs are checked again at import anyway)."""
+    digest = hashlib.sha256()
+    with default_storage.open(batch.csv_path, "rb") as stored:
+        while chunk := stored.read(1024 * 1024):
+            digest.update(chunk)
+    digest.update(json.dumps(batch.columns, sort_keys=True).encode())
+    families = sorted(Family.objects.values_list("pk", "name"))
+    digest.update(json.dumps(families).encode())
+    return digest.hexdigest()
 
 
 def _duplicate_of(finder: CustomerDuplicateFinder, group: Group) -> int | None:
@@ -164,6 +228,7 @@ def batch_check(*, batch_id: int, by: User | None = None) -> ImportBatch:
     batch = ImportBatch.objects.get(pk=batch_id)
     by = by or batch.created_by
     ImportIssue.objects.filter(batch=batch).delete()
+    digest = check_digest(batch)
     checker, finder = _checker(batch.columns), CustomerDuplicateFinder(user=by)
     errors = duplicates = customers = sites = 0
     pending: list[ImportIssue] = []
@@ -201,6 +266,7 @@ def batch_check(*, batch_id: int, by: User | None = None) -> ImportBatch:
     ImportIssue.objects.bulk_create(pending)
     batch.error_count, batch.duplicate_count = errors, duplicates
     batch.customer_count, batch.site_count = customers, sites
+    batch.checked_digest = digest
     batch.progress_done = batch.progress_total = batch.row_count
     batch.status = ImportBatch.Status.CHECKED
     batch.save()
@@ -269,6 +335,7 @@ def batch_forget(*, batch: ImportBatch) -> None:
         ImportBatch.Status.IMPORTING,
         ImportBatch.Status.IMPORTED,
         ImportBatch.Status.CHECKING,
+        ImportBatch.Status.CONVERTING,
     ):
         raise ValidationError(_("Un import en cours ou importé ne se supprime pas."))
     file_delete(batch.csv_path)

@@ -1,8 +1,21 @@
-"""Background tasks of imports: the check (preview) and the import itself."""
+"""Background tasks of imports: the reading of a workbook, the check (preview) and the
+import itself."""
 
 from __future__ import annotations
 
 from django_tasks import task
+
+
+@task()
+def convert_import(batch_id: int) -> None:
+    """Read the uploaded workbook into a CSV (imports.services.batch_convert)."""
+    from creneau.imports.services import batch_convert, batch_fail
+
+    try:
+        batch_convert(batch_id=batch_id)
+    except Exception as error:
+        batch_fail(batch_id=batch_id, error=f"{type(error).__name__}: {error}")
+        raise
 
 
 @task()

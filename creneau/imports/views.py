@@ -53,6 +53,14 @@ def _refusal(request: HttpRequest, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+# The steps the task worker runs, shown with the progress bar.
+RUNNING = (
+    ImportBatch.Status.CONVERTING,
+    ImportBatch.Status.CHECKING,
+    ImportBatch.Status.IMPORTING,
+)
+
+
 def import_list(request: HttpRequest) -> HttpResponse:
     """The imports made, and the form that uploads a file."""
     _require(request)
@@ -73,7 +81,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The step the import is at: mapping, progress, report, or result."""
     _require(request)
     batch = _batch(pk)
-    if batch.status in (ImportBatch.Status.CHECKING, ImportBatch.Status.IMPORTING):
+    if batch.status in RUNNING:
         return render(request, "imports/import_progress.html", {"batch": batch})
     if batch.status == ImportBatch.Status.CHECKED:
         return _report(request, batch)
@@ -150,7 +158,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar, polled by HTMX; once done, the page reloads into the next step."""
     _require(request)
     batch = _batch(pk)
-    if batch.status not in (ImportBatch.Status.CHECKING, ImportBatch.Status.IMPORTING):
+    if batch.status not in RUNNING:
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"
         return response

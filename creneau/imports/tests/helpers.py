@@ -6,7 +6,12 @@ import csv
 import io
 
 from creneau.imports.models import ImportBatch
-from creneau.imports.services import batch_check, batch_start_check, batch_upload
+from creneau.imports.services import (
+    batch_check,
+    batch_convert,
+    batch_start_check,
+    batch_upload,
+)
 
 HEADERS = [
     "Code client",
@@ -77,7 +82,11 @@ def csv_bytes(
 
 
 def upload(data: bytes, *, by=None, name: str = "clients.csv") -> ImportBatch:
-    return batch_upload(by=by, upload=io.BytesIO(data), name=name, size=len(data))
+    """Upload, and read a workbook at once as the task worker would (batch_convert)."""
+    batch = batch_upload(by=by, upload=io.BytesIO(data), name=name, size=len(data), enqueue=False)
+    if batch.status == ImportBatch.Status.CONVERTING:
+        batch = batch_convert(batch_id=batch.pk)
+    return batch
 
 
 def checked(rows: list[dict[str, str]], *, by=None) -> ImportBatch:

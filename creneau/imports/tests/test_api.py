@@ -73,3 +73,24 @@ def test_refusals(api_for, direction, rep):
         api.post("/api/v1/import-templates", {"name": "x", "columns": {"zz": "y"}}).status_code
         == 422
     )
+
+
+def test_a_workbook_is_read_after_the_upload(api_for, direction):
+    from creneau.imports.services import batch_convert
+    from creneau.imports.tests.test_views import xlsx_bytes
+
+    api = api_for(direction)
+    data = xlsx_bytes([["Raison sociale", "CP"], ["Dupont", "01000"], ["Durand", "69001"]])
+    response = api.post(
+        "/api/v1/imports", {"file": SimpleUploadedFile("c.xlsx", data)}, multipart=True
+    )
+    assert response.status_code == 201, response.content
+    batch = response.json()
+    assert batch["status"] == "converting" and batch["headers"] == []
+    url = f"/api/v1/imports/{batch['id']}"
+    assert api.post(f"{url}/check").status_code == 422  # not read yet
+    batch_convert(batch_id=batch["id"])
+    batch = api.get(url).json()
+    assert batch["status"] == "uploaded" and batch["row_count"] == 2
+    assert batch["columns"] == {"name": "Raison sociale", "postcode": "CP"}
+    assert batch["progress"] == {"done": 2, "total": 2}

@@ -61,3 +61,32 @@ def test_import_from_upload_to_undo(browser_page, direction):
     page.get_by_role("button", name="Annuler l'import").click()
     expect(page.get_by_text("Import annulé le")).to_be_visible()
     assert not Customer.objects.filter(name="Syndic Paris Habitat").exists()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_workbook_is_converted_with_the_progress_bar(browser_page, direction, tmp_path):
+    import openpyxl
+
+    from creneau.imports.services import batch_convert
+
+    page = browser_page
+    page.set_default_timeout(60_000)
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["Raison sociale", "CP", "Ville", "Adresse"])
+    workbook.active.append(["Dupont", "01000", "Bourg", "1 rue"])
+    path = tmp_path / "clients.xlsx"
+    workbook.save(path)
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    browser_login(page, "direction")
+    page.goto(f"{page.base_url}/settings/import/")
+    page.set_input_files("#id_file", str(path))
+    page.get_by_role("button", name="Déposer").click()
+    expect(page.locator("#import-progress")).to_be_visible()
+    expect(page.get_by_text("Conversion")).to_be_visible()
+    shoot(page, "0-conversion")
+    batch_convert(batch_id=ImportBatch.objects.get().pk)
+    expect(page.get_by_role("heading", name="2. Correspondance des colonnes")).to_be_visible()
+    expect(page.locator("#id_col_name")).to_have_value("Raison sociale")
+    assert errors == []

@@ -143,3 +143,110 @@ def test_report_page_reads_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         page = client.get(f"/settings/import/{batch.pk}/").content.decode()
     assert "Client 29" in page
+
+
+def xlsx_bytes(rows: list[list[object]]) -> bytes:
+    import io
+
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    for values in rows:
+        workbook.active.append(values)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def not_a_workbook() -> bytes:
+    """A sound zip, but no workbook inside: only reading it as a workbook tells."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("bonjour.txt", "pas un classeur")
+    return buffer.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upload_does_not_read_the_workbook_the_worker_does(client_for, direction):
+    client = client_for(direction)
+    data = xlsx_bytes([["Raison sociale", "CP", "Ville"], ["Dupont", 1000, "Bourg"]])
+    response = client.post("/settings/import/", {"file": SimpleUploadedFile("c.xlsx", data)})
+    batch = ImportBatch.objects.get()
+    assert response["Location"] == f"/settings/import/{batch.pk}/"
+    assert batch.status == "converting" and batch.headers == [] and batch.row_count == 0
+    page = client.get(f"/settings/import/{batch.pk}/").content.decode()
+    assert "Conversion" in page and "import-progress-bar" in page
+    assert client.get(f"/settings/import/{batch.pk}/progress/").status_code == 200
+    run_worker()
+    batch.refresh_from_db()
+    assert batch.status == "uploaded" and batch.row_count == 1
+    assert batch.columns == {"name": "Raison sociale", "postcode": "CP", "city": "Ville"}
+    assert batch.csv_path.endswith(".csv") and batch.progress_done == 1
+    response = client.get(f"/settings/import/{batch.pk}/progress/")
+    assert response.status_code == 204 and response["HX-Refresh"] == "true"
+    page = client.get(f"/settings/import/{batch.pk}/").content.decode()
+    assert 'value="Raison sociale" selected' in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_workbook_that_cannot_be_read_fails_with_its_reason(client_for, direction):
+    client = client_for(direction)
+    upload = SimpleUploadedFile("c.xlsx", not_a_workbook())
+    response = client.post("/settings/import/", {"file": upload})
+    assert response.status_code == 302  # accepted at once: the workbook is not read here
+    batch = ImportBatch.objects.get()
+    assert batch.status == "converting"
+    run_worker()
+    batch.refresh_from_db()
+    assert batch.status == "failed" and "illisible" in batch.error and batch.error_count == 1
+    assert batch.issues.get().message == batch.error
+    page = client.get(f"/settings/import/{batch.pk}/").content.decode()
+    assert "n'a pu être lu" in page and "Vérifier le fichier" not in page
+    response = client.post(f"/settings/import/{batch.pk}/", {"col_name": "x"})
+    assert response.status_code == 200
+    batch.refresh_from_db()
+    assert batch.status == "failed"
+
+
+def test_the_command_reads_a_workbook_inline(tmp_path, direction):
+    path = tmp_path / "c.xlsx"
+    path.write_bytes(
+        xlsx_bytes(
+            [["Raison sociale", "CP", "Ville", "Adresse"], ["Dupont", "01000", "Bourg", "1 rue"]]
+        )
+    )
+    call_command("import_customers", str(path), verbosity=0)
+    assert Customer.objects.get().name == "Dupont"
+    bad = tmp_path / "d.xlsx"
+    bad.write_bytes(not_a_workbook())
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="illisible"):
+        call_command("import_customers", str(bad), verbosity=0)
+
+
+def test_conversion_progress_without_the_sheets_row_count(client_for, direction):
+    """A workbook written without its dimension (openpyxl's write-only mode): rows read,
+    and a bar without total."""
+    data = xlsx_bytes([["Raison sociale"], ["Dupont"]])
+    batch = upload_bytes_pending(data)
+    client = client_for(direction)
+    page = client.get(f"/settings/import/{batch.pk}/progress/").content.decode()
+    assert "en attente" in page
+    ImportBatch.objects.filter(pk=batch.pk).update(progress_done=1500, progress_total=0)
+    page = client.get(f"/settings/import/{batch.pk}/progress/").content.decode()
+    assert "lue" in page and "max=" not in page
+    ImportBatch.objects.filter(pk=batch.pk).update(progress_total=3000)
+    page = client.get(f"/settings/import/{batch.pk}/progress/").content.decode()
+    assert 'max="3000"' in page
+
+
+def upload_bytes_pending(data: bytes) -> ImportBatch:
+    import io
+
+    from creneau.imports.services import batch_upload
+
+    return batch_upload(by=None, upload=io.BytesIO(data), name="c.xlsx", size=len(data))

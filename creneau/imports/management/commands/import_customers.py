@@ -17,6 +17,7 @@ from creneau.imports.selectors import batch_issues
 from creneau.imports.services import (
     batch_check,
     batch_confirm,
+    batch_convert,
     batch_start_check,
     batch_upload,
     mapping_apply,
@@ -62,7 +63,13 @@ class Command(BaseCommand):
 
     def _prepare(self, path: Path, mapping_name: str | None) -> ImportBatch:
         with path.open("rb") as handle:
-            batch = batch_upload(by=None, upload=handle, name=path.name, size=path.stat().st_size)
+            batch = batch_upload(
+                by=None, upload=handle, name=path.name, size=path.stat().st_size, enqueue=False
+            )
+        if batch.status == ImportBatch.Status.CONVERTING:  # a workbook: read here, at once
+            batch = batch_convert(batch_id=batch.pk)
+            if batch.status == ImportBatch.Status.FAILED:
+                raise CommandError(batch.error)
         if mapping_name:
             mapping = ImportMapping.objects.filter(name__iexact=mapping_name).first()
             if mapping is None:
