@@ -12,7 +12,8 @@ the values may live in any cache (a process-local one only costs more recomputat
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -55,6 +56,25 @@ def versions_bump(topics: Iterable[str]) -> None:
                         DataVersion.objects.get_or_create(topic=topic, defaults={"version": 1})
                 except IntegrityError:  # created beside us: bumped anyway
                     pass
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """The dashboard's reads in one snapshot of the database: the past amount due is the
+    sum of several statements (figures.due_at), and a payment committing between two of
+    them would leave a wrong sum cached under versions the payment does not bump (a payment
+    of today does not bump payments_past). On PostgreSQL a read-only REPEATABLE READ
+    transaction: every statement sees the data as of the first. On SQLite a transaction
+    (IMMEDIATE: writers wait the read's length, as they wait for each other). Inside a
+    transaction already (a test, a caller's atomic block), it reads in that one."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
 
 
 def versions_read() -> dict[str, int]:

@@ -22,7 +22,7 @@ from creneau.billing.models import Invoice
 from creneau.core.versions import INVOICES, PAYMENTS, PAYMENTS_PAST, VISITS, VISITS_PAST
 from creneau.customers.selectors import AnyUser, customers_visible_to
 from creneau.dashboard import figures
-from creneau.dashboard.cache import cached, versions_read, visits_boundary
+from creneau.dashboard.cache import cached, snapshot, versions_read, visits_boundary
 from creneau.dashboard.periods import Periods
 from creneau.payments.aged import BUCKET_KEYS, AgedFilters, aged_balance
 from creneau.planning.models import Intervention
@@ -157,7 +157,15 @@ def _served(cache: Callable, first: date, last: date, boundary: date) -> dict[st
 
 
 def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
-    """Direction's and accounting's dashboard (every customer) for the periods asked."""
+    """Direction's and accounting's dashboard (every customer) for the periods asked: the
+    versions and every figure computed read in one snapshot (cache.snapshot), so that a
+    write committing meanwhile is either wholly seen or not at all, and in the latter case
+    bumps versions newer than those read."""
+    with snapshot():
+        return _dashboard_figures(user, periods)
+
+
+def _dashboard_figures(user: AnyUser, periods: Periods) -> Dashboard:
     versions = versions_read()
     span = periods.span()
 
