@@ -29,7 +29,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Q, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -164,19 +164,3 @@ def served_pairs(first: date, last: date) -> list[tuple[int, int]]:
         .values_list("site_id", "site__customer_id")
         .distinct()
     )
-
-
-def served_last(first: date, last: date) -> dict[tuple[int, int], date]:
-    """The (site, customer) pairs with a visit done between two local dates, each with the
-    local date of its last one there: the pairs served from any day on to `last` are those
-    whose last visit is on or after it (one query for the month and the year to date)."""
-    start, end = local_day_bounds(first, last)
-    rows = (
-        Intervention.objects.filter(
-            status=Intervention.Status.DONE, start__gte=start, start__lt=end
-        )
-        .order_by()
-        .values_list("site_id", "site__customer_id")
-        .annotate(last=Max("start"))
-    )
-    return {(site, customer): timezone.localtime(moment).date() for site, customer, moment in rows}

@@ -157,23 +157,9 @@ def _split(cache: Callable, name: str, span: tuple, boundary: date, read: Callab
     return [item for part in parts for item in part]
 
 
-def _served(cache: Callable, period: tuple[date, date], boundary: date, end: date) -> dict:
-    """The customers and sites served (a visit done) in a period: a union of the pairs.
-    From the boundary to the periods' end (the month's and the year's recent part), one
-    series of pairs with their last visit, read once for both."""
-    first, last = period
-    if last != end or last < boundary:
-        pairs = set(_split(cache, "served", period, boundary, figures.served_pairs, list))
-    else:
-        pairs = set()
-        if first < boundary:
-            before = (first, boundary - timedelta(days=1))
-            pairs.update(_split(cache, "served", before, boundary, figures.served_pairs, list))
-        recent = cache(
-            "served-last", (VISITS,), (boundary, end), lambda: figures.served_last(boundary, end)
-        )
-        since = max(first, boundary)
-        pairs.update(pair for pair, day in recent.items() if day >= since)
+def _served(cache: Callable, first: date, last: date, boundary: date) -> dict[str, int]:
+    """The customers and sites served (a visit done) in a period: a union of the pairs."""
+    pairs = set(_split(cache, "served", (first, last), boundary, figures.served_pairs, list))
     return {"customers": len({customer for _site, customer in pairs}), "sites": len(pairs)}
 
 
@@ -200,9 +186,7 @@ def _dashboard_figures(user: AnyUser, periods: Periods) -> Dashboard:
     ranges = periods.ranges()
     served = cache(  # the counts apart: the pairs are thousands, the counts eight numbers
         "served-counts", (VISITS, VISITS_PAST), tuple(ranges.values()),
-        lambda: {
-            key: _served(cache, period, boundary, periods.end) for key, period in ranges.items()
-        },
+        lambda: {key: _served(cache, *period, boundary) for key, period in ranges.items()},
     )  # fmt: skip
     money_topics = (INVOICES, PAYMENTS)
     aged = cache("aged", money_topics, (periods.end,), lambda: _aged_buckets(user, periods.end))

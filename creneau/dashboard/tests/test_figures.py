@@ -108,30 +108,3 @@ def test_hours_and_served_sites_follow_the_planning_report(direction):
     assert month.hours["missed"] == Decimal("3.00")
     assert month.hours["planned"] == Decimal("4.00")
     assert (month.customers, month.sites) == (1, 1)  # the cancelled visit serves no one
-
-
-def test_served_sites_of_each_period_as_counted_visit_by_visit(direction):
-    """The recent pairs are read once with their last visit (figures.served_last): each
-    period's count matches the visits done in it, counted one by one."""
-    from creneau.dashboard.cache import visits_boundary
-    from creneau.planning.selectors import local_day_bounds
-
-    now = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
-    boundary = visits_boundary(today())
-    days = [today(), today().replace(day=1), boundary, boundary - timedelta(days=1),
-            boundary + timedelta(days=20), today() + timedelta(days=1),
-            today().replace(month=1, day=2), today() - timedelta(days=365)]  # fmt: skip
-    sites = [SiteFactory() for _ in range(4)]
-    for index, day in enumerate(days):
-        moment = now.replace(year=day.year, month=day.month, day=day.day)
-        for site in sites[index % 4 :: 2]:
-            InterventionFactory(site=site, status="done", start=moment,
-                                end=moment + timedelta(hours=1))  # fmt: skip
-    periods, _refused = periods_of("", today())
-    board = dashboard_figures(user=direction, periods=periods)
-    for key, (first, last) in periods.ranges().items():
-        start, end = local_day_bounds(first, last)
-        done = Intervention.objects.filter(status="done", start__gte=start, start__lt=end)
-        expected = done.values("site").distinct().count()
-        assert board.figures[key].sites == expected, key
-        assert board.figures[key].customers == expected, key  # a customer per site
