@@ -12,7 +12,8 @@ the values may live in any cache (a process-local one only costs more recomputat
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -21,17 +22,16 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_init, post_save
 from django.utils import timezone
-from django.utils.timezone import localdate
 
 from creneau.core.versions import (
     INVOICES,
     PAYMENTS,
-    PAYMENTS_PAST,
     TOPICS,
     VISITS,
     VISITS_PAST,
     data_changed,
     data_changed_listen,
+    payment_topics,
 )
 from creneau.dashboard.models import DataVersion
 
@@ -57,6 +57,25 @@ def versions_bump(topics: Iterable[str]) -> None:
                     pass
 
 
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """The dashboard's reads in one snapshot of the database: the past amount due is the
+    sum of several statements (figures.due_at), and a payment committing between two of
+    them would leave a wrong sum cached under versions the payment does not bump (a payment
+    of today does not bump payments_past). On PostgreSQL a read-only REPEATABLE READ
+    transaction: every statement sees the data as of the first. On SQLite a transaction
+    (IMMEDIATE: writers wait the read's length, as they wait for each other). Inside a
+    transaction already (a test, a caller's atomic block), it reads in that one."""
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
 def versions_read() -> dict[str, int]:
     """The counters of every topic (one query)."""
     found = dict(DataVersion.objects.values_list("topic", "version"))
@@ -74,7 +93,7 @@ def cached(
     parts = [KEY_PREFIX, connection.settings_dict.get("NAME") or "", name]
     parts += [f"{topic}{versions[topic]}" for topic in sorted(topics)]
     parts += [str(arg) for arg in args]
-    history = not topics or all(topic.endswith("_past") for topic in topics)
+    history = not topics or all(topic.endswith(("_past", "_old")) for topic in topics)
     # Hashed: any cache backend takes it (memcached refuses keys over 250 characters).
     key = f"{KEY_PREFIX}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
     value: Any = cache.get(key)
@@ -111,10 +130,10 @@ def _in_history(moment: Any) -> bool:
     return timezone.localtime(moment).date() < visits_boundary(timezone.localdate())
 
 
-def _dated_before_today(instance: Any) -> bool:
-    """Whether a payment, or an allocation's payment, is dated before today."""
+def _payment_date(instance: Any) -> date | None:
+    """The date of a payment, or of an allocation's payment (None: not known)."""
     if instance is None:
-        return True
+        return None
     payment = instance
     if not hasattr(instance, "date"):  # an allocation: its payment, as loaded if it was
         payment = instance._state.fields_cache.get("payment")
@@ -122,14 +141,15 @@ def _dated_before_today(instance: Any) -> bool:
             model = type(instance)._meta.get_field("payment").related_model
             payment = model.objects.filter(pk=instance.payment_id).only("date").first()
         if payment is None:
-            return True
-    return payment.date < localdate()
+            return None
+    return payment.date
 
 
 def _on_write(sender: Any, instance: Any = None, **_kwargs: Any) -> None:
     topics = _MODEL_TOPICS[(sender._meta.app_label, sender.__name__)]
-    if sender.__name__ in ("Payment", "PaymentAllocation") and _dated_before_today(instance):
-        topics = (*topics, PAYMENTS_PAST)  # a payment dated before today: the history too
+    if sender.__name__ in ("Payment", "PaymentAllocation"):
+        # Dated before today: the history too; a year ago or before: the oldest too.
+        topics = payment_topics(_payment_date(instance))
     if sender.__name__ == "Intervention" and (
         instance is None
         or _in_history(instance.start)

@@ -19,10 +19,17 @@ from django.db.models import Count, QuerySet, Sum
 from django.utils import timezone
 
 from creneau.billing.models import Invoice
-from creneau.core.versions import INVOICES, PAYMENTS, PAYMENTS_PAST, VISITS, VISITS_PAST
+from creneau.core.versions import (
+    INVOICES,
+    PAYMENTS,
+    PAYMENTS_OLD,
+    PAYMENTS_PAST,
+    VISITS,
+    VISITS_PAST,
+)
 from creneau.customers.selectors import AnyUser, customers_visible_to
 from creneau.dashboard import figures
-from creneau.dashboard.cache import cached, versions_read, visits_boundary
+from creneau.dashboard.cache import cached, snapshot, versions_read, visits_boundary
 from creneau.dashboard.periods import Periods
 from creneau.payments.aged import BUCKET_KEYS, AgedFilters, aged_balance
 from creneau.planning.models import Intervention
@@ -157,7 +164,15 @@ def _served(cache: Callable, first: date, last: date, boundary: date) -> dict[st
 
 
 def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
-    """Direction's and accounting's dashboard (every customer) for the periods asked."""
+    """Direction's and accounting's dashboard (every customer) for the periods asked: the
+    versions and every figure computed read in one snapshot (cache.snapshot), so that a
+    write committing meanwhile is either wholly seen or not at all, and in the latter case
+    bumps versions newer than those read."""
+    with snapshot():
+        return _dashboard_figures(user, periods)
+
+
+def _dashboard_figures(user: AnyUser, periods: Periods) -> Dashboard:
     versions = versions_read()
     span = periods.span()
 
@@ -184,9 +199,11 @@ def dashboard_figures(*, user: AnyUser, periods: Periods) -> Dashboard:
         )
     # What was due at a past date d moves only with payments (or their allocations) dated by
     # d: a document is issued today, and a payment, credit note or reversal dated after d
-    # changes what is due today and "what changed since d" by the same amount.
+    # changes what is due today and "what changed since d" by the same amount. A year ago:
+    # payments dated a year ago or before (payments_old), which a payment back-dated by a
+    # few days or weeks does not bump.
     last_year = periods.end_last_year
-    due_then = cache("due", (PAYMENTS_PAST,), (last_year,), lambda: figures.due_at(last_year))
+    due_then = cache("due", (PAYMENTS_OLD,), (last_year,), lambda: figures.due_at(last_year))
 
     result = {}
     for key, (first, last) in ranges.items():

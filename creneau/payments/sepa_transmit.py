@@ -26,7 +26,7 @@ from creneau.core.closing import ensure_period_open
 from creneau.core.models import AuditEvent
 from creneau.core.services import audit_record
 from creneau.core.text import strip_invisible
-from creneau.core.versions import PAYMENTS, PAYMENTS_PAST, data_changed
+from creneau.core.versions import PAYMENTS, PAYMENTS_OLD, PAYMENTS_PAST, data_changed
 from creneau.payments.models import (
     Mandate,
     Payment,
@@ -97,7 +97,7 @@ def _invoices_write(invoices: dict[int, Invoice]) -> None:
         )
     partly = [invoice for invoice in changed if invoice.status != Invoice.Status.PAID]
     Invoice.objects.bulk_update(partly, ["amount_due", "status"], batch_size=500)
-    data_changed(PAYMENTS, PAYMENTS_PAST)
+    data_changed(PAYMENTS, PAYMENTS_PAST, PAYMENTS_OLD)
 
 
 def _journal_and_audit(

@@ -27,7 +27,7 @@ from creneau.core.closing import ensure_period_open
 from creneau.core.models import AuditEvent
 from creneau.core.services import audit_record
 from creneau.core.templatetags.creneau import money
-from creneau.core.versions import PAYMENTS, PAYMENTS_PAST, data_changed
+from creneau.core.versions import data_changed, payment_topics
 from creneau.customers.models import Customer
 from creneau.payments.models import ChequeDeposit, Payment, PaymentAllocation, Refund
 from creneau.payments.selectors import ACTIVE, ZERO, active_allocations
@@ -123,7 +123,7 @@ def _plan(
 
 def _allocate(payment: Payment, plan: list[tuple[Invoice, Decimal]]) -> list[PaymentAllocation]:
     # Allocating a payment dated before today changes what was due at past dates too.
-    data_changed(PAYMENTS, *([PAYMENTS_PAST] if payment.date < timezone.localdate() else []))
+    data_changed(*payment_topics(payment.date))
     allocations = PaymentAllocation.objects.bulk_create(
         PaymentAllocation(
             payment=payment, invoice=invoice, customer_id=payment.customer_id, amount=part

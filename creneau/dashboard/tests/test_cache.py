@@ -16,6 +16,7 @@ from django.utils import timezone
 from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import Invoice
 from creneau.customers.tests.factories import CustomerFactory
+from creneau.dashboard.periods import periods_of
 from creneau.payments.tests.test_aged import invoice, pay
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -131,3 +132,23 @@ def test_an_old_credit_allocated_today_changes_a_closed_month_at_once(api_for, d
         payment=credit, by=None, allocations=[{"invoice_id": old.pk, "amount": Decimal("110.00")}]
     )
     assert read(api, month)["periods"]["month"]["due"] == "10.00"  # dated the 10th
+
+
+def test_what_was_due_a_year_ago_moves_only_with_payments_dated_then(api_for, direction):
+    api = api_for(direction)
+    customer = CustomerFactory()
+    old = invoice(customer, "100", due_days_ago=370, issued_days_ago=400)  # 120 incl. VAT
+    year_ago = f"'{periods_of(None, today())[0].end_last_year:%Y-%m-%d}'"
+    with CaptureQueriesContext(connection) as queries:
+        assert read(api)["periods"]["month_last_year"]["due"] == "120.00"
+    assert any(year_ago in query["sql"] for query in queries)  # computed
+    # Back-dated a month: a year ago it was still due, and the sum is not recomputed.
+    pay(customer, "20.00", days_ago=30, invoices=[(old, "20.00")])
+    with CaptureQueriesContext(connection) as queries:
+        answer = read(api)["periods"]
+    assert not any(year_ago in query["sql"] for query in queries)  # due a year ago: cached
+    assert (answer["month_last_year"]["due"], answer["month"]["due"]) == ("120.00", "100.00")
+    # Dated 380 days ago (before a year ago): what was due then changes at once.
+    pay(customer, "30.00", days_ago=380, invoices=[(old, "30.00")])
+    answer = read(api)["periods"]
+    assert (answer["month_last_year"]["due"], answer["month"]["due"]) == ("90.00", "70.00")

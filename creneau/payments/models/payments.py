@@ -173,6 +173,11 @@ class PaymentAllocation(models.Model):
         ordering = ["payment", "id"]
         indexes = [
             models.Index(fields=["invoice", "payment"], name="allocation_invoice"),
+            # The dashboard's past amount due: the allocations of the payments dated after a
+            # date, with their invoice and amount, read from the index alone.
+            models.Index(
+                fields=["payment"], include=["invoice", "amount"], name="allocation_payment"
+            ),
             # A customer's allocated total, read from the index alone on PostgreSQL.
             models.Index(
                 fields=["customer"], include=["amount", "payment"], name="allocation_customer"
