@@ -177,7 +177,7 @@ class Cluster:
         self._wait_for(self.base_url + "/portail/", "haproxy")
         return self
 
-    def _wait_for(self, url: str, what: str, timeout: float = 60.0) -> None:
+    def _wait_for(self, url: str, what: str, timeout: float = 240.0) -> None:
         import httpx
 
         deadline = time.monotonic() + timeout
