@@ -247,6 +247,18 @@ OUTBOX_SWEEP_GRACE_SECONDS = int(os.environ.get("OUTBOX_SWEEP_GRACE_SECONDS", "6
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# The cache is a table of the database (created by `migrate`: dashboard migration 0002):
+# shared by every web process and task worker, and kept across restarts, with no other
+# service to run. The dashboard's figures are cached there (the worker computes them at
+# night for the day: dashboard.tasks), and the portal's password-reset counters.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "creneau_cache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "5000"))},
+    }
+}
+
 # Covering indexes (INCLUDE) serve lists' totals on PostgreSQL; SQLite builds them without
 # their extra columns, which is all it needs.
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

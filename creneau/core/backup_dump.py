@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import IO
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 from django.utils.duration import duration_iso_string
@@ -267,8 +268,18 @@ def pg_dump_usable() -> bool:
     return _tool_major_version("pg_dump") == connection.pg_version // 10000
 
 
+def _cache_tables() -> list[str]:
+    """The tables of the database caches (settings.CACHES): their rows are not data."""
+    return [
+        config["LOCATION"]
+        for config in settings.CACHES.values()
+        if config["BACKEND"].endswith(".DatabaseCache")
+    ]
+
+
 def pg_dump_to(path: Path) -> None:
     command = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={path}"]
+    command += [f"--exclude-table-data={table}" for table in _cache_tables()]
     done = subprocess.run(
         command, env=_pg_environment(), capture_output=True, text=True, check=False
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks.base import Task
@@ -43,6 +43,16 @@ def next_daily_run(at: time, now: datetime | None = None) -> datetime:
     if run <= local:
         run = datetime.combine(local.date() + timedelta(days=1), at, tzinfo=local.tzinfo)
     return run
+
+
+def task_queue_migrated(using: str) -> bool:
+    """For a post_migrate handler starting a daily chain: the migrated database is the
+    default one and the task queue's table exists already."""
+    from django_tasks_db.models import DBTaskResult
+
+    if using != DEFAULT_DB_ALIAS:
+        return False
+    return DBTaskResult._meta.db_table in connection.introspection.table_names()
 
 
 def daily_run_ensure(daily_task: Task, *, run_after: datetime) -> DailyRun | None:

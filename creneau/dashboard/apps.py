@@ -14,3 +14,13 @@ class DashboardConfig(AppConfig):
         # version of its topic after commit; bulk writes say so themselves
         # (core.versions.data_changed).
         versions_listen()
+
+        from django.db.models.signals import post_migrate
+
+        from creneau.dashboard.tasks import dashboard_warm_on_migrate
+
+        # The night's computation of the day's figures is a chain of tasks
+        # (dashboard.tasks), started again by every migrate if it is not waiting.
+        post_migrate.connect(
+            dashboard_warm_on_migrate, sender=self, dispatch_uid="creneau_dashboard_warm_daily"
+        )

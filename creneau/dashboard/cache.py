@@ -6,7 +6,8 @@ counter (a row of DataVersion) once its transaction commits, before the request 
 answers: the next read computes that series again, the others stay cached. The entries
 also expire after CACHE_SECONDS (the date moves on; a write that slipped past the hooks is
 seen within that time). Versions live in the database, so every process agrees on them;
-the values may live in any cache (a process-local one only costs more recomputation).
+the values live in Django's cache, by default a table of the database (settings.CACHES):
+what one process or the night's task worker (dashboard.tasks) computed, every other reads.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from threading import local
 from typing import Any, TypeVar
 
 from django.core.cache import cache
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_init, post_save
 from django.utils import timezone
@@ -37,10 +39,14 @@ from creneau.dashboard.models import DataVersion
 
 CACHE_SECONDS = 300
 # The history's entries (before today, before the previous month, what was due a year ago)
-# are as exact as the others by their versions, and costly to recompute: kept longer.
-HISTORY_SECONDS = 3600
+# are as exact as the others by their versions, and costly to recompute: kept for the day
+# (their keys hold the date), which the night's task computes (dashboard.tasks).
+HISTORY_SECONDS = 26 * 3600
 KEY_PREFIX = "dashboard:v1"
 T = TypeVar("T")
+# The entries computed inside a snapshot, written to the cache once it ends: the snapshot
+# is a read-only transaction, and the cache may be a table of that same database.
+_snapshot = local()
 
 
 def versions_bump(topics: Iterable[str]) -> None:
@@ -66,14 +72,35 @@ def snapshot() -> Iterator[None]:
     transaction: every statement sees the data as of the first. On SQLite a transaction
     (IMMEDIATE: writers wait the read's length, as they wait for each other). Inside a
     transaction already (a test, a caller's atomic block), it reads in that one."""
-    if connection.in_atomic_block:
+    if getattr(_snapshot, "pending", None) is not None:  # within one already
         yield
         return
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield
+    _snapshot.pending = pending = []
+    try:
+        if connection.in_atomic_block:
+            yield
+        else:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                yield
+    finally:
+        _snapshot.pending = None
+    for key, value, seconds in pending:
+        cache.set(key, value, seconds)
+
+
+def _cache_get(key: str) -> Any:
+    """The cached value, or None. In a read-only snapshot, the database cache's read of an
+    expired entry fails (it deletes it): a miss, rolled back to its savepoint."""
+    if connection.vendor != "postgresql" or getattr(_snapshot, "pending", None) is None:
+        return cache.get(key)
+    try:
+        with transaction.atomic():
+            return cache.get(key)
+    except DatabaseError:
+        return None
 
 
 def versions_read() -> dict[str, int]:
@@ -96,10 +123,15 @@ def cached(
     history = not topics or all(topic.endswith(("_past", "_old")) for topic in topics)
     # Hashed: any cache backend takes it (memcached refuses keys over 250 characters).
     key = f"{KEY_PREFIX}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
-    value: Any = cache.get(key)
+    value: Any = _cache_get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, HISTORY_SECONDS if history else CACHE_SECONDS)
+        seconds = HISTORY_SECONDS if history else CACHE_SECONDS
+        pending = getattr(_snapshot, "pending", None)
+        if pending is None:
+            cache.set(key, value, seconds)
+        else:
+            pending.append((key, value, seconds))
     return value
 
 

@@ -26,7 +26,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.utils import timezone
 from django_tasks import task
 
-from creneau.core.tasks import daily_run_ensure, next_daily_run
+from creneau.core.tasks import daily_run_ensure, next_daily_run, task_queue_migrated
 from creneau.payments.dunning import dunning_run_create
 from creneau.payments.dunning_send import dunning_run_send
 from creneau.payments.mandates import mandates_expire
@@ -95,10 +95,5 @@ def dunning_daily_ensure() -> datetime | None:
 
 def dunning_daily_on_migrate(*, using: str = DEFAULT_DB_ALIAS, **_kwargs: Any) -> None:
     """post_migrate of payments: start the daily dunning chain if none is waiting."""
-    from django_tasks_db.models import DBTaskResult
-
-    if using != DEFAULT_DB_ALIAS:
-        return
-    if DBTaskResult._meta.db_table not in connection.introspection.table_names():
-        return
-    dunning_daily_ensure()
+    if task_queue_migrated(using):
+        dunning_daily_ensure()

@@ -20,11 +20,11 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 from django_tasks import task
 
-from creneau.core.tasks import daily_run_ensure, next_daily_run
+from creneau.core.tasks import daily_run_ensure, next_daily_run, task_queue_migrated
 from creneau.planning.generation import schedules_extend
 from creneau.planning.reminders import visit_reminders_send
 
@@ -79,11 +79,6 @@ def visit_reminders_daily_ensure(*, now: datetime | None = None) -> bool:
 def daily_run_on_migrate(*, using: str = DEFAULT_DB_ALIAS, **_kwargs: Any) -> None:
     """post_migrate of the planning app: start the daily chains (the horizon's extension,
     the visit reminders) if none is waiting, so that a deployment needs no extra step."""
-    from django_tasks_db.models import DBTaskResult
-
-    if using != DEFAULT_DB_ALIAS:
-        return
-    if DBTaskResult._meta.db_table not in connection.introspection.table_names():
-        return  # the task queue's own tables are not migrated yet
-    extend_planning_daily_ensure()
-    visit_reminders_daily_ensure()
+    if task_queue_migrated(using):
+        extend_planning_daily_ensure()
+        visit_reminders_daily_ensure()

@@ -32,9 +32,9 @@ from creneau.portal.home import portal_home_summary
 from creneau.portal.models import PortalToken
 
 # "Mot de passe oublié" answers at most this many requests per address (IP) in
-# FORGOT_WINDOW_SECONDS; past it, the same answer, and nothing is sent. The cache is per
-# server process (Django's local memory cache unless CACHES says otherwise): the real
-# bound is the outbox's, per access (services.RESET_EMAILS_PER_HOUR).
+# FORGOT_WINDOW_SECONDS; past it, the same answer, and nothing is sent. The count is in
+# the cache (a table of the database, shared by every server process); the real bound is
+# the outbox's, per access (services.RESET_EMAILS_PER_HOUR).
 FORGOT_PER_ADDRESS = 10
 FORGOT_WINDOW_SECONDS = 15 * 60
 
