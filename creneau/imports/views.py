@@ -4,6 +4,8 @@ Direction only."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -51,6 +53,17 @@ def _batch(pk: int) -> ImportBatch:
 def _refusal(request: HttpRequest, error: ValidationError) -> None:
     for message in error.messages:
         messages.error(request, message)
+
+
+def _attempt(request: HttpRequest, action: Callable[[], object], success: str = "") -> None:
+    """Run a step of the import; its refusal becomes the page's error messages."""
+    try:
+        action()
+    except ValidationError as error:
+        _refusal(request, error)
+    else:
+        if success:
+            messages.success(request, success)
 
 
 # The steps the task worker runs, shown with the progress bar.
@@ -121,12 +134,9 @@ def import_template(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     form = TemplateChoiceForm(request.POST)
     if form.is_valid():
-        try:
-            mapping_apply(batch=batch, mapping=form.cleaned_data["mapping"])
-        except ValidationError as error:
-            _refusal(request, error)
-        else:
-            messages.success(request, _("Modèle appliqué."))
+        mapping = form.cleaned_data["mapping"]
+        applied = _("Modèle appliqué.")
+        _attempt(request, lambda: mapping_apply(batch=batch, mapping=mapping), applied)
     return redirect("imports:detail", batch.pk)
 
 
@@ -135,10 +145,7 @@ def import_remap(request: HttpRequest, pk: int) -> HttpResponse:
     """Back from the report to the mapping."""
     _require(request)
     batch = _batch(pk)
-    try:
-        batch_set_columns(batch=batch, columns=batch.columns)
-    except ValidationError as error:
-        _refusal(request, error)
+    _attempt(request, lambda: batch_set_columns(batch=batch, columns=batch.columns))
     return redirect("imports:detail", batch.pk)
 
 
@@ -171,7 +178,8 @@ def import_decide(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(pk)
     form = DecisionForm(request.POST)
     all_form = DecisionAllForm(request.POST)
-    try:
+
+    def decide() -> None:
         if form.is_valid():
             issue_decide(
                 batch=batch, row=form.cleaned_data["row"], decision=form.cleaned_data["decision"]
@@ -180,10 +188,8 @@ def import_decide(request: HttpRequest, pk: int) -> HttpResponse:
             issues_decide_all(batch=batch, decision=all_form.cleaned_data["decision"])
         else:
             raise ValidationError(_("Choix inconnu."))
-    except ValidationError as error:
-        _refusal(request, error)
-    else:
-        messages.success(request, _("Choix enregistré."))
+
+    _attempt(request, decide, _("Choix enregistré."))
     page = request.POST.get("page", "")
     suffix = f"?page={page}" if page.isdigit() and len(page) < 7 else ""
     return redirect(reverse("imports:detail", args=[batch.pk]) + suffix)
@@ -193,10 +199,7 @@ def import_decide(request: HttpRequest, pk: int) -> HttpResponse:
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request)
     batch = _batch(pk)
-    try:
-        batch_confirm(batch=batch, by=request.user)
-    except ValidationError as error:
-        _refusal(request, error)
+    _attempt(request, lambda: batch_confirm(batch=batch, by=request.user))
     return redirect("imports:detail", batch.pk)
 
 
@@ -204,10 +207,6 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def import_undo(request: HttpRequest, pk: int) -> HttpResponse:
     _require(request)
     batch = _batch(pk)
-    try:
-        batch_undo(batch=batch, by=request.user)
-    except ValidationError as error:
-        _refusal(request, error)
-    else:
-        messages.success(request, _("Import annulé : ses clients ont été retirés."))
+    undone = _("Import annulé : ses clients ont été retirés.")
+    _attempt(request, lambda: batch_undo(batch=batch, by=request.user), undone)
     return redirect("imports:detail", batch.pk)
