@@ -17,6 +17,7 @@ Cases, each timed `--requests` times through Django's test client as direction:
   revenue and the amounts due are recomputed;
 - after a visit: a visit's status changed before each request: the hours and the served
   customers are recomputed;
+- in the morning: the cache emptied, then the night's task (dashboard.tasks) run;
 - cold: the cache emptied before each request: everything is computed;
 - a closed month (the month before), cold; the API (GET /api/v1/dashboard), cold.
 Target: p95 <= 300 ms. Figures are printed (never asserted) and saved in
@@ -85,6 +86,7 @@ def writers():
     from creneau.billing.models import Invoice
     from creneau.core.versions import INVOICES, data_changed
     from creneau.customers.models import Customer
+    from creneau.dashboard.tasks import dashboard_warm
     from creneau.payments.models import PaymentMethod
     from creneau.payments.services import payment_create
     from creneau.planning.models import Intervention
@@ -117,11 +119,16 @@ def writers():
         visit.status = "missed" if visit.status == "done" else "done"
         visit.save(update_fields=["status"])
 
+    def night():
+        cache.clear()
+        dashboard_warm()
+
     return {
         "après un règlement du jour": payment(0),
         "après un règlement antidaté d'un mois": payment(30),
         "après une facture": invoice,
         "après une intervention": visit_changed,
+        "le matin, après la tâche de la nuit": night,
         "à froid (cache vidé)": cache.clear,
     }
 
