@@ -127,7 +127,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "auth.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "customers:list"
+# "/" is each role's home: direction's and accounting's dashboard, a sales rep's own, the
+# customers for the planner, the day sheet for an intervenant (dashboard.views.home).
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -41,6 +41,10 @@ def test_main_pages_run_under_the_policy(browser_page, direction):
     page.goto(f"{page.base_url}/login/")
     assert violations(page) == []
     browser_login(page, "direction")
+    # The dashboard, with its charts (Chart.js, served locally).
+    expect(page.locator("canvas").first).to_be_visible()
+    assert violations(page) == []
+    page.goto(f"{page.base_url}/customers/")
 
     # The customer list: typing filters, and so does a select (the filters-change event
     # that replaced htmx's change[...] filter, which needed eval).

@@ -165,6 +165,7 @@ def test_amounts_are_french_in_french_and_english_in_english(rep, client_for):
 def test_user_switches_to_english_and_back_from_the_user_menu(browser_page, rep):
     page = browser_page
     browser_login(page, rep.username)
+    page.goto(f"{page.base_url}/customers/")
     assert page.locator("h1").inner_text() == "Clients"
     page.locator(".app-topbar .dropdown-toggle").click()
     page.screenshot(path=f"{ARTIFACTS}/language-switch-fr.png")

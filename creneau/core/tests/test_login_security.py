@@ -38,7 +38,7 @@ def fail(username: str, times: int, ip: str = "10.0.0.1") -> None:
 def test_the_right_password_logs_in(rep):
     response = log_in("commercial1", RIGHT)
     assert response.status_code == 302
-    assert response["Location"] == "/customers/"
+    assert response["Location"] == "/"
 
 
 @pytest.mark.django_db

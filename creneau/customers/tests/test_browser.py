@@ -35,6 +35,7 @@ def test_create_a_customer_and_a_site_then_find_it(browser_page, direction, rep)
     page = browser_page
     some_customers(rep)
     browser_login(page, "direction")
+    page.goto(f"{page.base_url}/customers/")
     page.screenshot(path=f"{ARTIFACTS}/customers-list.png")
 
     page.click("text=Nouveau client")

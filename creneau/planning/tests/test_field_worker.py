@@ -63,10 +63,10 @@ def test_logging_in_opens_the_day_sheet(field_worker):
 
 
 def test_the_office_starts_on_its_home(rep, planner, client_for):
-    # Logging in opens the customers (LOGIN_REDIRECT_URL); "/" is a sales rep's own
-    # dashboard (creneau.dashboard), the customers for the planner.
+    # Logging in opens "/" (LOGIN_REDIRECT_URL): a sales rep's own dashboard
+    # (creneau.dashboard), the customers for the planner.
     credentials = {"username": "commercial1", "password": "secret-pass-1"}
-    assert Client().post("/login/", credentials).url == "/customers/"
+    assert Client().post("/login/", credentials).url == "/"
     assert client_for(rep).get("/").status_code == 200
     assert client_for(planner).get("/").url == "/customers/"
 
