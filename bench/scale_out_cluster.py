@@ -130,6 +130,9 @@ class Cluster:
             EMAIL_PORT=str(self.ports.smtp), EMAIL_BACKEND="", EMAIL_TIMEOUT="10",
             PUBLIC_BASE_URL=self.base_url, PYTHONUNBUFFERED="1",
             BILLING_RUN_BATCH_SIZE=str(self.batch_size),
+            # The static files as they are (no collectstatic in each instance's folder):
+            # operations/tests/test_serve.py covers the hashed, compressed ones.
+            STATIC_MANIFEST="false",
             **self.s3_environment(),
         )  # fmt: skip
         (self.folder / name).mkdir(exist_ok=True)
@@ -177,21 +180,25 @@ class Cluster:
         self._wait_for(self.base_url + "/portail/", "haproxy")
         return self
 
-    def _wait_for(self, url: str, what: str, timeout: float = 240.0) -> None:
+    def _wait_for(self, url: str, what: str, timeout: float = 120.0) -> None:
         import httpx
 
         deadline = time.monotonic() + timeout
+        last = "no answer"
         while time.monotonic() < deadline:
             dead = [name for name, process in self.processes.items() if process.poll() is not None]
             if dead:
                 raise RuntimeError(f"{dead} stopped:\n{self.log_tail(dead[0])}")
             try:
-                if httpx.get(url, timeout=5).status_code < 500:
+                status = httpx.get(url, timeout=5).status_code
+                if status < 500:
                     return
-            except httpx.HTTPError:
-                pass
+                last = f"status {status}"
+            except httpx.HTTPError as error:
+                last = repr(error)
             time.sleep(0.3)
-        raise RuntimeError(f"{what} does not answer at {url}")
+        logs = "\n".join(f"--- {name}\n{self.log_tail(name)}" for name in self.processes)
+        raise RuntimeError(f"{what} does not answer at {url} ({last})\n{logs}")
 
     def s3_client(self):
         import boto3
