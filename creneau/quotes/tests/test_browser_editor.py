@@ -70,8 +70,17 @@ def test_a_free_line_starts_with_its_text_selected_and_the_default_rate(browser_
 
     page.keyboard.type("Lavage des vitres", delay=20)
     settle(page)
-    line = quote.lines.order_by("position").last()
-    assert (line.description, line.vat_rate.rate) == ("Lavage des vitres", Decimal("20.00"))
+
+    def saved():
+        line = quote.lines.order_by("position").last()
+        return (line.description, line.vat_rate.rate)
+
+    # The row saves 300 ms after the last key: later on a loaded machine.
+    for _wait in range(50):
+        if saved() == ("Lavage des vitres", Decimal("20.00")):
+            break
+        page.wait_for_timeout(200)
+    assert saved() == ("Lavage des vitres", Decimal("20.00"))
 
     # Entering the field again while it still holds its starting text selects it again.
     page.get_by_role("button", name="Commentaire").click()
