@@ -35,6 +35,7 @@ from creneau.dashboard.periods import Periods
 from creneau.payments.aged import BUCKET_KEYS, AgedFilters, aged_balance
 from creneau.planning.models import Intervention
 from creneau.planning.report import month_end
+from creneau.planning.selectors import local_day_bounds
 from creneau.quotes.models import Quote
 from creneau.quotes.selectors import quotes_visible_to
 
@@ -142,25 +143,46 @@ def _collections(cache: Callable, span: tuple[date, date], today: date) -> dict:
     return days
 
 
-def _split(cache: Callable, name: str, span: tuple, boundary: date, read: Callable, kind: type):
-    """A series of visits over `span`: before `boundary` under visits_past's version (few
+def _hours(cache: Callable, span: tuple[date, date], boundary: date) -> dict:
+    """The hours by day over `span`: before `boundary` under visits_past's version (few
     writes reach back there), from it on under the visits' version."""
     first, last = span
     before = min(last, boundary - timedelta(days=1))
-    parts = []
+    days = {}
     if first <= before:
-        parts.append(cache(name, (VISITS_PAST,), (first, before), lambda: read(first, before)))
+        days.update(
+            cache("hours", (VISITS_PAST,), (first, before),
+                  lambda: figures.hours_by_day(first, before))
+        )  # fmt: skip
     since = max(first, boundary)
     if since <= last:
-        parts.append(cache(f"{name}-recent", (VISITS,), (since, last), lambda: read(since, last)))
-    if kind is dict:
-        return {day: values for part in parts for day, values in part.items()}
-    return [item for part in parts for item in part]
+        days.update(
+            cache("hours-recent", (VISITS,), (since, last),
+                  lambda: figures.hours_by_day(since, last))
+        )  # fmt: skip
+    return days
 
 
 def _served(cache: Callable, first: date, last: date, boundary: date) -> dict[str, int]:
-    """The customers and sites served (a visit done) in a period: a union of the pairs."""
-    pairs = set(_split(cache, "served", (first, last), boundary, figures.served_pairs, list))
+    """The customers and sites served (a visit done) in a period: a union of the pairs.
+    Before `boundary` the history's pairs (visits_past); from it on the recent pairs with
+    their latest visit, read once for every period ending on `last` (the month and the
+    year to date)."""
+    pairs: set[tuple[int, int]] = set()
+    before = min(last, boundary - timedelta(days=1))
+    if first <= before:
+        history = cache(
+            "served", (VISITS_PAST,), (first, before),
+            lambda: figures.served_pairs(first, before),
+        )  # fmt: skip
+        pairs.update(history)
+    if last >= boundary:
+        latest = cache(
+            "served-latest", (VISITS,), (boundary, last),
+            lambda: figures.served_latest(boundary, last),
+        )  # fmt: skip
+        since = local_day_bounds(max(first, boundary), last)[0]
+        pairs.update((site, customer) for site, customer, start in latest if start >= since)
     return {"customers": len({customer for _site, customer in pairs}), "sites": len(pairs)}
 
 
@@ -189,7 +211,7 @@ def _dashboard_figures(user: AnyUser, periods: Periods, versions: dict[str, int]
     billing = _billing(cache, span, periods.today)
     collections = _collections(cache, span, periods.today)
     boundary = visits_boundary(periods.today)
-    hours = _split(cache, "hours", span, boundary, figures.hours_by_day, dict)
+    hours = _hours(cache, span, boundary)
     ranges = periods.ranges()
     served = cache(  # the counts apart: the pairs are thousands, the counts eight numbers
         "served-counts", (VISITS, VISITS_PAST), tuple(ranges.values()),

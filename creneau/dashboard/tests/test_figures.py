@@ -14,6 +14,7 @@ from creneau.billing.credit_notes import credit_note_create
 from creneau.billing.models import Invoice
 from creneau.customers.tests.factories import CustomerFactory, SiteFactory
 from creneau.dashboard import figures
+from creneau.dashboard.cache import visits_boundary
 from creneau.dashboard.periods import periods_of
 from creneau.dashboard.selectors import dashboard_figures
 from creneau.payments.aged import AgedFilters, aged_balance
@@ -108,3 +109,27 @@ def test_hours_and_served_sites_follow_the_planning_report(direction):
     assert month.hours["missed"] == Decimal("3.00")
     assert month.hours["planned"] == Decimal("4.00")
     assert (month.customers, month.sites) == (1, 1)  # the cancelled visit serves no one
+
+
+def test_served_sites_of_the_month_and_of_the_year_apart(direction):
+    """A site is served in a period when a visit was done in it: the month's, the year's
+    (the recent visits read once with their latest start, the history's apart)."""
+    nine = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
+    boundary = visits_boundary(today())  # the first day of the previous month
+
+    def done_on(site, day):
+        start = nine.replace(year=day.year, month=day.month, day=day.day)
+        InterventionFactory(site=site, status="done", start=start, end=start + timedelta(hours=1))
+
+    this_month, last_month, earlier = SiteFactory(), SiteFactory(), SiteFactory()
+    last_month_day, earlier_day = boundary + timedelta(days=1), boundary - timedelta(days=10)
+    done_on(this_month, today())
+    done_on(this_month, last_month_day)
+    done_on(last_month, last_month_day)
+    done_on(earlier, earlier_day)
+    periods, _refused = periods_of("", today())
+    board = dashboard_figures(user=direction, periods=periods).figures
+
+    assert (board["month"].sites, board["month"].customers) == (1, 1)
+    this_year = 1 + sum(day.year == today().year for day in (last_month_day, earlier_day))
+    assert (board["year"].sites, board["year"].customers) == (this_year, this_year)
