@@ -9,10 +9,12 @@ overdue invoices, read at once (a portfolio is small).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
@@ -69,13 +71,19 @@ class Dashboard:
     aged: dict[str, Decimal]  # the aged balance's buckets at the end of the month
 
 
-def _sum_days(days: dict[str, Any], first: date, last: date, read: Callable) -> Any:
-    total: Any = ZERO
-    low, high = first.isoformat(), last.isoformat()
-    for day, values in days.items():
-        if low <= day <= high:
-            total += read(values)
-    return total
+class DaySums:
+    """A series by day (ISO date: values) summed over any range of days: prefix sums, so
+    that each of the board's hundred ranges costs two bisections, not a pass over the
+    two years of days."""
+
+    def __init__(self, days: dict[str, Any], read: Callable[[Any], Decimal]):
+        self.days = sorted(days)
+        self.totals = list(accumulate((read(days[day]) for day in self.days), initial=ZERO))
+
+    def between(self, first: date, last: date) -> Decimal:
+        low = bisect_left(self.days, first.isoformat())
+        high = bisect_right(self.days, last.isoformat())
+        return self.totals[high] - self.totals[low]
 
 
 def _revenue(values: dict[str, Decimal]) -> Decimal:
@@ -86,11 +94,8 @@ def _billed_gross(values: dict[str, Decimal]) -> Decimal:
     return values.get("gross_invoices", ZERO) - values.get("gross_credits", ZERO)
 
 
-def _hours_of(days: dict[str, dict[str, Decimal]], first: date, last: date) -> dict:
-    return {
-        status: _sum_days(days, first, last, lambda values, s=status: values.get(s, ZERO))
-        for status in figures.HOURS_STATUSES
-    }
+def _hours_of(hours: dict[str, DaySums], first: date, last: date) -> dict:
+    return {status: sums.between(first, last) for status, sums in hours.items()}
 
 
 def _aged_buckets(user: AnyUser, as_of: date) -> dict[str, Decimal]:
@@ -234,6 +239,12 @@ def _dashboard_figures(user: AnyUser, periods: Periods, versions: dict[str, int]
     last_year = periods.end_last_year
     due_then = cache("due", (PAYMENTS_OLD,), (last_year,), lambda: figures.due_at(last_year))
 
+    revenue, billed_gross = DaySums(billing, _revenue), DaySums(billing, _billed_gross)
+    collected = DaySums(collections, lambda value: value)
+    hours_sums = {
+        status: DaySums(hours, lambda values, s=status: values.get(s, ZERO))
+        for status in figures.HOURS_STATUSES
+    }
     result = {}
     for key, (first, last) in ranges.items():
         whole = (first, month_end(last.replace(day=1)))  # hours: visits planned later count
@@ -241,14 +252,14 @@ def _dashboard_figures(user: AnyUser, periods: Periods, versions: dict[str, int]
         result[key] = PeriodFigures(
             first=first,
             last=last,
-            revenue=_sum_days(billing, first, last, _revenue),
-            billed_gross=_sum_days(billing, first, last, _billed_gross),
-            collected=_sum_days(collections, first, last, lambda value: value),
+            revenue=revenue.between(first, last),
+            billed_gross=billed_gross.between(first, last),
+            collected=collected.between(first, last),
             due=due["due"],
             overdue=due["overdue"],
             customers=served[key]["customers"],
             sites=served[key]["sites"],
-            hours=_hours_of(hours, *whole),
+            hours=_hours_of(hours_sums, *whole),
         )
     months = []
     for first in periods.chart_months():
@@ -256,13 +267,13 @@ def _dashboard_figures(user: AnyUser, periods: Periods, versions: dict[str, int]
         months.append(
             {
                 "first": first,
-                "revenue": _sum_days(billing, first, last, _revenue),
-                "billed_gross": _sum_days(billing, first, last, _billed_gross),
-                "collected": _sum_days(collections, first, last, lambda value: value),
+                "revenue": revenue.between(first, last),
+                "billed_gross": billed_gross.between(first, last),
+                "collected": collected.between(first, last),
             }
         )
     weeks = [
-        {"first": monday, "hours": _hours_of(hours, monday, monday + timedelta(days=6))}
+        {"first": monday, "hours": _hours_of(hours_sums, monday, monday + timedelta(days=6))}
         for monday in periods.chart_weeks()
     ]
     return Dashboard(periods=periods, figures=result, months=months, weeks=weeks, aged=aged)
