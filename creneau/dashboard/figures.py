@@ -29,7 +29,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Q, Sum
+from django.db.models import Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -163,20 +163,4 @@ def served_pairs(first: date, last: date) -> list[tuple[int, int]]:
         .order_by()
         .values_list("site_id", "site__customer_id")
         .distinct()
-    )
-
-
-def served_latest(first: date, last: date) -> list[tuple[int, int, Any]]:
-    """The (site, customer) pairs with a visit done between two local dates, each with its
-    latest such visit's start: the pairs served from any day of the range to its end are
-    those whose latest visit starts that day or after (one query for the month and the
-    year to date, which both end today)."""
-    start, end = local_day_bounds(first, last)
-    return list(
-        Intervention.objects.filter(
-            status=Intervention.Status.DONE, start__gte=start, start__lt=end
-        )
-        .order_by()
-        .values_list("site_id", "site__customer_id")
-        .annotate(latest=Max("start"))
     )

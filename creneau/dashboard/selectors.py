@@ -37,7 +37,6 @@ from creneau.dashboard.periods import Periods
 from creneau.payments.aged import BUCKET_KEYS, AgedFilters, aged_balance
 from creneau.planning.models import Intervention
 from creneau.planning.report import month_end
-from creneau.planning.selectors import local_day_bounds
 from creneau.quotes.models import Quote
 from creneau.quotes.selectors import quotes_visible_to
 
@@ -169,10 +168,8 @@ def _hours(cache: Callable, span: tuple[date, date], boundary: date) -> dict:
 
 
 def _served(cache: Callable, first: date, last: date, boundary: date) -> dict[str, int]:
-    """The customers and sites served (a visit done) in a period: a union of the pairs.
-    Before `boundary` the history's pairs (visits_past); from it on the recent pairs with
-    their latest visit, read once for every period ending on `last` (the month and the
-    year to date)."""
+    """The customers and sites served (a visit done) in a period: a union of the pairs,
+    before `boundary` the history's (visits_past), from it on the recent ones (visits)."""
     pairs: set[tuple[int, int]] = set()
     before = min(last, boundary - timedelta(days=1))
     if first <= before:
@@ -181,13 +178,13 @@ def _served(cache: Callable, first: date, last: date, boundary: date) -> dict[st
             lambda: figures.served_pairs(first, before),
         )  # fmt: skip
         pairs.update(history)
-    if last >= boundary:
-        latest = cache(
-            "served-latest", (VISITS,), (boundary, last),
-            lambda: figures.served_latest(boundary, last),
+    since = max(first, boundary)
+    if since <= last:
+        recent = cache(
+            "served-recent", (VISITS,), (since, last),
+            lambda: figures.served_pairs(since, last),
         )  # fmt: skip
-        since = local_day_bounds(max(first, boundary), last)[0]
-        pairs.update((site, customer) for site, customer, start in latest if start >= since)
+        pairs.update(recent)
     return {"customers": len({customer for _site, customer in pairs}), "sites": len(pairs)}
 
 

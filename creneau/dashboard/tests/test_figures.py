@@ -113,7 +113,7 @@ def test_hours_and_served_sites_follow_the_planning_report(direction):
 
 def test_served_sites_of_the_month_and_of_the_year_apart(direction):
     """A site is served in a period when a visit was done in it: the month's, the year's
-    (the recent visits read once with their latest start, the history's apart)."""
+    (the recent visits' pairs and the history's, united)."""
     nine = timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0)
     boundary = visits_boundary(today())  # the first day of the previous month
 
