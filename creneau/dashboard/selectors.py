@@ -147,44 +147,30 @@ def _collections(cache: Callable, span: tuple[date, date], today: date) -> dict:
     return days
 
 
-def _hours(cache: Callable, span: tuple[date, date], boundary: date) -> dict:
-    """The hours by day over `span`: before `boundary` under visits_past's version (few
-    writes reach back there), from it on under the visits' version."""
+def _visit_parts(cache: Callable, name: str, span: tuple, boundary: date, read: Callable) -> list:
+    """A read of the visits over `span`, cached in two parts: before `boundary` under
+    visits_past's version (few writes reach back there), from it on under the visits'."""
     first, last = span
     before = min(last, boundary - timedelta(days=1))
-    days = {}
-    if first <= before:
-        days.update(
-            cache("hours", (VISITS_PAST,), (first, before),
-                  lambda: figures.hours_by_day(first, before))
-        )  # fmt: skip
     since = max(first, boundary)
+    parts = []
+    if first <= before:
+        parts.append(cache(name, (VISITS_PAST,), (first, before), lambda: read(first, before)))
     if since <= last:
-        days.update(
-            cache("hours-recent", (VISITS,), (since, last),
-                  lambda: figures.hours_by_day(since, last))
-        )  # fmt: skip
-    return days
+        parts.append(cache(f"{name}-recent", (VISITS,), (since, last), lambda: read(since, last)))
+    return parts
+
+
+def _hours(cache: Callable, span: tuple[date, date], boundary: date) -> dict:
+    """The hours by day over `span`."""
+    parts = _visit_parts(cache, "hours", span, boundary, figures.hours_by_day)
+    return {day: values for part in parts for day, values in part.items()}
 
 
 def _served(cache: Callable, first: date, last: date, boundary: date) -> dict[str, int]:
-    """The customers and sites served (a visit done) in a period: a union of the pairs,
-    before `boundary` the history's (visits_past), from it on the recent ones (visits)."""
-    pairs: set[tuple[int, int]] = set()
-    before = min(last, boundary - timedelta(days=1))
-    if first <= before:
-        history = cache(
-            "served", (VISITS_PAST,), (first, before),
-            lambda: figures.served_pairs(first, before),
-        )  # fmt: skip
-        pairs.update(history)
-    since = max(first, boundary)
-    if since <= last:
-        recent = cache(
-            "served-recent", (VISITS,), (since, last),
-            lambda: figures.served_pairs(since, last),
-        )  # fmt: skip
-        pairs.update(recent)
+    """The customers and sites served (a visit done) in a period: a union of the pairs."""
+    parts = _visit_parts(cache, "served", (first, last), boundary, figures.served_pairs)
+    pairs = {pair for part in parts for pair in part}
     return {"customers": len({customer for _site, customer in pairs}), "sites": len(pairs)}
 
 
